@@ -1,0 +1,274 @@
+"""The canonical work-item model every importer produces and every metric reads.
+
+A dataset is three things:
+
+* ``items``  – one row per work item (see :data:`ITEM_COLUMNS`).
+* ``events`` – the status event log: one row per *entry* of an item into a raw
+  status (see :data:`EVENT_COLUMNS`). Times are timezone-aware UTC with
+  microsecond resolution (pandas 3's default resolution; never assume ns).
+* ``workflow`` – the mapping from raw statuses to ordered stages with a
+  category (:class:`Workflow`).
+
+Nothing downstream of the importers reads a raw upload: they build these
+frames with :func:`make_items` / :func:`make_events`, which coerce dtypes and
+reject frames that break the contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+TIMESTAMP_DTYPE = "datetime64[us, UTC]"
+
+#: Item table columns, in order. ``labels`` holds a tuple of strings and
+#: ``attributes`` a dict of str -> str (free filter attributes such as
+#: "Component" or "Priority"). ``blocked_days`` is a float number of days.
+ITEM_COLUMNS: tuple[str, ...] = (
+    "item_id",
+    "title",
+    "type",
+    "team",
+    "created_at",
+    "labels",
+    "attributes",
+    "blocked_days",
+)
+
+#: Event log columns, in order. ``seq`` is the event's position in the source
+#: file; metrics sort by (item_id, entered_at, seq) so that events with equal
+#: timestamps keep their file order (a stable sort).
+EVENT_COLUMNS: tuple[str, ...] = ("item_id", "status", "entered_at", "seq")
+
+
+class ModelError(ValueError):
+    """A frame does not meet the canonical model's contract."""
+
+
+class Category(StrEnum):
+    """What a stage means for flow: drives start, done, WIP and efficiency."""
+
+    BACKLOG = "backlog"
+    ACTIVE = "active"
+    WAITING = "waiting"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+def normalise_status(status: str) -> str:
+    """The key statuses are matched on: case-insensitive, surrounding spaces ignored."""
+    return status.strip().casefold()
+
+
+class Stage(BaseModel):
+    """One ordered workflow stage and the raw statuses that map to it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1)
+    statuses: tuple[str, ...] = ()
+    category: Category
+
+    @field_validator("name")
+    @classmethod
+    def _strip_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("a stage needs a name")
+        return value
+
+
+class Workflow(BaseModel):
+    """Raw statuses mapped to ordered stages with a category.
+
+    ``start`` names the commitment stage (a stage name, not a status). When it
+    is omitted, the first stage whose category is active or waiting is used.
+    A stage lists its raw statuses; a stage with no statuses matches a status
+    of its own name.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    stages: tuple[Stage, ...] = Field(min_length=1)
+    start: str | None = None
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Workflow:
+        names = [stage.name.casefold() for stage in self.stages]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"stage names must be unique; repeated: {', '.join(duplicates)}")
+        seen: dict[str, str] = {}
+        for stage in self.stages:
+            for status in self.statuses_of(stage):
+                key = normalise_status(status)
+                if key in seen and seen[key] != stage.name:
+                    raise ValueError(
+                        f"status {status!r} is mapped to both {seen[key]!r} and {stage.name!r}"
+                    )
+                seen[key] = stage.name
+        if self.start is not None and self.start.casefold() not in names:
+            raise ValueError(f"start {self.start!r} is not one of the stages")
+        if not any(s.category in (Category.ACTIVE, Category.WAITING) for s in self.stages):
+            raise ValueError("the workflow needs at least one active or waiting stage")
+        return self
+
+    @staticmethod
+    def statuses_of(stage: Stage) -> tuple[str, ...]:
+        """The raw statuses of ``stage``; its own name when none are listed."""
+        return stage.statuses or (stage.name,)
+
+    @property
+    def stage_names(self) -> list[str]:
+        return [stage.name for stage in self.stages]
+
+    @property
+    def categories(self) -> list[Category]:
+        return [stage.category for stage in self.stages]
+
+    @property
+    def commitment_index(self) -> int:
+        """Position of the commitment stage in :attr:`stages`."""
+        if self.start is not None:
+            return [n.casefold() for n in self.stage_names].index(self.start.casefold())
+        return next(
+            i
+            for i, stage in enumerate(self.stages)
+            if stage.category in (Category.ACTIVE, Category.WAITING)
+        )
+
+    @property
+    def commitment_stage(self) -> str:
+        return self.stages[self.commitment_index].name
+
+    def status_lookup(self) -> dict[str, int]:
+        """Normalised raw status -> stage position."""
+        return {
+            normalise_status(status): position
+            for position, stage in enumerate(self.stages)
+            for status in self.statuses_of(stage)
+        }
+
+    def stage_positions(self, statuses: pd.Series) -> pd.Series:
+        """Map a series of raw statuses to stage positions (``<NA>`` when unmapped)."""
+        keys = statuses.astype("str").str.strip().str.casefold()
+        return keys.map(self.status_lookup()).astype("Int64")
+
+
+@dataclass(frozen=True)
+class CanonicalDataset:
+    """A validated dataset: items, their status events and the workflow.
+
+    ``timezone`` is the IANA zone in which days and weeks are counted
+    (throughput buckets, WIP sampling); stored times are always UTC.
+    """
+
+    items: pd.DataFrame
+    events: pd.DataFrame
+    workflow: Workflow
+    timezone: str = "UTC"
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def first_event_at(self) -> pd.Timestamp | None:
+        return None if self.events.empty else self.events["entered_at"].min()
+
+    @property
+    def last_event_at(self) -> pd.Timestamp | None:
+        return None if self.events.empty else self.events["entered_at"].max()
+
+
+def _as_utc(values: pd.Series, column: str) -> pd.Series:
+    converted = pd.to_datetime(values, utc=True, errors="coerce")
+    if converted.dt.tz is None:  # pragma: no cover - utc=True always localises
+        raise ModelError(f"{column} must be timezone-aware")
+    return converted.astype(TIMESTAMP_DTYPE)
+
+
+def _optional_text(values: pd.Series) -> pd.Series:
+    """Text with missing cells kept missing (pandas 3 ``str`` dtype)."""
+    return values.astype("str")
+
+
+def make_items(frame: pd.DataFrame) -> pd.DataFrame:
+    """Coerce ``frame`` to the item contract.
+
+    Missing optional columns are added empty. Raises :class:`ModelError` when
+    ``item_id`` is missing, blank or repeated.
+    """
+    if "item_id" not in frame.columns:
+        raise ModelError("items need an item_id column")
+    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    ids = frame["item_id"].reset_index(drop=True)
+    if ids.isna().any() or (ids.astype("str").str.strip() == "").any():
+        raise ModelError("every item needs a non-blank item_id")
+    out["item_id"] = ids.astype("str")
+    if out["item_id"].duplicated().any():
+        repeated = out.loc[out["item_id"].duplicated(), "item_id"].head(5).tolist()
+        raise ModelError(f"item ids must be unique; repeated: {repeated}")
+    for column in ("title", "type", "team"):
+        source = frame[column].reset_index(drop=True) if column in frame else pd.Series([None] * len(frame))
+        out[column] = _optional_text(source)
+    created = frame["created_at"].reset_index(drop=True) if "created_at" in frame else pd.Series([pd.NaT] * len(frame))
+    out["created_at"] = _as_utc(created, "created_at")
+    out["labels"] = _object_column(frame, "labels", tuple, len(frame))
+    out["attributes"] = _object_column(frame, "attributes", dict, len(frame))
+    blocked = frame["blocked_days"].reset_index(drop=True) if "blocked_days" in frame else pd.Series([float("nan")] * len(frame))
+    out["blocked_days"] = pd.to_numeric(blocked, errors="coerce").astype("float64")
+    return out
+
+
+def _object_column(frame: pd.DataFrame, column: str, kind: type, length: int) -> pd.Series:
+    """A column of tuples or dicts; missing or NaN cells become empty ones."""
+    if column not in frame:
+        return pd.Series([kind() for _ in range(length)], dtype="object")
+    values = frame[column].reset_index(drop=True)
+    return pd.Series(
+        [kind(v) if isinstance(v, (list, tuple, dict)) else kind() for v in values.tolist()],
+        dtype="object",
+    )
+
+
+def make_events(frame: pd.DataFrame) -> pd.DataFrame:
+    """Coerce ``frame`` to the event contract.
+
+    ``seq`` defaults to the row order. Raises :class:`ModelError` for a
+    missing column, a blank item id or status, or a missing timestamp.
+    """
+    missing = [c for c in ("item_id", "status", "entered_at") if c not in frame.columns]
+    if missing:
+        raise ModelError(f"events need the columns {missing}")
+    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    for column in ("item_id", "status"):
+        values = frame[column].reset_index(drop=True)
+        if values.isna().any() or (values.astype("str").str.strip() == "").any():
+            raise ModelError(f"every event needs a non-blank {column}")
+        out[column] = values.astype("str")
+    out["entered_at"] = _as_utc(frame["entered_at"].reset_index(drop=True), "entered_at")
+    if out["entered_at"].isna().any():
+        raise ModelError("every event needs a timestamp")
+    seq = frame["seq"].reset_index(drop=True) if "seq" in frame else pd.Series(range(len(frame)))
+    out["seq"] = seq.astype("int64")
+    return out
+
+
+def make_dataset(
+    items: pd.DataFrame,
+    events: pd.DataFrame,
+    workflow: Workflow,
+    *,
+    timezone: str = "UTC",
+    metadata: dict[str, Any] | None = None,
+) -> CanonicalDataset:
+    """Validate and bundle a dataset; every event must belong to a known item."""
+    items = make_items(items)
+    events = make_events(events)
+    orphans = ~events["item_id"].isin(items["item_id"])
+    if orphans.any():
+        sample = events.loc[orphans, "item_id"].unique()[:5].tolist()
+        raise ModelError(f"events refer to unknown items: {sample}")
+    return CanonicalDataset(items, events, workflow, timezone, dict(metadata or {}))
