@@ -211,15 +211,20 @@ def make_items(frame: pd.DataFrame) -> pd.DataFrame:
         repeated = out.loc[out["item_id"].duplicated(), "item_id"].head(5).tolist()
         raise ModelError(f"item ids must be unique; repeated: {repeated}")
     for column in ("title", "type", "team"):
-        source = frame[column].reset_index(drop=True) if column in frame else pd.Series([None] * len(frame))
-        out[column] = _optional_text(source)
-    created = frame["created_at"].reset_index(drop=True) if "created_at" in frame else pd.Series([pd.NaT] * len(frame))
-    out["created_at"] = _as_utc(created, "created_at")
+        out[column] = _optional_text(_column_or(frame, column, None))
+    out["created_at"] = _as_utc(_column_or(frame, "created_at", pd.NaT), "created_at")
     out["labels"] = _object_column(frame, "labels", tuple, len(frame))
     out["attributes"] = _object_column(frame, "attributes", dict, len(frame))
-    blocked = frame["blocked_days"].reset_index(drop=True) if "blocked_days" in frame else pd.Series([float("nan")] * len(frame))
+    blocked = _column_or(frame, "blocked_days", float("nan"))
     out["blocked_days"] = pd.to_numeric(blocked, errors="coerce").astype("float64")
     return out
+
+
+def _column_or(frame: pd.DataFrame, column: str, missing) -> pd.Series:
+    """``frame[column]`` with a fresh index, or a column of ``missing`` values."""
+    if column in frame:
+        return frame[column].reset_index(drop=True)
+    return pd.Series([missing] * len(frame), dtype="object")
 
 
 def _object_column(frame: pd.DataFrame, column: str, kind: type, length: int) -> pd.Series:
@@ -251,8 +256,8 @@ def make_events(frame: pd.DataFrame) -> pd.DataFrame:
     out["entered_at"] = _as_utc(frame["entered_at"].reset_index(drop=True), "entered_at")
     if out["entered_at"].isna().any():
         raise ModelError("every event needs a timestamp")
-    seq = frame["seq"].reset_index(drop=True) if "seq" in frame else pd.Series(range(len(frame)))
-    out["seq"] = seq.astype("int64")
+    seq = frame["seq"].to_numpy() if "seq" in frame else range(len(frame))
+    out["seq"] = pd.Series(seq, dtype="int64")
     return out
 
 
@@ -267,8 +272,9 @@ def make_dataset(
     """Validate and bundle a dataset; every event must belong to a known item."""
     items = make_items(items)
     events = make_events(events)
-    orphans = ~events["item_id"].isin(items["item_id"])
+    # Index lookup rather than Series.isin, which loops in Python on str arrays.
+    orphans = pd.Index(items["item_id"]).get_indexer(events["item_id"]) < 0
     if orphans.any():
-        sample = events.loc[orphans, "item_id"].unique()[:5].tolist()
+        sample = events.loc[orphans, "item_id"].unique()[:5].tolist()  # first few, for the message
         raise ModelError(f"events refer to unknown items: {sample}")
     return CanonicalDataset(items, events, workflow, timezone, dict(metadata or {}))

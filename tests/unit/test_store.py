@@ -1,0 +1,147 @@
+"""The store: engine pragmas, migrations, dataset versions, round trips, transactions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from vsm_core.store import crud, current_revision, head_revision, make_engine, upgrade_to_head
+from vsm_core.store.bootstrap import prepare_database
+from vsm_core.store.models import Dataset, DatasetVersion, WorkItem
+
+
+def _save(session, dataset, name="Team A", **extra):
+    return crud.save_dataset_version(
+        session, dataset=dataset, name=name, team="A", format="events", **extra
+    )
+
+
+def test_sqlite_pragmas_apply_to_every_connection(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}")
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            for connection in (first, second):
+                assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_file_and_folder_are_created_and_no_wal_left_after_dispose(tmp_path, demo_dataset):
+    path = tmp_path / "nested" / "flowlab.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine)
+    with Session(engine) as session:
+        _save(session, demo_dataset)
+    engine.dispose()
+    assert path.exists()
+    leftovers = sorted(p.name for p in path.parent.iterdir() if p.name != path.name)
+    assert leftovers == []
+
+
+def test_upgrade_creates_every_table_and_is_idempotent(engine):
+    assert current_revision(engine) == head_revision()
+    upgrade_to_head(engine)  # a second run changes nothing and does not fail
+    tables = set(inspect(engine).get_table_names())
+    assert {"dataset", "dataset_version", "work_item", "status_event_block"} <= tables
+    assert current_revision(engine) == head_revision()
+
+
+def test_round_trip_keeps_items_events_and_workflow_exactly(engine, demo_dataset):
+    with Session(engine) as session:
+        version = _save(session, demo_dataset, source_filename="demo.csv", source_sha256="ab" * 32)
+    with Session(engine) as session:
+        loaded = crud.load_dataset(session, version_id=version.id)
+    pd.testing.assert_frame_equal(loaded.items, demo_dataset.items)
+    pd.testing.assert_frame_equal(loaded.events, demo_dataset.events)
+    assert loaded.workflow == demo_dataset.workflow
+    assert loaded.timezone == demo_dataset.timezone
+    assert loaded.metadata["version"] == 1
+
+
+def test_reimport_creates_a_new_version_and_the_old_one_stays_readable(engine, demo_dataset):
+    smaller = demo_dataset.items.head(10)
+    events = demo_dataset.events[demo_dataset.events["item_id"].isin(smaller["item_id"])]
+    from vsm_core.model import make_dataset
+
+    subset = make_dataset(smaller, events, demo_dataset.workflow)
+    with Session(engine) as session:
+        first = _save(session, subset)
+        second = _save(session, demo_dataset)
+        assert (first.version, second.version) == (1, 2)
+        assert first.dataset_id == second.dataset_id
+        [summary] = crud.list_datasets(session)
+        assert (summary.latest_version, summary.versions, summary.items) == (2, 2, 600)
+        assert crud.get_version(session, dataset_id=first.dataset_id).id == second.id
+        old = crud.get_version(session, dataset_id=first.dataset_id, version=1)
+        assert len(crud.load_dataset(session, version_id=old.id).items) == 10
+
+
+def test_timestamps_come_back_timezone_aware_utc(engine, demo_dataset):
+    with Session(engine) as session:
+        version = _save(session, demo_dataset)
+        stored = session.get(DatasetVersion, version.id)
+        assert stored.imported_at.tzinfo is not None
+        assert stored.imported_at.utcoffset().total_seconds() == 0
+        item = session.exec(select(WorkItem).where(WorkItem.version_id == version.id)).first()
+        assert item.created_at.utcoffset().total_seconds() == 0
+
+
+def test_naive_timestamps_are_refused(engine):
+    with Session(engine) as session:
+        session.add(Dataset(name="naive", created_at=datetime(2024, 1, 1)))
+        with pytest.raises(Exception, match="naive datetime"):
+            session.commit()
+
+
+def test_a_failed_save_stores_nothing(engine, demo_dataset, monkeypatch):
+    def broken_encoder(_events):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(crud, "encode_events", broken_encoder)
+    with Session(engine) as session, pytest.raises(RuntimeError, match="disk full"):
+        _save(session, demo_dataset)
+    with Session(engine) as session:
+        assert session.exec(select(Dataset)).all() == []
+        assert session.exec(select(WorkItem)).all() == []
+
+
+def test_foreign_keys_are_enforced(engine):
+    with Session(engine) as session:
+        session.add(WorkItem(version_id=999, item_id="X-1"))
+        with pytest.raises(IntegrityError):
+            session.commit()
+
+
+def test_archived_datasets_are_hidden_unless_asked(engine, demo_dataset):
+    with Session(engine) as session:
+        version = _save(session, demo_dataset)
+        crud.archive_dataset(session, dataset_id=version.dataset_id, when=datetime.now(UTC))
+        assert crud.list_datasets(session) == []
+        [archived] = crud.list_datasets(session, include_archived=True)
+        assert archived.archived is True
+
+
+def test_loading_an_unknown_version_raises_lookup_error(engine):
+    with Session(engine) as session, pytest.raises(LookupError):
+        crud.load_dataset(session, version_id=12345)
+
+
+def test_prepare_database_seeds_the_demo_once(database_url):
+    engine = make_engine(database_url)
+    try:
+        assert prepare_database(engine) is True
+        assert prepare_database(engine) is False
+        with Session(engine) as session:
+            [summary] = crud.list_datasets(session)
+        assert summary.name == "Demo team"
+        assert summary.format == "demo"
+        assert summary.items == 600
+    finally:
+        engine.dispose()

@@ -1,0 +1,39 @@
+"""Bring a database to a usable state: schema at head, demo data if empty."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from vsm_core.store import crud
+from vsm_core.store.migrate import upgrade_to_head
+
+
+def prepare_database(engine: Engine, *, seed_demo: bool = True) -> bool:
+    """Upgrade the schema to head and, if no dataset exists yet, store the demo team.
+
+    Returns True when the demo dataset was seeded by this call. Idempotent:
+    a database that already holds any dataset is left as it is.
+    """
+    upgrade_to_head(engine)
+    if not seed_demo:
+        return False
+    with Session(engine) as session:
+        if crud.count_datasets(session) > 0:
+            return False
+        seed_demo_dataset(session)
+    return True
+
+
+def seed_demo_dataset(session: Session):
+    """Store the deterministic demo team (see :mod:`vsm_core.sample_data`) as a new version."""
+    from vsm_core import sample_data  # only needed on first run
+
+    return crud.save_dataset_version(
+        session,
+        dataset=sample_data.generate_demo_dataset(),
+        name=sample_data.DEMO_DATASET_NAME,
+        team=sample_data.DEMO_TEAM,
+        format="demo",
+        source_filename="(generated demo data)",
+    )
