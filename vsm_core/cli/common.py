@@ -1,0 +1,55 @@
+"""What every command shares: errors with exit codes, the engine, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A failure to report in one line with an exit code."""
+
+    exit_code = EXIT_FAILURE
+
+
+class UsageError(CliError):
+    """Bad input or usage: exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def open_engine(args):
+    """An engine for ``--db`` (or the environment's URL) with the schema upgraded to head."""
+    from vsm_core.store import make_engine, upgrade_to_head
+
+    engine = make_engine(args.db)
+    upgrade_to_head(engine)
+    return engine
+
+
+def print_json(document: Any) -> None:
+    """Write exactly one JSON document to stdout."""
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """A plain aligned text table for humans."""
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
