@@ -1,0 +1,462 @@
+"""The flow table: stays and per-item flow facts, the one derived table every metric reads.
+
+:func:`build_flow` turns a :class:`~vsm_core.model.CanonicalDataset` into two
+frames, built once and fully vectorised (numpy/pandas; no Python loop over
+items or events):
+
+* ``stays`` – one row per *stay*: an uninterrupted period an item spends in
+  one workflow stage.
+* ``items`` – one row per item of the dataset (including items without any
+  mapped event), with its start, done, state, cycle/lead time, age and flags.
+
+Definitions (this is the contract; metrics rely on it)
+------------------------------------------------------
+
+*as_of*
+    ``FlowOptions.as_of`` or, when ``None``, the dataset's last event time
+    (mapped or not). Events after ``as_of`` are dropped before anything else
+    is computed. A naive ``as_of`` is taken as UTC; ``FlowTables.as_of`` is
+    always tz-aware UTC (microsecond resolution). A dataset without events
+    and no explicit ``as_of`` uses the latest ``created_at`` of its items, or
+    the current time when there is none.
+
+*mapping*
+    A raw status maps to a stage through ``Workflow.stage_positions`` (case
+    and surrounding spaces ignored). Events whose status is not mapped are
+    ignored by every metric and counted in ``FlowTables.unmapped_events``
+    (events up to ``as_of`` only). Events of items that are not in the item
+    table are ignored entirely.
+
+*ordering and stays*
+    An item's events are ordered by ``(item_id, entered_at, seq)`` with a
+    stable sort, so equal timestamps keep their file order (items are taken
+    in item-table order rather than by the text of their id: only the order
+    within an item matters, and ``stays`` rows come out grouped by item in
+    item-table order, then by time). Consecutive mapped events in the same
+    stage form one stay (unmapped events in between do not split it). A stay's
+    ``exited_at`` is
+    the next stay's ``entered_at``, or ``as_of`` for the item's last stay
+    (``is_last``). ``duration_days = (exited_at - entered_at) / 1 day`` as a
+    float, except stays in done- or cancelled-category stages, which count 0.
+
+*start*
+    The first entry into a stage whose position is ``>=`` the workflow's
+    commitment index and whose category is active or waiting. ``NaT`` if none.
+
+*done*
+    Only when the item's last stay (at ``as_of``) is in a done-category
+    stage: the entry time of the item's final uninterrupted run of
+    done-category stays. So Resolved -> Closed (both done) is done from
+    Resolved; an item that left done and came back is done from the return;
+    an item that left done and did not come back is not done. ``NaT``
+    otherwise.
+
+*state*
+    ``"done"`` when the last stay is done-category; ``"cancelled"`` when it is
+    cancelled-category (neither done nor in progress); ``"in_progress"`` when
+    the last stay's stage position is ``>=`` the commitment index and its
+    category is active or waiting; ``"not_started"`` for everything else
+    (still in backlog, in a stage before the commitment stage, or no mapped
+    events at all).
+
+*times* (``FlowOptions.cycle_time_mode``)
+    ``cycle_time_days = done - start`` (NaN when not done or without start);
+    ``lead_time_days = done - created_at`` (NaN when not done; not clipped,
+    so a ``created_at`` field later than done gives a negative value);
+    ``age_days = as_of - start`` for in-progress items (NaN otherwise).
+    All three use the same mode: ``"elapsed"`` is fractional days of real
+    elapsed time (seconds / 86400); ``"inclusive"`` is whole calendar days
+    from the first date to the last date plus one (ActionableAgile
+    convention), dates taken in the dataset's timezone (``dataset.timezone``).
+
+*created_at*
+    The item's ``created_at`` field, else the time of its first event (mapped
+    or not, up to ``as_of``), else ``NaT``.
+
+*flags*
+    ``done_without_start``: done but no start. ``reopened``: the item moved
+    from a done-category stay to a stay of any other category (including
+    cancelled) at least once, whether or not it came back to done; Resolved ->
+    Closed is not a reopen. ``backward_moves``: number of moves
+    from one stay to the next with a lower stage position. ``blocked_days`` is
+    copied from the item table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from vsm_core.model import CanonicalDataset, Category, Workflow
+
+_US = "datetime64[us]"
+_DAY = np.timedelta64(1, "D")
+_NAT = np.datetime64("NaT", "us")
+_TS = "datetime64[us, UTC]"
+
+STAY_COLUMNS: tuple[str, ...] = (
+    "item_id",
+    "stage",
+    "stage_index",
+    "category",
+    "entered_at",
+    "exited_at",
+    "duration_days",
+    "is_last",
+)
+
+FLOW_ITEM_COLUMNS: tuple[str, ...] = (
+    "item_id",
+    "title",
+    "type",
+    "team",
+    "created_at",
+    "start",
+    "done",
+    "state",
+    "current_stage",
+    "cycle_time_days",
+    "lead_time_days",
+    "age_days",
+    "done_without_start",
+    "reopened",
+    "backward_moves",
+    "blocked_days",
+)
+
+#: The values of ``items["state"]``.
+STATES: tuple[str, ...] = ("done", "in_progress", "not_started", "cancelled")
+
+
+@dataclass(frozen=True)
+class FlowOptions:
+    """How :func:`build_flow` reads the dataset.
+
+    ``as_of``: the moment the flow is evaluated at; ``None`` means the
+    dataset's last event time. Events after it are ignored.
+    ``cycle_time_mode``: ``"elapsed"`` (fractional days) or ``"inclusive"``
+    (local calendar days, first and last day both counted).
+    """
+
+    as_of: pd.Timestamp | None = None
+    cycle_time_mode: Literal["elapsed", "inclusive"] = "elapsed"
+
+
+@dataclass(frozen=True)
+class FlowTables:
+    """The result of :func:`build_flow` (see the module docstring for definitions).
+
+    ``timezone`` is the dataset's IANA timezone and ``first_event_at`` the
+    time of its first event up to ``as_of`` (``None`` without events); both
+    are kept for calendar bucketing such as :func:`headline`.
+    """
+
+    stays: pd.DataFrame
+    items: pd.DataFrame
+    as_of: pd.Timestamp
+    workflow: Workflow
+    options: FlowOptions
+    unmapped_events: int
+    timezone: str = "UTC"
+    first_event_at: pd.Timestamp | None = field(default=None)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _to_utc_timestamp(value: object) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.as_unit("us")
+
+
+def _naive_us(values: pd.Series) -> np.ndarray:
+    """UTC wall times as ``datetime64[us]`` (NaT kept); never an int view."""
+    values = pd.to_datetime(values, utc=True)
+    return values.dt.tz_convert(None).to_numpy(dtype=_US)
+
+
+def _aware(values: np.ndarray) -> pd.Series:
+    """``datetime64[us]`` UTC wall times -> a ``datetime64[us, UTC]`` series."""
+    return pd.Series(np.asarray(values, dtype=_US)).dt.tz_localize("UTC").astype(_TS)
+
+
+def _new_group(*keys: np.ndarray) -> np.ndarray:
+    """True where any key differs from the previous row (first row always True)."""
+    n = len(keys[0])
+    out = np.ones(n, dtype=bool)
+    if n > 1:
+        changed = np.zeros(n - 1, dtype=bool)
+        for key in keys:
+            changed |= key[1:] != key[:-1]
+        out[1:] = changed
+    return out
+
+
+def _local_dates(values: np.ndarray, timezone: str) -> np.ndarray:
+    """Midnight of each UTC instant's calendar date in ``timezone`` (naive ``datetime64[us]``)."""
+    local = pd.DatetimeIndex(np.asarray(values, dtype=_US)).tz_localize("UTC").tz_convert(timezone)
+    return local.tz_localize(None).normalize().to_numpy(dtype=_US)
+
+
+def _span_days(first: np.ndarray, last: np.ndarray, mode: str, timezone: str) -> np.ndarray:
+    """``last - first`` in days: elapsed fractional days or inclusive local calendar days."""
+    if mode == "elapsed":
+        return (last - first) / _DAY
+    if mode == "inclusive":
+        return (_local_dates(last, timezone) - _local_dates(first, timezone)) / _DAY + 1.0
+    raise ValueError(f"unknown cycle_time_mode {mode!r}; use 'elapsed' or 'inclusive'")
+
+
+# --------------------------------------------------------------------------- build
+
+
+def build_flow(dataset: CanonicalDataset, options: FlowOptions = FlowOptions()) -> FlowTables:
+    """Build the stays and per-item flow tables of ``dataset``.
+
+    See the module docstring for the exact definitions of stays, start, done,
+    state, cycle/lead time, age and the flags. Never raises on an empty
+    dataset: the frames are then empty with the documented columns and dtypes.
+    """
+    workflow = dataset.workflow
+    timezone = dataset.timezone or "UTC"
+    items_in = dataset.items.reset_index(drop=True)
+    events = dataset.events
+    n_items = len(items_in)
+
+    # -- as_of and the event cut ------------------------------------------------------
+    times = _naive_us(events["entered_at"]) if len(events) else np.empty(0, dtype=_US)
+    if options.as_of is not None:
+        as_of = _to_utc_timestamp(options.as_of)
+    elif len(times):
+        as_of = _to_utc_timestamp(pd.Timestamp(times.max()))
+    else:
+        created = items_in["created_at"].dropna() if n_items else pd.Series([], dtype=_TS)
+        as_of = _to_utc_timestamp(created.max() if len(created) else pd.Timestamp.now(tz="UTC"))
+    as_of_np = as_of.tz_convert(None).to_datetime64().astype(_US)
+
+    # Item positions (row in the item table) by factorising item ids and event ids
+    # together: item ids are unique, so they get the codes 0..n_items-1 and an event
+    # code >= n_items is an unknown item (dropped). One hash pass, no per-event look-up.
+    n_events = len(events)
+    item_ids = items_in["item_id"].astype("str")
+    if n_events:
+        both = pd.concat([item_ids, events["item_id"].astype("str")], ignore_index=True)
+        id_codes = pd.factorize(both)[0]
+        if not np.array_equal(id_codes[:n_items], np.arange(n_items)):  # pragma: no cover
+            raise ValueError("item ids must be unique")
+        item_pos = id_codes[n_items:].astype(np.int64)
+        item_pos[item_pos >= n_items] = -1
+        # Stage positions: map each distinct status once (there are few), then broadcast.
+        status_codes, statuses = pd.factorize(events["status"].astype("str"))
+        status_pos = workflow.stage_positions(pd.Series(statuses, dtype="str"))
+        status_pos = np.append(status_pos.fillna(-1).to_numpy(dtype=np.int64), -1)
+        event_pos = status_pos[status_codes]  # a missing status (code -1) hits the -1 sentinel
+        seq_all = events["seq"].to_numpy(dtype=np.int64)
+    else:
+        item_pos = event_pos = seq_all = np.empty(0, dtype=np.int64)
+    keep = (times <= as_of_np) & (item_pos >= 0)
+    idx_all, t_all, pos_all, seq_all = item_pos[keep], times[keep], event_pos[keep], seq_all[keep]
+    unmapped_events = int((pos_all < 0).sum())
+
+    # -- order: (item, entered_at, seq), stable -------------------------------------------
+    # Chained stable argsorts (seq, then time, then item) give the lexicographic order and
+    # are faster than np.lexsort; the seq pass is skipped when the log is in file order.
+    order = np.arange(len(idx_all))
+    if len(seq_all) > 1 and not (seq_all[1:] >= seq_all[:-1]).all():
+        order = np.argsort(seq_all, kind="stable")
+    order = order[np.argsort(t_all[order], kind="stable")]
+    order = order[np.argsort(idx_all[order], kind="stable")]
+    idx_all, t_all, pos_all = idx_all[order], t_all[order], pos_all[order]
+
+    # created_at fallback: first event of each item (mapped or not).
+    first_event = np.full(n_items, _NAT)
+    heads = np.flatnonzero(_new_group(idx_all))
+    first_event[idx_all[heads]] = t_all[heads]
+    first_event_at = _to_utc_timestamp(pd.Timestamp(t_all.min())) if len(t_all) else None
+
+    # -- stays --------------------------------------------------------------------------
+    mapped = pos_all >= 0
+    idx, t, pos = idx_all[mapped], t_all[mapped], pos_all[mapped]
+    stay_rows = np.flatnonzero(_new_group(idx, pos))
+    s_item, s_pos, s_enter = idx[stay_rows], pos[stay_rows], t[stay_rows]
+    n_stays = len(s_item)
+
+    # Per-stage lookups, with one extra sentinel entry so that position -1 means "none".
+    categories = [stage.category for stage in workflow.stages]
+    n_stages = len(categories)
+    is_done_stage = np.array([c == Category.DONE for c in categories] + [False])
+    is_cancelled_stage = np.array([c == Category.CANCELLED for c in categories] + [False])
+    is_work_stage = np.array(
+        [c in (Category.ACTIVE, Category.WAITING) for c in categories] + [False]
+    )
+    committed_stage = np.arange(n_stages + 1) >= workflow.commitment_index
+    committed_stage[-1] = False
+    stage_names = pd.array(workflow.stage_names, dtype="str")
+    category_names = pd.array([str(c) for c in categories], dtype="str")
+
+    next_same = np.zeros(n_stays, dtype=bool)
+    if n_stays > 1:
+        next_same[:-1] = s_item[1:] == s_item[:-1]
+    is_last = ~next_same
+    s_exit = np.full(n_stays, as_of_np)
+    if n_stays > 1:
+        s_exit[:-1] = np.where(next_same[:-1], s_enter[1:], as_of_np)
+    s_done = is_done_stage[s_pos]
+    zero = s_done | is_cancelled_stage[s_pos]
+    duration = np.where(zero, 0.0, (s_exit - s_enter) / _DAY)
+
+    stays = pd.DataFrame(
+        {
+            "item_id": pd.Series(items_in["item_id"].astype("str").array.take(s_item), dtype="str"),
+            "stage": pd.Series(stage_names.take(s_pos), dtype="str"),
+            "stage_index": pd.Series(s_pos, dtype="int64"),
+            "category": pd.Series(category_names.take(s_pos), dtype="str"),
+            "entered_at": _aware(s_enter),
+            "exited_at": _aware(s_exit),
+            "duration_days": pd.Series(duration, dtype="float64"),
+            "is_last": pd.Series(is_last, dtype="bool"),
+        },
+        columns=list(STAY_COLUMNS),
+    )
+
+    # -- per item -----------------------------------------------------------------------
+    last_rows = np.flatnonzero(is_last)
+    current_pos = np.full(n_items, -1, dtype=np.int64)
+    current_pos[s_item[last_rows]] = s_pos[last_rows]
+
+    # start: first stay in a committed active/waiting stage.
+    start = np.full(n_items, _NAT)
+    q_rows = np.flatnonzero(committed_stage[s_pos] & is_work_stage[s_pos])
+    q_first = q_rows[_new_group(s_item[q_rows])]
+    start[s_item[q_first]] = s_enter[q_first]
+
+    # done: entry of the final run of done-category stays, when the last stay is done.
+    run_new = _new_group(s_item, s_done)
+    run_id = np.cumsum(run_new) - 1
+    run_enter = s_enter[run_new]
+    done_last = last_rows[s_done[last_rows]]
+    done = np.full(n_items, _NAT)
+    done[s_item[done_last]] = run_enter[run_id[done_last]]
+
+    # flags
+    reopened = np.zeros(n_items, dtype=bool)
+    backward = np.zeros(n_items, dtype=np.int64)
+    if n_stays > 1:
+        moves = next_same[:-1]
+        left_done = moves & s_done[:-1] & ~s_done[1:]
+        reopened[s_item[:-1][left_done]] = True
+        back = moves & (s_pos[1:] < s_pos[:-1])
+        backward = np.bincount(s_item[:-1][back], minlength=n_items).astype(np.int64)
+
+    state_code = np.full(n_items, 2, dtype=np.int64)  # not_started
+    state_code[committed_stage[current_pos] & is_work_stage[current_pos]] = 1
+    state_code[is_cancelled_stage[current_pos]] = 3
+    state_code[is_done_stage[current_pos]] = 0
+    state = pd.array(list(STATES), dtype="str").take(state_code)
+
+    current_stage = pd.array([*workflow.stage_names, None], dtype="str").take(current_pos)
+
+    created_field = _naive_us(items_in["created_at"]) if n_items else np.empty(0, dtype=_US)
+    created = np.where(np.isnat(created_field), first_event, created_field)
+
+    mode = options.cycle_time_mode
+    cycle_time = _span_days(start, done, mode, timezone)
+    lead_time = _span_days(created, done, mode, timezone)
+    in_progress = state_code == 1
+    age_span = _span_days(start, np.full(n_items, as_of_np), mode, timezone)
+    age = np.where(in_progress, age_span, np.nan)
+
+    items = pd.DataFrame(
+        {
+            "item_id": items_in["item_id"].astype("str"),
+            "title": items_in["title"].astype("str"),
+            "type": items_in["type"].astype("str"),
+            "team": items_in["team"].astype("str"),
+            "created_at": _aware(created),
+            "start": _aware(start),
+            "done": _aware(done),
+            "state": pd.Series(state, dtype="str"),
+            "current_stage": pd.Series(current_stage, dtype="str"),
+            "cycle_time_days": pd.Series(cycle_time, dtype="float64"),
+            "lead_time_days": pd.Series(lead_time, dtype="float64"),
+            "age_days": pd.Series(age, dtype="float64"),
+            "done_without_start": pd.Series(~np.isnat(done) & np.isnat(start), dtype="bool"),
+            "reopened": pd.Series(reopened, dtype="bool"),
+            "backward_moves": pd.Series(backward, dtype="int64"),
+            "blocked_days": items_in["blocked_days"].astype("float64"),
+        },
+        columns=list(FLOW_ITEM_COLUMNS),
+    )
+
+    return FlowTables(
+        stays=stays,
+        items=items,
+        as_of=as_of,
+        workflow=workflow,
+        options=options,
+        unmapped_events=unmapped_events,
+        timezone=timezone,
+        first_event_at=first_event_at,
+    )
+
+
+# --------------------------------------------------------------------------- headline
+
+
+def percentiles(values: pd.Series, qs: tuple[int, ...] = (50, 70, 85, 95)) -> dict[int, float]:
+    """Percentiles of ``values`` (numpy's default linear interpolation), NaN dropped.
+
+    Returns ``{q: value}``; every value is NaN when nothing is left.
+    """
+    data = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy(dtype="float64")
+    if data.size == 0:
+        return {int(q): float("nan") for q in qs}
+    result = np.percentile(data, list(qs))
+    return {int(q): float(v) for q, v in zip(qs, result, strict=True)}
+
+
+def _week_start(ts: pd.Timestamp, timezone: str) -> pd.Timestamp:
+    """Monday 00:00 (naive local wall time) of the ISO week containing ``ts`` in ``timezone``."""
+    day = ts.tz_convert(timezone).tz_localize(None).normalize()
+    return day - pd.Timedelta(days=day.weekday())
+
+
+def headline(flow: FlowTables) -> dict:
+    """The Home page headline numbers.
+
+    * ``items``, ``completed``, ``in_progress``, ``not_started``, ``cancelled``:
+      item counts by state (``completed`` = state ``"done"``).
+    * ``cycle_time_p50``, ``cycle_time_p85``: percentiles of the cycle time of
+      done items (days, in the flow's cycle-time mode); NaN when none.
+    * ``throughput_per_week_mean``: the mean of the zero-filled series of
+      completed items per ISO week (Monday start, in the dataset timezone),
+      from the week of the dataset's first event (up to ``as_of``) to the week
+      of ``as_of``, both included. Every done time lies in that window, so
+      this equals ``completed / number_of_weeks``. NaN when there are no events.
+    """
+    items = flow.items
+    counts = items["state"].value_counts()
+    completed = int(counts.get("done", 0))
+    done_cycle = items.loc[items["state"] == "done", "cycle_time_days"]
+    pcts = percentiles(done_cycle, (50, 85))
+    if flow.first_event_at is None:
+        throughput = float("nan")
+    else:
+        first_week = _week_start(flow.first_event_at, flow.timezone)
+        last_week = _week_start(flow.as_of, flow.timezone)
+        weeks = max((last_week - first_week).days // 7 + 1, 1)
+        throughput = completed / weeks
+    return {
+        "items": len(items),
+        "completed": completed,
+        "in_progress": int(counts.get("in_progress", 0)),
+        "not_started": int(counts.get("not_started", 0)),
+        "cancelled": int(counts.get("cancelled", 0)),
+        "cycle_time_p50": pcts[50],
+        "cycle_time_p85": pcts[85],
+        "throughput_per_week_mean": throughput,
+    }
