@@ -1,0 +1,71 @@
+"""AppTest tests: every page renders with the shared frame and no exception."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PAGES = {
+    "pages/home.py": "Flowlab",
+    "pages/import_data.py": "Import",
+    "pages/flow_metrics.py": "Flow metrics",
+    "pages/bottlenecks.py": "Bottlenecks",
+    "pages/experiments.py": "Experiments",
+}
+
+
+@pytest.fixture
+def app(monkeypatch, tmp_path) -> AppTest:
+    """The app from its entry point, on a fresh SQLite database of its own."""
+    monkeypatch.setenv("VSM_DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+def _metrics(app: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in app.metric}
+
+
+def test_entry_point_lands_on_home_with_the_demo_headline(app):
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Flowlab"
+    metrics = _metrics(app)
+    assert metrics["Items"] == "600"
+    assert metrics["Completed"] == "485"
+    assert metrics["In progress"] == "19"
+    assert metrics["Cycle time p50"].endswith(" d")
+    assert app.sidebar.selectbox[0].label == "Dataset"
+    assert "Demo team" in app.sidebar.selectbox[0].format_func(app.sidebar.selectbox[0].value)
+
+
+def test_work_type_filter_changes_the_headline_and_survives_a_page_switch(app):
+    app.run()
+    app.sidebar.multiselect[0].select("Defect").run()
+    assert not app.exception
+    defects = _metrics(app)
+    assert 100 < int(defects["Items"]) < 600
+    app.switch_page("pages/flow_metrics.py").run()
+    assert app.sidebar.multiselect[0].value == ["Defect"]
+    app.switch_page("pages/home.py").run()
+    assert _metrics(app) == defects
+
+
+def test_date_window_limits_completed_items(app):
+    app.run()
+    _first, last = app.sidebar.date_input[0].value
+    app.sidebar.date_input[0].set_value((last.replace(day=1), last)).run()
+    assert not app.exception
+    assert 0 < int(_metrics(app)["Completed"]) < 485
+
+
+@pytest.mark.parametrize("page, heading", PAGES.items())
+def test_every_page_renders_its_heading_and_the_shared_sidebar(app, page, heading):
+    app.run()
+    app.switch_page(page).run()
+    assert not app.exception
+    assert app.title[0].value == heading
+    assert app.sidebar.selectbox[0].label == "Dataset"

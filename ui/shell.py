@@ -1,0 +1,46 @@
+"""The frame every page shares: page config, navigation, dataset and filters.
+
+Pages are discovered from ``pages/`` by Streamlit (file-based multipage app).
+We tried ``st.navigation`` over the same folder first: a deep link as a fresh
+server's first request then showed Streamlit's auto-generated navigation
+without our sidebar, and reruns could execute a page without the router. So
+each page calls :func:`page_setup` itself, and Streamlit's own navigation is
+hidden (``client.showSidebarNavigation = false``) in favour of ours, which
+keeps the pages in their intended order and labels.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.guard import guarded
+from ui.sidebar import render_sidebar
+from ui.state import Selection, current_engine
+
+#: (script path, label, icon) in navigation order.
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("pages/home.py", "Home", ":material/home:"),
+    ("pages/import_data.py", "Import", ":material/upload_file:"),
+    ("pages/flow_metrics.py", "Flow metrics", ":material/monitoring:"),
+    ("pages/bottlenecks.py", "Bottlenecks", ":material/filter_alt:"),
+    ("pages/experiments.py", "Experiments", ":material/science:"),
+)
+
+
+def page_setup(title: str) -> Selection:
+    """Configure the page, draw the shared sidebar and return its selection."""
+    st.set_page_config(page_title=f"{title} · Flowlab", page_icon=":material/water:", layout="wide")
+    with st.sidebar:
+        st.markdown("### Flowlab")
+        for path, label, icon in PAGES:
+            st.page_link(path, label=label, icon=icon)
+        st.divider()
+    selection = Selection(None, None, ())
+    guarded(current_engine)  # migrate and seed once per server, before anything reads
+
+    def draw() -> None:
+        nonlocal selection
+        selection = render_sidebar()
+
+    guarded(draw)
+    return selection

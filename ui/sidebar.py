@@ -1,0 +1,89 @@
+"""The shared sidebar: dataset picker, date window and work-type filter.
+
+With file-based pages a widget belongs to the page that draws it, so its
+value would reset on every page switch. Each value is therefore kept under a
+permanent session key (``flowlab.<name>``) and copied into the widget before
+it is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from ui.state import Selection, list_datasets
+
+_PERMANENT = "flowlab."
+
+
+def _persisted(name: str, default: Any, is_valid: Callable[[Any], bool] = lambda _v: True) -> str:
+    """Prepare widget key ``name`` with its remembered value (or ``default``)."""
+    remembered = st.session_state.get(_PERMANENT + name, default)
+    st.session_state[name] = remembered if is_valid(remembered) else default
+    return name
+
+
+def _remember(name: str) -> None:
+    st.session_state[_PERMANENT + name] = st.session_state[name]
+
+
+def render_sidebar() -> Selection:
+    """Draw the dataset and filter widgets; return what they select."""
+    with st.sidebar:
+        datasets = list_datasets()
+        if not datasets:
+            st.info("No dataset yet — import one on the Import page.")
+            return Selection(None, None, ())
+        by_id = {d.id: d for d in datasets}
+        chosen_id = st.selectbox(
+            "Dataset",
+            options=list(by_id),
+            format_func=lambda i: f"{by_id[i].name} (v{by_id[i].latest_version})",
+            key=_persisted("dataset_id", datasets[0].id, lambda v: v in by_id),
+            on_change=_remember,
+            args=("dataset_id",),
+            help="Latest version of each stored dataset.",
+        )
+        dataset = by_id[chosen_id]
+        loaded = Selection(dataset, None, ()).load()
+        if loaded is None or loaded.events.empty:
+            return Selection(dataset, None, ())
+        first, last = loaded.first_event_at.date(), loaded.last_event_at.date()
+        window_key = f"window_{dataset.version_id}"
+        window = st.date_input(
+            "Date window",
+            min_value=first,
+            max_value=last,
+            key=_persisted(window_key, (first, last), lambda v: _window_within(v, first, last)),
+            on_change=_remember,
+            args=(window_key,),
+            help="Completed-item metrics count items by the date they were done.",
+        )
+        types = sorted(loaded.items["type"].dropna().unique().tolist())
+        types_key = f"types_{dataset.version_id}"
+        work_types = st.multiselect(
+            "Work types",
+            options=types,
+            key=_persisted(types_key, [], lambda v: set(v) <= set(types)),
+            on_change=_remember,
+            args=(types_key,),
+            placeholder="All work types",
+        )
+    return Selection(dataset, _as_window(window), tuple(work_types))
+
+
+def _window_within(value, first, last) -> bool:
+    return (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and first <= value[0] <= value[1] <= last
+    )
+
+
+def _as_window(value):
+    """date_input returns a 1-tuple while the user is still picking the end date."""
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return (value[0], value[1])
+    return None

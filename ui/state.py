@@ -1,0 +1,56 @@
+"""Cached access to the store and the sidebar selection every page reads.
+
+Caches are keyed on the database URL and the dataset *version id*, so two
+teams' data can never share an entry, and a re-import (a new version) is a
+new key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+from sqlmodel import Session
+
+from vsm_core.model import CanonicalDataset
+from vsm_core.store import crud, database_url, make_engine
+from vsm_core.store.bootstrap import prepare_database
+from vsm_core.store.models import DatasetSummary
+
+
+@st.cache_resource(show_spinner="Preparing the database…")
+def get_engine(url: str):
+    """One engine per database URL for the server's lifetime, schema at head, demo seeded."""
+    engine = make_engine(url)
+    prepare_database(engine)
+    return engine
+
+
+def current_engine():
+    return get_engine(database_url())
+
+
+def list_datasets() -> list[DatasetSummary]:
+    with Session(current_engine()) as session:
+        return crud.list_datasets(session)
+
+
+@st.cache_data(show_spinner="Loading the dataset…", max_entries=8)
+def load_version(url: str, version_id: int) -> CanonicalDataset:
+    with Session(get_engine(url)) as session:
+        return crud.load_dataset(session, version_id=version_id)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the sidebar selected: the dataset version and the filters."""
+
+    dataset: DatasetSummary | None
+    window: tuple[date, date] | None
+    work_types: tuple[str, ...]
+
+    def load(self) -> CanonicalDataset | None:
+        if self.dataset is None or self.dataset.version_id is None:
+            return None
+        return load_version(database_url(), self.dataset.version_id)

@@ -1,0 +1,1 @@
+"""Plotly figure builders: tables in, ``go.Figure`` out; no I/O, no Streamlit."""

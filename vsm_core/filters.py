@@ -1,0 +1,65 @@
+"""Filters every page and the CLI apply the same way.
+
+* :class:`ItemFilter` keeps the items (and their events) whose attributes
+  match: work type, team, and any free attribute. Empty means "all".
+* A date *window* restricts completed-item metrics to items done within it
+  (local calendar dates in the dataset's time zone, both ends included).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from vsm_core.model import CanonicalDataset
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    work_types: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.work_types or self.teams or self.attributes)
+
+    def describe(self) -> str:
+        parts = []
+        if self.work_types:
+            parts.append("types: " + ", ".join(self.work_types))
+        if self.teams:
+            parts.append("teams: " + ", ".join(self.teams))
+        parts += [f"{name}: {', '.join(values)}" for name, values in self.attributes]
+        return "; ".join(parts) or "all items"
+
+    def apply(self, dataset: CanonicalDataset) -> CanonicalDataset:
+        """The dataset restricted to matching items and their events."""
+        if self.is_empty:
+            return dataset
+        items = dataset.items
+        keep = pd.Series(True, index=items.index)
+        if self.work_types:
+            keep &= items["type"].isin(list(self.work_types))
+        if self.teams:
+            keep &= items["team"].isin(list(self.teams))
+        for name, values in self.attributes:
+            keep &= items["attributes"].map(
+                lambda attrs, n=name, wanted=frozenset(values): attrs.get(n) in wanted
+            )
+        kept = items.loc[keep].reset_index(drop=True)
+        ids = pd.Index(kept["item_id"])
+        events = dataset.events
+        events = events.loc[ids.get_indexer(events["item_id"]) >= 0].reset_index(drop=True)
+        return CanonicalDataset(kept, events, dataset.workflow, dataset.timezone, dataset.metadata)
+
+
+def in_window(times: pd.Series, window: tuple[date, date] | None, timezone: str) -> pd.Series:
+    """True where ``times`` (UTC) falls on a local date inside ``window`` (inclusive)."""
+    if window is None:
+        return times.notna()
+    local = times.dt.tz_convert(timezone).dt.date
+    start, end = window
+    return times.notna() & (local >= start) & (local <= end)

@@ -1,0 +1,1 @@
+"""Pure metric functions over :mod:`vsm_core.flow`'s tables, one concern per module."""
