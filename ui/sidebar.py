@@ -75,11 +75,10 @@ def render_sidebar() -> Selection:
 
 
 def _window_within(value, first, last) -> bool:
-    return (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and first <= value[0] <= value[1] <= last
-    )
+    """A full range, or just its start while the user is still picking the end."""
+    if not isinstance(value, (tuple, list)) or len(value) not in (1, 2):
+        return False
+    return first <= value[0] <= value[-1] <= last
 
 
 def _as_window(value):
