@@ -1,0 +1,613 @@
+"""The workflow file: a documented, user-editable TOML contract, and workflow suggestions.
+
+The file format
+---------------
+
+.. code-block:: toml
+
+    start = "In Progress"   # optional commitment point (a stage name)
+    [[stage]]
+    name = "Backlog"
+    statuses = ["New", "To Do"]
+    category = "backlog"    # backlog | active | waiting | done | cancelled
+    [[stage]]
+    name = "In Progress"
+    statuses = ["In Progress", "Doing"]
+    category = "active"
+
+* Stages are ordered as written; the order is the flow, left to right.
+* ``name`` (required, non-blank text) names the stage; names are unique
+  (ignoring case).
+* ``statuses`` (optional, a list of non-blank text) lists the raw statuses that
+  map to the stage. Without it the stage matches a status of its own name.
+  Matching ignores case and surrounding spaces; a status may belong to one
+  stage only.
+* ``category`` (required) is one of ``backlog``, ``active``, ``waiting``,
+  ``done``, ``cancelled`` (case and surrounding spaces ignored). "Done" is a
+  category, not a key: every ``done`` stage is a finish point.
+* ``start`` (optional) names the commitment stage. Without it the first stage
+  whose category is ``active`` or ``waiting`` is the commitment point. At
+  least one stage must be ``active`` or ``waiting``.
+* Any other key is an error, so a typo never silently changes the meaning.
+
+:func:`parse_workflow_toml` / :func:`load_workflow_file` read the file into a
+:class:`~vsm_core.model.Workflow` (whose own validation is reused) and raise
+:class:`WorkflowFileError` with a one-line message naming every problem found;
+:func:`workflow_to_toml` writes one back (with ``tomli_w``).
+:func:`suggest_category`, :func:`suggest_workflow` and
+:func:`order_statuses_by_flow` draft a workflow from the statuses of an
+import; :func:`describe_points` names its commitment and finish points.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import tomli_w
+from pydantic import ValidationError
+
+from vsm_core.model import Category, Stage, Workflow, normalise_status
+
+__all__ = [
+    "CATEGORY_HELP",
+    "WorkflowFileError",
+    "describe_points",
+    "load_workflow_file",
+    "order_statuses_by_flow",
+    "parse_workflow_toml",
+    "suggest_category",
+    "suggest_workflow",
+    "workflow_to_toml",
+]
+
+_CATEGORY_NAMES = ", ".join(c.value for c in Category)
+_TOP_KEYS = ("start", "stage")
+_STAGE_KEYS = ("name", "statuses", "category")
+
+#: The comment :func:`workflow_to_toml` writes above the stages.
+CATEGORY_HELP: tuple[str, ...] = (
+    "Stages are listed in flow order. Each stage maps the raw statuses in `statuses`",
+    "(case and surrounding spaces ignored) and has a category:",
+    "  backlog   - not committed to yet (ideas, to do)",
+    "  active    - being worked on",
+    "  waiting   - committed but waiting (queues, review, blocked)",
+    "  done      - finished; the item's cycle time ends here",
+    "  cancelled - dropped; neither done nor in progress",
+    "`start` (optional) names the commitment stage; without it, the first active or",
+    "waiting stage is the commitment point.",
+)
+
+
+class WorkflowFileError(ValueError):
+    """A workflow file cannot be read: ``str(error)`` is a one-line, user-facing message.
+
+    ``problems`` lists each problem found (the message joins them with "; ");
+    ``line`` is the 1-based line of a TOML syntax error, when known.
+    """
+
+    def __init__(self, problems: str | Iterable[str], *, line: int | None = None):
+        self.problems: list[str] = [problems] if isinstance(problems, str) else list(problems)
+        if not self.problems:
+            self.problems = ["the workflow file is not valid"]
+        self.line = line
+        super().__init__("; ".join(self.problems))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+_TOML_POSITION = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+
+
+def _syntax_error(error: tomllib.TOMLDecodeError) -> WorkflowFileError:
+    text = str(error).splitlines()[0] if str(error) else "invalid TOML"
+    match = _TOML_POSITION.match(text)
+    if match:
+        line = int(match["line"])
+        return WorkflowFileError(
+            f"workflow file line {line}: {match['msg']} (column {match['col']})", line=line
+        )
+    text = text.replace("(at end of document)", "at the end of the file").strip()
+    return WorkflowFileError(f"workflow file: {text}")
+
+
+def _kind(value: object) -> str:
+    """A TOML-ish name for a value's type, for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date/time" if hasattr(value, "isoformat") else type(value).__name__
+
+
+def _quoted(keys: Iterable[str]) -> str:
+    return ", ".join(repr(k) for k in keys)
+
+
+def _pydantic_message(error: ValidationError) -> list[str]:
+    """Readable messages from a pydantic error (prefixes such as "Value error, " dropped)."""
+    out = []
+    for item in error.errors():
+        msg = str(item.get("msg", "invalid value"))
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if msg.startswith(prefix):
+                msg = msg[len(prefix) :]
+        where = ".".join(str(part) for part in item.get("loc", ()) if part != "__root__")
+        out.append(f"{where}: {msg}" if where else msg)
+    return out
+
+
+def _read_stage(number: int, entry: object) -> tuple[Stage | None, list[str]]:
+    """One ``[[stage]]`` table -> a Stage, or the problems found (each prefixed by the stage)."""
+    if not isinstance(entry, dict):
+        return None, [f"stage {number}: each stage must be a [[stage]] table, not {_kind(entry)}"]
+    name = entry.get("name")
+    label = (
+        f"stage {number} ({name.strip()!r})"
+        if isinstance(name, str) and name.strip()
+        else f"stage {number}"
+    )
+    problems: list[str] = []
+    unknown = [k for k in entry if k not in _STAGE_KEYS]
+    if unknown:
+        noun = "key" if len(unknown) == 1 else "keys"
+        problems.append(
+            f"{label}: unknown {noun} {_quoted(unknown)} (allowed: {', '.join(_STAGE_KEYS)})"
+        )
+    if "name" not in entry:
+        problems.append(f"{label}: missing 'name'")
+    elif not isinstance(name, str):
+        problems.append(f"{label}: 'name' must be text, not {_kind(name)}")
+    elif not name.strip():
+        problems.append(f"{label}: 'name' is blank")
+
+    statuses = entry.get("statuses", [])
+    if not isinstance(statuses, list):
+        problems.append(
+            f"{label}: 'statuses' must be a list of text such as [\"In Review\"], "
+            f"not {_kind(statuses)}"
+        )
+        statuses = []
+    else:
+        for position, status in enumerate(statuses, start=1):
+            if not isinstance(status, str):
+                problems.append(
+                    f"{label}: 'statuses' must be a list of text; entry {position} is "
+                    f"{_kind(status)}"
+                )
+            elif not status.strip():
+                problems.append(f"{label}: 'statuses' entry {position} is blank")
+
+    category = entry.get("category")
+    if "category" not in entry:
+        problems.append(f"{label}: missing 'category' (one of {_CATEGORY_NAMES})")
+    elif not isinstance(category, str):
+        problems.append(
+            f"{label}: 'category' must be one of {_CATEGORY_NAMES}, not {_kind(category)}"
+        )
+    elif category.strip().lower() not in {c.value for c in Category}:
+        problems.append(f"{label}: category {category!r} is not one of {_CATEGORY_NAMES}")
+    if problems:
+        return None, problems
+    try:
+        stage = Stage(name=name, statuses=tuple(statuses), category=category.strip().lower())
+    except ValidationError as error:  # pragma: no cover - the checks above come first
+        return None, [f"{label}: {msg}" for msg in _pydantic_message(error)]
+    return stage, []
+
+
+def parse_workflow_toml(text: str) -> Workflow:
+    """Read the workflow file format (see the module docstring) into a :class:`Workflow`.
+
+    Raises :class:`WorkflowFileError` naming every problem found: TOML syntax
+    (with its line), unknown keys, a missing or blank ``name``, ``statuses``
+    that are not a list of text, an unknown ``category``, a ``start`` that is
+    not a stage, repeated stage names or statuses, no active/waiting stage.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise _syntax_error(error) from None
+
+    problems: list[str] = []
+    unknown = [k for k in data if k not in _TOP_KEYS]
+    if unknown:
+        noun = "key" if len(unknown) == 1 else "keys"
+        hint = " (write each stage as a [[stage]] table)" if "stages" in unknown else ""
+        problems.append(
+            f"workflow file: unknown top-level {noun} {_quoted(unknown)} "
+            f"(allowed: {', '.join(_TOP_KEYS)}){hint}"
+        )
+    start = data.get("start")
+    if start is not None and not isinstance(start, str):
+        problems.append(f"workflow file: 'start' must be a stage name (text), not {_kind(start)}")
+        start = None
+    elif isinstance(start, str):
+        start = start.strip()
+
+    entries = data.get("stage")
+    if entries is None:
+        problems.append("workflow file: no stages; add at least one [[stage]] table")
+        entries = []
+    elif isinstance(entries, dict):
+        problems.append(
+            "workflow file: write each stage as [[stage]] (double brackets), not [stage]"
+        )
+        entries = []
+    elif not isinstance(entries, list):
+        problems.append(f"workflow file: 'stage' must be [[stage]] tables, not {_kind(entries)}")
+        entries = []
+
+    stages: list[Stage] = []
+    for number, entry in enumerate(entries, start=1):
+        stage, stage_problems = _read_stage(number, entry)
+        problems.extend(stage_problems)
+        if stage is not None:
+            stages.append(stage)
+    if problems:
+        raise WorkflowFileError(problems)
+
+    try:
+        return Workflow(stages=tuple(stages), start=start)
+    except ValidationError as error:
+        messages = _pydantic_message(error)
+        names = ", ".join(stage.name for stage in stages)
+        messages = [
+            f"{m} (the stages are: {names})" if m.startswith("start ") else m for m in messages
+        ]
+        raise WorkflowFileError([f"workflow file: {m}" for m in messages]) from None
+
+
+def load_workflow_file(path: str | PathLike[str]) -> Workflow:
+    """Read a UTF-8 workflow file (a leading BOM is allowed); see :func:`parse_workflow_toml`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise WorkflowFileError(f"workflow file not found: {path}") from None
+    except UnicodeDecodeError as error:
+        raise WorkflowFileError(
+            f"workflow file {path} is not UTF-8 text (byte {error.start})"
+        ) from None
+    except OSError as error:
+        raise WorkflowFileError(
+            f"cannot read workflow file {path}: {error.strerror or error}"
+        ) from None
+    return parse_workflow_toml(text)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+_COMMENT_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def workflow_to_toml(workflow: Workflow, *, header: str | None = None) -> str:
+    """The workflow in the file format, written with ``tomli_w``.
+
+    Every stage gets an explicit ``statuses`` list (a stage with none listed is
+    written with its own name, which is what it matches), so
+    ``parse_workflow_toml(workflow_to_toml(w))`` equals ``w`` once implicit
+    statuses are spelled out. ``start`` is written only when set. The text
+    starts with comment lines: ``header`` (each of its lines prefixed with
+    ``# ``; control characters other than tab become spaces, as TOML comments
+    cannot hold them), then :data:`CATEGORY_HELP`.
+    """
+    data: dict[str, Any] = {}
+    if workflow.start is not None:
+        data["start"] = workflow.start
+    data["stage"] = [
+        {
+            "name": stage.name,
+            "statuses": list(Workflow.statuses_of(stage)),
+            "category": stage.category.value,
+        }
+        for stage in workflow.stages
+    ]
+    comments: list[str] = []
+    if header:
+        # TOML comments cannot hold control characters (other than tab).
+        comments.extend(_COMMENT_UNSAFE.sub(" ", line) for line in header.splitlines())
+        comments.append("")
+    comments.extend(CATEGORY_HELP)
+    prefix = "".join(f"# {line}".rstrip() + "\n" for line in comments)
+    return prefix + "\n" + tomli_w.dumps(data)
+
+
+# --------------------------------------------------------------------------- suggestions
+
+
+def _rules(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+_ACTIVITY = (
+    r"dev|development|analysis|analyse|analyze|design|test|testing|qa|review|code|coding|"
+    r"build|implementation|refinement"
+)
+# Evaluated in this order; the first rule that matches wins.
+_CATEGORY_RULES: tuple[tuple[Category, re.Pattern[str]], ...] = (
+    (
+        Category.CANCELLED,
+        _rules(
+            r"cancel",
+            r"\bwon'?t(?=\b|fix|do)",
+            r"\breject",
+            r"\binvalid",
+            r"\bduplicate",
+            r"\babandon",
+            r"\bdeclin",
+            r"\bobsolete",
+            r"\bnot ?a ?bug",
+            r"\bworks ?for ?me",
+        ),
+    ),
+    # "Dev Done", "Analysis complete": a queue after an activity, not the end of the flow.
+    (Category.WAITING, _rules(rf"\b(?:{_ACTIVITY})\s*(?:done|complete|completed|finished)\b")),
+    (
+        Category.DONE,
+        _rules(
+            r"\bdone\b",
+            r"\bclosed\b",
+            r"\bresolved",
+            r"\breleased",
+            r"\bcomplete",
+            r"\bdeployed",
+            r"\bshipped",
+            r"\bfinished",
+            r"\bfixed",
+            r"\blive\b",
+        ),
+    ),
+    (
+        Category.BACKLOG,
+        _rules(
+            r"\bbacklog",
+            r"\bnew\b",
+            r"\bopen(?:ed)?\b",
+            r"\breopen",
+            r"\bto ?do\b",
+            r"\bidea",
+            r"triage",
+            r"\bpropos",
+            r"\bfunnel",
+            r"\binbox",
+            r"\bnot started",
+        ),
+    ),
+    (
+        Category.WAITING,
+        _rules(
+            r"wait",
+            r"\bready\b",
+            r"review",
+            r"\bblocked",
+            r"queue",
+            r"\bpending",
+            r"\bon hold\b|\bhold\b",
+            r"\bto test",
+            r"\bapprov",
+            r"\bsign ?off",
+            r"\bneeds?\b|\bneeds",
+            r"\bselected\b",
+            r"\bincomplete\b",
+        ),
+    ),
+    (
+        Category.ACTIVE,
+        _rules(
+            r"progress",
+            r"\bdoing",
+            r"develop",
+            r"implement",
+            r"analys|analyz",
+            r"design",
+            r"test",
+            r"\bqa\b",
+            r"\bbuild",
+            r"\bdeploying",
+            r"\bworking",
+        ),
+    ),
+)
+
+
+def _status_words(status: str) -> str:
+    """Lower-case words of a status: camelCase split, ``_ - / .`` and curly quotes normalised."""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(status))
+    text = text.replace("\u2019", "'").replace("\u2018", "'").casefold()
+    text = re.sub(r"[_\-/.:()\[\],]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def suggest_category(status: str) -> Category:
+    """A suggested category for a raw status, from its name.
+
+    The name is lower-cased, camelCase is split ("InProgress" -> "in
+    progress") and ``_ - / . : ( ) [ ] ,`` become spaces. Rules are tried in
+    this order; the first match wins ("\\b" = start of a word):
+
+    1. **cancelled** – "cancel" (cancelled, canceled), "won't"/"wont" (Won't
+       Fix, wontfix), "reject", "invalid", "duplicate", "abandon", "declin",
+       "obsolete", "not a bug", "works for me"/"worksforme". Before done, so
+       "Closed - Won't Fix" is cancelled.
+    2. **waiting** – an activity word followed by done/complete/finished
+       ("Dev Done", "Analysis complete", "Testing finished"): in Kanban these
+       are queues after an activity, not the end of the flow.
+    3. **done** – the words "done", "closed", "live"; words starting with
+       "resolved", "released", "complete", "deployed", "shipped", "finished",
+       "fixed" (so "Unresolved" and "Incomplete" are not done).
+    4. **backlog** – "backlog", "new", "open"/"opened", "reopen…", "to do"/
+       "todo", "idea…", "triage" anywhere ("Needs triage" and "needstriage" are
+       backlog: nothing is committed before triage), "propos…", "funnel",
+       "inbox", "not started".
+    5. **waiting** – "wait" anywhere (awaiting, sitewait), "ready" ("Ready for
+       Development" is waiting, not active), "review" anywhere, "blocked",
+       "queue", "pending", "hold"/"on hold", "to test", "approv…" (approval),
+       "sign off"/"signoff", "need"/"needs", "selected" (Selected for
+       Development), "incomplete" (needs more information).
+    6. **active** – "progress", "doing", "develop", "implement", "analys"/
+       "analyz" ("In Analyse", "In Analysis"), "design", "test", "qa",
+       "build", "deploying", "working".
+    7. Anything else: **active** (unknown statuses are assumed to be work).
+    """
+    words = _status_words(status)
+    for category, pattern in _CATEGORY_RULES:
+        if pattern.search(words):
+            return category
+    return Category.ACTIVE
+
+
+def suggest_workflow(statuses: list[str], *, counts: dict[str, int] | None = None) -> Workflow:
+    """A first workflow for the given raw statuses, for the user to edit.
+
+    * One stage per distinct status, ignoring case and surrounding spaces; its
+      ``statuses`` are every spelling seen (stripped, first-seen order). Its
+      name is the first spelling seen or, when ``counts`` (raw status -> number
+      of events) is given, the most frequent spelling (ties: first seen).
+    * Stages keep the given order, except that stages suggested as done and
+      then cancelled move to the end (each keeping its relative order), so the
+      flow reads left to right.
+    * Categories come from :func:`suggest_category`; ``start`` is ``None``.
+    * When no stage is active or waiting but some stage is done, the last
+      backlog stage becomes active (e.g. GitHub's open -> closed: the work
+      happens while open). Otherwise (every status is backlog, or done /
+      cancelled only, or no statuses) :class:`WorkflowFileError` is raised.
+    """
+    spellings: dict[str, list[str]] = {}
+    for raw in statuses:
+        if raw is None or (isinstance(raw, float) and np.isnan(raw)):
+            continue
+        text = str(raw).strip()
+        if not text:
+            continue
+        group = spellings.setdefault(normalise_status(text), [])
+        if text not in group:
+            group.append(text)
+    if not spellings:
+        raise WorkflowFileError("no statuses to suggest a workflow from")
+
+    totals: dict[str, int] = {}
+    for raw, n in (counts or {}).items():
+        text = str(raw).strip()
+        totals[text] = totals.get(text, 0) + int(n)
+
+    drafts: list[tuple[str, tuple[str, ...], Category]] = []
+    for group in spellings.values():
+        name = max(group, key=lambda s: (totals.get(s, 0), -group.index(s))) if totals else group[0]
+        drafts.append((name, tuple(group), suggest_category(name)))
+
+    def rank(draft: tuple[str, tuple[str, ...], Category]) -> int:
+        return {Category.DONE: 1, Category.CANCELLED: 2}.get(draft[2], 0)
+
+    drafts.sort(key=rank)  # stable: relative order kept within each block
+    categories = [d[2] for d in drafts]
+    if not any(c in (Category.ACTIVE, Category.WAITING) for c in categories):
+        backlog = [i for i, c in enumerate(categories) if c == Category.BACKLOG]
+        if not backlog or Category.DONE not in categories:
+            seen = ", ".join(d[0] for d in drafts[:6]) + (", ..." if len(drafts) > 6 else "")
+            raise WorkflowFileError(
+                "cannot suggest a workflow: none of the statuses looks like work in progress "
+                f"({seen}); write a workflow file with at least one active or waiting stage"
+            )
+        i = backlog[-1]
+        drafts[i] = (drafts[i][0], drafts[i][1], Category.ACTIVE)
+
+    stages = tuple(Stage(name=n, statuses=s, category=c) for n, s, c in drafts)
+    try:
+        return Workflow(stages=stages)
+    except ValidationError as error:  # e.g. two spellings whose stripped names clash
+        raise WorkflowFileError(_pydantic_message(error)) from None
+
+
+def order_statuses_by_flow(events: pd.DataFrame) -> list[str]:
+    """A suggested flow order for the statuses of an event log.
+
+    ``events`` has the columns ``item_id``, ``status``, ``entered_at`` and
+    ``seq`` (``seq`` optional). Each item's events are ordered by
+    ``(entered_at, seq)``; an event's normalised position is ``position /
+    (n - 1)`` for an item with ``n`` events (0 = first, 1 = last). A status
+    (case and surrounding spaces ignored) is ranked by the median, over the
+    items that visit it, of the position of its first visit. Items with a
+    single event carry no order and are ignored; statuses seen only in such
+    items come last. Ties go by first appearance in time order. Every spelling
+    of a status is returned, adjacent, in first-appearance order.
+    """
+    if events is None or len(events) == 0:
+        return []
+    status = events["status"].astype("str").str.strip().reset_index(drop=True)
+    present = (status.notna() & (status != "")).to_numpy(dtype=bool)
+    status = status[present]
+    if status.empty:
+        return []
+    item = pd.factorize(events["item_id"].astype("str"))[0][present]
+    spelling_code, spellings = pd.factorize(status)
+    key_of_spelling, keys = pd.factorize(pd.Series(spellings, dtype="str").str.casefold())
+    key = key_of_spelling[spelling_code]
+    times = pd.to_datetime(events["entered_at"], utc=True).reset_index(drop=True)[present]
+    t = times.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    seq = (
+        events["seq"].to_numpy(dtype=np.int64)[present]
+        if "seq" in events
+        else np.flatnonzero(present).astype(np.int64)
+    )
+
+    # Time order (t, seq), then item order on top of it (stable sorts keep the ties).
+    by_time = np.argsort(seq, kind="stable")
+    by_time = by_time[np.argsort(t[by_time], kind="stable")]
+    order = by_time[np.argsort(item[by_time], kind="stable")]
+    item_s, key_s = item[order], key[order]
+    n_events = len(order)
+    heads = np.ones(n_events, dtype=bool)
+    heads[1:] = item_s[1:] != item_s[:-1]
+    head_index = np.maximum.accumulate(np.where(heads, np.arange(n_events), 0))
+    position = np.arange(n_events) - head_index
+    size = np.bincount(item_s)[item_s]
+    norm = np.where(size > 1, position / np.maximum(size - 1, 1), np.nan)
+
+    # Each item's first visit of each status, then the median over items per status.
+    _, first_visit = np.unique(item_s.astype(np.int64) * len(keys) + key_s, return_index=True)
+    median = pd.Series(norm[first_visit]).groupby(key_s[first_visit]).median()
+    median = median.reindex(range(len(keys)))
+
+    # First appearance in time order, of each status and of each spelling (all occur).
+    first_seen = np.unique(key[by_time], return_index=True)[1]
+    spelling_seen = np.unique(spelling_code[by_time], return_index=True)[1]
+
+    ranking = pd.DataFrame(
+        {"unranked": median.isna().to_numpy(), "median": median.to_numpy(), "first": first_seen}
+    ).sort_values(["unranked", "median", "first"], kind="stable")
+    rank_of_key = np.empty(len(keys), dtype=np.int64)
+    rank_of_key[ranking.index.to_numpy()] = np.arange(len(keys))
+    spelling_order = np.lexsort((spelling_seen, rank_of_key[key_of_spelling]))
+    return [str(spellings[i]) for i in spelling_order]
+
+
+def describe_points(workflow: Workflow) -> dict[str, Any]:
+    """The commitment and finish points of ``workflow``, for display.
+
+    ``{"commitment_stage": name, "done_stages": [names], "cancelled_stages": [names]}``
+    with stages in workflow order.
+    """
+    return {
+        "commitment_stage": workflow.commitment_stage,
+        "done_stages": [s.name for s in workflow.stages if s.category == Category.DONE],
+        "cancelled_stages": [s.name for s in workflow.stages if s.category == Category.CANCELLED],
+    }
