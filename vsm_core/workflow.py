@@ -611,3 +611,70 @@ def describe_points(workflow: Workflow) -> dict[str, Any]:
         "done_stages": [s.name for s in workflow.stages if s.category == Category.DONE],
         "cancelled_stages": [s.name for s in workflow.stages if s.category == Category.CANCELLED],
     }
+
+
+# --------------------------------------------------------------------------- editable table
+
+#: Columns of the editable workflow table the Import page shows.
+WORKFLOW_TABLE_COLUMNS = ("status", "events", "stage", "category", "order")
+
+
+def workflow_table(workflow: Workflow, status_counts: dict[str, int]) -> pd.DataFrame:
+    """One row per raw status: its event count, stage, the stage's category and position.
+
+    Statuses the data holds but the workflow does not map get an empty stage
+    (the user must assign them, or they are ignored as unmapped). Stage
+    positions are 1-based so people can type them.
+    """
+    counts: dict[str, int] = {}
+    spelling: dict[str, str] = {}
+    for status, count in status_counts.items():
+        key = normalise_status(status)
+        counts[key] = counts.get(key, 0) + int(count)
+        spelling.setdefault(key, status)
+    rows = []
+    for position, stage in enumerate(workflow.stages):
+        for status in workflow.statuses_of(stage):
+            key = normalise_status(status)
+            rows.append(_table_row(status, counts.pop(key, 0), stage, position))
+    unmapped = sorted(counts.items(), key=lambda kv: -kv[1])
+    rows += [_table_row(spelling[key], count, None, None) for key, count in unmapped]
+    return pd.DataFrame(rows, columns=list(WORKFLOW_TABLE_COLUMNS))
+
+
+def _table_row(status: str, events: int, stage: Stage | None, position: int | None) -> dict:
+    return {
+        "status": status,
+        "events": events,
+        "stage": stage.name if stage else None,
+        "category": stage.category.value if stage else None,
+        "order": position + 1 if position is not None else None,
+    }
+
+
+def workflow_from_table(table: pd.DataFrame, *, start: str | None = None) -> Workflow:
+    """Build a Workflow from an edited :func:`workflow_table`.
+
+    Rows with a blank stage are left unmapped. A stage's category and
+    position come from its first row (by ``order``); stages are ordered by
+    their smallest ``order``. Raises :class:`WorkflowFileError` with a
+    readable message when the result is not a valid workflow.
+    """
+    rows = table.dropna(subset=["stage"]).copy()
+    rows["stage"] = rows["stage"].astype("str").str.strip()
+    rows = rows[rows["stage"] != ""]
+    if rows.empty:
+        raise WorkflowFileError("assign at least one status to a stage")
+    rows["order"] = pd.to_numeric(rows["order"], errors="coerce").fillna(float("inf"))
+    stages = []
+    for name, group in rows.sort_values("order", kind="stable").groupby("stage", sort=False):
+        category = group["category"].dropna()
+        if category.empty:
+            raise WorkflowFileError(f"stage {name!r} needs a category ({_CATEGORY_NAMES})")
+        stages.append(
+            {"name": name, "statuses": group["status"].tolist(), "category": category.iloc[0]}
+        )
+    try:
+        return Workflow.model_validate({"stages": stages, "start": start or None})
+    except ValidationError as error:
+        raise WorkflowFileError("; ".join(_pydantic_message(error))) from error

@@ -145,3 +145,44 @@ def test_prepare_database_seeds_the_demo_once(database_url):
         assert summary.items == 600
     finally:
         engine.dispose()
+
+
+def test_deleting_a_version_removes_its_items_and_events_only(engine, demo_dataset):
+    with Session(engine) as session:
+        first = _save(session, demo_dataset)
+        second = _save(session, demo_dataset)
+        crud.delete_version(session, version_id=first.id)
+        [summary] = crud.list_datasets(session)
+        assert (summary.versions, summary.latest_version) == (1, 2)
+        remaining = session.exec(select(WorkItem.version_id).distinct()).all()
+        assert remaining == [second.id]
+        assert len(crud.load_dataset(session, version_id=second.id).events) == len(
+            demo_dataset.events
+        )
+        with pytest.raises(LookupError):
+            crud.load_dataset(session, version_id=first.id)
+
+
+def test_deleting_the_last_version_deletes_the_dataset(engine, demo_dataset):
+    with Session(engine) as session:
+        only = _save(session, demo_dataset)
+        crud.delete_version(session, version_id=only.id)
+        assert crud.list_datasets(session, include_archived=True) == []
+        assert session.exec(select(WorkItem)).all() == []
+        with pytest.raises(LookupError):
+            crud.delete_version(session, version_id=only.id)
+
+
+def test_the_latest_workflow_of_a_team_is_offered_for_reuse(engine, demo_dataset):
+    from vsm_core.model import Stage, Workflow, make_dataset
+
+    other = Workflow(
+        stages=[Stage(name="Doing", category="active"), Stage(name="Done", category="done")]
+    )
+    with Session(engine) as session:
+        assert crud.latest_workflow_for_team(session, team="A") is None
+        _save(session, demo_dataset)
+        small = make_dataset(demo_dataset.items.head(3), demo_dataset.events.head(0), other)
+        _save(session, small, name="Team A again")
+        assert crud.latest_workflow_for_team(session, team="A") == other
+        assert crud.latest_workflow_for_team(session, team="nobody") is None

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import column as sa_column
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, insert
 from sqlalchemy import table as sa_table
 from sqlmodel import Session, col, select
@@ -239,3 +240,40 @@ def archive_dataset(session: Session, *, dataset_id: int, when: datetime) -> Dat
     session.commit()
     session.refresh(dataset)
     return dataset
+
+
+def delete_version(session: Session, *, version_id: int) -> None:
+    """Delete one dataset version with its items and events (database cascade).
+
+    A dataset left without versions is deleted too. Raises ``LookupError``
+    when the version does not exist.
+    """
+    version = session.get(DatasetVersion, version_id)
+    if version is None:
+        raise LookupError(f"no dataset version with id {version_id}")
+    dataset_id = version.dataset_id
+    try:
+        session.execute(sa_delete(DatasetVersion).where(DatasetVersion.id == version_id))
+        remaining = session.exec(
+            select(func.count())
+            .select_from(DatasetVersion)
+            .where(DatasetVersion.dataset_id == dataset_id)
+        ).one()
+        if remaining == 0:
+            session.execute(sa_delete(Dataset).where(Dataset.id == dataset_id))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def latest_workflow_for_team(session: Session, *, team: str) -> Workflow | None:
+    """The workflow of the team's most recently imported version, to reuse on the next upload."""
+    statement = (
+        select(DatasetVersion)
+        .join(Dataset, Dataset.id == DatasetVersion.dataset_id)
+        .where(Dataset.team == team)
+        .order_by(col(DatasetVersion.imported_at).desc(), col(DatasetVersion.id).desc())
+    )
+    latest = session.exec(statement).first()
+    return Workflow.model_validate(latest.workflow) if latest is not None else None
