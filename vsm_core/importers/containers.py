@@ -1,0 +1,765 @@
+"""Turn the bytes of an upload into a :class:`RawTable` or a list of records.
+
+:func:`read_upload` decides the container from the file name *and* the
+content: a signature that proves what the file is (an Excel workbook, a PDF,
+an old ``.xls``, an HTML page saved as ``.xls``) wins over the extension.
+
+* ``.csv``/``.tsv``/``.txt`` (and unknown extensions holding text): the
+  encoding and separator are detected unless given; rows keep the line number
+  where they start in the source, even after quoted fields with newlines.
+* ``.xlsx``/``.xlsm``: checked against zip bombs before openpyxl reads the
+  first visible sheet; rows are sheet row numbers.
+* ``.json`` (an array of objects, an object holding one such array, or an
+  array of such page objects) and ``.jsonl``/``.ndjson`` (one object a line).
+
+Only :class:`ImportFailed` ever escapes :func:`read_upload`; problems that can
+be collected (ragged rows, bad JSON lines) are all reported together.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import math
+import re
+import warnings
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vsm_core.importers.errors import ImportFailed, ImportProblem, clip
+from vsm_core.importers.options import ImportOptions
+from vsm_core.importers.table import Container, RawTable, Upload
+
+MB = 1024 * 1024
+#: Largest single CSV cell (``csv.field_size_limit``): giant fields work but are bounded.
+FIELD_LIMIT = 10 * MB
+#: An .xlsx may unpack to this many times the upload limit, never less than the
+#: floor (so small limits do not reject ordinary workbooks) nor more than the cap.
+XLSX_UNPACK_FACTOR = 20
+XLSX_UNPACK_FLOOR = 16 * MB
+XLSX_UNPACK_CAP = 500 * MB
+#: Largest compression ratio of an .xlsx member bigger than XLSX_RATIO_MIN_SIZE.
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_MIN_SIZE = 1 * MB
+#: Records looked at to guess the separator.
+SNIFF_RECORDS = 50
+SEPARATORS = (",", ";", "\t", "|")
+
+TEXT_EXTENSIONS = frozenset({".csv", ".tsv", ".tab", ".txt"})
+TAB_EXTENSIONS = frozenset({".tsv", ".tab"})
+XLSX_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
+JSON_EXTENSIONS = frozenset({".json"})
+JSONL_EXTENSIONS = frozenset({".jsonl", ".ndjson"})
+#: Keys under which search pages keep their records (Jira: issues, Azure DevOps: value).
+PAGE_KEYS = ("issues", "value", "items", "workItems", "results", "records", "nodes")
+#: The keys accepted when a JSON array holds several pages.
+LIST_PAGE_KEYS = ("issues", "value", "items", "workItems")
+
+_UTF8_BOM = codecs.BOM_UTF8
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_BINARY_SIGNATURES = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x1f\x8b", "gzip-compressed (decompress it first)"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+_HTML_STARTS = ("<!doctype html", "<html", "<table", "<head", "<body", "<meta")
+_EXPORTS = "export CSV, Excel (.xlsx) or JSON instead"
+
+# A quoted field (only where a field starts), a candidate separator, or a line end.
+_SNIFF_TOKEN = re.compile(r'(?<![^,;\t|\r\n])"[^"]*(?:""[^"]*)*"?|[,;\t|]|\r\n?|\n')
+
+
+def read_upload(data: bytes, filename: str, options: ImportOptions) -> Upload:
+    """Decode an upload into a table (CSV, TSV, TXT, XLSX) or records (JSON, JSON Lines).
+
+    Raises :class:`ImportFailed` (and nothing else) when the file cannot be
+    read; every other error is turned into one.
+    """
+    try:
+        return _read_upload(bytes(data), filename, options)
+    except ImportFailed:
+        raise
+    except Exception as error:
+        raise ImportFailed(f"could not read the file: {_one_line(error)}") from error
+
+
+def _read_upload(data: bytes, filename: str, options: ImportOptions) -> Upload:
+    size = len(data)
+    if size > options.max_bytes:
+        raise ImportFailed(
+            f"the file is {_size(size)}; the limit is {_size(options.max_bytes)} "
+            "(VSM_MAX_UPLOAD_MB)"
+        )
+    if _is_blank(data):
+        raise ImportFailed("the file is empty")
+    ext = _extension(filename)
+    digest = hashlib.sha256(data).hexdigest()
+
+    def upload(
+        container: Container,
+        table: RawTable | None = None,
+        records: list[dict[str, Any]] | None = None,
+    ) -> Upload:
+        return Upload(
+            filename=filename,
+            container=container,
+            sha256=digest,
+            size_bytes=size,
+            table=table,
+            records=records,
+        )
+
+    _reject_foreign(data, ext)
+    if data.startswith(_ZIP):
+        notes = []
+        if ext not in XLSX_EXTENSIONS:
+            named = f"named {ext}" if ext else "named without an extension"
+            notes.append(f"the file is {named} but is an Excel workbook; read it as .xlsx")
+        return upload("xlsx", table=_read_xlsx(data, ext, options, notes))
+    if ext in XLSX_EXTENSIONS:
+        raise ImportFailed(
+            f"the file is not an Excel {ext} workbook (it is not a zip archive); "
+            "if it is CSV text, rename it to .csv"
+        )
+
+    text, encoding, notes = _decode(data, options.encoding, ext)
+    if ext in JSON_EXTENSIONS:
+        return upload("json", records=_read_json(text))
+    if ext in JSONL_EXTENSIONS:
+        return upload("jsonl", records=_read_jsonl(text))
+    if ext not in TEXT_EXTENSIONS and ext != ".xls":
+        start = text.lstrip()[:1]
+        if start == "[":
+            return upload("json", records=_read_json(text))
+        if start == "{":
+            return upload(*_read_json_or_jsonl(text))
+    if ext == ".xls":
+        notes.append("the file is named .xls but holds delimited text; read it as text")
+    return upload("csv", table=_read_delimited(text, encoding, ext, options, notes))
+
+
+# --- sniffing ---------------------------------------------------------------------------------
+
+
+def _extension(filename: str) -> str:
+    base = re.split(r"[\\/]", filename or "")[-1]
+    return "." + base.rsplit(".", 1)[1].strip().lower() if "." in base else ""
+
+
+def _is_blank(data: bytes) -> bool:
+    """Nothing but whitespace and byte-order marks."""
+    if data.startswith(_UTF32_BOMS) or data.startswith(_UTF16_BOMS):
+        codec = "utf-32" if data.startswith(_UTF32_BOMS) else "utf-16"
+        return not data.decode(codec, errors="replace").replace("\ufeff", "").strip()
+    return not data.replace(_UTF8_BOM, b"").strip()
+
+
+def _head_text(data: bytes) -> str:
+    """The start of the file as lower-case text, good enough to spot markup."""
+    head = data[:4096]
+    if head.startswith(_UTF32_BOMS):
+        text = head.decode("utf-32", errors="ignore")
+    elif head.startswith(_UTF16_BOMS):
+        text = head.decode("utf-16", errors="ignore")
+    else:
+        text = head.decode("latin-1")
+    return text.replace("\ufeff", "").replace("\xef\xbb\xbf", "").lstrip().lower()
+
+
+def _reject_foreign(data: bytes, ext: str) -> None:
+    """Fail on content that is certainly not a table, whatever the file is called."""
+    if data.startswith(_OLE2):
+        if ext in XLSX_EXTENSIONS:
+            raise ImportFailed(
+                "the workbook is password-protected (encrypted) or an old .xls renamed; "
+                "remove the password and save as .xlsx, or export CSV"
+            )
+        what = "" if ext == ".xls" else " (the file is an old Microsoft Office document)"
+        raise ImportFailed(f"old Excel .xls is not supported{what}; save as .xlsx or CSV")
+    for signature, what in _BINARY_SIGNATURES:
+        if data.startswith(signature):
+            raise ImportFailed(f"the file is {what}, not a table; {_EXPORTS}")
+    head = _head_text(data)
+    if head.startswith(_HTML_STARTS) or (head.startswith("<?xml") and "<html" in head):
+        raise ImportFailed(
+            'the file is an HTML page, not a spreadsheet or CSV (Jira\'s "Excel" export '
+            "is an HTML page); export CSV instead"
+        )
+    if head.startswith("<?xml"):
+        if "urn:schemas-microsoft-com:office:spreadsheet" in head or "<workbook" in head:
+            raise ImportFailed(
+                "Excel 2003 XML spreadsheets are not supported; save as .xlsx or CSV"
+            )
+        raise ImportFailed(f"the file is XML, which is not supported; {_EXPORTS}")
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, forced: str | None, ext: str) -> tuple[str, str, list[str]]:
+    """The text, the encoding used, and notes about the choice."""
+    notes: list[str] = []
+    if forced:
+        try:
+            encoding = codecs.lookup(forced).name
+        except LookupError:
+            raise ImportFailed(f"unknown encoding {forced!r}") from None
+        text = _decode_as(data, forced, forced)
+    else:
+        encoding = _detect_encoding(data, ext)
+        if encoding == "utf-8":
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                encoding = "cp1252"
+                notes.append("the file is not UTF-8; read it as Windows-1252 (cp1252)")
+        if encoding != "utf-8":
+            label = "UTF-8 or Windows-1252" if encoding == "cp1252" else encoding.upper()
+            text = _decode_as(data, encoding, label)
+    text = text.removeprefix("\ufeff")
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise _nul_bytes(ext, text.count("\n", 0, nul) + 1)
+    return text, encoding, notes
+
+
+def _detect_encoding(data: bytes, ext: str) -> str:
+    if data.startswith(_UTF32_BOMS):
+        return "utf-32"
+    if data.startswith(_UTF8_BOM):
+        return "utf-8-sig"
+    if data.startswith(_UTF16_BOMS):
+        return "utf-16"
+    nul = data.find(b"\x00")
+    if nul < 0:
+        return "utf-8"
+    bomless = _bomless_utf16(data)
+    if bomless:
+        return bomless
+    raise _nul_bytes(ext, data.count(b"\n", 0, nul) + 1)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when the file is plainly ASCII-range UTF-16 without a BOM."""
+    sample = data[:4096]
+    sample = sample[: len(sample) // 2 * 2]
+    if len(data) % 2 or len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+def _decode_as(data: bytes, encoding: str, label: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        byte = data[error.start : error.start + 1].hex().upper() or "end"
+        raise ImportFailed(
+            ImportProblem(
+                row=line,
+                message=(
+                    f"the file is not valid {label} text (byte 0x{byte} at line {line}); "
+                    "save it as UTF-8 or choose the encoding"
+                ),
+            )
+        ) from None
+
+
+def _nul_bytes(ext: str, line: int) -> ImportFailed:
+    named = ext if ext in TEXT_EXTENSIONS or ext in JSON_EXTENSIONS | JSONL_EXTENSIONS else ".csv"
+    return ImportFailed(
+        ImportProblem(
+            row=line,
+            message=f"the file contains NUL bytes — is it a binary file renamed to {named}?",
+        )
+    )
+
+
+def _separator_option(separator: str) -> str:
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    sep = named.get(separator.strip().lower(), separator) if separator.strip() else separator
+    if len(sep) != 1 or sep in '"\r\n':
+        raise ImportFailed(f"the separator must be one character other than a quote, not {sep!r}")
+    return sep
+
+
+def _sniff_separator(text: str, prefer_tab: bool) -> str:
+    """The candidate found the same non-zero number of times in (nearly) every record."""
+    order = ("\t", ",", ";", "|") if prefer_tab else SEPARATORS
+    records: list[Counter[str]] = []
+    current: Counter[str] = Counter()
+    start = 0
+    for match in _SNIFF_TOKEN.finditer(text):
+        token = match.group()
+        if token in SEPARATORS:
+            current[token] += 1
+        elif token[0] in "\r\n":
+            if text[start : match.start()].strip():
+                records.append(current)
+                if len(records) >= SNIFF_RECORDS:
+                    break
+            current, start = Counter(), match.end()
+    else:
+        if text[start:].strip():
+            records.append(current)
+    if not records:
+        return order[0]
+    scores = []
+    for priority, sep in enumerate(order):
+        counts = Counter(record[sep] for record in records if record[sep])
+        if counts:
+            hits = counts.most_common(1)[0][1]  # records agreeing on the commonest count
+            scores.append((hits / len(records), -priority, sep))
+    if not scores:
+        return order[0]  # a single column
+    consistent = [score for score in scores if score[0] >= 0.9]
+    if consistent:
+        return min(consistent, key=lambda score: -score[1])[2]
+    return max(scores)[2]
+
+
+def _read_delimited(
+    text: str, encoding: str, ext: str, options: ImportOptions, notes: list[str]
+) -> RawTable:
+    if options.separator:
+        sep = _separator_option(options.separator)
+    else:
+        sep = _sniff_separator(text, prefer_tab=ext in TAB_EXTENSIONS)
+    csv.field_size_limit(FIELD_LIMIT)
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=sep,
+        quotechar='"',
+        doublequote=True,
+        skipinitialspace=True,  # `a, "b, c"` quotes "b, c"
+        strict=True,  # an unclosed quote is an error, not a cell swallowing the rest
+    )
+    return _build_table(
+        _csv_records(reader),
+        encoding=encoding,
+        separator=sep,
+        container="csv",
+        joiner=sep,
+        notes=notes,
+    )
+
+
+def _csv_records(reader: Any) -> Iterator[tuple[int, list[str | None]]]:
+    """(first line, stripped cells or None) for every record; csv errors become problems."""
+    problems: list[ImportProblem] = []
+    previous = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            stuck = reader.line_num == previous
+            start, previous = previous + 1, reader.line_num
+            problems.append(ImportProblem(row=start, message=_csv_error(error)))
+            if stuck or "field larger" in str(error):
+                break
+            continue
+        start, previous = previous + 1, reader.line_num
+        yield start, [cell.strip() or None for cell in row]
+    if problems:
+        raise ImportFailed(problems)
+
+
+def _csv_error(error: csv.Error) -> str:
+    text = str(error)
+    if "field larger" in text:
+        return (
+            f"a cell is larger than {FIELD_LIMIT // MB} MB — probably a quote that is never "
+            "closed, starting in this row"
+        )
+    if "unexpected end of data" in text:
+        return 'a quoted cell starting in this row is never closed (a missing ")'
+    if "expected after" in text:
+        return 'text follows a closing quote; a quote inside a quoted cell must be doubled ("")'
+    return f"the row is not valid CSV: {text}"
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+def _build_table(
+    records: Iterable[tuple[int, list[str | None]]],
+    *,
+    encoding: str,
+    separator: str | None,
+    container: Container,
+    joiner: str,
+    notes: list[str],
+) -> RawTable:
+    """Header, repeated headers, blank and ragged rows: the same for CSV and Excel."""
+    header: list[str | None] | None = None
+    data: list[list[str | None]] = []
+    lines: list[int] = []
+    repeated_rows: list[int] = []
+    problems: list[ImportProblem] = []
+    width = 0
+    for line, cells in records:
+        if header is None:
+            if any(cells):
+                header, width = cells, len(cells)
+            continue
+        if not any(cells):
+            continue
+        if len(cells) > width:
+            extras = cells[width:]
+            if any(extras):
+                problems.append(
+                    ImportProblem(
+                        row=line,
+                        value=clip(joiner.join(cell or "" for cell in extras)),
+                        message=f"the row has {len(cells)} cells but the header has {width}",
+                    )
+                )
+                continue
+            cells = cells[:width]
+        elif len(cells) < width:
+            cells = cells + [None] * (width - len(cells))
+        if cells == header:
+            repeated_rows.append(line)
+            continue
+        data.append(cells)
+        lines.append(line)
+
+    if header is None:
+        raise ImportFailed("the file is empty")
+    if problems:
+        raise ImportFailed(problems)
+    if not data:
+        raise ImportFailed("the file has a header but no rows")
+
+    names = _column_names(header)
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(names):
+        positions.setdefault(name, []).append(index)
+    columns = list(zip(*data, strict=True))
+    frame = pd.DataFrame(
+        {name: _column(columns, where) for name, where in positions.items()},
+        index=pd.RangeIndex(len(data)),
+    )
+    repeated = {name: len(where) for name, where in positions.items() if len(where) > 1}
+    for name, count in repeated.items():
+        notes.append(
+            f"{count} columns are named {name!r}; merged into one whose cells list "
+            "their non-blank values"
+        )
+    if repeated_rows:
+        shown = ", ".join(str(line) for line in repeated_rows[:10])
+        more = ", …" if len(repeated_rows) > 10 else ""
+        plural = "s" if len(repeated_rows) > 1 else ""
+        notes.append(
+            f"{len(repeated_rows)} repeated header row{plural} skipped (row{plural} {shown}{more})"
+        )
+    return RawTable(
+        frame=frame,
+        rows=np.asarray(lines, dtype=np.int64),
+        encoding=encoding,
+        separator=separator,
+        container=container,
+        repeated_headers=repeated,
+        notes=notes,
+    )
+
+
+def _column_names(header: list[str | None]) -> list[str]:
+    taken = {name for name in header if name}
+    names = []
+    for number, name in enumerate(header, start=1):
+        if not name:
+            name = f"column_{number}"
+            while name in taken:
+                name += "_"
+            taken.add(name)
+        names.append(name)
+    return names
+
+
+def _column(columns: list[tuple[str | None, ...]], where: list[int]) -> Any:
+    if len(where) == 1:
+        return pd.array(columns[where[0]], dtype="str")
+    merged = [
+        tuple(value for value in values if value is not None) or np.nan
+        for values in zip(*(columns[index] for index in where), strict=True)
+    ]
+    return pd.Series(merged, dtype=object).array
+
+
+# --- Excel ------------------------------------------------------------------------------------
+
+
+def _read_xlsx(data: bytes, ext: str, options: ImportOptions, notes: list[str]) -> RawTable:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as error:
+        raise ImportFailed(
+            f"the file is a damaged zip archive (.xlsx workbooks are zip archives): "
+            f"{_one_line(error)}"
+        ) from None
+    names = {info.filename for info in infos}
+    _require_workbook(archive, names, ext)
+    _check_zip_bomb(infos, options)
+
+    import openpyxl  # only when needed
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:
+        raise ImportFailed(f"the .xlsx workbook could not be opened: {_one_line(error)}") from None
+    try:
+        sheets = workbook.worksheets
+        visible = [sheet for sheet in sheets if sheet.sheet_state == "visible"]
+        if not visible:
+            raise ImportFailed("the workbook has no visible worksheet")
+        sheet = visible[0]
+        if len(sheets) > 1:
+            notes.append(f"read the first visible sheet, {sheet.title!r}, of {len(sheets)}")
+        sheet.reset_dimensions()  # do not trust the stored used range
+        records = (
+            (number, [_excel_text(value) for value in values])
+            for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+        )
+        return _build_table(
+            records, encoding="utf-8", separator=None, container="xlsx", joiner=", ", notes=notes
+        )
+    finally:
+        workbook.close()
+
+
+def _require_workbook(archive: zipfile.ZipFile, names: set[str], ext: str) -> None:
+    if "xl/workbook.bin" in names:
+        raise ImportFailed("Excel binary workbooks (.xlsb) are not supported; save as .xlsx or CSV")
+    if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+        return
+    if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
+        mimetype = archive.read("mimetype").decode("ascii", errors="replace")
+        if "opendocument.spreadsheet" in mimetype:
+            raise ImportFailed(
+                "OpenDocument spreadsheets (.ods) are not supported; save as .xlsx or CSV"
+            )
+    if any(name.startswith("word/") for name in names):
+        raise ImportFailed(f"the file is a Word document, not a table; {_EXPORTS}")
+    if any(name.startswith("ppt/") for name in names):
+        raise ImportFailed(f"the file is a PowerPoint presentation, not a table; {_EXPORTS}")
+    if ext in XLSX_EXTENSIONS:
+        raise ImportFailed(
+            "the file is a zip archive but not an Excel workbook (no xl/workbook.xml)"
+        )
+    raise ImportFailed(f"the file is a zip archive, not a table; unzip it or {_EXPORTS}")
+
+
+def _check_zip_bomb(infos: list[zipfile.ZipInfo], options: ImportOptions) -> None:
+    """Refuse archives that unpack to far more than they weigh, before parsing any XML."""
+    limit = min(max(XLSX_UNPACK_FACTOR * options.max_bytes, XLSX_UNPACK_FLOOR), XLSX_UNPACK_CAP)
+    total = sum(info.file_size for info in infos)
+    if total > limit:
+        raise ImportFailed(
+            f"the workbook would unpack to {_size(total)} (the limit is {_size(limit)}); "
+            "it looks like a zip bomb"
+        )
+    for info in infos:
+        if info.file_size <= XLSX_RATIO_MIN_SIZE:
+            continue
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > XLSX_MAX_RATIO:
+            raise ImportFailed(
+                f"the workbook part {info.filename!r} expands {ratio:,.0f} times "
+                f"(the limit is {XLSX_MAX_RATIO}); it looks like a zip bomb"
+            )
+
+
+def _excel_text(value: object) -> str | None:
+    """A cell as text: ISO dates, whole numbers without ``.0``, everything else ``str()``."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))
+        return repr(value)
+    return str(value).strip() or None
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+def _load_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        hint = " — is it JSON Lines? name it .jsonl" if error.msg == "Extra data" else ""
+        raise ImportFailed(
+            ImportProblem(
+                row=error.lineno,
+                message=(
+                    f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}{hint}"
+                ),
+            )
+        ) from None
+
+
+def _read_json_or_jsonl(text: str) -> tuple[Container, None, list[dict[str, Any]]]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        if error.msg == "Extra data":
+            return "jsonl", None, _read_jsonl(text)
+        document = _load_json(text)  # raises with the position
+    return "json", None, _records(document)
+
+
+def _read_json(text: str) -> list[dict[str, Any]]:
+    return _records(_load_json(text))
+
+
+def _records(document: Any) -> list[dict[str, Any]]:
+    """The records of a JSON document: an array, a search page, or an array of pages."""
+    if isinstance(document, list):
+        pages = [
+            _page_records(item, LIST_PAGE_KEYS) if isinstance(item, dict) else None
+            for item in document
+        ]
+        if document and all(page is not None for page in pages):
+            records = [record for page in pages for record in page or []]
+        else:
+            records = document
+    elif isinstance(document, dict):
+        found = _page_records(document, PAGE_KEYS) or _sole_list(document)
+        if found is None:
+            keys = ", ".join(repr(key) for key in LIST_PAGE_KEYS)
+            raise ImportFailed(
+                "the JSON object holds no list of records (expected an array of objects, "
+                f"or an object with one under {keys})"
+            )
+        records = found
+    else:
+        raise ImportFailed(f"the JSON is {_json_type(document)}, not an array of objects")
+    problems = [
+        ImportProblem(
+            value=clip(json.dumps(record)),
+            message=f"record {number} is {_json_type(record)}, not an object",
+        )
+        for number, record in enumerate(records, start=1)
+        if not isinstance(record, dict)
+    ]
+    if problems:
+        raise ImportFailed(problems)
+    if not records:
+        raise ImportFailed("the JSON holds no records")
+    return records
+
+
+def _page_records(page: dict[str, Any], keys: tuple[str, ...]) -> list[Any] | None:
+    for key in keys:
+        value = page.get(key)
+        if isinstance(value, list):
+            return value
+    return None
+
+
+def _sole_list(page: dict[str, Any]) -> list[Any] | None:
+    """The one list of objects in an object whose other values are plain (paging) values."""
+    lists = [value for value in page.values() if isinstance(value, list)]
+    if len(lists) != 1 or not lists[0] or not all(isinstance(item, dict) for item in lists[0]):
+        return None
+    if any(isinstance(value, dict) for value in page.values()):
+        return None
+    return lists[0]
+
+
+def _read_jsonl(text: str) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    problems: list[ImportProblem] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(
+                ImportProblem(
+                    row=number,
+                    value=clip(line),
+                    message=f"invalid JSON at column {error.colno}: {error.msg}",
+                )
+            )
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+        else:
+            problems.append(
+                ImportProblem(
+                    row=number,
+                    value=clip(line),
+                    message=f"the line is {_json_type(record)}, not an object",
+                )
+            )
+    if problems:
+        raise ImportFailed(problems)
+    if not records:
+        raise ImportFailed("the file is empty")
+    return records
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _size(count: int) -> str:
+    if count < MB // 10:
+        return f"{count:,} bytes"
+    megabytes = f"{count / MB:.1f}".removesuffix(".0")
+    return f"{megabytes} MB"
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    line = text.splitlines()[0] if text else type(error).__name__
+    return clip(line) or type(error).__name__
