@@ -1,0 +1,61 @@
+"""``events``: one row per status entry (item id, status, timestamp, optional attributes).
+
+Also serves ``snapshots`` (one full-record row per update): both collapse
+consecutive rows of the same status into the moment the status changed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vsm_core.importers.columns import resolve_mapping
+from vsm_core.importers.formats.common import (
+    ITEM_ROLES,
+    ParsedImport,
+    ProblemCollector,
+    attribute_columns,
+    collapse_repeats,
+    events_frame,
+    row_items,
+    text,
+)
+from vsm_core.importers.options import ImportOptions
+from vsm_core.importers.table import RawTable
+from vsm_core.workflow import order_statuses_by_flow
+
+REQUIRED = ("item_id", "status", "timestamp")
+OPTIONAL = ITEM_ROLES
+
+
+def parse(table: RawTable, options: ImportOptions, *, kind: str = "events") -> ParsedImport:
+    """Items and their status entries; every row needs an id, a status and a timestamp."""
+    mapping = resolve_mapping(
+        table.columns, required=REQUIRED, optional=OPTIONAL, given=options.mapping
+    )
+    problems = ProblemCollector()
+    problems.missing(table, mapping["item_id"], "the item id")
+    problems.missing(table, mapping["status"], "the status")
+    problems.missing(table, mapping["timestamp"], "the timestamp")
+    times = problems.timestamps(table, mapping["timestamp"], options)
+    created = (
+        problems.timestamps(table, mapping["created"], options) if "created" in mapping else None
+    )
+    problems.raise_if_any()
+    ids = text(table, mapping["item_id"])
+    rows = events_frame(ids, text(table, mapping["status"]), times, np.arange(len(ids)))
+    events = collapse_repeats(rows)
+    items = row_items(table, ids, mapping, created, attribute_columns(table, mapping))
+    notes = []
+    if len(events) < len(rows):
+        unit = "snapshot rows" if kind == "snapshots" else "rows"
+        notes.append(
+            f"{len(rows)} {unit} became {len(events)} status changes "
+            "(consecutive rows with the same status were merged)"
+        )
+    return ParsedImport(
+        items=items,
+        events=events,
+        status_order=order_statuses_by_flow(events),
+        mapping=mapping,
+        notes=notes,
+    )

@@ -1,0 +1,164 @@
+"""The whole import: bytes -> decoded upload -> format parser -> validated dataset + quality.
+
+:func:`import_bytes` is what the CLI and the Import page call. Only
+:class:`ImportFailed` escapes it; nothing is stored here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from types import ModuleType
+
+import pandas as pd
+
+from vsm_core.importers.columns import suggest_columns
+from vsm_core.importers.containers import read_upload
+from vsm_core.importers.errors import ImportFailed
+from vsm_core.importers.formats import events, item_dates, snapshots, stages, transitions
+from vsm_core.importers.formats.common import ParsedImport
+from vsm_core.importers.options import ImportOptions
+from vsm_core.importers.sniff import detect_format
+from vsm_core.importers.table import Upload
+from vsm_core.model import CanonicalDataset, ModelError, Workflow, make_dataset
+from vsm_core.quality import QualityReport, quality_report
+from vsm_core.workflow import suggest_workflow
+
+log = logging.getLogger(__name__)
+
+TABLE_PARSERS: dict[str, ModuleType] = {
+    "events": events,
+    "transitions": transitions,
+    "snapshots": snapshots,
+    "stages": stages,
+    "dates": item_dates,
+}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """A parsed, validated upload, ready to store."""
+
+    dataset: CanonicalDataset
+    format: str
+    format_reason: str
+    mapping: dict[str, str]
+    workflow: Workflow
+    workflow_suggested: bool
+    quality: QualityReport
+    upload: Upload
+    status_counts: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+    raw_item_ids: pd.Series | None = None
+    repeated_header_rows: int = 0
+
+
+def import_bytes(
+    data: bytes,
+    filename: str,
+    options: ImportOptions | None = None,
+    *,
+    workflow: Workflow | None = None,
+) -> ImportResult:
+    """Import ``data`` (the bytes of ``filename``) into the canonical model.
+
+    Without ``workflow`` a workflow is suggested from the statuses found.
+    Raises :class:`ImportFailed` with every problem found; any other error
+    is reported as an ImportFailed too (and logged with its traceback).
+    """
+    options = options or ImportOptions()
+    try:
+        return _import(data, filename, options, workflow)
+    except ImportFailed:
+        raise
+    except ModelError as error:
+        raise ImportFailed(str(error)) from error
+    except Exception as error:  # the contract: only ImportFailed leaves an importer
+        log.exception("unexpected error importing %s", filename)
+        raise ImportFailed(
+            f"could not import the file ({type(error).__name__}: {error})"
+        ) from error
+
+
+def _import(data, filename, options, workflow) -> ImportResult:
+    upload = read_upload(data, filename, options)
+    if options.format == "auto":
+        format_name, reason = detect_format(upload, options.mapping)
+    else:
+        format_name, reason = options.format, "chosen by the user"
+    parsed = _parse(upload, format_name, options)
+    chosen = (
+        workflow
+        or parsed.workflow
+        or suggest_workflow(parsed.status_order, counts=_status_counts(parsed.events))
+    )
+    dataset = make_dataset(
+        parsed.items,
+        parsed.events,
+        chosen,
+        timezone=options.timezone,
+        metadata={"format": format_name, "source_filename": filename},
+    )
+    report = quality_report(
+        dataset, raw_item_ids=parsed.raw_item_ids, repeated_header_rows=_repeated_rows(upload)
+    )
+    return ImportResult(
+        dataset=dataset,
+        format=format_name,
+        format_reason=reason,
+        mapping=parsed.mapping,
+        workflow=chosen,
+        workflow_suggested=workflow is None,
+        quality=report,
+        upload=upload,
+        status_counts=_status_counts(parsed.events),
+        notes=(upload.table.notes if upload.table else []) + parsed.notes,
+        raw_item_ids=parsed.raw_item_ids,
+        repeated_header_rows=_repeated_rows(upload),
+    )
+
+
+def with_workflow(result: ImportResult, workflow: Workflow) -> ImportResult:
+    """The same import under another workflow mapping, with its quality report redone."""
+    dataset = replace(result.dataset, workflow=workflow)
+    report = quality_report(
+        dataset,
+        raw_item_ids=result.raw_item_ids,
+        repeated_header_rows=result.repeated_header_rows,
+    )
+    return replace(
+        result, dataset=dataset, workflow=workflow, workflow_suggested=False, quality=report
+    )
+
+
+def format_roles(format_name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required, optional) column roles of a table format; empty for JSON formats."""
+    parser = TABLE_PARSERS.get(format_name)
+    return (parser.REQUIRED, parser.OPTIONAL) if parser else ((), ())
+
+
+def suggested_mapping(
+    columns: list[str], format_name: str, given: dict[str, str]
+) -> dict[str, str]:
+    """Role -> column the parser would use: the user's choices over header-name suggestions."""
+    required, optional = format_roles(format_name)
+    free = [c for c in columns if c not in given.values()]
+    open_roles = tuple(r for r in required + optional if r not in given)
+    return {**suggest_columns(free, open_roles), **given}
+
+
+def _parse(upload: Upload, format_name: str, options: ImportOptions) -> ParsedImport:
+    parser = TABLE_PARSERS.get(format_name)
+    if parser is not None:
+        if upload.table is None:
+            raise ImportFailed(f"the {format_name} format needs a table (CSV, TSV or Excel)")
+        return parser.parse(upload.table, options)
+    raise ImportFailed(f"the {format_name} format is not supported yet")
+
+
+def _status_counts(events: pd.DataFrame) -> dict[str, int]:
+    return {str(k): int(v) for k, v in events["status"].value_counts(sort=False).items()}
+
+
+def _repeated_rows(upload: Upload) -> int:
+    return upload.table.repeated_header_rows if upload.table is not None else 0
