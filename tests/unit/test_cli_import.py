@@ -1,0 +1,129 @@
+"""``import`` and ``workflow export`` through the CLI: contract, exit codes, no partial data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from vsm_core.cli import main
+from vsm_core.cli.common import UsageError
+from vsm_core.cli.importing import parse_mapping
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "formats"
+FIXTURE = (
+    Path(__file__).resolve().parents[3]
+    / "shared/fixtures/actionableagile-stages/jira-to-analytics-export.csv"
+)
+
+
+@pytest.fixture
+def db(tmp_path) -> list[str]:
+    return ["--db", f"sqlite:///{tmp_path / 'cli.db'}"]
+
+
+def _datasets(db, capsys) -> list[dict]:
+    capsys.readouterr()
+    assert main([*db, "datasets", "list", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_import_json_prints_one_document_and_the_workflow_goes_to_stderr(db, capsys):
+    assert main([*db, "import", str(DATA / "events.csv"), "--json", "--team", "Web"]) == 0
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    assert set(document) == {"dataset_id", "version", "items", "events", "quality"}
+    assert (document["version"], document["items"], document["events"]) == (1, 2, 6)
+    assert document["quality"]["zero_or_negative_durations"] == 1
+    assert "[[stage]]" in err  # the suggested workflow, as TOML, on stderr
+    [stored] = _datasets(db, capsys)
+    assert (stored["name"], stored["team"], stored["format"]) == ("events", "Web", "events")
+
+
+def test_reimport_is_a_new_version(db, capsys):
+    for _ in range(2):
+        assert main([*db, "import", str(DATA / "stages.csv"), "--dataset", "Board"]) == 0
+    [stored] = _datasets(db, capsys)
+    assert (stored["name"], stored["latest_version"], stored["versions"]) == ("Board", 2, 2)
+
+
+def test_human_output_names_the_dataset_and_the_quality(db, capsys):
+    assert main([*db, "import", str(DATA / "transitions.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "[[stage]]" in out  # the suggested workflow is printed
+    assert "version 1: 3 items, 5 events, format transitions" in out
+    assert "items_without_events=1" in out
+
+
+def test_bad_input_exits_2_prints_every_problem_and_stores_nothing(db, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Item,Status,Entered\nA,To Do,2024-01-01\n,Doing,2024-01-02\nA,Done,nope\n")
+    assert main([*db, "import", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "row 3, column 'Item'" in err
+    assert "row 4, column 'Entered', value 'nope'" in err
+    assert err.strip().splitlines()[-1].startswith("flowlab: error: bad.csv was not imported")
+    assert _datasets(db, capsys) == []
+
+
+def test_a_workflow_file_is_used_and_exported_back(db, tmp_path, capsys):
+    workflow = tmp_path / "flow.toml"
+    workflow.write_text(
+        'start = "Doing"\n'
+        '[[stage]]\nname = "Todo"\nstatuses = ["To Do"]\ncategory = "backlog"\n'
+        '[[stage]]\nname = "Doing"\nstatuses = ["In Progress", "Review"]\ncategory = "active"\n'
+        '[[stage]]\nname = "Finished"\nstatuses = ["done"]\ncategory = "done"\n'
+    )
+    assert (
+        main([*db, "import", str(DATA / "events.csv"), "--workflow", str(workflow), "--json"]) == 0
+    )
+    dataset_id = json.loads(capsys.readouterr().out)["dataset_id"]
+    assert main([*db, "workflow", "export", "--dataset", str(dataset_id)]) == 0
+    exported = capsys.readouterr().out
+    from vsm_core.workflow import load_workflow_file, parse_workflow_toml
+
+    assert parse_workflow_toml(exported) == load_workflow_file(workflow)
+
+
+@pytest.mark.parametrize(
+    "argv_tail, message",
+    [
+        (["--map", "status"], "--map expects ROLE=COLUMN"),
+        (["--map", "colour=Status"], "unknown role 'colour'"),
+        (["--timezone", "Mars/Olympus"], "unknown time zone"),
+        (["--workflow", "/nonexistent.toml"], "workflow file not found"),
+        (["--format", "yaml"], "invalid choice"),
+    ],
+)
+def test_usage_errors_exit_2(db, capsys, argv_tail, message):
+    assert main([*db, "import", str(DATA / "events.csv"), *argv_tail]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_missing_file_exits_2(db, capsys):
+    assert main([*db, "import", "/no/such/file.csv"]) == 2
+    assert "cannot read /no/such/file.csv" in capsys.readouterr().err
+
+
+def test_export_of_an_unknown_dataset_exits_2(db, capsys):
+    assert main([*db, "workflow", "export", "--dataset", "42"]) == 2
+    assert "no dataset 42" in capsys.readouterr().err
+
+
+def test_map_splits_on_the_first_equals_sign():
+    assert parse_mapping(["title=Summary = short", "status=To+Status"]) == {
+        "title": "Summary = short",
+        "status": "To+Status",
+    }
+    with pytest.raises(UsageError):
+        parse_mapping(["=Status"])
+
+
+@pytest.mark.skipif(not FIXTURE.exists(), reason="../shared/fixtures is not beside this checkout")
+def test_the_real_export_imports_from_the_cli(db, capsys):
+    assert main([*db, "import", str(FIXTURE), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["items"], document["events"]) == (209, 637)

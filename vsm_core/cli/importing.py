@@ -1,0 +1,167 @@
+"""``import FILE``: parse an export, check it, store it as a new dataset version.
+
+Bad input exits 2 after printing every problem (row, column, value);
+nothing is stored then. With ``--json`` stdout holds exactly one JSON
+document and the suggested workflow goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+from sqlmodel import Session
+
+from vsm_core.cli.common import EXIT_OK, EXIT_USAGE, UsageError, open_engine, print_json
+from vsm_core.importers.options import FORMATS, ROLES
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "import",
+        help="import an export file as a new dataset version",
+        description="Import a work-item export. ROLE is one of: " + ", ".join(ROLES),
+    )
+    parser.add_argument("file", metavar="FILE", help="CSV, TSV, TXT, XLSX, JSON or JSON Lines")
+    add_import_options(parser)
+    parser.add_argument("--dataset", metavar="NAME", help="dataset name (default: the file name)")
+    parser.add_argument("--team", metavar="TEAM", help="the team the data belongs to")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.set_defaults(handler=import_command)
+
+
+def add_import_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that reads a file takes (import, metrics FILE)."""
+    parser.add_argument("--format", default="auto", choices=("auto", *FORMATS))
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="ROLE=COLUMN",
+        help="use COLUMN for ROLE (repeatable; splits on the first '=')",
+    )
+    parser.add_argument("--workflow", metavar="FILE.toml", help="workflow mapping (TOML)")
+    parser.add_argument("--date-order", choices=("dayfirst", "monthfirst"))
+    parser.add_argument("--timezone", default="UTC", metavar="TZ", help="zone of naive times")
+
+
+def parse_mapping(pairs: list[str]) -> dict[str, str]:
+    """``["status=To Status", "title=a=b"]`` -> ``{"status": "To Status", "title": "a=b"}``."""
+    mapping = {}
+    for pair in pairs:
+        role, sep, column = pair.partition("=")
+        role = role.strip()
+        if not sep or not role or not column:
+            raise UsageError(f"--map expects ROLE=COLUMN, got {pair!r}")
+        if role not in ROLES:
+            raise UsageError(f"--map: unknown role {role!r}; roles are {', '.join(ROLES)}")
+        mapping[role] = column
+    return mapping
+
+
+def read_import_request(args):
+    """(bytes, ImportOptions, Workflow | None) from the shared options, or a UsageError."""
+    from pydantic import ValidationError
+
+    from vsm_core.importers.options import ImportOptions
+    from vsm_core.workflow import WorkflowFileError, load_workflow_file
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
+    try:
+        options = ImportOptions(
+            format=args.format,
+            mapping=parse_mapping(args.map),
+            date_order=args.date_order,
+            timezone=args.timezone,
+        )
+    except ValidationError as error:
+        raise UsageError(error.errors()[0]["msg"].removeprefix("Value error, ")) from error
+    try:
+        workflow = load_workflow_file(args.workflow) if args.workflow else None
+    except WorkflowFileError as error:
+        raise UsageError(str(error)) from error
+    return data, options, workflow
+
+
+def run_import(args):
+    """Parse the file; on bad input print every problem and raise UsageError (exit 2)."""
+    from vsm_core.importers.errors import ImportFailed
+    from vsm_core.importers.pipeline import import_bytes
+
+    data, options, workflow = read_import_request(args)
+    try:
+        return import_bytes(data, Path(args.file).name, options, workflow=workflow)
+    except ImportFailed as failure:
+        print_problems(failure)
+        raise UsageError(
+            f"{Path(args.file).name} was not imported: {len(failure.problems)} problem(s)"
+        ) from failure
+
+
+def print_problems(failure) -> None:
+    print(f"{len(failure.problems)} problem(s):", file=sys.stderr)
+    for problem in failure.problems[:200]:
+        print(f"  - {problem}", file=sys.stderr)
+    if len(failure.problems) > 200:
+        print(f"  … and {len(failure.problems) - 200} more", file=sys.stderr)
+
+
+def import_command(args) -> int:
+    from vsm_core.store import crud
+    from vsm_core.workflow import workflow_to_toml
+
+    result = run_import(args)
+    name = args.dataset or Path(args.file).stem
+    engine = open_engine(args)
+    try:
+        with Session(engine) as session:
+            version = crud.save_dataset_version(
+                session,
+                dataset=result.dataset,
+                name=name,
+                team=args.team,
+                format=result.format,
+                source_filename=Path(args.file).name,
+                source_sha256=hashlib.sha256(Path(args.file).read_bytes()).hexdigest(),
+            )
+            dataset_id, version_number = version.dataset_id, version.version
+    finally:
+        engine.dispose()
+    summary = result.quality.summary()
+    if result.workflow_suggested:
+        toml = workflow_to_toml(
+            result.workflow, header="Suggested workflow; edit and pass back with --workflow"
+        )
+        print(toml, file=sys.stderr if args.json else sys.stdout)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.json:
+        print_json(
+            {
+                "dataset_id": dataset_id,
+                "version": version_number,
+                "items": len(result.dataset.items),
+                "events": len(result.dataset.events),
+                "quality": summary,
+            }
+        )
+        return EXIT_OK
+    print(
+        f"imported {Path(args.file).name} as dataset {dataset_id} ({name!r}) version "
+        f"{version_number}: {len(result.dataset.items)} items, {len(result.dataset.events)} "
+        f"events, format {result.format} ({result.format_reason})"
+    )
+    flagged = {k: v for k, v in summary.items() if v}
+    print(
+        "data quality: " + (", ".join(f"{k}={v}" for k, v in flagged.items()) or "no issues found")
+    )
+    return EXIT_OK
+
+
+__all__ = ["EXIT_USAGE", "add_import_options", "register", "run_import"]
