@@ -1,14 +1,15 @@
-"""Import page (placeholder until issue #3 lands)."""
+"""Import: upload an export, check how Flowlab reads it, save it as a dataset version."""
 
-from ui.placeholder import coming_soon
+import streamlit as st
 
-coming_soon(
-    "Import",
-    issue=3,
-    planned=[
-        "Upload of Jira, Azure DevOps, GitHub, Linear or spreadsheet exports (CSV, Excel, JSON)",
-        "A preview with the detected format, encoding, separator and date order",
-        "Column and workflow mapping: every status assigned to an ordered stage",
-        "A data-quality report, then saving as a named dataset with its team",
-    ],
+from ui.guard import guarded
+from ui.import_view import render_import
+from ui.shell import page_setup
+
+page_setup("Import")
+st.title("Import")
+st.caption(
+    "Upload the file your tool exports; check the columns, the workflow and the data "
+    "quality; save it as a named dataset. Nothing is stored until you press Save."
 )
+guarded(render_import)

@@ -29,6 +29,11 @@ def _remember(name: str) -> None:
     st.session_state[_PERMANENT + name] = st.session_state[name]
 
 
+def remember_dataset(dataset_id: int) -> None:
+    """Make ``dataset_id`` the sidebar's selection from the next run on (e.g. after an import)."""
+    st.session_state[_PERMANENT + "dataset_id"] = dataset_id
+
+
 def render_sidebar() -> Selection:
     """Draw the dataset and filter widgets; return what they select."""
     with st.sidebar:
