@@ -25,7 +25,7 @@ def render_home(selection: Selection) -> None:
         dataset, item_filter=ItemFilter(work_types=selection.work_types), window=selection.window
     )
     info = selection.dataset
-    st.subheader(f"{info.name} · version {info.latest_version}")
+    st.subheader(f"{info.name} · version {selection.version}")
     st.caption(
         f"{summary.items} items ({summary.filter_text}) · data up to "
         f"{summary.as_of:%d %b %Y %H:%M} UTC"

@@ -117,6 +117,7 @@ def _import_flow(filename: str, data: bytes) -> None:
     except ImportFailed as failure:
         _show_problems(failure)
         return
+    _date_orders(result)
     name, team = _name_and_team(filename, sha)
     workflow = _workflow_editor(result, team, sha)
     if workflow is None:
@@ -197,6 +198,19 @@ def _column_mapping(upload, format_name: str, sha: str) -> dict[str, str]:
         if pick != NO_COLUMN:
             chosen[role] = pick
     return chosen
+
+
+ORDER_WORDS = {"dayfirst": "day-first", "monthfirst": "month-first", None: "unambiguous"}
+
+
+def _date_orders(result: ImportResult) -> None:
+    """Say how each date column was read (change it under File options)."""
+    if result.date_orders:
+        st.caption(
+            "Dates read as: "
+            + "; ".join(f"{col} — {ORDER_WORDS[o]}" for col, o in result.date_orders.items())
+            + " (change under File options)."
+        )
 
 
 def _name_and_team(filename: str, sha: str) -> tuple[str, str | None]:

@@ -35,7 +35,7 @@ def page_setup(title: str) -> Selection:
         for path, label, icon in PAGES:
             st.page_link(path, label=label, icon=icon)
         st.divider()
-    selection = Selection(None, None, ())
+    selection = Selection(None)
     guarded(current_engine)  # migrate and seed once per server, before anything reads
 
     def draw() -> None:

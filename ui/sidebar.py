@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui.state import Selection, list_datasets
+from ui.state import Selection, list_datasets, list_versions
 
 _PERMANENT = "flowlab."
 
@@ -40,7 +40,7 @@ def render_sidebar() -> Selection:
         datasets = list_datasets()
         if not datasets:
             st.info("No dataset yet — import one on the Import page.")
-            return Selection(None, None, ())
+            return Selection(None)
         by_id = {d.id: d for d in datasets}
         chosen_id = st.selectbox(
             "Dataset",
@@ -52,11 +52,13 @@ def render_sidebar() -> Selection:
             help="Latest version of each stored dataset.",
         )
         dataset = by_id[chosen_id]
-        loaded = Selection(dataset, None, ()).load()
+        version, version_id = _version_picker(dataset)
+        chosen = Selection(dataset, version=version, version_id=version_id)
+        loaded = chosen.load()
         if loaded is None or loaded.events.empty:
-            return Selection(dataset, None, ())
+            return chosen
         first, last = loaded.first_event_at.date(), loaded.last_event_at.date()
-        window_key = f"window_{dataset.version_id}"
+        window_key = f"window_{version_id}"
         window = st.date_input(
             "Date window",
             min_value=first,
@@ -67,7 +69,7 @@ def render_sidebar() -> Selection:
             help="Completed-item metrics count items by the date they were done.",
         )
         types = sorted(loaded.items["type"].dropna().unique().tolist())
-        types_key = f"types_{dataset.version_id}"
+        types_key = f"types_{version_id}"
         work_types = st.multiselect(
             "Work types",
             options=types,
@@ -76,7 +78,29 @@ def render_sidebar() -> Selection:
             args=(types_key,),
             placeholder="All work types",
         )
-    return Selection(dataset, _as_window(window), tuple(work_types))
+    return Selection(dataset, _as_window(window), tuple(work_types), version, version_id)
+
+
+def _version_picker(dataset) -> tuple[int | None, int | None]:
+    """The latest version, or an older one the user picks (shown only when there are several)."""
+    versions = list_versions(dataset.id)
+    if not versions:
+        return None, None
+    if len(versions) == 1:
+        [(number, version_id)] = versions.items()
+        return number, version_id
+    newest = next(iter(versions))
+    key = f"version_{dataset.id}"
+    number = st.selectbox(
+        "Version",
+        options=list(versions),
+        format_func=lambda n: f"v{n} (latest)" if n == newest else f"v{n}",
+        key=_persisted(key, newest, lambda v: v in versions),
+        on_change=_remember,
+        args=(key,),
+        help="Each re-import is a new version; older ones stay readable until deleted.",
+    )
+    return number, versions[number]
 
 
 def _window_within(value, first, last) -> bool:

@@ -36,6 +36,13 @@ def list_datasets() -> list[DatasetSummary]:
         return crud.list_datasets(session)
 
 
+def list_versions(dataset_id: int) -> dict[int, int]:
+    """Version number -> version id of a dataset, newest first."""
+    with Session(current_engine()) as session:
+        versions = crud.list_versions(session, dataset_id=dataset_id)
+    return {v.version: v.id for v in reversed(versions)}
+
+
 @st.cache_data(show_spinner="Loading the dataset…", max_entries=8)
 def load_version(url: str, version_id: int) -> CanonicalDataset:
     with Session(get_engine(url)) as session:
@@ -44,13 +51,19 @@ def load_version(url: str, version_id: int) -> CanonicalDataset:
 
 @dataclass(frozen=True)
 class Selection:
-    """What the sidebar selected: the dataset version and the filters."""
+    """What the sidebar selected: a dataset version and the filters.
+
+    ``version``/``version_id`` name the chosen version (the latest unless the
+    user picked an older one).
+    """
 
     dataset: DatasetSummary | None
-    window: tuple[date, date] | None
-    work_types: tuple[str, ...]
+    window: tuple[date, date] | None = None
+    work_types: tuple[str, ...] = ()
+    version: int | None = None
+    version_id: int | None = None
 
     def load(self) -> CanonicalDataset | None:
-        if self.dataset is None or self.dataset.version_id is None:
+        if self.version_id is None:
             return None
-        return load_version(database_url(), self.dataset.version_id)
+        return load_version(database_url(), self.version_id)

@@ -62,6 +62,7 @@ def test_upload_adjust_a_column_save_and_see_it_selected(page, db_url):
         "6 · Save",
     ]
     assert "format **events**" in page.markdown[0].value
+    assert any("Dates read as: Entered — unambiguous" in c.value for c in page.caption)
     _by_label(page.selectbox, "title").set_value("Priority").run()
     _by_label(page.text_input, "Dataset name").set_value("Web board").run()
     _by_label(page.text_input, "Team").set_value("Web").run()

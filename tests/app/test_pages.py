@@ -69,3 +69,33 @@ def test_every_page_renders_its_heading_and_the_shared_sidebar(app, page, headin
     assert not app.exception
     assert app.title[0].value == heading
     assert app.sidebar.selectbox[0].label == "Dataset"
+
+
+def test_an_older_version_stays_readable_from_the_sidebar(app, monkeypatch):
+    import os
+
+    from sqlmodel import Session
+
+    from vsm_core.model import make_dataset
+    from vsm_core.sample_data import generate_demo_dataset
+    from vsm_core.store import crud, make_engine
+
+    app.run()  # seeds the demo as version 1
+    demo = generate_demo_dataset()
+    ten = make_dataset(
+        demo.items.head(10),
+        demo.events[demo.events["item_id"].isin(demo.items["item_id"].head(10))],
+        demo.workflow,
+    )
+    engine = make_engine(os.environ["VSM_DATABASE_URL"])
+    with Session(engine) as session:
+        crud.save_dataset_version(session, dataset=ten, name="Demo team", format="demo")
+    engine.dispose()
+    app.run()
+    version = next(s for s in app.sidebar.selectbox if s.label == "Version")
+    assert version.value == 2
+    assert _metrics(app)["Items"] == "10"
+    version.set_value(1).run()
+    assert not app.exception
+    assert _metrics(app)["Items"] == "600"
+    assert app.subheader[0].value == "Demo team · version 1"

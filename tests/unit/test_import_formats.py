@@ -39,6 +39,7 @@ def test_events_collapse_repeats_and_read_every_timestamp_style():
     result = _import("events.csv")
     assert result.format == "events"
     assert result.mapping["status"] == "Status" and result.mapping["timestamp"] == "Entered"
+    assert result.date_orders == {"Entered": None}  # ISO needs no day/month order
     events = result.dataset.events
     a1 = events[events["item_id"] == "A-1"]
     assert a1["status"].tolist() == ["To Do", "In Progress", "Review", "Done"]
@@ -109,6 +110,8 @@ def test_stages_columns_day_first_dates_blocked_ranges_and_labels():
     result = _import("stages.csv")
     assert result.format == "stages"
     assert result.workflow.stage_names == ["Backlog", "Analysis", "Doing", "Done"]
+    # 13/02/2024 in Done settles day-first for every stage column
+    assert set(result.date_orders.values()) == {"dayfirst"}
     assert len(result.dataset.events) == 7
     items = result.dataset.items.set_index("item_id")
     assert items.loc["S-1", "labels"] == ("ui", "api")

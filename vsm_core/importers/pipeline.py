@@ -51,6 +51,7 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     raw_item_ids: pd.Series | None = None
     repeated_header_rows: int = 0
+    date_orders: dict[str, str | None] = field(default_factory=dict)
 
 
 def import_bytes(
@@ -115,6 +116,7 @@ def _import(data, filename, options, workflow) -> ImportResult:
         notes=(upload.table.notes if upload.table else []) + parsed.notes,
         raw_item_ids=parsed.raw_item_ids,
         repeated_header_rows=_repeated_rows(upload),
+        date_orders=parsed.date_orders,
     )
 
 

@@ -34,6 +34,8 @@ class ParsedImport:
     raw_item_ids: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
     workflow: Workflow | None = None  # a format that knows its stages suggests them itself
+    #: column -> "dayfirst" / "monthfirst", or None where no order was needed (ISO, unambiguous)
+    date_orders: dict[str, str | None] = field(default_factory=dict)
 
 
 class ProblemCollector:
@@ -41,6 +43,7 @@ class ProblemCollector:
 
     def __init__(self) -> None:
         self.problems: list[ImportProblem] = []
+        self.date_orders: dict[str, str | None] = {}
 
     def timestamps(self, table: RawTable, column: str, options: ImportOptions) -> pd.Series:
         parsed = parse_timestamps(
@@ -51,6 +54,7 @@ class ProblemCollector:
             timezone=options.timezone,
         )
         self.problems.extend(parsed.problems)
+        self.date_orders[column] = parsed.date_order_used
         return parsed.values
 
     def missing(self, table: RawTable, column: str, what: str) -> None:

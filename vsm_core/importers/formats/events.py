@@ -53,6 +53,7 @@ def parse(table: RawTable, options: ImportOptions, *, kind: str = "events") -> P
             "(consecutive rows with the same status were merged)"
         )
     return ParsedImport(
+        date_orders=problems.date_orders,
         items=items,
         events=events,
         status_order=order_statuses_by_flow(events),

@@ -67,6 +67,7 @@ def parse(table: RawTable, options: ImportOptions) -> ParsedImport:
         table, raw_ids, mapping, times.get("created"), attribute_columns(table, mapping)
     )
     return ParsedImport(
+        date_orders=problems.date_orders,
         items=items,
         events=collapse_repeats(events),
         status_order=[status for _role, status in DATE_ROLES],

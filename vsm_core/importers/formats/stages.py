@@ -50,7 +50,7 @@ def parse(table: RawTable, options: ImportOptions) -> ParsedImport:
     candidates = [
         c for c in table.columns if c not in set(mapping.values()) | set(ignored + ranges)
     ]
-    stage_columns, stage_times = _stage_columns(table, candidates, options)
+    stage_columns, stage_times, date_orders = _stage_columns(table, candidates, options)
     raw_ids = text(table, mapping["item_id"])
     keep = ~raw_ids.duplicated(keep="last").to_numpy()  # a repeated row replaces the earlier one
     table = _rows(table, keep)
@@ -69,10 +69,13 @@ def parse(table: RawTable, options: ImportOptions) -> ParsedImport:
         mapping=mapping,
         raw_item_ids=raw_ids,
         notes=[f"stage columns, in order: {', '.join(stage_columns)}"],
+        date_orders={c: date_orders.get(c) for c in stage_columns},
     )
 
 
-def _stage_columns(table, candidates, options) -> tuple[list[str], dict[str, pd.Series]]:
+def _stage_columns(
+    table, candidates, options
+) -> tuple[list[str], dict[str, pd.Series], dict[str, str | None]]:
     """The contiguous run of date-holding candidate columns, with their parsed times.
 
     The stage columns are one field written by one tool, so they share one
@@ -80,7 +83,7 @@ def _stage_columns(table, candidates, options) -> tuple[list[str], dict[str, pd.
     own takes the order another stage column settles. If none settles it,
     the user is asked (:class:`AmbiguousDateOrder`).
     """
-    parsed, undecided, is_date, orders = {}, {}, [], set()
+    parsed, undecided, is_date, orders, used = {}, {}, [], set(), {}
     for column in candidates:
         try:
             result = _parse_column(table, column, options.date_order, options.timezone)
@@ -91,6 +94,7 @@ def _stage_columns(table, candidates, options) -> tuple[list[str], dict[str, pd.
         is_date.append(result is not None)
         if result is not None:
             parsed[column] = result.values
+            used[column] = result.date_order_used
             if result.date_order_used:
                 orders.add(result.date_order_used)
     if undecided:
@@ -99,6 +103,7 @@ def _stage_columns(table, candidates, options) -> tuple[list[str], dict[str, pd.
         order = orders.pop()
         for column in undecided:
             parsed[column] = _parse_column(table, column, order, options.timezone).values
+            used[column] = order
     if not any(is_date):
         raise ImportFailed(
             "no stage columns found: a stages file needs columns of dates, one per workflow "
@@ -108,7 +113,7 @@ def _stage_columns(table, candidates, options) -> tuple[list[str], dict[str, pd.
     last = len(is_date) - 1 - is_date[::-1].index(True)
     run = candidates[first : last + 1]
     blank = pd.Series(pd.NaT, index=table.frame.index, dtype="datetime64[us, UTC]")
-    return run, {c: parsed.get(c, blank) for c in run}
+    return run, {c: parsed.get(c, blank) for c in run}, used
 
 
 def _parse_column(table, column, date_order, timezone):

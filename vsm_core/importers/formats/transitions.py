@@ -63,6 +63,7 @@ def parse(table: RawTable, options: ImportOptions) -> ParsedImport:
         else ["no created column: each item's first status starts at its first change"]
     )
     return ParsedImport(
+        date_orders=problems.date_orders,
         items=items,
         events=events,
         status_order=order_statuses_by_flow(events),
