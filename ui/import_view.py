@@ -51,6 +51,12 @@ DATE_ORDERS = {
     "day first (31/12/2024)": "dayfirst",
     "month first (12/31/2024)": "monthfirst",
 }
+GITHUB_SOURCES = {
+    "milestones": "milestone",
+    "labels": "labels",
+    "project columns": "project",
+    "open/closed": "state",
+}
 NO_COLUMN = "—"
 
 
@@ -135,7 +141,7 @@ def _parse(sha: str, _data: bytes, filename: str, options_json: str) -> ImportRe
 
 def _options_form(sha: str) -> ImportOptions:
     with st.expander("File options (format, encoding, separator, dates)"):
-        cols = st.columns(5)
+        cols = st.columns(6)
         fmt = cols[0].selectbox("Format", ["auto", *FORMATS], key=f"fmt_{sha}")
         enc = cols[1].selectbox("Encoding", list(ENCODINGS), key=f"enc_{sha}")
         sep = cols[2].selectbox("Separator", list(SEPARATORS), key=f"sep_{sha}")
@@ -146,11 +152,18 @@ def _options_form(sha: str) -> ImportOptions:
             key=f"tz_{sha}",
             help="IANA name, e.g. Europe/Berlin. Times with an offset keep it.",
         )
+        github = cols[5].selectbox(
+            "GitHub status from",
+            list(GITHUB_SOURCES),
+            key=f"gh_{sha}",
+            help="For GitHub issues: which events say where an issue is.",
+        )
     chosen = dict(
         format=fmt,
         encoding=ENCODINGS[enc],
         separator=SEPARATORS[sep],
         date_order=DATE_ORDERS[order],
+        github_status_source=GITHUB_SOURCES[github],
     )
     try:
         return ImportOptions(**chosen, timezone=zone.strip() or "UTC")

@@ -127,3 +127,22 @@ def test_the_real_export_imports_from_the_cli(db, capsys):
     assert main([*db, "import", str(FIXTURE), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert (document["items"], document["events"]) == (209, 637)
+
+
+def test_a_file_without_work_statuses_is_bad_input_not_a_crash(db, tmp_path, capsys):
+    backlog_only = tmp_path / "backlog.csv"
+    backlog_only.write_text("Item,Status,Entered\nA,To Do,2024-01-01\nA,Backlog,2024-01-02\n")
+    assert main([*db, "import", str(backlog_only)]) == 2
+    assert "cannot suggest a workflow" in capsys.readouterr().err
+
+
+GITHUB = Path(__file__).resolve().parents[3] / "shared/fixtures/github-timeline"
+
+
+@pytest.mark.skipif(not GITHUB.exists(), reason="../shared/fixtures is not beside this checkout")
+def test_github_status_source_is_chosen_on_the_command_line(db, capsys):
+    fixture = GITHUB / "webcompat-issues-with-events.jsonl"
+    assert main([*db, "import", str(fixture), "--github-status", "state", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    # open/closed only: every issue opens once, 60 of the 100 were closed
+    assert (document["items"], document["events"]) == (100, 160)

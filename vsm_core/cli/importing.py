@@ -45,6 +45,12 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workflow", metavar="FILE.toml", help="workflow mapping (TOML)")
     parser.add_argument("--date-order", choices=("dayfirst", "monthfirst"))
     parser.add_argument("--timezone", default="UTC", metavar="TZ", help="zone of naive times")
+    parser.add_argument(
+        "--github-status",
+        default="milestone",
+        choices=("milestone", "labels", "project", "state"),
+        help="github-json: where an issue's status comes from (default: milestone)",
+    )
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -79,6 +85,7 @@ def read_import_request(args):
             mapping=parse_mapping(args.map),
             date_order=args.date_order,
             timezone=args.timezone,
+            github_status_source=args.github_status,
         )
     except ValidationError as error:
         raise UsageError(error.errors()[0]["msg"].removeprefix("Value error, ")) from error

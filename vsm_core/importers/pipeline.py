@@ -15,14 +15,23 @@ import pandas as pd
 from vsm_core.importers.columns import suggest_columns
 from vsm_core.importers.containers import read_upload
 from vsm_core.importers.errors import ImportFailed
-from vsm_core.importers.formats import events, item_dates, snapshots, stages, transitions
+from vsm_core.importers.formats import (
+    ado_json,
+    events,
+    github_json,
+    item_dates,
+    jira_json,
+    snapshots,
+    stages,
+    transitions,
+)
 from vsm_core.importers.formats.common import ParsedImport
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.sniff import detect_format
 from vsm_core.importers.table import Upload
 from vsm_core.model import CanonicalDataset, ModelError, Workflow, make_dataset
 from vsm_core.quality import QualityReport, quality_report
-from vsm_core.workflow import suggest_workflow
+from vsm_core.workflow import WorkflowFileError, suggest_workflow
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +41,13 @@ TABLE_PARSERS: dict[str, ModuleType] = {
     "snapshots": snapshots,
     "stages": stages,
     "dates": item_dates,
+}
+
+#: JSON formats: ``parse_records(records, options)`` over the records of a .json/.jsonl upload.
+JSON_PARSERS: dict[str, ModuleType] = {
+    "jira-json": jira_json,
+    "ado-json": ado_json,
+    "github-json": github_json,
 }
 
 
@@ -72,7 +88,8 @@ def import_bytes(
         return _import(data, filename, options, workflow)
     except ImportFailed:
         raise
-    except ModelError as error:
+    except (ModelError, WorkflowFileError) as error:
+        # Data that cannot form a valid dataset or workflow: bad input, said plainly.
         raise ImportFailed(str(error)) from error
     except Exception as error:  # the contract: only ImportFailed leaves an importer
         log.exception("unexpected error importing %s", filename)
@@ -153,8 +170,20 @@ def _parse(upload: Upload, format_name: str, options: ImportOptions) -> ParsedIm
     parser = TABLE_PARSERS.get(format_name)
     if parser is not None:
         if upload.table is None:
-            raise ImportFailed(f"the {format_name} format needs a table (CSV, TSV or Excel)")
+            raise ImportFailed(
+                f"the {format_name} format needs a table (CSV, TSV or Excel), but the file is "
+                f"{upload.container.upper()}; choose a JSON format (jira-json, ado-json, "
+                "github-json) or export a table"
+            )
         return parser.parse(upload.table, options)
+    parser = JSON_PARSERS.get(format_name)
+    if parser is not None:
+        if upload.records is None:
+            raise ImportFailed(
+                f"the {format_name} format needs a .json or .jsonl file, but the file was read "
+                f"as a table ({upload.container.upper()})"
+            )
+        return parser.parse_records(upload.records, options)
     raise ImportFailed(f"the {format_name} format is not supported yet")
 
 
