@@ -60,13 +60,15 @@ GITHUB_SOURCES = {
 NO_COLUMN = "—"
 
 
-SAVED_MESSAGE = "import.saved_message"
+FLASH_MESSAGE = "import.saved_message"
 
 
 def render_import() -> None:
-    if SAVED_MESSAGE in st.session_state:
-        st.success(st.session_state.pop(SAVED_MESSAGE))
-        st.page_link("pages/home.py", label="See it on Home", icon=":material/home:")
+    if FLASH_MESSAGE in st.session_state:
+        message = st.session_state.pop(FLASH_MESSAGE)
+        st.success(message)
+        if message.startswith("Saved"):
+            st.page_link("pages/home.py", label="See it on Home", icon=":material/home:")
     upload = st.file_uploader(
         "Upload an export",
         type=UPLOAD_TYPES,
@@ -330,7 +332,7 @@ def _save(
             )
             dataset_id, number = version.dataset_id, version.version
         remember_dataset(dataset_id)
-        st.session_state[SAVED_MESSAGE] = f"Saved “{name}” as version {number}; it is now selected."
+        st.session_state[FLASH_MESSAGE] = f"Saved “{name}” as version {number}; it is now selected."
         st.rerun()  # redraw the sidebar with the new dataset
 
 
@@ -392,6 +394,11 @@ def _delete_version(summary, versions) -> None:
     )
     if right.button("Delete version", disabled=not sure, key=f"del_go_{summary.id}"):
         with Session(current_engine()) as session:
-            crud.delete_version(session, version_id=numbers[number])
-        st.success(f"Deleted version {number} of “{summary.name}”.")
+            outcome = crud.delete_version(session, version_id=numbers[number])
+        st.session_state[FLASH_MESSAGE] = (
+            f"Deleted version {number} of “{summary.name}”."
+            if outcome == "deleted"
+            else f"Version {number} of “{summary.name}” is used by experiments, so it was "
+            "archived (hidden, kept for them) instead of deleted."
+        )
         st.rerun()

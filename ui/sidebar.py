@@ -42,14 +42,15 @@ def render_sidebar() -> Selection:
             st.info("No dataset yet — import one on the Import page.")
             return Selection(None)
         by_id = {d.id: d for d in datasets}
+        newest = max(datasets, key=lambda d: (d.imported_at is not None, d.imported_at, d.id))
         chosen_id = st.selectbox(
             "Dataset",
             options=list(by_id),
             format_func=lambda i: f"{by_id[i].name} (v{by_id[i].latest_version})",
-            key=_persisted("dataset_id", datasets[0].id, lambda v: v in by_id),
+            key=_persisted("dataset_id", newest.id, lambda v: v in by_id),
             on_change=_remember,
             args=("dataset_id",),
-            help="Latest version of each stored dataset.",
+            help="Stored datasets; the most recently imported one is shown first.",
         )
         dataset = by_id[chosen_id]
         version, version_id = _version_picker(dataset)

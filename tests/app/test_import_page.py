@@ -110,4 +110,5 @@ def test_deleting_a_version_needs_confirmation(page, db_url):
     page.checkbox[-1].check().run()
     _by_label(page.button, "Delete version").click().run()
     assert not page.exception
+    assert page.success[0].value == "Deleted version 1 of “Demo team”."
     assert _stored(db_url) == []

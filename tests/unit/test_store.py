@@ -186,3 +186,73 @@ def test_the_latest_workflow_of_a_team_is_offered_for_reuse(engine, demo_dataset
         _save(session, small, name="Team A again")
         assert crud.latest_workflow_for_team(session, team="A") == other
         assert crud.latest_workflow_for_team(session, team="nobody") is None
+
+
+@pytest.fixture
+def referring_table(engine):
+    """A table that refers to versions and datasets, as the experiments table will."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE experiment_probe (id INTEGER PRIMARY KEY, "
+                "version_id INTEGER REFERENCES dataset_version(id), "
+                "dataset_id INTEGER REFERENCES dataset(id))"
+            )
+        )
+    return "experiment_probe"
+
+
+def _refer(engine, *, version_id=None, dataset_id=None):
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO experiment_probe (id, version_id, dataset_id) VALUES "
+                "((SELECT COALESCE(MAX(id), 0) + 1 FROM experiment_probe), :v, :d)"
+            ),
+            {"v": version_id, "d": dataset_id},
+        )
+
+
+def test_a_referenced_version_is_archived_not_deleted(engine, demo_dataset, referring_table):
+    with Session(engine) as session:
+        first = _save(session, demo_dataset)
+        second = _save(session, demo_dataset)
+        first_id, second_id, dataset_id = first.id, second.id, first.dataset_id
+    _refer(engine, version_id=first_id)
+    with Session(engine) as session:
+        assert crud.delete_version(session, version_id=first_id) == "archived"
+        # hidden from lists, still readable by whoever refers to it
+        assert [v.id for v in crud.list_versions(session, dataset_id=dataset_id)] == [second_id]
+        assert len(crud.load_dataset(session, version_id=first_id).items) == 600
+        assert crud.delete_version(session, version_id=second_id) == "deleted"
+        # no live version left, but an archived one: the dataset is archived, not deleted
+        assert crud.list_datasets(session) == []
+        [archived] = crud.list_datasets(session, include_archived=True)
+        assert archived.archived
+        assert len(crud.load_dataset(session, version_id=first_id).events) == len(
+            demo_dataset.events
+        )
+
+
+def test_a_referenced_dataset_is_archived_with_its_last_version(
+    engine, demo_dataset, referring_table
+):
+    with Session(engine) as session:
+        only = _save(session, demo_dataset)
+        only_id, dataset_id = only.id, only.dataset_id
+    _refer(engine, dataset_id=dataset_id)
+    with Session(engine) as session:
+        assert crud.delete_version(session, version_id=only_id) == "deleted"
+        assert crud.get_dataset(session, dataset_id=dataset_id).archived_at is not None
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM experiment_probe")).scalar() == 1
+
+
+def test_version_numbers_are_never_reused_after_archiving(engine, demo_dataset, referring_table):
+    with Session(engine) as session:
+        first = _save(session, demo_dataset)
+        first_id = first.id
+    _refer(engine, version_id=first_id)
+    with Session(engine) as session:
+        crud.delete_version(session, version_id=first_id)
+        assert _save(session, demo_dataset).version == 2

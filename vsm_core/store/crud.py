@@ -7,12 +7,13 @@ commit.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pandas as pd
 from sqlalchemy import column as sa_column
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, insert
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import table as sa_table
 from sqlmodel import Session, col, select
 
@@ -134,13 +135,17 @@ def get_dataset(session: Session, *, dataset_id: int) -> Dataset | None:
     return session.get(Dataset, dataset_id)
 
 
-def list_versions(session: Session, *, dataset_id: int) -> list[DatasetVersion]:
-    """The dataset's versions, oldest first."""
+def list_versions(
+    session: Session, *, dataset_id: int, include_archived: bool = False
+) -> list[DatasetVersion]:
+    """The dataset's versions, oldest first (archived ones only when asked)."""
     statement = (
         select(DatasetVersion)
         .where(DatasetVersion.dataset_id == dataset_id)
         .order_by(DatasetVersion.version)
     )
+    if not include_archived:
+        statement = statement.where(col(DatasetVersion.archived_at).is_(None))
     return list(session.exec(statement).all())
 
 
@@ -150,6 +155,7 @@ def get_version(
     """Version ``version`` of the dataset, or its latest when ``version`` is None."""
     statement = select(DatasetVersion).where(DatasetVersion.dataset_id == dataset_id)
     if version is None:
+        statement = statement.where(col(DatasetVersion.archived_at).is_(None))
         statement = statement.order_by(col(DatasetVersion.version).desc())
     else:
         statement = statement.where(DatasetVersion.version == version)
@@ -242,29 +248,75 @@ def archive_dataset(session: Session, *, dataset_id: int, when: datetime) -> Dat
     return dataset
 
 
-def delete_version(session: Session, *, version_id: int) -> None:
-    """Delete one dataset version with its items and events (database cascade).
+#: Tables that belong to a version and go with it when it is deleted.
+_OWNED_BY_VERSION = {"work_item", "status_event_block"}
 
-    A dataset left without versions is deleted too. Raises ``LookupError``
-    when the version does not exist.
+
+def delete_version(session: Session, *, version_id: int, when: datetime | None = None) -> str:
+    """Delete a dataset version with its items and events, unless something refers to it.
+
+    A version (or its dataset) that any other table refers to through a
+    foreign key (experiments do) is **archived** instead: hidden from lists,
+    still readable, never removed by a cascade. A dataset left without live
+    versions is deleted or archived the same way. Returns ``"deleted"`` or
+    ``"archived"``. Raises ``LookupError`` when the version does not exist.
     """
     version = session.get(DatasetVersion, version_id)
     if version is None:
         raise LookupError(f"no dataset version with id {version_id}")
     dataset_id = version.dataset_id
+    when = when or datetime.now(UTC)
     try:
-        session.execute(sa_delete(DatasetVersion).where(DatasetVersion.id == version_id))
-        remaining = session.exec(
-            select(func.count())
-            .select_from(DatasetVersion)
-            .where(DatasetVersion.dataset_id == dataset_id)
-        ).one()
-        if remaining == 0:
-            session.execute(sa_delete(Dataset).where(Dataset.id == dataset_id))
+        if _is_referenced(session, "dataset_version", version_id):
+            version.archived_at = when
+            session.add(version)
+            outcome = "archived"
+        else:
+            session.execute(sa_delete(DatasetVersion).where(DatasetVersion.id == version_id))
+            outcome = "deleted"
+        session.flush()
+        if not list_versions(session, dataset_id=dataset_id):
+            _retire_dataset(session, dataset_id=dataset_id, when=when)
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    return outcome
+
+
+def _retire_dataset(session: Session, *, dataset_id: int, when: datetime) -> None:
+    """A dataset without live versions: delete it, or archive it if anything refers to it."""
+    dataset = session.get(Dataset, dataset_id)
+    has_archived = session.exec(
+        select(func.count())
+        .select_from(DatasetVersion)
+        .where(DatasetVersion.dataset_id == dataset_id)
+    ).one()
+    if has_archived or _is_referenced(session, "dataset", dataset_id):
+        dataset.archived_at = when
+        session.add(dataset)
+    else:
+        session.execute(sa_delete(Dataset).where(Dataset.id == dataset_id))
+
+
+def _is_referenced(session: Session, table: str, row_id: int) -> bool:
+    """Whether a row of another table (other than a version's own data) points at this row.
+
+    Read from the live schema, so a table added by a later migration (the
+    experiments) protects what it refers to without this code knowing it.
+    """
+    inspector = sa_inspect(session.connection())
+    for other in inspector.get_table_names():
+        if other in _OWNED_BY_VERSION or other in ("dataset", "dataset_version"):
+            continue
+        for key in inspector.get_foreign_keys(other):
+            if key["referred_table"] != table or len(key["constrained_columns"]) != 1:
+                continue
+            column = sa_column(key["constrained_columns"][0])
+            query = select(func.count()).select_from(sa_table(other)).where(column == row_id)
+            if session.connection().execute(query).scalar():
+                return True
+    return False
 
 
 def latest_workflow_for_team(session: Session, *, team: str) -> Workflow | None:

@@ -1,0 +1,187 @@
+"""The Import page in a real Chromium: upload, adjust, save, and a refused file.
+
+tests/app/test_import_page.py walks the same flow through AppTest; here the
+file goes through the browser's file input and Streamlit's upload endpoint,
+and the widgets are driven the way a visitor drives them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import ABSENT_TIMEOUT_MS, TIMEOUT_MS, Flowlab, streamlit_server
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # conftest.py then skips every test here and says why
+    expect = None
+
+pytestmark = pytest.mark.browser
+
+EVENTS_CSV = Path(__file__).resolve().parents[1] / "data" / "formats" / "events.csv"
+BAD_CSV = "Item,Status,Entered\nA,To Do,2024-01-01\n,Doing,2024-01-02\nA,Done,nope\n"
+
+
+# --------------------------------------------------------------------------- server
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory) -> Iterator[str]:
+    """This module's own server, in place of the session's (conftest's ``flowlab`` uses it).
+
+    Saving a dataset changes what every later visitor sees first: the sidebar
+    selects the first dataset by name, and "Browser board" sorts before "Demo
+    team". On the shared server, test_browser.py's demo headline (600 items) and
+    date-window tests would then fail whenever they ran after this module.
+    """
+    with streamlit_server(tmp_path_factory.mktemp("e2e-import-server")) as base_url:
+        yield base_url
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _open_import(flowlab: Flowlab) -> None:
+    flowlab.open("/import_data")
+    expect(flowlab.heading).to_have_text("Import", timeout=TIMEOUT_MS)
+
+
+def _upload(flowlab: Flowlab, path: Path) -> None:
+    uploader = flowlab.page.get_by_test_id("stFileUploader")
+    uploader.locator('input[type="file"]').set_input_files(str(path))
+    # The uploaded file is listed once the browser has sent it to the server.
+    expect(uploader.get_by_text(path.name, exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def _combobox(scope, label: str):
+    """The input of the st.selectbox labelled ``label``; its value is the chosen option."""
+    return scope.get_by_role("combobox", name=label, exact=True)
+
+
+def _open_options(flowlab: Flowlab, box):
+    """Open the list of the selectbox whose input is ``box``; return its options.
+
+    From the keyboard: the first mouse click on a fresh selectbox (on its input or
+    its "Open" button) often opens the list and closes it again at once, so a
+    click is flaky here, while focus + ArrowDown is not.
+    """
+    box.focus()
+    box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-expanded", "true", timeout=TIMEOUT_MS)
+    listbox = flowlab.page.get_by_role("listbox")
+    expect(listbox).to_have_count(1, timeout=TIMEOUT_MS)
+    return listbox.get_by_role("option")
+
+
+def _choose(flowlab: Flowlab, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox ``label`` as a visitor does."""
+    box = _combobox(flowlab.page, label)
+    _open_options(flowlab, box).get_by_text(option, exact=True).click()
+    expect(box).to_have_value(option, timeout=TIMEOUT_MS)
+
+
+def _type_into(flowlab: Flowlab, label: str, value: str) -> None:
+    """Fill the st.text_input ``label`` and press Enter, which hands the value to Streamlit."""
+    field = flowlab.page.get_by_test_id("stTextInput").filter(
+        has=flowlab.page.get_by_label(label, exact=True)
+    )
+    box = field.get_by_label(label, exact=True)
+    box.fill(value)
+    expect(field.get_by_text("Press Enter to apply")).to_be_visible(timeout=TIMEOUT_MS)
+    box.press("Enter")
+    # The hint goes away once the value has been handed to Streamlit.
+    expect(field.get_by_text("Press Enter to apply")).to_have_count(0, timeout=TIMEOUT_MS)
+    expect(box).to_have_value(value, timeout=TIMEOUT_MS)
+
+
+def _dataset_options(flowlab: Flowlab) -> list[str]:
+    """The entries of the sidebar's "Dataset" selectbox, e.g. ``["Demo team (v1)"]``."""
+    box = _combobox(flowlab.sidebar, "Dataset")
+    options = _open_options(flowlab, box)
+    expect(options.first).to_be_visible(timeout=TIMEOUT_MS)
+    texts = [text.strip() for text in options.all_inner_texts()]
+    flowlab.page.keyboard.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false", timeout=TIMEOUT_MS)
+    return texts
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_upload_adjust_a_mapping_save_and_see_it_on_home(flowlab: Flowlab):
+    page = flowlab.page
+    _open_import(flowlab)
+
+    _upload(flowlab, EVENTS_CSV)
+    expect(page.get_by_text("1 · Preview", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("format events")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("6 · Save", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+    flowlab.wait_for_run()
+
+    # The suggestion maps "title" to the Title column; take Priority instead.
+    expect(_combobox(page, "title")).to_have_value("Title")
+    _choose(flowlab, "title", "Priority")
+    flowlab.wait_for_run()
+
+    _type_into(flowlab, "Team", "Web")
+    flowlab.wait_for_run()
+    _type_into(flowlab, "Dataset name", "Browser board")
+    save = page.get_by_role("button", name="Save as “Browser board”", exact=True)
+    expect(save).to_be_visible(timeout=TIMEOUT_MS)  # drawn by the run that took the name
+    flowlab.wait_for_run()
+    expect(_combobox(page, "title")).to_have_value("Priority")
+
+    save.click()
+    expect(
+        page.get_by_text("Saved “Browser board” as version 1; it is now selected.")
+    ).to_be_visible(timeout=TIMEOUT_MS)
+    flowlab.wait_for_run()
+    expect(_combobox(flowlab.sidebar, "Dataset")).to_have_value(
+        "Browser board (v1)", timeout=TIMEOUT_MS
+    )
+    stored = page.get_by_test_id("stExpander").filter(
+        has_text=re.compile(r"Browser board · Web · 1 version\(s\)")
+    )
+    expect(stored).to_have_count(1, timeout=TIMEOUT_MS)
+
+    flowlab.click_nav("Home")
+    expect(
+        page.get_by_test_id("stHeading").filter(has_text="Browser board · version 1")
+    ).to_be_visible(timeout=TIMEOUT_MS)
+    expect(flowlab.metric_value("Items")).to_have_text("2", timeout=TIMEOUT_MS)
+    flowlab.assert_no_error()
+
+
+def test_bad_file_shows_the_problems_and_no_traceback(flowlab: Flowlab, tmp_path):
+    page = flowlab.page
+    flowlab.open("/")
+    before = _dataset_options(flowlab)
+    assert before, "the sidebar should offer at least the demo dataset"
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(BAD_CSV, encoding="utf-8")
+    _open_import(flowlab)
+    _upload(flowlab, bad)
+    expect(page.get_by_text("2 problem(s). Nothing was stored.")).to_be_visible(timeout=TIMEOUT_MS)
+    flowlab.wait_for_run()
+    # st.dataframe draws on a canvas; its cells are also in an accessible table inside.
+    problems = page.get_by_test_id("stDataFrame").filter(
+        has=page.locator('th[role="columnheader"]', has_text=re.compile(r"^message$"))
+    )
+    expect(problems).to_have_count(1, timeout=TIMEOUT_MS)
+    nope = problems.locator('td[role="gridcell"]', has_text=re.compile(r"^nope$"))
+    expect(nope).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stException")).to_have_count(0, timeout=ABSENT_TIMEOUT_MS)
+    expect(page.get_by_role("button", name=re.compile("^Save as"))).to_have_count(
+        0, timeout=ABSENT_TIMEOUT_MS
+    )
+
+    flowlab.click_nav("Home")
+    after = _dataset_options(flowlab)
+    assert after == before
+    assert not any(option.startswith("bad ") for option in after)
+    flowlab.assert_no_error()
