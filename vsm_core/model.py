@@ -21,6 +21,8 @@ from enum import StrEnum
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
@@ -272,8 +274,9 @@ def make_dataset(
     """Validate and bundle a dataset; every event must belong to a known item."""
     items = make_items(items)
     events = make_events(events)
-    # Index lookup rather than Series.isin, which loops in Python on str arrays.
-    orphans = pd.Index(items["item_id"]).get_indexer(events["item_id"]) < 0
+    # Arrow's hash lookup rather than Series.isin, which loops in Python on str arrays.
+    known = pc.is_in(pa.array(events["item_id"]), value_set=pa.array(items["item_id"]))
+    orphans = ~known.to_numpy(zero_copy_only=False)
     if orphans.any():
         sample = events.loc[orphans, "item_id"].unique()[:5].tolist()  # first few, for the message
         raise ModelError(f"events refer to unknown items: {sample}")

@@ -6,13 +6,15 @@ commit.
 
 from __future__ import annotations
 
+import gc
 import json
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pandas as pd
+from sqlalchemy import Text, cast, func, insert
 from sqlalchemy import column as sa_column
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import table as sa_table
 from sqlmodel import Session, col, select
@@ -167,6 +169,28 @@ def load_dataset(session: Session, *, version_id: int) -> CanonicalDataset:
 
     Raises ``LookupError`` when the version does not exist.
     """
+    with _gc_paused():
+        return _load_dataset(session, version_id=version_id)
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while hundreds of thousands of objects are made.
+
+    They are all alive until the frames are built, so collecting meanwhile
+    finds nothing and only costs time (about a third of a large load).
+    Reference counting still frees memory as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_dataset(session: Session, *, version_id: int) -> CanonicalDataset:
     version = session.get(DatasetVersion, version_id)
     if version is None:
         raise LookupError(f"no dataset version with id {version_id}")
@@ -206,11 +230,18 @@ def _read_items(session: Session, *, version_id: int) -> pd.DataFrame:
     """Items of a version, converted column-wise.
 
     The columns are selected untyped so SQLAlchemy skips its per-row result
-    processing (the slow part at 100k+ items); timestamps and JSON are then
-    decoded once per column.
+    processing, and JSON and timestamps are read as text so the driver does
+    not decode them cell by cell (psycopg would call ``json.loads`` 300k
+    times for 150k items); both are then decoded once per column.
     """
+    as_text = {"created_at", "labels", "attributes"}
     statement = (
-        select(*(sa_column(name) for name in _ITEM_FIELDS))
+        select(
+            *(
+                cast(sa_column(name), Text).label(name) if name in as_text else sa_column(name)
+                for name in _ITEM_FIELDS
+            )
+        )
         .select_from(sa_table(WorkItem.__tablename__))
         .where(sa_column("version_id") == version_id)
         .order_by(sa_column("id"))
