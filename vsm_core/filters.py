@@ -60,6 +60,13 @@ def in_window(times: pd.Series, window: tuple[date, date] | None, timezone: str)
     """True where ``times`` (UTC) falls on a local date inside ``window`` (inclusive)."""
     if window is None:
         return times.notna()
-    local = times.dt.tz_convert(timezone).dt.date
-    start, end = window
-    return times.notna() & (local >= start) & (local <= end)
+    # Compare local midnights as timestamps: .dt.date of an all-missing column
+    # is not comparable with a date in pandas 3.
+    local_day = times.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
+    start, end = (pd.Timestamp(min(max(d, _MIN_DAY), _MAX_DAY)) for d in window)
+    return times.notna() & (local_day >= start) & (local_day <= end)
+
+
+# Window ends may be date.min / date.max ("open"); timestamps cannot hold those.
+_MIN_DAY = date(1677, 9, 22)
+_MAX_DAY = date(2262, 4, 11)

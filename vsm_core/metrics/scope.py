@@ -142,9 +142,9 @@ def _days(first_event, as_of, window, timezone) -> pd.DatetimeIndex:
 def _sample_times(days: pd.DatetimeIndex, as_of: pd.Timestamp, timezone: str) -> pd.Series:
     """End of each local day in UTC (the next local midnight), capped at as-of.
 
-    A moment exactly at the next midnight is not yet in the next day:
-    samples count stays with ``entered_at < t <= exited_at`` semantics
-    documented in each metric.
+    A sample at t counts a stay when ``entered_at <= t < exited_at`` (or the
+    stay is the item's last and ``entered_at <= t``), so a move at exactly
+    local midnight is already seen by the previous day's sample.
     """
     if len(days) == 0:
         return pd.Series([], dtype="datetime64[us, UTC]")
