@@ -13,10 +13,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from vsm_core.cli import datasets, db, importing, workflows
+from vsm_core.cli import datasets, db, importing, metrics, workflows
 from vsm_core.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, UsageError
 
-COMMAND_MODULES = (datasets, db, importing, workflows)
+COMMAND_MODULES = (datasets, db, importing, metrics, workflows)
 
 
 class _Parser(argparse.ArgumentParser):

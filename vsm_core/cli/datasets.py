@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from vsm_core.cli.common import EXIT_OK, open_engine, print_json, print_table
 
 
@@ -20,6 +18,8 @@ def register(commands) -> None:
 
 
 def list_command(args) -> int:
+    from sqlmodel import Session
+
     from vsm_core.store import crud
 
     engine = open_engine(args)

@@ -12,8 +12,6 @@ import hashlib
 import sys
 from pathlib import Path
 
-from sqlmodel import Session
-
 from vsm_core.cli.common import EXIT_OK, EXIT_USAGE, UsageError, open_engine, print_json
 from vsm_core.importers.options import FORMATS, ROLES
 
@@ -120,6 +118,8 @@ def print_problems(failure) -> None:
 
 
 def import_command(args) -> int:
+    from sqlmodel import Session
+
     from vsm_core.store import crud
     from vsm_core.workflow import workflow_to_toml
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from vsm_core.cli.common import EXIT_OK, UsageError, open_engine
 
 
@@ -18,6 +16,8 @@ def register(commands) -> None:
 
 
 def export_command(args) -> int:
+    from sqlmodel import Session
+
     from vsm_core.model import Workflow
     from vsm_core.store import crud
     from vsm_core.workflow import workflow_to_toml

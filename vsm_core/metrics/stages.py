@@ -1,0 +1,715 @@
+"""Per-stage metrics: time in stage, bottleneck, rework and the stage × week heatmap.
+
+Every function takes a :class:`~vsm_core.metrics.scope.Scope` and reads the
+flow tables of :mod:`vsm_core.flow` (stays and items). Everything is
+vectorised with numpy/pandas: there is no Python loop over items, events,
+stays or days (loops run over *stages* only, of which there are a handful).
+Empty input gives empty frames, empty dicts or ``None``; nothing raises.
+
+Definitions (this is the contract)
+----------------------------------
+
+*Time in stage*
+    The sum of an item's stays in a stage (re-entries add up), in elapsed
+    fractional days (``flow.stays.duration_days``): the last stay of an open
+    item runs to as-of, and stays in done and cancelled stages count zero.
+    :func:`time_in_stage` has one row per item of the scope × stage it
+    visited (an item without mapped events has no row; a zero-length visit,
+    e.g. two moves with the same timestamp, is a row with 0 days).
+    :func:`time_in_stage_summary` covers the *completed* items
+    (``scope.completed``) and has one key per stage they visited, in workflow
+    order and named exactly as in the workflow (done and cancelled stages
+    included, at zero): ``{stage: {p50, p85, mean, total}}``, where the
+    percentiles (numpy's linear interpolation) and the mean are over the
+    completed items that visited the stage, and ``total`` is their sum of days.
+
+*Time between start and done*
+    For a completed item with a start, the parts of its stays in stages at
+    or after the commitment stage whose category is active or waiting that
+    lie between its start and done (elapsed days). A move back to a stage
+    before the commitment point, a cancelled stay or a done stay before a
+    reopen is not counted. The bottleneck, flow efficiency and the value
+    stream map read this.
+
+*Bottleneck*
+    Among stages at or after the commitment stage of category active or
+    waiting, the one where the completed items spent the largest total time
+    between their start and done; ``share`` is that total divided by the sum
+    of the completed items' elapsed cycle times (done − start, whatever the
+    scope's cycle-time mode). Ties go to the earlier stage. ``None`` when
+    there are no completed items, or none of them has a positive cycle time.
+
+*Rework*
+    Backward moves: a stay followed (in the same item) by a stay with a lower
+    stage index, counted per ``(from_stage, to_stage)`` pair over every item
+    in the scope (not only completed ones, and whatever the window). This is
+    the same move that ``flow.items.backward_moves`` counts, so a reopen from
+    a done stage to an earlier stage is a backward move too.
+
+*Stage × week heatmap*
+    ISO weeks (Monday start) in the dataset's time zone, every week that
+    holds a day of ``scope.days``; the first and last week are cut to the
+    days of the scope (a week's interval is the part of it inside
+    ``scope.days``). For each stage that is not done or cancelled and each
+    week, ``median_days`` is the median, over the items that stayed in the
+    stage during that week (overlap > 0), of the time each spent there during
+    the week (the overlap of its stays with the week, summed over re-entries,
+    in elapsed days: at most 7, or 7 ± 1/24 in a week with a daylight-saving
+    change); ``avg_wip`` is the total overlap of all items with the week
+    divided by the number of days of the week inside ``scope.days``. The grid
+    is complete: a cell nobody stayed in has ``median_days`` NaN and
+    ``avg_wip`` 0. Done and cancelled stays are terminal and left out.
+
+Implementation notes
+--------------------
+
+The stays are turned into numpy arrays once per scope (and the completed
+items' start..done cut once): a small memo keyed by the scope's identity,
+dropped when the scope is garbage-collected, so a page that shows every
+metric of one scope pays for the conversion once. The arrays are read-only.
+The heatmap never explodes a stay over every week it covers: a stay gives one
+partial row for its first week and one for its last, and the whole weeks in
+between are counted per (stage, week) with a difference array; the median of
+a cell is then taken over its partial values plus that many copies of the
+week's length (which no partial value exceeds). Times are compared as int64
+microseconds of ``datetime64[us]`` arrays (the unit is explicit, never
+assumed).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vsm_core.flow import FlowTables
+from vsm_core.metrics.scope import Scope
+from vsm_core.model import Category
+
+_US = "datetime64[us]"
+_DAY = np.timedelta64(1, "D")
+
+TIME_IN_STAGE_COLUMNS: tuple[str, ...] = ("item_id", "stage", "stage_index", "category", "days")
+REWORK_COLUMNS: tuple[str, ...] = ("from_stage", "to_stage", "moves")
+HEATMAP_COLUMNS: tuple[str, ...] = ("stage", "stage_index", "week_start", "median_days", "avg_wip")
+
+
+# --------------------------------------------------------------------------- shared helpers
+# (also used by vsm_core.metrics.efficiency and vsm_core.metrics.value_stream)
+
+
+def _naive(values: pd.Series) -> np.ndarray:
+    """UTC times as naive ``datetime64[us]`` (NaT kept); never an integer view."""
+    if len(values) == 0:
+        return np.empty(0, dtype=_US)
+    return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype=_US)
+
+
+@dataclass(frozen=True)
+class _StageInfo:
+    """Per-stage lookups of a workflow, indexed by stage position."""
+
+    names: list[str]
+    categories: list[str]
+    commitment: int
+    terminal: np.ndarray  # done or cancelled
+    active: np.ndarray
+    committed_work: np.ndarray  # index >= commitment and active or waiting
+
+    @property
+    def n(self) -> int:
+        return len(self.names)
+
+
+def _stage_info(flow: FlowTables) -> _StageInfo:
+    workflow = flow.workflow
+    cats = [stage.category for stage in workflow.stages]
+    commitment = workflow.commitment_index
+    return _StageInfo(
+        names=list(workflow.stage_names),
+        categories=[str(c) for c in cats],
+        commitment=commitment,
+        terminal=np.array([c in (Category.DONE, Category.CANCELLED) for c in cats]),
+        active=np.array([c == Category.ACTIVE for c in cats]),
+        committed_work=np.array(
+            [
+                i >= commitment and c in (Category.ACTIVE, Category.WAITING)
+                for i, c in enumerate(cats)
+            ]
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Stays:
+    """``flow.stays`` as numpy arrays, with each stay's row in ``flow.items``."""
+
+    item: np.ndarray  # int64 position in flow.items
+    stage: np.ndarray  # int64 stage index
+    enter: np.ndarray  # datetime64[us], UTC wall time
+    exit: np.ndarray
+    days: np.ndarray  # duration_days
+
+    def __len__(self) -> int:
+        return len(self.item)
+
+
+def _positions_in(
+    reference: pd.Series, ids: pd.Series, guess: np.ndarray | None = None
+) -> np.ndarray:
+    """Row of each of ``ids`` in ``reference`` (unique ids), -1 when absent.
+
+    ``guess``: likely positions (e.g. "every item, in order"), used when the
+    ids there are exactly ``ids`` (one vectorised comparison, no hashing).
+    Otherwise one factorisation of both columns together (a single hash pass;
+    faster than ``Index.get_indexer`` on Arrow-backed text).
+    """
+    if len(ids) == 0:
+        return np.empty(0, dtype=np.int64)
+    ids = ids.reset_index(drop=True).astype("str")
+    if guess is not None and len(guess) == len(ids):
+        guessed = reference.iloc[guess].reset_index(drop=True).astype("str")
+        if bool((guessed == ids).all()):
+            return np.asarray(guess, dtype=np.int64)
+    n_ref = len(reference)
+    both = pd.concat([reference.reset_index(drop=True).astype("str"), ids], ignore_index=True)
+    codes = pd.factorize(both)[0].astype(np.int64)
+    out = codes[n_ref:]
+    out[out >= n_ref] = -1
+    return out
+
+
+# Per-scope memo of the derived arrays, so that a page computing every metric
+# of one scope converts the stays once. Keyed by the scope's identity and
+# dropped when the scope is garbage-collected; the arrays are read-only.
+_MEMO: dict[int, dict[str, Any]] = {}
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo(scope: Scope, name: str, compute: Callable[[], Any]) -> Any:
+    key = id(scope)
+    with _MEMO_LOCK:
+        entry = _MEMO.get(key)
+        if entry is None:
+            entry = {}
+            try:
+                weakref.finalize(scope, _MEMO.pop, key, None)
+            except TypeError:  # pragma: no cover - not weak-referenceable: no memo
+                return compute()
+            _MEMO[key] = entry
+    if name not in entry:
+        entry[name] = compute()
+    return entry[name]
+
+
+def _readonly(*arrays: np.ndarray) -> None:
+    for array in arrays:
+        array.flags.writeable = False
+
+
+def _completed_positions(scope: Scope) -> np.ndarray:
+    """Row in ``flow.items`` of each ``scope.completed`` row."""
+
+    def compute() -> np.ndarray:
+        items = scope.flow.items
+        done = np.flatnonzero((items["state"] == "done").to_numpy(dtype=bool))
+        pos = _positions_in(items["item_id"], scope.completed["item_id"], guess=done)
+        _readonly(pos)
+        return pos
+
+    return _memo(scope, "completed_positions", compute)
+
+
+def _stays(scope: Scope) -> _Stays:
+    """``scope.flow.stays`` as arrays (memoised per scope)."""
+    return _memo(scope, "stays", lambda: _stay_arrays(scope.flow))
+
+
+def _stay_arrays(flow: FlowTables) -> _Stays:
+    stays = flow.stays
+    n = len(stays)
+    if n == 0:
+        empty_i = np.empty(0, dtype=np.int64)
+        empty_t = np.empty(0, dtype=_US)
+        return _Stays(empty_i, empty_i, empty_t, empty_t, np.empty(0, dtype="float64"))
+    # Stays are grouped by item (flow contract): look up only the first id of each group.
+    ids = stays["item_id"].reset_index(drop=True)
+    head = np.ones(n, dtype=bool)
+    if n > 1:
+        later = ids.iloc[1:].reset_index(drop=True)
+        earlier = ids.iloc[:-1].reset_index(drop=True)
+        head[1:] = (later != earlier).to_numpy(dtype=bool)
+    heads = np.flatnonzero(head)
+    # ... in item-table order, so usually every item, in order.
+    every_item = np.arange(len(flow.items))
+    head_pos = _positions_in(flow.items["item_id"], ids.iloc[heads], guess=every_item)
+    out = _Stays(
+        item=np.repeat(head_pos, np.diff(np.append(heads, n))),
+        stage=stays["stage_index"].to_numpy(dtype=np.int64, copy=True),
+        enter=_naive(stays["entered_at"]),
+        exit=_naive(stays["exited_at"]),
+        days=stays["duration_days"].to_numpy(dtype="float64", copy=True),
+    )
+    _readonly(out.item, out.stage, out.enter, out.exit, out.days)
+    return out
+
+
+def _searchsorted_spaced(edges: np.ndarray, values: np.ndarray, side: str) -> np.ndarray:
+    """``np.searchsorted(edges, values, side)`` for sorted, roughly evenly spaced edges.
+
+    Calendar edges (day or week starts) are evenly spaced up to daylight-saving
+    hours and a short first or last interval, so the index is first estimated
+    arithmetically and then corrected one step at a time (vectorised; one or
+    two passes in practice). Much faster than a binary search per value when
+    there are many values. ``edges`` and ``values`` are int64.
+    """
+    n = len(edges)
+    if n < 3 or len(values) == 0:
+        return np.searchsorted(edges, values, side=side)
+    step = max((int(edges[-1]) - int(edges[0])) // (n - 1), 1)
+    # count of edges below (left) / not above (right) each value
+    estimate = np.clip((values - edges[0]) // step + 1, 0, n)
+    padded = np.concatenate([[np.iinfo(np.int64).min], edges, [np.iinfo(np.int64).max]])
+    for _ in range(3):
+        below, above = padded[estimate], padded[estimate + 1]  # edges[est - 1], edges[est]
+        if side == "left":
+            down, up = below >= values, above < values
+        else:
+            down, up = below > values, above <= values
+        if not (down.any() or up.any()):
+            return estimate
+        estimate = estimate - down + up
+    # Very uneven edges: finish the values still off with a plain binary search.
+    below, above = padded[estimate], padded[estimate + 1]
+    if side == "left":
+        off = (below >= values) | (above < values)
+    else:
+        off = (below > values) | (above <= values)
+    estimate[off] = np.searchsorted(edges, values[off], side=side)
+    return estimate
+
+
+def _sum_by(keys: np.ndarray, weights: np.ndarray, size: int):
+    """Group ``weights`` by non-negative int ``keys`` < ``size``.
+
+    Returns ``(unique keys ascending, sums, counts)``: a dense ``bincount``
+    when the key space is small, else a stable sort (fast on the nearly sorted
+    keys the callers build: stays come grouped by item) and ``reduceat``.
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    weights = np.asarray(weights, dtype="float64")
+    if size <= max(4 * len(keys), 1 << 16):
+        counts = np.bincount(keys, minlength=size)
+        sums = np.bincount(keys, weights=weights, minlength=size)
+        present = np.flatnonzero(counts)
+        return present, sums[present], counts[present]
+    if len(keys) == 0:
+        return keys, weights, np.empty(0, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    sums = np.add.reduceat(weights[order], starts)
+    counts = np.diff(np.append(starts, len(ordered)))
+    return ordered[starts], sums, counts
+
+
+@dataclass(frozen=True)
+class _Committed:
+    """Completed items and their time between start and done, per stay.
+
+    ``pos``/``start``/``done``/``cycle`` follow ``scope.completed`` row order;
+    ``cycle`` is elapsed days (done − start), NaN without a start. ``row``,
+    ``stage`` and ``days`` describe the stays in committed active/waiting
+    stages of the completed items with a start, cut to [start, done]
+    (``row`` indexes the completed items).
+    """
+
+    pos: np.ndarray
+    start: np.ndarray
+    done: np.ndarray
+    cycle: np.ndarray
+    row: np.ndarray
+    stage: np.ndarray
+    days: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.pos)
+
+
+def _committed(scope: Scope) -> _Committed:
+    """The completed items' time between start and done (memoised per scope)."""
+    return _memo(scope, "committed", lambda: _committed_arrays(scope))
+
+
+def _committed_arrays(scope: Scope) -> _Committed:
+    flow = scope.flow
+    info = _stage_info(flow)
+    completed = scope.completed
+    pos = _completed_positions(scope)
+    start = _naive(completed["start"])
+    done = _naive(completed["done"])
+    has_start = ~np.isnat(start)
+    cycle = np.full(len(pos), np.nan)
+    cycle[has_start] = (done[has_start] - start[has_start]) / _DAY
+
+    stays = _stays(scope)
+    code = np.full(len(flow.items), -1, dtype=np.int64)
+    code[pos[pos >= 0]] = np.flatnonzero(pos >= 0)
+    row = code[stays.item]
+    keep = row >= 0
+    keep[keep] = info.committed_work[stays.stage[keep]] & has_start[row[keep]]
+    row = row[keep]
+    enter, leave = stays.enter[keep], stays.exit[keep]
+    lo, hi = start[row], done[row]
+    within = enter <= hi
+    days = np.clip((np.minimum(leave, hi) - np.maximum(enter, lo)) / _DAY, 0.0, None)
+    out = _Committed(
+        pos=pos,
+        start=start,
+        done=done,
+        cycle=cycle,
+        row=row[within],
+        stage=stays.stage[keep][within],
+        days=days[within],
+    )
+    _readonly(out.start, out.done, out.cycle, out.row, out.stage, out.days)
+    return out
+
+
+def _percentiles(values: np.ndarray, qs=(50, 85)) -> list[float]:
+    if values.size == 0:
+        return [float("nan")] * len(qs)
+    return [float(v) for v in np.percentile(values, list(qs))]
+
+
+# --------------------------------------------------------------------------- time in stage
+
+
+def _empty_time_in_stage() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "item_id": pd.Series([], dtype="str"),
+            "stage": pd.Series([], dtype="str"),
+            "stage_index": pd.Series([], dtype="int64"),
+            "category": pd.Series([], dtype="str"),
+            "days": pd.Series([], dtype="float64"),
+        },
+        columns=list(TIME_IN_STAGE_COLUMNS),
+    )
+
+
+def _time_in_stage_arrays(scope: Scope) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(item position, stage index, days) per visited item × stage, item then stage order.
+
+    Memoised per scope.
+    """
+
+    def compute():
+        stays = _stays(scope)
+        n_stages = len(scope.flow.workflow.stages)
+        keys = stays.item * n_stages + stays.stage
+        unique, sums, _ = _sum_by(keys, stays.days, len(scope.flow.items) * n_stages)
+        out = (unique // n_stages, unique % n_stages, sums)
+        _readonly(*out)
+        return out
+
+    return _memo(scope, "time_in_stage", compute)
+
+
+def _by_stage(stage: np.ndarray, n_stages: int, *columns: np.ndarray):
+    """``columns`` reordered by stage (stable), and each stage's [start, end) bounds."""
+    order = np.argsort(stage.astype(np.int16), kind="stable")  # radix sort on small ints
+    bounds = np.searchsorted(stage[order], np.arange(n_stages + 1))
+    return bounds, [column[order] for column in columns]
+
+
+def time_in_stage(scope: Scope) -> pd.DataFrame:
+    """Days each item of the scope spent in each stage it visited (see module docstring).
+
+    Columns ``item_id``, ``stage``, ``stage_index``, ``category``, ``days``;
+    one row per item × visited stage, items in item-table order, then stages
+    in workflow order.
+    """
+    flow = scope.flow
+    stays = _stays(scope)
+    if len(stays) == 0:
+        return _empty_time_in_stage()
+    item, stage, days = _time_in_stage_arrays(scope)
+    info = _stage_info(flow)
+    names = pd.array(info.names, dtype="str")
+    cats = pd.array(info.categories, dtype="str")
+    return pd.DataFrame(
+        {
+            "item_id": pd.Series(flow.items["item_id"].array.take(item), dtype="str"),
+            "stage": pd.Series(names.take(stage), dtype="str"),
+            "stage_index": pd.Series(stage, dtype="int64"),
+            "category": pd.Series(cats.take(stage), dtype="str"),
+            "days": pd.Series(days, dtype="float64"),
+        },
+        columns=list(TIME_IN_STAGE_COLUMNS),
+    )
+
+
+def time_in_stage_summary(scope: Scope) -> dict:
+    """``{stage: {p50, p85, mean, total}}`` over the completed items (see module docstring).
+
+    Keys in workflow order, only the stages some completed item visited;
+    ``{}`` when there are no completed items.
+    """
+    flow = scope.flow
+    stays = _stays(scope)
+    if len(stays) == 0 or len(scope.completed) == 0:
+        return {}
+    is_completed = np.zeros(len(flow.items), dtype=bool)
+    pos = _completed_positions(scope)
+    is_completed[pos[pos >= 0]] = True
+    item, stage, days = _time_in_stage_arrays(scope)
+    mask = is_completed[item]
+    info = _stage_info(flow)
+    bounds, (days,) = _by_stage(stage[mask], info.n, days[mask])
+    out: dict = {}
+    for s in range(info.n):  # a loop over stages, not items
+        values = days[bounds[s] : bounds[s + 1]]
+        if values.size == 0:
+            continue
+        p50, p85 = _percentiles(values)
+        out[info.names[s]] = {
+            "p50": p50,
+            "p85": p85,
+            "mean": float(values.mean()),
+            "total": float(values.sum()),
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- bottleneck
+
+
+def bottleneck(scope: Scope) -> dict | None:
+    """The committed active/waiting stage holding the most start→done time (module docstring).
+
+    Returns ``{"stage", "share", "category"}`` or ``None``.
+    """
+    if len(scope.completed) == 0:
+        return None
+    flow = scope.flow
+    info = _stage_info(flow)
+    committed = _committed(scope)
+    denominator = float(np.nansum(committed.cycle))
+    if not denominator > 0:
+        return None
+    totals = np.bincount(committed.stage, weights=committed.days, minlength=info.n)
+    totals = np.where(info.committed_work, totals, -np.inf)
+    best = int(np.argmax(totals))  # first of equal totals: the earlier stage
+    return {
+        "stage": info.names[best],
+        "share": float(totals[best] / denominator),
+        "category": info.categories[best],
+    }
+
+
+# --------------------------------------------------------------------------- rework
+
+
+def rework(scope: Scope) -> pd.DataFrame:
+    """Backward moves per ``(from_stage, to_stage)``, sorted by ``moves`` descending.
+
+    Ties are ordered by the from-stage, then the to-stage, in workflow order.
+    """
+    flow = scope.flow
+    stays = _stays(scope)
+    info = _stage_info(flow)
+    if len(stays) > 1:
+        same_item = stays.item[1:] == stays.item[:-1]
+        back = same_item & (stays.stage[1:] < stays.stage[:-1])
+        pair = stays.stage[:-1][back] * info.n + stays.stage[1:][back]
+        counts = np.bincount(pair, minlength=info.n * info.n)
+    else:
+        counts = np.zeros(info.n * info.n, dtype=np.int64)
+    pairs = np.flatnonzero(counts)
+    order = np.argsort(-counts[pairs], kind="stable")  # pairs are in (from, to) order
+    pairs = pairs[order]
+    names = pd.array(info.names, dtype="str")
+    return pd.DataFrame(
+        {
+            "from_stage": pd.Series(names.take(pairs // info.n), dtype="str"),
+            "to_stage": pd.Series(names.take(pairs % info.n), dtype="str"),
+            "moves": pd.Series(counts[pairs], dtype="int64"),
+        },
+        columns=list(REWORK_COLUMNS),
+    )
+
+
+# --------------------------------------------------------------------------- heatmap
+
+
+def _weeks(scope: Scope):
+    """ISO weeks covering ``scope.days``.
+
+    Returns ``(mondays as dates, UTC bounds (len + 1, naive datetime64[us]),
+    days of each week inside scope.days)``; the first bound is the first
+    day's local midnight and the last the end of the last day.
+    """
+    days = scope.days
+    first, last = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
+    first_monday = first - pd.Timedelta(days=first.weekday())
+    last_monday = last - pd.Timedelta(days=last.weekday())
+    mondays = pd.date_range(first_monday, last_monday, freq="7D")
+    local = mondays.append(pd.DatetimeIndex([last_monday + pd.Timedelta(days=7)]))
+    local = local.where(local > first, first)
+    local = local.where(local < last + pd.Timedelta(days=1), last + pd.Timedelta(days=1))
+    bounds = (
+        local.tz_localize(scope.timezone, nonexistent="shift_forward", ambiguous=True)
+        .tz_convert("UTC")
+        .tz_localize(None)
+        .as_unit("us")
+        .to_numpy(dtype=_US)
+    )
+    day_counts = ((local[1:] - local[:-1]) / pd.Timedelta(days=1)).to_numpy(dtype="float64")
+    return mondays.date, bounds, day_counts
+
+
+_DAY_US = 86_400_000_000
+_VALUE_BITS = 41  # a week's overlap in microseconds (< 8 days) fits in 40 bits
+
+
+def _micros(bounds: np.ndarray, stays: _Stays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bounds, stay entries and exits as int64 microseconds since ``bounds[0]`` (exact)."""
+    # The arrays are datetime64[us] by construction, so their int64 view is microseconds.
+    origin = bounds.astype(_US).view(np.int64)[0]
+    return (
+        bounds.astype(_US).view(np.int64) - origin,
+        stays.enter.astype(_US, copy=False).view(np.int64) - origin,
+        stays.exit.astype(_US, copy=False).view(np.int64) - origin,
+    )
+
+
+def _empty_heatmap() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "stage": pd.Series([], dtype="str"),
+            "stage_index": pd.Series([], dtype="int64"),
+            "week_start": pd.Series([], dtype="object"),
+            "median_days": pd.Series([], dtype="float64"),
+            "avg_wip": pd.Series([], dtype="float64"),
+        },
+        columns=list(HEATMAP_COLUMNS),
+    )
+
+
+def stage_week_heatmap(scope: Scope) -> pd.DataFrame:
+    """Median days per item and average WIP for every non-terminal stage × week.
+
+    Columns ``stage``, ``stage_index``, ``week_start`` (``datetime.date``, the
+    Monday), ``median_days``, ``avg_wip``; rows by stage (workflow order) then
+    week. See the module docstring for the definitions.
+    """
+    if len(scope.days) == 0:
+        return _empty_heatmap()
+    flow = scope.flow
+    info = _stage_info(flow)
+    mondays, bounds, day_counts = _weeks(scope)
+    n_weeks = len(mondays)
+    stages_shown = np.flatnonzero(~info.terminal)
+    stays = _stays(scope)
+    edges, enter, leave = _micros(bounds, stays)
+    # Non-terminal stays cut to the scope's interval, non-empty ones only.
+    enter = np.maximum(enter, 0)
+    leave = np.minimum(leave, edges[-1])
+    keep = ~info.terminal[stays.stage] & (leave > enter)
+    item, stage, enter, leave = stays.item[keep], stays.stage[keep], enter[keep], leave[keep]
+    first = _searchsorted_spaced(edges, enter, "right") - 1  # week holding enter
+    last = _searchsorted_spaced(edges, leave, "left") - 1  # week holding leave
+    week_len = np.diff(edges)
+
+    # A stay fully covers its weeks first+1 .. last-1 (nothing else of that item is in
+    # them): count those per (stage, week) with a difference array, no explosion.
+    n_cells = info.n * n_weeks
+    inner = last - first >= 2
+    width = n_weeks + 1
+    size = info.n * width
+    opens = np.bincount(stage[inner] * width + first[inner] + 1, minlength=size)
+    closes = np.bincount(stage[inner] * width + last[inner], minlength=size)
+    full = np.cumsum((opens - closes).reshape(info.n, width), axis=1)[:, :n_weeks]
+    full = full.reshape(-1)  # by cell = stage * n_weeks + week
+
+    # Partial weeks: one row for the first week and one for the last (when they differ),
+    # in time order per item, so the rows of one item and week are contiguous.
+    multi = last > first
+    n_multi = int(multi.sum())
+    pos_a = np.arange(len(item)) + (np.cumsum(multi) - multi)
+    pos_b = pos_a[multi] + 1
+    n_rows = len(item) + n_multi
+    r_item = np.empty(n_rows, dtype=np.int32)  # narrow ints: less memory traffic
+    r_stage = np.empty(n_rows, dtype=np.int16)
+    r_week = np.empty(n_rows, dtype=np.int32)
+    r_micros = np.empty(n_rows, dtype=np.int64)
+    r_item[pos_a], r_item[pos_b] = item, item[multi]
+    r_stage[pos_a], r_stage[pos_b] = stage, stage[multi]
+    r_week[pos_a], r_week[pos_b] = first, last[multi]
+    r_micros[pos_a] = np.minimum(leave, edges[first + 1]) - enter
+    r_micros[pos_b] = leave[multi] - edges[last[multi]]
+
+    # Sum per (item, week, stage): number the (item, week) blocks (block ids grow with
+    # the row), then a stable sort by stage alone (a radix sort on small ints) orders the
+    # rows by (stage, block), and equal neighbours are summed; exact integer microseconds.
+    new_block = np.ones(n_rows, dtype=bool)
+    if n_rows > 1:
+        new_block[1:] = (r_item[1:] != r_item[:-1]) | (r_week[1:] != r_week[:-1])
+    block = np.cumsum(new_block, dtype=np.int32) - 1
+    block_week = r_week[new_block]
+    order = np.argsort(r_stage, kind="stable")
+    s_stage, s_block = r_stage[order], block[order]
+    new_group = np.ones(n_rows, dtype=bool)
+    if n_rows > 1:
+        new_group[1:] = (s_stage[1:] != s_stage[:-1]) | (s_block[1:] != s_block[:-1])
+    starts = np.flatnonzero(new_group)
+    part = np.add.reduceat(r_micros[order], starts) if n_rows else r_micros
+    part_cell = s_stage[starts].astype(np.int64) * n_weeks + block_week[s_block[starts]]
+
+    cell_week = np.tile(np.arange(n_weeks), info.n)
+    totals = np.bincount(part_cell, weights=part, minlength=n_cells)
+    totals = totals + full * week_len[cell_week]
+
+    # Median per cell of its partial values plus `full` copies of the week's length
+    # (which no partial value exceeds): sort the partial values within cells with one
+    # integer sort of (cell, microseconds), then pick the middle element(s).
+    ordered = np.sort((part_cell << _VALUE_BITS) | part)
+    sorted_cell = ordered >> _VALUE_BITS
+    sorted_value = ordered & ((1 << _VALUE_BITS) - 1)
+    cell_start = np.searchsorted(sorted_cell, np.arange(n_cells))
+    n_part = np.bincount(part_cell, minlength=n_cells)
+    count = n_part + full
+
+    def kth(k: np.ndarray) -> np.ndarray:
+        in_part = k < n_part
+        at = np.minimum(cell_start + k, max(len(sorted_value) - 1, 0))
+        picked = sorted_value[at] if len(sorted_value) else np.zeros(n_cells, dtype=np.int64)
+        return np.where(in_part, picked, week_len[cell_week])
+
+    lower, upper = kth((count - 1) // 2), kth(count // 2)
+    medians = np.where(count > 0, (lower + upper) / 2 / _DAY_US, np.nan)
+    totals = totals / _DAY_US
+
+    grid_stage = np.repeat(stages_shown, n_weeks)
+    grid_week = np.tile(np.arange(n_weeks), len(stages_shown))
+    grid_cell = grid_stage * n_weeks + grid_week
+    names = pd.array(info.names, dtype="str")
+    week_dates = np.empty(n_weeks, dtype=object)
+    week_dates[:] = list(mondays)
+    return pd.DataFrame(
+        {
+            "stage": pd.Series(names.take(grid_stage), dtype="str"),
+            "stage_index": pd.Series(grid_stage, dtype="int64"),
+            "week_start": pd.Series(week_dates[grid_week], dtype="object"),
+            "median_days": pd.Series(medians[grid_cell], dtype="float64"),
+            "avg_wip": pd.Series(totals[grid_cell] / day_counts[grid_week], dtype="float64"),
+        },
+        columns=list(HEATMAP_COLUMNS),
+    )
