@@ -1,9 +1,23 @@
-"""Throughput run chart."""
+"""Throughput charts: the run chart of items completed per period and its histogram."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
+
+from vsm_core.charts.common import (
+    add_change_markers,
+    apply_layout,
+    empty_figure,
+    is_empty,
+    mean_line,
+    period_options,
+    to_wall,
+    type_colours,
+)
 
 
 def weekly_throughput_chart(weekly: pd.DataFrame, *, title: str = "Weekly throughput") -> go.Figure:
@@ -35,3 +49,115 @@ def weekly_throughput_chart(weekly: pd.DataFrame, *, title: str = "Weekly throug
         bargap=0.15,
     )
     return figure
+
+
+_PERIOD_WORDS = {"day": "day", "week": "week", "month": "month"}
+
+
+def _period_word(freq_label: str) -> str:
+    return _PERIOD_WORDS.get(str(freq_label).lower(), str(freq_label) or "period")
+
+
+def throughput_run_chart(
+    series: pd.DataFrame,
+    by_type: pd.DataFrame | None = None,
+    *,
+    freq_label: str = "week",
+    change_dates: Iterable[tuple[Any, str]] = (),
+    title: str | None = None,
+) -> go.Figure:
+    """Items completed per period: bars (stacked by type when ``by_type`` is given).
+
+    ``series``: ``period_start`` (date) and ``count``; ``by_type``: the same
+    periods long by ``type`` (``period_start, type, count``) or ``None``.
+    When stacked, the period total is drawn as a line over the bars (with plain
+    bars the bars are the total). A dotted line shows the mean per period.
+    ``freq_label``: ``"day"``, ``"week"`` or ``"month"`` (bars then span their
+    whole period, so change markers fall inside the right bar) or any word
+    used in the titles. ``change_dates``: ``(date, label)`` dashed lines.
+    """
+    word = _period_word(freq_label)
+    title = title or f"Throughput per {word}"
+    if is_empty(series, "period_start", "count"):
+        return empty_figure(title, "No periods to show")
+    series = series.sort_values("period_start", kind="stable")
+    x = to_wall(series["period_start"])
+    period = period_options(freq_label, series["period_start"].iloc[0])
+    fig = go.Figure()
+    stacked = not is_empty(by_type, "period_start", "type", "count")
+    if stacked:
+        colours = type_colours(by_type["type"])
+        for work_type, rows in by_type.groupby("type", sort=True):
+            rows = rows.sort_values("period_start", kind="stable")
+            fig.add_trace(
+                go.Bar(
+                    x=to_wall(rows["period_start"]),
+                    y=rows["count"],
+                    name=str(work_type),
+                    marker_color=colours[str(work_type)],
+                    hovertemplate=f"{work_type}: %{{y}}<extra></extra>",
+                    **period,
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=series["count"],
+                mode="lines+markers",
+                name="Total",
+                line=dict(color="#222", width=1.5),
+                marker=dict(size=5),
+                hovertemplate="Total: %{y}<extra></extra>",
+                **period,
+            )
+        )
+    else:
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=series["count"],
+                name="Completed",
+                marker_color="#2f6fdf",
+                hovertemplate="%{y} completed<extra></extra>",
+                **period,
+            )
+        )
+    apply_layout(fig, title, f"{word.capitalize()} starting", f"Items completed per {word}")
+    fig.update_layout(barmode="stack", bargap=0.15, hovermode="x unified")
+    mean_line(fig, series["count"], "mean {:.1f} / " + word)
+    add_change_markers(fig, change_dates)
+    return fig
+
+
+def throughput_histogram(
+    series: pd.DataFrame, *, freq_label: str = "week", title: str | None = None
+) -> go.Figure:
+    """How many periods had 0, 1, 2... items completed (``series``: ``period_start, count``).
+
+    x = items completed in a period, y = number of periods; every count from
+    0 to the maximum is shown, so empty periods are visible.
+    """
+    word = _period_word(freq_label)
+    title = title or f"How many items were completed per {word}"
+    if is_empty(series, "count"):
+        return empty_figure(title, "No periods to show")
+    counts = pd.to_numeric(series["count"], errors="coerce").dropna().astype("int64")
+    if counts.empty:
+        return empty_figure(title, "No periods to show")
+    frequency = counts.value_counts().reindex(range(int(counts.max()) + 1), fill_value=0)
+    fig = go.Figure(
+        go.Bar(
+            x=frequency.index.to_numpy(),
+            y=frequency.to_numpy(),
+            name=f"{word.capitalize()}s",
+            marker_color="#2f6fdf",
+            hovertemplate=f"%{{y}} {word}s with %{{x}} items completed<extra></extra>",
+            showlegend=False,
+        )
+    )
+    apply_layout(
+        fig, title, f"Items completed in a {word}", f"Number of {word}s", show_legend=False
+    )
+    fig.update_xaxes(dtick=1 if len(frequency) <= 30 else None)
+    fig.update_layout(bargap=0.1)
+    return fig

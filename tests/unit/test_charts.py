@@ -1,0 +1,753 @@
+"""Chart builders: structure, not pixels (trace types and counts, hover ids, reference lines).
+
+Inputs are hand-made tables in the shape of the metric contract, so these
+tests do not depend on the metric modules; one test at the end feeds the
+real metric functions of the demo dataset through every builder.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from vsm_core.charts import common
+from vsm_core.charts.aging import age_run_chart, aging_wip_chart, pace
+from vsm_core.charts.bottlenecks import rework_chart, stage_week_heatmap_chart
+from vsm_core.charts.cfd import cfd_chart, cfd_stack_order
+from vsm_core.charts.common import (
+    CONFIG,
+    add_change_markers,
+    empty_figure,
+    percentile_items,
+    plotly_config,
+    spread,
+    stage_colours,
+    type_colours,
+)
+from vsm_core.charts.cycle_time import cycle_time_scatter, days_histogram
+from vsm_core.charts.distribution import distribution_chart
+from vsm_core.charts.efficiency import efficiency_histogram
+from vsm_core.charts.throughput import (
+    throughput_histogram,
+    throughput_run_chart,
+    weekly_throughput_chart,
+)
+from vsm_core.charts.value_stream import value_stream_map
+from vsm_core.charts.wip import net_flow_chart, wip_run_chart
+from vsm_core.charts.xmr import xmr_chart
+
+CHANGE = [(date(2026, 3, 9), "WIP limit")]
+PCT = {50: 4.0, 70: 6.0, 85: 9.5, 95: 14.0}
+UTC = "datetime64[us, UTC]"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def shapes(fig: go.Figure, name: str) -> list:
+    return [s for s in fig.layout.shapes if s.name == name]
+
+
+def notes(fig: go.Figure, name: str) -> list:
+    return [a for a in fig.layout.annotations if a.name == name]
+
+
+def is_empty_figure(fig: go.Figure) -> bool:
+    return len(fig.data) == 0 and len(notes(fig, "empty")) == 1
+
+
+def check_json(fig: go.Figure) -> dict:
+    return json.loads(fig.to_json())
+
+
+def ids_in(trace) -> set[str]:
+    return {str(row[0]) for row in trace.customdata}
+
+
+def completed_table() -> pd.DataFrame:
+    done = pd.to_datetime(
+        [
+            "2026-03-02 10:00",
+            "2026-03-04 09:00",
+            "2026-03-05 17:00",
+            "2026-03-10 12:00",
+            "2026-03-11 08:00",
+            "2026-03-12 15:00",
+            "2026-03-13 11:00",
+        ],
+        utc=True,
+    ).astype(UTC)
+    return pd.DataFrame(
+        {
+            "item_id": pd.Series([f"A-{i}" for i in range(1, 8)], dtype="str"),
+            "title": pd.Series(
+                ["Login <b>page</b>", "Fix crash", "Report", "Export", "Tidy", "Search", "X"],
+                dtype="str",
+            ),
+            "type": pd.Series(
+                ["Feature", "Defect", "Feature", "Defect", "Feature", None, "Feature"],
+                dtype="str",
+            ),
+            "done": done,
+            "cycle_time_days": [3.0, 1.5, 8.0, 2.0, np.nan, 12.0, 5.0],
+        }
+    )
+
+
+def weekly_series() -> tuple[pd.DataFrame, pd.DataFrame]:
+    weeks = [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)]
+    series = pd.DataFrame({"period_start": weeks, "count": [3, 0, 5]})
+    by_type = pd.DataFrame(
+        {
+            "period_start": np.repeat(weeks, 2),
+            "type": ["Defect", "Feature"] * 3,
+            "count": [1, 2, 0, 0, 4, 1],
+        }
+    )
+    return series, by_type
+
+
+# --------------------------------------------------------------------------- common
+
+
+def test_config_keeps_png_download_and_names_the_file_after_the_title():
+    assert CONFIG["toImageButtonOptions"]["format"] == "png"
+    assert CONFIG["toImageButtonOptions"]["scale"] == 2
+    assert "toImage" not in CONFIG.get("modeBarButtonsToRemove", [])
+    config = plotly_config(empty_figure("Cycle time / done items"))
+    assert config["toImageButtonOptions"]["filename"] == "flowlab-cycle-time-done-items"
+    assert CONFIG["toImageButtonOptions"]["filename"] == "flowlab-chart"  # not mutated
+
+
+def test_percentile_items_accepts_int_keys_and_summarize_days_output():
+    assert percentile_items({85: 9.5, 50: 4.0}) == [(50, 4.0), (85, 9.5)]
+    summary = {"p50": 4.0, "p85": float("nan"), "mean": 5.0, "n": 3}
+    assert percentile_items(summary) == [(50, 4.0)]
+    assert percentile_items(None) == []
+
+
+def test_empty_figure_shows_the_message_and_serialises():
+    fig = empty_figure("Throughput", "No data")
+    assert is_empty_figure(fig)
+    assert notes(fig, "empty")[0].text == "No data"
+    assert fig.layout.title.text == "Throughput"
+    check_json(fig)
+
+
+def test_change_markers_accept_dates_and_tz_aware_timestamps():
+    fig = go.Figure(go.Scatter(x=[date(2026, 3, 1), date(2026, 4, 1)], y=[1, 2]))
+    add_change_markers(
+        fig,
+        [
+            (date(2026, 3, 9), "WIP limit"),
+            (pd.Timestamp("2026-03-20 23:30", tz="UTC"), "Pairing <on>"),
+        ],
+        timezone="Europe/Berlin",
+    )
+    lines = shapes(fig, "change")
+    assert [s.x0 for s in lines] == ["2026-03-09", "2026-03-21T00:30:00"]
+    assert [a.text for a in notes(fig, "change")] == ["WIP limit", "Pairing &lt;on&gt;"]
+    check_json(fig)
+
+
+def test_colour_maps_are_stable_and_follow_categories():
+    assert type_colours(["Feature", "Zeta"]) == type_colours(["Zeta", "Feature", "Zeta"])
+    assert type_colours(["Bug"])["Bug"] == type_colours(["Defect"])["Defect"]
+    colours = stage_colours({"Backlog": "backlog", "Doing": "active", "Done": "done"})
+    assert colours["Done"] == common.CATEGORY_COLOURS["done"]
+    assert colours["Doing"] == common.CATEGORY_COLOURS["active"]
+
+
+def test_spread_keeps_close_labels_apart():
+    shifts = spread([10.0, 10.1, 30.0], 0, 100, 200, gap_px=15)
+    y = [v * 2 + s for v, s in zip([10.0, 10.1, 30.0], shifts, strict=True)]
+    assert y[1] - y[0] >= 15 - 1 and shifts[2] == 0
+
+
+# --------------------------------------------------------------------------- cycle time
+
+
+def test_cycle_time_scatter_structure():
+    fig = cycle_time_scatter(completed_table(), percentiles=PCT, sle_days=10.0, change_dates=CHANGE)
+    points = [t for t in fig.data if t.mode == "markers"]
+    assert sorted(t.name for t in points) == ["(none)", "Defect", "Feature"]
+    ids = set().union(*(ids_in(t) for t in points))
+    assert ids == {"A-1", "A-2", "A-3", "A-4", "A-6", "A-7"}  # A-5 has no cycle time
+    hover = " ".join(str(row[1]) for t in points for row in t.customdata)
+    assert "Login &lt;b&gt;page&lt;/b&gt;" in hover  # titles are escaped
+    assert all("customdata[1]" in t.hovertemplate for t in points)
+    # rolling median trend: 6 points >= TREND_MIN_POINTS
+    trend = [t for t in fig.data if t.mode == "lines"]
+    assert len(trend) == 1 and np.isfinite(np.asarray(trend[0].y, dtype=float)[-1])
+    for q, value in PCT.items():
+        (line,) = shapes(fig, f"percentile:{q}")
+        assert line.y0 == line.y1 == value and line.line.dash == "dot"
+        assert notes(fig, f"percentile:{q}")[0].text == f"{q}% ≤ {value:.1f} d"
+    (sle,) = shapes(fig, "sle")
+    assert sle.y0 == 10.0 and sle.line.dash == "solid"
+    assert [s.x0 for s in shapes(fig, "change")] == ["2026-03-09"]
+    assert fig.layout.yaxis.title.text == "Cycle time (days)"
+    assert fig.layout.xaxis.title.text == "Done date"
+    assert fig.layout.yaxis.range[1] >= 14.0  # every reference line is in view
+    check_json(fig)
+
+
+def test_cycle_time_scatter_trend_off_and_no_percentiles():
+    fig = cycle_time_scatter(completed_table(), percentiles=None, sle_days=None, trend=False)
+    assert all(t.mode == "markers" for t in fig.data)
+    assert not [s for s in fig.layout.shapes if s.name.startswith(("percentile", "sle"))]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        None,
+        pd.DataFrame(),
+        completed_table().iloc[0:0],
+        completed_table().assign(cycle_time_days=np.nan),
+    ],
+)
+def test_cycle_time_scatter_empty(table):
+    fig = cycle_time_scatter(table, percentiles=PCT, sle_days=10, change_dates=CHANGE)
+    assert is_empty_figure(fig)
+    check_json(fig)
+
+
+def test_days_histogram_with_percentile_lines():
+    values = pd.Series([1.0, 2.5, 2.5, 7.0, np.nan, 30.0])
+    fig = days_histogram(values, title="Lead time", percentiles={"p50": 2.5, "p85": 20.0})
+    (hist,) = fig.data
+    assert hist.type == "histogram" and len(hist.x) == 5
+    assert [s.x0 for s in shapes(fig, "percentile:50")] == [2.5]
+    assert notes(fig, "percentile:85")[0].text == "85% ≤ 20.0 d"
+    assert fig.layout.title.text == "Lead time"
+    check_json(fig)
+    assert is_empty_figure(days_histogram(pd.Series([], dtype=float), title="Lead time"))
+
+
+# --------------------------------------------------------------------------- throughput
+
+
+def test_throughput_run_chart_stacked_by_type_with_total_and_mean():
+    series, by_type = weekly_series()
+    fig = throughput_run_chart(series, by_type, freq_label="week", change_dates=CHANGE)
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert [t.name for t in bars] == ["Defect", "Feature"]
+    assert fig.layout.barmode == "stack"
+    (total,) = [t for t in fig.data if t.type == "scatter"]
+    assert list(total.y) == [3, 0, 5]
+    assert bars[0].xperiod == 7 * 86_400_000  # bars span their week
+    (mean,) = shapes(fig, "mean")
+    assert mean.y0 == pytest.approx(8 / 3)
+    assert len(shapes(fig, "change")) == 1
+    assert "week" in fig.layout.yaxis.title.text
+    check_json(fig)
+
+
+def test_throughput_run_chart_plain_bars_and_empty():
+    series, _ = weekly_series()
+    fig = throughput_run_chart(series, None, freq_label="month")
+    assert [t.type for t in fig.data] == ["bar"] and fig.data[0].xperiod == "M1"
+    assert is_empty_figure(throughput_run_chart(series.iloc[0:0], None, freq_label="week"))
+    assert is_empty_figure(throughput_run_chart(None, None, freq_label="week"))
+
+
+def test_throughput_histogram_counts_periods_per_value():
+    series = pd.DataFrame({"period_start": range(6), "count": [0, 2, 2, 3, 0, 2]})
+    fig = throughput_histogram(series)
+    (bar,) = fig.data
+    assert list(bar.x) == [0, 1, 2, 3] and list(bar.y) == [2, 0, 3, 1]
+    check_json(fig)
+    assert is_empty_figure(throughput_histogram(series.iloc[0:0]))
+
+
+def test_weekly_throughput_chart_kept():
+    weekly = pd.DataFrame({"week_start": [date(2026, 3, 2), date(2026, 3, 9)], "count": [2, 4]})
+    fig = weekly_throughput_chart(weekly)
+    assert fig.data[0].type == "bar" and fig.layout.title.text == "Weekly throughput"
+    check_json(fig)
+
+
+# --------------------------------------------------------------------------- wip and net flow
+
+
+def test_wip_run_chart_with_flow_load():
+    days = [date(2026, 3, d) for d in (2, 3, 4)]
+    daily = pd.DataFrame({"date": days, "count": [2, 3, 1]})
+    load = pd.DataFrame(
+        {"date": np.repeat(days, 2), "type": ["Bug", "Story"] * 3, "count": [1, 1, 1, 2, 0, 1]}
+    )
+    fig = wip_run_chart(daily, load, CHANGE)
+    stacked = [t for t in fig.data if t.stackgroup]
+    assert [t.name for t in stacked] == ["Bug", "Story"]
+    assert fig.data[-1].name == "Total WIP" and list(fig.data[-1].y) == [2, 3, 1]
+    assert shapes(fig, "mean")[0].y0 == pytest.approx(2.0)
+    assert len(shapes(fig, "change")) == 1
+    check_json(fig)
+    plain = wip_run_chart(daily)
+    assert len(plain.data) == 1
+    assert is_empty_figure(wip_run_chart(daily.iloc[0:0], None))
+
+
+def test_net_flow_chart_colours_by_sign():
+    net = pd.DataFrame(
+        {
+            "period_start": [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)],
+            "starts": [5, 2, 3],
+            "dones": [3, 4, 3],
+            "net": [2, -2, 0],
+        }
+    )
+    fig = net_flow_chart(net, CHANGE)
+    (bar,) = fig.data
+    from vsm_core.charts.wip import NET_DOWN, NET_UP
+
+    assert list(bar.marker.color) == [NET_UP, NET_DOWN, NET_DOWN]
+    assert [list(r) for r in bar.customdata] == [[5, 3], [2, 4], [3, 3]]
+    assert len(shapes(fig, "change")) == 1
+    check_json(fig)
+    assert is_empty_figure(net_flow_chart(net.iloc[0:0]))
+
+
+# --------------------------------------------------------------------------- cfd
+
+
+STAGE_CATEGORIES = {
+    "Backlog": "backlog",
+    "Ready": "waiting",
+    "Doing": "active",
+    "Review": "waiting",
+    "Done": "done",
+    "Cancelled": "cancelled",
+}
+
+
+def test_cfd_chart_stacks_done_at_the_bottom_and_backlog_on_top():
+    stages = list(STAGE_CATEGORIES)
+    cfd = pd.DataFrame({"date": [date(2026, 3, 2), date(2026, 3, 3)]})
+    for i, stage in enumerate(stages):
+        cfd[stage] = [i, i + 1]
+    fig = cfd_chart(cfd, stage_categories=STAGE_CATEGORIES, change_dates=CHANGE)
+    names = [t.name for t in fig.data]
+    assert names == ["Cancelled", "Done", "Review", "Doing", "Ready", "Backlog"]
+    assert all(t.stackgroup == "cfd" for t in fig.data)
+    colours = {t.name: t.fillcolor for t in fig.data}
+    assert colours["Done"] == common.CATEGORY_COLOURS["done"]
+    assert colours["Doing"] == common.CATEGORY_COLOURS["active"]
+    assert colours["Backlog"] == common.CATEGORY_COLOURS["backlog"]
+    assert colours["Ready"] != colours["Review"]  # two waiting stages, two shades
+    assert fig.layout.legend.traceorder == "reversed"
+    assert len(shapes(fig, "change")) == 1
+    check_json(fig)
+
+
+def test_cfd_stack_order_without_categories_is_reverse_workflow_order():
+    assert cfd_stack_order(["A", "B", "C"], {}) == ["C", "B", "A"]
+
+
+def test_cfd_chart_empty():
+    assert is_empty_figure(cfd_chart(pd.DataFrame({"date": []}), stage_categories={}))
+    assert is_empty_figure(cfd_chart(pd.DataFrame(), stage_categories=STAGE_CATEGORIES))
+
+
+# --------------------------------------------------------------------------- aging
+
+
+def aging_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "item_id": pd.Series(["B-1", "B-2", "B-3", "B-4", "B-5"], dtype="str"),
+            "title": pd.Series(["one", "two", "three", "four", "five"], dtype="str"),
+            "type": pd.Series(["Bug", "Story", "Story", "Bug", "Story"], dtype="str"),
+            "stage": pd.Series(["Ready", "Doing", "Doing", "Review", "QA"], dtype="str"),
+            "stage_index": [1, 2, 2, 3, 4],
+            "start": pd.to_datetime(["2026-03-01"] * 5, utc=True).astype(UTC),
+            "age_days": [1.0, 5.0, 7.0, 20.0, 9.5],
+        }
+    )
+
+
+def test_pace_buckets():
+    ages = np.array([1.0, 4.0, 5.9, 6.0, 9.49, 9.5, np.nan])
+    assert list(pace(ages, PCT)) == ["green", "yellow", "yellow", "orange", "orange", "red", "grey"]
+    assert list(pace(ages[:2], {})) == ["grey", "grey"]
+
+
+def test_aging_wip_chart_structure():
+    fig = aging_wip_chart(
+        aging_table(), stages=["Ready", "Doing", "Review"], percentiles=PCT, sle_days=15.0
+    )
+    by_name = {t.name: t for t in fig.data}
+    assert set(by_name) == {"< 50th pct", "50th–70th", "70th–85th", "≥ 85th pct"}
+    assert ids_in(by_name["≥ 85th pct"]) == {"B-4", "B-5"}
+    assert set().union(*(ids_in(t) for t in fig.data)) == {"B-1", "B-2", "B-3", "B-4", "B-5"}
+    # columns: listed stages in order, then the unlisted "QA"; points jittered in their column
+    assert list(fig.layout.xaxis.tickvals) == [0, 1, 2, 3]
+    assert [t.split("<br>")[0] for t in fig.layout.xaxis.ticktext] == [
+        "Ready",
+        "Doing",
+        "Review",
+        "QA",
+    ]
+    assert fig.layout.xaxis.ticktext[1] == "Doing<br>(2)"
+    for trace in fig.data:
+        for x, row in zip(trace.x, trace.customdata, strict=True):
+            column = ["Ready", "Doing", "Review", "QA"].index(row[3])
+            assert abs(x - column) <= 0.3
+    bands = [s for s in fig.layout.shapes if s.name.startswith("band:")]
+    assert [s.name for s in bands] == ["band:green", "band:yellow", "band:orange", "band:red"]
+    assert [(s.y0, s.y1) for s in bands[:3]] == [(0.0, 4.0), (4.0, 6.0), (6.0, 9.5)]
+    assert bands[0].type == "rect" and bands[0].x0 == -0.5 and bands[0].x1 == 3.5
+    assert shapes(fig, "percentile:85")[0].y0 == 9.5
+    assert shapes(fig, "sle")[0].y0 == 15.0
+    assert "Started 01 Mar 2026" in fig.data[0].customdata[0][4]
+    assert fig.layout.yaxis.title.text == "Age (days since start)"
+    check_json(fig)
+
+
+def test_aging_wip_chart_is_deterministic_and_handles_empty():
+    a = aging_wip_chart(aging_table(), stages=["Ready"], percentiles=PCT, sle_days=None)
+    b = aging_wip_chart(aging_table(), stages=["Ready"], percentiles=PCT, sle_days=None)
+    assert a.to_json() == b.to_json()
+    columns_only = aging_wip_chart(aging_table().iloc[0:0], stages=["Ready", "Doing"])
+    assert len(columns_only.data) == 0 and len(notes(columns_only, "empty")) == 1
+    assert len(columns_only.layout.xaxis.tickvals) == 2
+    check_json(columns_only)
+    assert is_empty_figure(aging_wip_chart(None, stages=[], percentiles={}, sle_days=None))
+
+
+def test_age_run_chart():
+    table = pd.DataFrame(
+        {
+            "date": [date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)],
+            "count": [0, 2, 3],
+            "mean_age_days": [np.nan, 1.5, 2.0],
+            "max_age_days": [np.nan, 2.0, 3.5],
+        }
+    )
+    fig = age_run_chart(table, CHANGE)
+    assert [t.type for t in fig.data] == ["bar", "scatter", "scatter"]
+    assert [t.yaxis for t in fig.data] == [None, "y2", "y2"]
+    assert fig.layout.yaxis2.title.text == "Age (days)"
+    assert len(shapes(fig, "change")) == 1
+    check_json(fig)
+    assert is_empty_figure(age_run_chart(table.iloc[0:0]))
+
+
+# --------------------------------------------------------------------------- efficiency
+
+
+def test_efficiency_histogram_with_both_summary_lines():
+    per_item = pd.DataFrame(
+        {"item_id": ["C-1", "C-2", "C-3", "C-4"], "efficiency": [0.12, 0.14, 0.5, 1.0]}
+    )
+    fig = efficiency_histogram(per_item, ratio_of_sums=0.3, mean_of_ratios=0.44)
+    bar, *lines = fig.data
+    assert bar.type == "bar" and sum(bar.y) == 4
+    assert bar.y[2] == 2 and "C-1, C-2" in bar.customdata[2][2]
+    assert bar.y[-1] == 1  # 100 % falls in the last bin
+    assert [t.name for t in lines] == ["Ratio of sums: 30%", "Mean of ratios: 44%"]
+    assert [t.x[0] for t in lines] == [30.0, 44.0]
+    assert fig.layout.showlegend
+    check_json(fig)
+    no_lines = efficiency_histogram(per_item, ratio_of_sums=None, mean_of_ratios=float("nan"))
+    assert len(no_lines.data) == 1
+    assert is_empty_figure(efficiency_histogram(per_item.iloc[0:0]))
+
+
+# --------------------------------------------------------------------------- distribution
+
+
+def test_distribution_chart_is_a_100_percent_stack():
+    weeks = [date(2026, 3, 2), date(2026, 3, 9)]
+    over_time = pd.DataFrame(
+        {
+            "period_start": np.repeat(weeks, 2),
+            "type": ["Bug", "Story"] * 2,
+            "count": [1, 3, 0, 0],
+            "share": [0.25, 0.75, 0.0, 0.0],
+        }
+    )
+    fig = distribution_chart(over_time, CHANGE)
+    assert [t.name for t in fig.data] == ["Bug", "Story"]
+    assert list(fig.data[1].y) == [75.0, 0.0]
+    assert [list(r) for r in fig.data[0].customdata] == [[1, 4], [0, 0]]
+    assert fig.layout.barmode == "stack" and list(fig.layout.yaxis.range) == [0, 100]
+    assert len(shapes(fig, "change")) == 1
+    check_json(fig)
+    assert is_empty_figure(distribution_chart(over_time.iloc[0:0]))
+
+
+# --------------------------------------------------------------------------- xmr
+
+
+def xmr_result(values, signals):
+    return SimpleNamespace(
+        values=values, centre=5.0, unpl=9.0, lnpl=1.0, mr_bar=1.5, signals=signals
+    )
+
+
+def test_xmr_chart_with_item_labels_signals_and_baseline():
+    values = [4.0, 5.0, 12.0, 5.5, 4.5, 6.0]
+    signals = [{"index": 2, "rule": "beyond_limits"}, {"index": 2, "rule": "run_of_8"}]
+    labels = [f"D-{i}" for i in range(6)]
+    fig = xmr_chart(
+        labels,
+        xmr_result(values, signals),
+        title="Cycle time XmR",
+        y_title="Days",
+        baseline_end=4,
+        hover_text=["t0", "t1", "big <one>", "t3", "t4", "t5"],
+    )
+    names = [t.name for t in fig.data]
+    assert names == ["Values", "Average 5.00", "UNPL 9.00", "LNPL 1.00", "Signal"]
+    limits = {t.name.split()[0]: set(t.y) for t in fig.data[1:4]}
+    assert limits == {"Average": {5.0}, "UNPL": {9.0}, "LNPL": {1.0}}
+    assert [fig.data[2].line.dash, fig.data[3].line.dash] == ["dash", "dash"]
+    signal = fig.data[-1]
+    assert list(signal.x) == ["D-2"] and signal.marker.color == "#d62728"
+    assert "beyond the limits" in signal.customdata[0][1]
+    assert "run of 8" in signal.customdata[0][1]
+    assert "big &lt;one&gt;" in signal.customdata[0][1]
+    assert ids_in(fig.data[0]) == set(labels)
+    assert fig.layout.xaxis.type == "category"
+    (separator,) = shapes(fig, "baseline")
+    assert separator.x0 == 3.5
+    assert notes(fig, "baseline")[0].text == "limits frozen on the baseline"
+    check_json(fig)
+
+
+def test_xmr_chart_on_dates_accepts_the_dict_form():
+    weeks = ["2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23"]
+    result = {"values": [3, 4, 2, 9], "centre": 3.0, "unpl": 5.0, "lnpl": 0.0, "signals": []}
+    fig = xmr_chart(weeks, result, title="Throughput XmR", y_title="Items", baseline_end=2)
+    assert [t.name for t in fig.data] == ["Values", "Average 3.00", "UNPL 5.00", "LNPL 0.00"]
+    assert shapes(fig, "baseline")[0].x0.startswith("2026-03-12")
+    check_json(fig)
+
+
+def test_xmr_chart_nan_limits_and_empty():
+    nan = float("nan")
+    result = {"values": [3.0], "centre": nan, "unpl": nan, "lnpl": nan, "signals": []}
+    fig = xmr_chart(["a"], result, title="t", y_title="y")
+    assert [t.name for t in fig.data] == ["Values"]
+    empty = {"values": [], "centre": nan, "unpl": nan, "lnpl": nan, "signals": []}
+    assert is_empty_figure(xmr_chart([], empty, title="t", y_title="y"))
+
+
+def test_xmr_chart_keeps_repeated_labels_apart():
+    result = {"values": [1, 2, 3], "centre": 2.0, "unpl": 4.0, "lnpl": 0.0, "signals": []}
+    fig = xmr_chart(["x", "x", "y"], result, title="t", y_title="y")
+    assert list(fig.data[0].x) == ["1: x", "2: x", "3: y"]
+
+
+def test_xmr_chart_with_the_metric_module():
+    xmr_module = pytest.importorskip("vsm_core.metrics.xmr")
+    result = xmr_module.xmr([1, 2, 1, 2, 1, 2, 1, 30], baseline=6)
+    fig = xmr_chart(list("abcdefgh"), result, title="t", y_title="y", baseline_end=6)
+    assert list(fig.data[-1].x) == ["h"]
+    check_json(fig)
+
+
+# --------------------------------------------------------------------------- bottlenecks
+
+
+def heat_table() -> pd.DataFrame:
+    weeks = [date(2026, 3, 2), date(2026, 3, 9)]
+    return pd.DataFrame(
+        {
+            "stage": ["Review", "Review", "Doing", "Doing"],
+            "stage_index": [3, 3, 2, 2],
+            "week_start": weeks * 2,
+            "median_days": [1.0, np.nan, 2.5, 3.0],
+            "avg_wip": [0.5, 0.0, 4.0, 3.5],
+        }
+    )
+
+
+def test_stage_week_heatmap_chart():
+    fig = stage_week_heatmap_chart(heat_table(), measure="median_days", change_dates=CHANGE)
+    (heat,) = fig.data
+    assert heat.type == "heatmap"
+    assert list(heat.y) == ["Doing", "Review"]  # workflow order
+    z = np.asarray(heat.z, dtype=float)
+    assert z[0].tolist() == [2.5, 3.0] and z[1][0] == 1.0 and np.isnan(z[1][1])
+    assert fig.layout.yaxis.autorange == "reversed"
+    assert "d median" in heat.hovertemplate
+    assert len(shapes(fig, "change")) == 1
+    check_json(fig)
+    wip = stage_week_heatmap_chart(heat_table(), measure="avg_wip")
+    assert np.asarray(wip.data[0].z, dtype=float)[0].tolist() == [4.0, 3.5]
+    with pytest.raises(ValueError, match="measure"):
+        stage_week_heatmap_chart(heat_table(), measure="p85")
+    assert is_empty_figure(stage_week_heatmap_chart(heat_table().iloc[0:0]))
+
+
+def test_rework_chart():
+    rework = pd.DataFrame(
+        {"from_stage": ["Review", "QA"], "to_stage": ["Doing", "Doing"], "moves": [3, 7]}
+    )
+    fig = rework_chart(rework)
+    (bar,) = fig.data
+    assert bar.orientation == "h"
+    assert list(bar.y) == ["QA → Doing", "Review → Doing"] and list(bar.x) == [7, 3]
+    check_json(fig)
+    assert is_empty_figure(rework_chart(rework.iloc[0:0]))
+
+
+# --------------------------------------------------------------------------- value stream
+
+
+def vsm_dict(n_active: int = 2) -> dict:
+    stages = [{"stage": "Ready", "category": "waiting", "median_days": 2.0}]
+    for i in range(n_active):
+        stages.append(
+            {
+                "stage": f"Work {i}",
+                "category": "active",
+                "median_days": 1.0 + i,
+                "mean_days": 2.0 + i,
+                "visited_share": 0.9,
+            }
+        )
+        stages.append({"stage": f"Wait {i}", "category": "waiting", "median_days": None})
+    return {
+        "stages": stages[:-1],
+        "lead_time_median_days": 19.8,
+        "cycle_time_median_days": 9.0,
+        "flow_efficiency": 0.56,
+        "backlog_median_days": 7.5,
+    }
+
+
+@pytest.mark.parametrize("n_active", [1, 2, 5])
+def test_value_stream_map_draws_one_box_per_active_stage(n_active):
+    vsm = vsm_dict(n_active)
+    fig = value_stream_map(vsm)
+    boxes = [s for s in fig.layout.shapes if s.name.startswith("stage-box:")]
+    assert [s.name for s in boxes] == [f"stage-box:Work {i}" for i in range(n_active)]
+    assert all(s.type == "rect" for s in boxes)
+    queues = [s.name for s in fig.layout.shapes if s.name.startswith("queue:")]
+    waits = [s["stage"] for s in vsm["stages"] if s["category"] == "waiting"]
+    assert queues == ["queue:backlog"] + [f"queue:{w}" for w in waits]
+    assert len(shapes(fig, "ladder")) == 1 and len(shapes(fig, "commitment")) == 1
+    summary = " ".join(a.text for a in notes(fig, "summary"))
+    assert "Lead time (median)" in summary and "19.8 d" in summary
+    assert "9.0 d" in summary and "56%" in summary
+    assert not fig.layout.xaxis.visible and not fig.layout.yaxis.visible
+    texts = " ".join(a.text for a in fig.layout.annotations)
+    assert "–" in texts or n_active == 1  # a missing median shows as a dash
+    # boxes are left to right and inside the drawing, before the summary box
+    xs = [s.x0 for s in boxes]
+    assert xs == sorted(xs) and all(0 <= s.x0 < s.x1 <= shapes(fig, "summary")[0].x0 for s in boxes)
+    check_json(fig)
+
+
+def test_value_stream_map_ladder_is_high_under_waits_and_low_under_work():
+    from vsm_core.charts.value_stream import LADDER_HIGH, LADDER_LOW
+
+    fig = value_stream_map({**vsm_dict(1), "backlog_median_days": None})
+    path = shapes(fig, "ladder")[0].path
+    ys = [float(point.split(",")[1]) for point in path[2:].split(" L ")]
+    assert ys == [LADDER_HIGH, LADDER_HIGH, LADDER_LOW, LADDER_LOW]
+    assert not shapes(fig, "commitment") and not shapes(fig, "queue:backlog")
+
+
+@pytest.mark.parametrize("vsm", [None, {}, {"stages": []}, {"backlog_median_days": 3.0}])
+def test_value_stream_map_empty(vsm):
+    assert is_empty_figure(value_stream_map(vsm))
+
+
+# --------------------------------------------------------------------------- demo data
+
+
+def test_every_builder_on_the_demo_dataset():
+    """The real metric tables go through every builder (skipped while a module is missing)."""
+    modules = {}
+    for name in (
+        "scope",
+        "percentiles",
+        "throughput",
+        "wip",
+        "cfd",
+        "net_flow",
+        "distribution",
+        "aging",
+        "efficiency",
+        "stages",
+        "xmr",
+        "value_stream",
+    ):
+        modules[name] = pytest.importorskip(f"vsm_core.metrics.{name}")
+    from vsm_core.sample_data import PROCESS_CHANGE_DATE, generate_demo_dataset
+
+    m = SimpleNamespace(**modules)
+    scope = m.scope.build_scope(generate_demo_dataset(n_items=150))
+    change = [(PROCESS_CHANGE_DATE, "WIP limit")]
+    pct = m.percentiles.summarize_days(scope.completed["cycle_time_days"])
+    workflow = scope.flow.workflow
+    per_item, summary = m.efficiency.flow_efficiency(scope)
+    heat = m.stages.stage_week_heatmap(scope)
+    result = m.xmr.weekly_throughput_xmr(scope, baseline=10)
+    figures = [
+        cycle_time_scatter(scope.completed, percentiles=pct, sle_days=15, change_dates=change),
+        days_histogram(scope.completed["lead_time_days"], title="Lead time", percentiles=pct),
+        throughput_run_chart(
+            m.throughput.throughput_series(scope, "week"),
+            m.throughput.throughput_by_type(scope, "week"),
+            freq_label="week",
+            change_dates=change,
+        ),
+        throughput_histogram(m.throughput.throughput_series(scope, "week")),
+        wip_run_chart(m.wip.daily_wip(scope), m.wip.daily_flow_load(scope), change),
+        net_flow_chart(m.net_flow.net_flow(scope, "week"), change),
+        cfd_chart(
+            m.cfd.daily_cfd(scope),
+            stage_categories={s.name: s.category for s in workflow.stages},
+            change_dates=change,
+        ),
+        aging_wip_chart(
+            m.aging.aging_wip(scope),
+            stages=list(workflow.stage_names[workflow.commitment_index :]),
+            percentiles=pct,
+            sle_days=15,
+        ),
+        age_run_chart(m.aging.age_run_chart(scope), change),
+        efficiency_histogram(
+            per_item,
+            ratio_of_sums=summary["ratio_of_sums"],
+            mean_of_ratios=summary["mean_of_ratios"],
+        ),
+        distribution_chart(m.distribution.distribution_over_time(scope, "week"), change),
+        xmr_chart(result.labels, result, title="XmR", y_title="Items", baseline_end=10),
+        stage_week_heatmap_chart(heat, measure="median_days", change_dates=change),
+        stage_week_heatmap_chart(heat, measure="avg_wip"),
+        rework_chart(m.stages.rework(scope)),
+        value_stream_map(m.value_stream.value_stream(scope)),
+    ]
+    for fig in figures:
+        assert isinstance(fig, go.Figure) and fig.data, fig.layout.title.text
+        assert fig.layout.title.text
+        check_json(fig)
+    boxes = [s for s in figures[-1].layout.shapes if s.name.startswith("stage-box:")]
+    assert [s.name for s in boxes] == ["stage-box:In Progress", "stage-box:Testing"]
+
+
+# --------------------------------------------------------------------------- png
+
+
+def test_render_png_with_kaleido():
+    pytest.importorskip("kaleido", reason="kaleido is not installed: PNG rendering not checked")
+    for fig in (
+        cycle_time_scatter(completed_table(), percentiles=PCT, sle_days=10.0),
+        value_stream_map(vsm_dict(2)),
+        aging_wip_chart(aging_table(), stages=["Ready", "Doing"], percentiles=PCT),
+    ):
+        png = fig.to_image(format="png", width=1100)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,294 @@
+"""Aging work-in-progress chart and the age run chart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from vsm_core.charts.common import (
+    PACE_COLOURS,
+    SLE_COLOUR,
+    add_change_markers,
+    add_hline,
+    apply_layout,
+    as_float_array,
+    empty_figure,
+    finite,
+    hover_label,
+    is_empty,
+    percentile_items,
+    spread,
+    to_wall,
+)
+
+_AGING_COLUMNS = ("item_id", "title", "type", "stage", "age_days")
+_PLOT_PX = 380 - 78 - 70
+JITTER = 0.28  # half the width of a stage column the points spread over (x units)
+
+#: The pace buckets: (name, colour, lower percentile, upper percentile).
+PACE_BUCKETS: tuple[tuple[str, str, int | None, int | None], ...] = (
+    ("green", PACE_COLOURS["green"], None, 50),
+    ("yellow", PACE_COLOURS["yellow"], 50, 70),
+    ("orange", PACE_COLOURS["orange"], 70, 85),
+    ("red", PACE_COLOURS["red"], 85, None),
+)
+
+
+def pace(age_days: np.ndarray, percentiles: Mapping | None) -> np.ndarray:
+    """Pace colour name per age: ``green`` below p50, ``yellow`` below p70, ``orange`` below
+    p85, ``red`` at or above p85 (cycle-time percentiles of completed items).
+
+    A missing percentile merges its bucket into the next one up; with none at
+    all (or a NaN age) the pace is ``grey``.
+    """
+    ages = np.asarray(age_days, dtype="float64")
+    levels = dict(percentile_items(percentiles))
+    out = np.full(ages.shape, "grey", dtype=object)
+    if not levels:
+        return out
+    known = ~np.isnan(ages)
+    out[known] = "red"
+    for name, upper in (("orange", 85), ("yellow", 70), ("green", 50)):
+        if upper in levels:
+            out[known & (ages < levels[upper])] = name
+    return out
+
+
+def aging_wip_chart(
+    aging: pd.DataFrame,
+    *,
+    stages: list[str] | None = None,
+    percentiles: Mapping | None = None,
+    sle_days: float | None = None,
+    timezone: str = "UTC",
+    title: str = "Aging work in progress",
+) -> go.Figure:
+    """Age (days, y) of each item in progress in its current stage (x, one column per stage).
+
+    ``aging``: ``item_id, title, type, stage, age_days`` (``start`` optional,
+    shown in the hover in ``timezone``). ``stages``: the columns in workflow
+    order from the commitment stage (stages of ``aging`` not listed are
+    appended in ``stage_index`` order). Points are jittered within their
+    column (seeded: the same input draws the same picture) and coloured by
+    :func:`pace` against ``percentiles`` (the completed items' cycle-time
+    percentiles, ``{85: 12.3}`` or a ``summarize_days`` dict); each percentile
+    band is a shaded rectangle across the columns, labelled ``"85% ≤ 12.3 d"``
+    in the right margin. ``sle_days`` adds a solid red line. Hover: item id,
+    title, type, stage, age.
+    """
+    stages = [str(s) for s in (stages or [])]
+    if is_empty(aging, *_AGING_COLUMNS) and not stages:
+        return empty_figure(title, "No work in progress")
+    frame = _aging_frame(aging, timezone)
+    extra = frame.loc[~frame["stage"].isin(stages)].sort_values("stage_index", kind="stable")
+    columns = stages + list(dict.fromkeys(extra["stage"]))
+    position = {stage: i for i, stage in enumerate(columns)}
+    frame["x"] = frame["stage"].map(position).astype("float64")
+    rng = np.random.default_rng(0)
+    frame["x"] += rng.uniform(-JITTER, JITTER, len(frame))
+    frame["pace"] = pace(frame["age"].to_numpy(), percentiles)
+
+    levels = percentile_items(percentiles)
+    sle = finite(sle_days)
+    top = max([1.0, *frame["age"].dropna(), *(v for _, v in levels), sle or 0.0]) * 1.1
+    fig = go.Figure()
+    names = {
+        "green": "< 50th pct",
+        "yellow": "50th–70th",
+        "orange": "70th–85th",
+        "red": "≥ 85th pct",
+        "grey": "Age",
+    }
+    for bucket in ("green", "yellow", "orange", "red", "grey"):
+        rows = frame[frame["pace"] == bucket]
+        if rows.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=rows["x"],
+                y=rows["age"],
+                mode="markers",
+                name=names[bucket],
+                marker=dict(
+                    color=PACE_COLOURS[bucket], size=9, line=dict(color="white", width=0.8)
+                ),
+                customdata=np.column_stack(
+                    [rows["item_id"], rows["label"], rows["type"], rows["stage"], rows["start"]]
+                ),
+                hovertemplate=(
+                    "%{customdata[1]}<br>%{customdata[2]} in %{customdata[3]}"
+                    "<br>Age %{y:.1f} d%{customdata[4]}<extra></extra>"
+                ),
+            )
+        )
+    counts = frame["stage"].value_counts()
+    apply_layout(fig, title, "Current stage", "Age (days since start)", right_margin=100)
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=list(range(len(columns))),
+        ticktext=[f"{s}<br>({int(counts.get(s, 0))})" for s in columns],
+        range=[-0.5, max(len(columns), 1) - 0.5],
+        showgrid=False,
+    )
+    fig.update_yaxes(range=[0, top])
+    _add_bands(fig, levels, top, len(columns))
+    if sle is not None:
+        add_hline(
+            fig,
+            sle,
+            f"SLE {sle:.1f} d",
+            name="sle",
+            colour=SLE_COLOUR,
+            dash="solid",
+            width=1.8,
+            side="left",
+        )
+    if frame.empty:
+        fig.add_annotation(
+            name="empty",
+            text="No work in progress",
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+        )
+    return fig
+
+
+def _aging_frame(aging: pd.DataFrame | None, timezone: str) -> pd.DataFrame:
+    """The columns the chart needs, as plain objects/floats (empty when ``aging`` is)."""
+    if is_empty(aging, *_AGING_COLUMNS):
+        return pd.DataFrame(
+            columns=["item_id", "title", "type", "stage", "stage_index", "age", "start", "label"]
+        )
+    n = len(aging)
+    start = (
+        to_wall(aging["start"], timezone).dt.strftime("<br>Started %d %b %Y").fillna("")
+        if "start" in aging.columns
+        else pd.Series([""] * n)
+    )
+    frame = pd.DataFrame(
+        {
+            "item_id": aging["item_id"].astype("str").to_numpy(dtype=object),
+            "title": aging["title"].to_numpy(dtype=object),
+            "type": aging["type"].astype("str").fillna("(none)").to_numpy(dtype=object),
+            "stage": aging["stage"].astype("str").to_numpy(dtype=object),
+            "stage_index": (
+                as_float_array(aging["stage_index"])
+                if "stage_index" in aging.columns
+                else np.arange(n, dtype="float64")
+            ),
+            "age": as_float_array(aging["age_days"]),
+            "start": start.to_numpy(dtype=object),
+        }
+    )
+    frame["label"] = hover_label(frame["item_id"], frame["title"])
+    return frame
+
+
+def _add_bands(fig: go.Figure, levels: list, top: float, n_columns: int) -> None:
+    """Shaded pace bands (``band:<colour>``) and dotted percentile lines (``percentile:NN``)."""
+    bounds = dict(levels)
+    lower = 0.0
+    x1 = max(n_columns, 1) - 0.5
+    for name, colour, _lo, hi in PACE_BUCKETS:
+        upper = top if hi is None else bounds.get(hi)
+        if upper is None:
+            continue
+        if upper > lower:
+            fig.add_shape(
+                name=f"band:{name}",
+                type="rect",
+                xref="x",
+                x0=-0.5,
+                x1=x1,
+                yref="y",
+                y0=lower,
+                y1=upper,
+                fillcolor=colour,
+                opacity=0.09,
+                line=dict(width=0),
+                layer="below",
+            )
+        lower = max(lower, upper)
+    shifts = spread([v for _, v in levels], 0, top, _PLOT_PX)
+    for (q, value), shift in zip(levels, shifts, strict=True):
+        add_hline(
+            fig,
+            value,
+            f"{q}% ≤ {value:.1f} d",
+            name=f"percentile:{q}",
+            side="outside",
+            yshift=shift,
+        )
+
+
+def age_run_chart(
+    table: pd.DataFrame,
+    change_dates: Iterable[tuple[Any, str]] = (),
+    *,
+    title: str = "Age of work in progress over time",
+) -> go.Figure:
+    """Mean and oldest age of the items in progress per day, with their count behind.
+
+    ``table``: ``date``, ``count`` (items in progress), ``mean_age_days`` and
+    ``max_age_days`` (elapsed days; NaN when nothing is in progress). Ages on
+    the left axis (lines, ``yaxis2``), the count on the right axis (light bars,
+    ``yaxis``).
+    """
+    if is_empty(table, "date", "count", "mean_age_days", "max_age_days"):
+        return empty_figure(title, "No days to show")
+    table = table.sort_values("date", kind="stable")
+    x = to_wall(table["date"])
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=x,
+                y=table["count"],
+                name="Items in progress",
+                marker=dict(color="#c9d6ea"),
+                hovertemplate="%{y} in progress<extra></extra>",
+            ),
+            go.Scatter(
+                x=x,
+                y=table["mean_age_days"],
+                name="Mean age",
+                mode="lines",
+                yaxis="y2",
+                line=dict(color="#2f6fdf", width=2),
+                hovertemplate="Mean age %{y:.1f} d<extra></extra>",
+            ),
+            go.Scatter(
+                x=x,
+                y=table["max_age_days"],
+                name="Oldest item",
+                mode="lines",
+                yaxis="y2",
+                line=dict(color="#d62728", width=1.5, dash="dot"),
+                hovertemplate="Oldest %{y:.1f} d<extra></extra>",
+            ),
+        ]
+    )
+    # The count bars sit on the (right) primary axis so the age lines, on the
+    # overlaying axis, are drawn above them.
+    apply_layout(fig, title, "Date", "Items in progress", right_margin=60)
+    fig.update_layout(
+        hovermode="x unified",
+        bargap=0,
+        yaxis=dict(side="right", rangemode="tozero", showgrid=False),
+        yaxis2=dict(
+            title=dict(text="Age (days)"),
+            overlaying="y",
+            side="left",
+            rangemode="tozero",
+            tickmode="auto",  # an overlaying axis defaults to "sync": odd tick values
+            gridcolor="#e6e8eb",
+        ),
+    )
+    add_change_markers(fig, change_dates)
+    return fig

@@ -1,0 +1,97 @@
+"""Bottleneck views: the stage × week heatmap and the rework (backward moves) bars."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from vsm_core.charts.common import (
+    HEIGHT,
+    add_change_markers,
+    apply_layout,
+    empty_figure,
+    is_empty,
+    to_wall,
+)
+
+MEASURES = {
+    "median_days": ("Median days in stage per item", "days", "%{z:.1f} d median per item"),
+    "avg_wip": ("Average items in stage", "items", "%{z:.1f} items on average"),
+}
+
+
+def stage_week_heatmap_chart(
+    heat: pd.DataFrame,
+    *,
+    measure: Literal["median_days", "avg_wip"] = "median_days",
+    change_dates: Iterable[tuple[Any, str]] = (),
+    title: str | None = None,
+) -> go.Figure:
+    """Stages (y, workflow order top to bottom) × weeks (x), coloured by ``measure``.
+
+    ``heat``: ``stage, stage_index, week_start`` (the Monday), ``median_days``
+    (median days an item spent in the stage that week) and ``avg_wip``
+    (average items in the stage that week). Empty cells (NaN) are left blank.
+    Raises :class:`ValueError` for an unknown ``measure``.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"unknown measure {measure!r}; use one of {', '.join(MEASURES)}")
+    label, unit, hover = MEASURES[measure]
+    title = title or f"{label}, by week"
+    if is_empty(heat, "stage", "stage_index", "week_start", measure):
+        return empty_figure(title, "No weeks to show")
+    order = heat.sort_values(["stage_index", "week_start"], kind="stable")
+    stages = list(dict.fromkeys(order["stage"].astype("str")))
+    grid = order.pivot_table(
+        index="stage", columns="week_start", values=measure, aggfunc="first", dropna=False
+    ).reindex(stages)
+    weeks = to_wall(pd.Series(grid.columns))
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(dtype="float64", na_value=np.nan),
+            x=weeks,
+            y=stages,
+            colorscale="YlOrRd",
+            xgap=1,
+            ygap=1,
+            hoverongaps=False,
+            colorbar=dict(title=dict(text=unit, side="right"), thickness=12),
+            hovertemplate=f"%{{y}}, week of %{{x|%d %b %Y}}<br>{hover}<extra></extra>",
+        )
+    )
+    apply_layout(fig, title, "Week starting", None, show_legend=False)
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_xaxes(showgrid=False)
+    add_change_markers(fig, change_dates)
+    return fig
+
+
+def rework_chart(rework: pd.DataFrame, *, title: str = "Rework: backward moves") -> go.Figure:
+    """Horizontal bars of backward moves per ``"From → To"`` pair, the most frequent on top.
+
+    ``rework``: ``from_stage``, ``to_stage``, ``moves`` (any order).
+    """
+    if is_empty(rework, "from_stage", "to_stage", "moves"):
+        return empty_figure(title, "No backward moves")
+    frame = rework.sort_values("moves", ascending=False, kind="stable")
+    pairs = (frame["from_stage"].astype("str") + " → " + frame["to_stage"].astype("str")).tolist()
+    fig = go.Figure(
+        go.Bar(
+            x=frame["moves"],
+            y=pairs,
+            orientation="h",
+            name="Backward moves",
+            marker_color="#e8772e",
+            hovertemplate="%{y}: %{x} backward moves<extra></extra>",
+            showlegend=False,
+        )
+    )
+    height = max(240, min(HEIGHT, 150 + 34 * len(pairs)), 130 + 26 * len(pairs))
+    apply_layout(fig, title, "Backward moves", None, height=height, show_legend=False)
+    fig.update_layout(bargap=0.35)
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return fig

@@ -1,0 +1,77 @@
+"""Cumulative flow diagram."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from vsm_core.charts.common import (
+    add_change_markers,
+    apply_layout,
+    empty_figure,
+    is_empty,
+    stage_colours,
+    to_wall,
+)
+
+# Stacking position of terminal categories: cancelled lowest, then done, then the rest.
+_BOTTOM = {"cancelled": 0, "done": 1}
+
+
+def cfd_stack_order(stages: list[str], stage_categories: Mapping[str, Any]) -> list[str]:
+    """Stages bottom-to-top: cancelled, done, then the others in reverse workflow order.
+
+    Reverse workflow order puts the first stage (backlog) on top, so the top
+    line is all arrivals; done (and cancelled) at the bottom make the top of
+    the done band the departures line.
+    """
+    rank = {
+        stage: (_BOTTOM.get(str(stage_categories.get(stage, "")).lower(), 2), -i)
+        for i, stage in enumerate(stages)
+    }
+    return sorted(stages, key=lambda stage: rank[stage])
+
+
+def cfd_chart(
+    cfd: pd.DataFrame,
+    *,
+    stage_categories: Mapping[str, Any] | None = None,
+    change_dates: Iterable[tuple[Any, str]] = (),
+    title: str = "Cumulative flow",
+) -> go.Figure:
+    """Stacked areas of the items in each stage per day (one trace per stage).
+
+    ``cfd``: ``date`` then one count column per stage in workflow order.
+    ``stage_categories``: ``{stage: category}`` (``backlog``, ``active``,
+    ``waiting``, ``done``, ``cancelled``; a :class:`~vsm_core.model.Category`
+    works too) for the colours: done green, active blues, waiting
+    ambers/oranges, backlog grey, cancelled light grey. Traces are added in
+    :func:`cfd_stack_order` (bottom first); the legend lists them top first.
+    """
+    stages = [str(c) for c in getattr(cfd, "columns", []) if str(c) != "date"]
+    if is_empty(cfd, "date") or not stages:
+        return empty_figure(title, "No days to show")
+    categories = {str(k): str(v).lower() for k, v in (stage_categories or {}).items()}
+    colours = stage_colours({stage: categories.get(stage, "backlog") for stage in stages})
+    x = to_wall(cfd["date"])
+    fig = go.Figure()
+    for stage in cfd_stack_order(stages, categories):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=cfd[stage],
+                name=stage,
+                mode="lines",
+                stackgroup="cfd",
+                line=dict(width=0.6, color=colours[stage]),
+                fillcolor=colours[stage],
+                hovertemplate=f"{stage}: %{{y}}<extra></extra>",
+            )
+        )
+    apply_layout(fig, title, "Date", "Items (cumulative)")
+    fig.update_layout(hovermode="x unified", legend=dict(traceorder="reversed"))
+    add_change_markers(fig, change_dates)
+    return fig

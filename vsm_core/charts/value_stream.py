@@ -1,0 +1,376 @@
+"""The current-state value stream map, drawn as a picture with plotly shapes and annotations.
+
+Layout (data units ≈ pixels at a 1100 px wide figure; axes hidden and fixed):
+
+* a row of process steps in workflow order: an **active** stage is a box
+  (stage name, median active days, share of items that visited it); any
+  other stage (waiting) is the lean inventory **triangle** with the stage
+  name above and the median wait inside; arrows join the steps. When the dict
+  has a ``backlog_median_days``, a grey triangle for the time before the
+  commitment point comes first, followed by a dotted "commitment" line;
+* the **lead-time ladder** beneath: a step line, high under waiting steps
+  (labelled with the wait above it), low under active steps (labelled with
+  the work below it), with the sums of the medians at its right end;
+* a **summary box** at the right end: median lead time, median cycle time
+  and flow efficiency.
+
+Shapes are named ``stage-box:<stage>``, ``queue:<stage>``, ``queue:backlog``,
+``ladder``, ``commitment`` and ``summary``; the summary annotation is named
+``summary``.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+
+from vsm_core.charts.common import (
+    CATEGORY_COLOURS,
+    FONT,
+    INK,
+    MUTED,
+    apply_layout,
+    empty_figure,
+    finite,
+    fmt_days,
+)
+
+WIDTH, HEIGHT = 1060, 350  # drawing area in data units (figure 1100 × 420 px with margins)
+FLOW_RIGHT = 840  # the steps and the ladder end here; the summary box sits to the right
+SUMMARY_LEFT = 872
+BOX_BOTTOM, BOX_TOP = 195, 290
+ARROW_Y = (BOX_BOTTOM + BOX_TOP) / 2
+LADDER_HIGH, LADDER_LOW = 124, 78
+MAX_UNIT = 160  # widest box (data units); fewer stages are centred, not stretched
+BOX_FILL, BOX_LINE = "#e8f0fc", CATEGORY_COLOURS["active"]
+QUEUE_FILL, QUEUE_LINE = "#fdecc8", "#d98a0b"
+BACKLOG_FILL, BACKLOG_LINE = "#eeeeee", "#9e9e9e"
+
+
+@dataclass(frozen=True)
+class _Step:
+    name: str
+    kind: str  # "active", "waiting" or "backlog"
+    median: float | None
+    mean: float | None
+    visited: float | None
+    weight: float
+
+
+def _steps(vsm: dict) -> list[_Step]:
+    steps = []
+    backlog = finite(vsm.get("backlog_median_days"))
+    if backlog is not None:
+        steps.append(_Step("Backlog", "backlog", backlog, None, None, 0.8))
+    for stage in vsm.get("stages") or []:
+        active = str(stage.get("category", "")).lower() == "active"
+        steps.append(
+            _Step(
+                name=str(stage.get("stage", "?")),
+                kind="active" if active else "waiting",
+                median=finite(stage.get("median_days")),
+                mean=finite(stage.get("mean_days")),
+                visited=finite(stage.get("visited_share")),
+                weight=1.0 if active else 0.8,
+            )
+        )
+    return steps
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break ``text`` at spaces into lines of about ``width`` characters (``<br>``)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(html.escape(line) for line in lines) or html.escape(text)
+
+
+def _note(fig: go.Figure, x: float, y: float, text: str, *, size: int, **kwargs: Any) -> None:
+    kwargs.setdefault("xanchor", "center")
+    kwargs.setdefault("yanchor", "middle")
+    kwargs.setdefault("color", INK)
+    colour = kwargs.pop("color")
+    fig.add_annotation(
+        x=x,
+        y=y,
+        xref="x",
+        yref="y",
+        text=text,
+        showarrow=False,
+        font=dict(size=size, color=colour),
+        **kwargs,
+    )
+
+
+def value_stream_map(vsm: dict | None, *, title: str = "Current-state value stream") -> go.Figure:
+    """Draw ``vsm`` (the dict of :func:`vsm_core.metrics.value_stream.value_stream`).
+
+    Reads ``stages`` (``stage``, ``category``, ``median_days``, ``mean_days``,
+    ``visited_share``; active/waiting stages in workflow order, any number),
+    ``lead_time_median_days``, ``cycle_time_median_days``, ``flow_efficiency``
+    (a ratio 0..1) and ``backlog_median_days``; missing values show as "–".
+    All times are days. See the module docstring for the picture.
+    """
+    steps = _steps(vsm or {})
+    if not any(step.kind != "backlog" for step in steps):
+        return empty_figure(title, "No committed stages to draw")
+    fig = go.Figure()
+    n = len(steps)
+    gap = 26 if n <= 7 else 18
+    weights = sum(step.weight for step in steps)
+    unit = min((FLOW_RIGHT - 10 - gap * (n - 1)) / weights, MAX_UNIT)
+    size = 13 if unit >= 95 else 11 if unit >= 70 else 10
+    chars = max(6, int(unit / (size * 0.6)))
+
+    left = 10.0 + (FLOW_RIGHT - 10 - gap * (n - 1) - unit * weights) / 2
+    spans: list[tuple[float, float]] = []
+    for step in steps:
+        right = left + unit * step.weight
+        spans.append((left, right))
+        left = right + gap
+
+    for i, (step, (x0, x1)) in enumerate(zip(steps, spans, strict=True)):
+        centre = (x0 + x1) / 2
+        if step.kind == "active":
+            _draw_box(fig, step, x0, x1, size, chars)
+        else:
+            _draw_queue(fig, step, centre, min(x1 - x0, 90), size, chars)
+        if i + 1 < n:
+            nxt = spans[i + 1][0]
+            start = x1 if step.kind == "active" else centre + min(x1 - x0, 90) / 2 * 0.55
+            nxt_step = steps[i + 1]
+            nxt_w = min(spans[i + 1][1] - nxt, 90)
+            end = nxt if nxt_step.kind == "active" else (nxt + spans[i + 1][1]) / 2 - nxt_w * 0.28
+            fig.add_annotation(
+                x=end,
+                y=ARROW_Y,
+                ax=start,
+                ay=ARROW_Y,
+                xref="x",
+                yref="y",
+                axref="x",
+                ayref="y",
+                showarrow=True,
+                arrowhead=2,
+                arrowsize=1.1,
+                arrowwidth=1.6,
+                arrowcolor="#777",
+                text="",
+            )
+        if step.kind == "backlog" and i + 1 < n:
+            _draw_commitment(fig, (x1 + spans[i + 1][0]) / 2)
+
+    _draw_ladder(fig, steps, spans, gap, size)
+    _draw_summary(fig, vsm or {})
+    _add_hover(fig, steps, spans)
+    _note(
+        fig,
+        10,
+        18,
+        "Stage times are medians over the completed items that visited each stage (elapsed "
+        "days); the ladder adds stage medians, so its sums need not equal the median times.",
+        size=10,
+        color=MUTED,
+        xanchor="left",
+    )
+
+    apply_layout(fig, title, show_legend=False, height=420)
+    fig.update_layout(
+        margin=dict(l=20, r=20, t=50, b=10),
+        plot_bgcolor="white",
+        dragmode=False,
+        hovermode="closest",
+    )
+    fig.update_xaxes(visible=False, range=[0, WIDTH], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[0, HEIGHT], fixedrange=True)
+    return fig
+
+
+def _draw_box(fig: go.Figure, step: _Step, x0: float, x1: float, size: int, chars: int) -> None:
+    fig.add_shape(
+        name=f"stage-box:{step.name}",
+        type="rect",
+        xref="x",
+        yref="y",
+        x0=x0,
+        x1=x1,
+        y0=BOX_BOTTOM,
+        y1=BOX_TOP,
+        fillcolor=BOX_FILL,
+        line=dict(color=BOX_LINE, width=2),
+    )
+    fig.add_shape(
+        name=f"stage-header:{step.name}",
+        type="rect",
+        xref="x",
+        yref="y",
+        x0=x0,
+        x1=x1,
+        y0=BOX_TOP - 34,
+        y1=BOX_TOP,
+        fillcolor=BOX_LINE,
+        line=dict(color=BOX_LINE, width=2),
+    )
+    centre = (x0 + x1) / 2
+    _note(fig, centre, BOX_TOP - 17, f"<b>{_wrap(step.name, chars)}</b>", size=size, color="white")
+    _note(fig, centre, BOX_BOTTOM + 36, f"<b>{fmt_days(step.median)}</b>", size=size + 2)
+    lines = ["work (median)"]
+    if step.visited is not None:
+        lines.append(f"{step.visited:.0%} of items")
+    _note(fig, centre, BOX_BOTTOM + 14, "<br>".join(lines), size=max(9, size - 3), color=MUTED)
+
+
+def _draw_queue(
+    fig: go.Figure, step: _Step, centre: float, width: float, size: int, chars: int
+) -> None:
+    backlog = step.kind == "backlog"
+    fill, line = (BACKLOG_FILL, BACKLOG_LINE) if backlog else (QUEUE_FILL, QUEUE_LINE)
+    half = width / 2 * 0.9
+    bottom, top = BOX_BOTTOM + 8, BOX_TOP - 12
+    fig.add_shape(
+        name="queue:backlog" if backlog else f"queue:{step.name}",
+        type="path",
+        xref="x",
+        yref="y",
+        path=f"M {centre - half},{bottom} L {centre + half},{bottom} L {centre},{top} Z",
+        fillcolor=fill,
+        line=dict(color=line, width=2, dash="dot" if backlog else "solid"),
+    )
+    _note(
+        fig, centre, top + 6, f"<b>{_wrap(step.name, chars)}</b>", size=size - 1, yanchor="bottom"
+    )
+    _note(fig, centre, bottom + 16, f"<b>{fmt_days(step.median)}</b>", size=size - 1)
+    _note(
+        fig,
+        centre,
+        bottom - 4,
+        "before start" if backlog else "wait (median)",
+        size=max(9, size - 3),
+        color=MUTED,
+        yanchor="top",
+    )
+
+
+def _draw_commitment(fig: go.Figure, x: float) -> None:
+    fig.add_shape(
+        name="commitment",
+        type="line",
+        xref="x",
+        yref="y",
+        x0=x,
+        x1=x,
+        y0=LADDER_LOW - 22,
+        y1=BOX_TOP + 42,
+        line=dict(color="#7b3fa0", width=1.2, dash="dot"),
+    )
+    _note(fig, x, BOX_TOP + 44, "commitment", size=10, color="#7b3fa0", yanchor="bottom")
+
+
+def _draw_ladder(
+    fig: go.Figure, steps: list[_Step], spans: list[tuple[float, float]], gap: float, size: int
+) -> None:
+    points: list[tuple[float, float]] = []
+    wait = work = 0.0
+    for i, (step, (x0, x1)) in enumerate(zip(steps, spans, strict=True)):
+        lo = x0 - (gap / 2 if i else 0)
+        hi = x1 + (gap / 2 if i + 1 < len(steps) else 0)
+        y = LADDER_LOW if step.kind == "active" else LADDER_HIGH
+        points += [(lo, y), (hi, y)]
+        label = f"<b>{fmt_days(step.median)}</b>"
+        if y == LADDER_HIGH:
+            _note(
+                fig, (x0 + x1) / 2, y + 5, label, size=size - 1, color=QUEUE_LINE, yanchor="bottom"
+            )
+            wait += step.median or 0.0
+        else:
+            _note(fig, (x0 + x1) / 2, y - 5, label, size=size - 1, color=BOX_LINE, yanchor="top")
+            work += step.median or 0.0
+    path = "M " + " L ".join(f"{x},{y}" for x, y in points)
+    fig.add_shape(
+        name="ladder",
+        type="path",
+        xref="x",
+        yref="y",
+        path=path,
+        line=dict(color="#444", width=2.5),
+    )
+    end = points[-1][0] + 14
+    _note(
+        fig, end, LADDER_HIGH, f"Σ wait {fmt_days(wait)}", size=11, color=QUEUE_LINE, xanchor="left"
+    )
+    _note(fig, end, LADDER_LOW, f"Σ work {fmt_days(work)}", size=11, color=BOX_LINE, xanchor="left")
+
+
+def _draw_summary(fig: go.Figure, vsm: dict) -> None:
+    """The right-hand box: one small label and one large value per line (all named ``summary``).
+
+    Separate annotations per line: one annotation mixing font sizes would
+    space its lines by the base size and overlap the large values.
+    """
+    efficiency = finite(vsm.get("flow_efficiency"))
+    rows = (
+        ("Lead time (median)", fmt_days(vsm.get("lead_time_median_days")), 22),
+        ("Cycle time (median)", fmt_days(vsm.get("cycle_time_median_days")), 17),
+        ("Flow efficiency", "–" if efficiency is None else f"{efficiency:.0%}", 17),
+    )
+    top, bottom = BOX_TOP + 14, BOX_BOTTOM - 50
+    fig.add_shape(
+        name="summary",
+        type="rect",
+        xref="x",
+        yref="y",
+        x0=SUMMARY_LEFT,
+        x1=WIDTH - 4,
+        y0=bottom,
+        y1=top,
+        fillcolor="#f5f6f8",
+        line=dict(color="#555", width=1.5),
+    )
+    centre = (SUMMARY_LEFT + WIDTH - 4) / 2
+    step = (top - bottom) / len(rows)
+    for i, (label, value, size) in enumerate(rows):
+        y = top - step * i - 12
+        for text, font, shift in ((label, 11, 0), (f"<b>{value}</b>", size, -15)):
+            fig.add_annotation(
+                name="summary",
+                x=centre,
+                y=y,
+                yshift=shift,
+                xref="x",
+                yref="y",
+                text=text,
+                showarrow=False,
+                yanchor="top",
+                font=dict(family=FONT, size=font, color=MUTED if font == 11 else INK),
+            )
+
+
+def _add_hover(fig: go.Figure, steps: list[_Step], spans: list[tuple[float, float]]) -> None:
+    """Invisible points over each step carrying the details (mean, visited share)."""
+    texts = []
+    for step in steps:
+        lines = [f"<b>{html.escape(step.name)}</b> ({step.kind})"]
+        lines.append(f"median {fmt_days(step.median)}")
+        if step.mean is not None:
+            lines.append(f"mean {fmt_days(step.mean)}")
+        if step.visited is not None:
+            lines.append(f"visited by {step.visited:.0%} of completed items")
+        texts.append("<br>".join(lines))
+    fig.add_trace(
+        go.Scatter(
+            x=[(x0 + x1) / 2 for x0, x1 in spans],
+            y=[ARROW_Y] * len(steps),
+            mode="markers",
+            marker=dict(size=40, color="rgba(0,0,0,0)"),
+            hovertext=texts,
+            hoverinfo="text",
+            showlegend=False,
+            name="steps",
+        )
+    )
