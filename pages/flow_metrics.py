@@ -1,14 +1,11 @@
-"""Flow metrics page (placeholder until issue #4 lands)."""
+"""Flow metrics: cycle time, throughput, WIP, cumulative flow, aging, efficiency, XmR."""
 
-from ui.placeholder import coming_soon
+import streamlit as st
 
-coming_soon(
-    "Flow metrics",
-    issue=4,
-    planned=[
-        "Cycle-time scatterplot with percentiles and a service level expectation",
-        "Lead time, throughput, work in progress and cumulative flow",
-        "Aging work in progress, flow efficiency and flow distribution",
-        "Each chart with the definition it uses written beside it",
-    ],
-)
+from ui.flow_page import render_flow_metrics
+from ui.guard import guarded
+from ui.shell import page_setup
+
+selection = page_setup("Flow metrics")
+st.title("Flow metrics")
+guarded(lambda: render_flow_metrics(selection))

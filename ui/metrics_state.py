@@ -1,0 +1,73 @@
+"""Cached metric views for the pages, keyed on database, dataset version and options.
+
+Keys hold only plain values (the version id, dates, strings), never a
+dataset name, so two teams' data never share an entry and a re-import (a
+new version id) is a new key.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from ui.state import Selection, load_version
+from vsm_core.filters import ItemFilter
+from vsm_core.metrics.scope import MetricOptions, build_scope
+from vsm_core.metrics.views import BottleneckView, FlowView, bottleneck_view, flow_view
+from vsm_core.store import database_url
+
+
+def metric_options(selection: Selection, *, mode: str = "elapsed", as_of=None) -> MetricOptions:
+    return MetricOptions(
+        window=selection.window,
+        item_filter=ItemFilter(work_types=selection.work_types),
+        as_of=as_of,
+        cycle_time_mode=mode,
+    )
+
+
+@st.cache_data(show_spinner="Computing flow metrics…", max_entries=16)
+def _flow_view(url: str, version_id: int, window, types: tuple, mode: str, as_of, freq: str):
+    dataset = load_version(url, version_id)
+    options = MetricOptions(
+        window=window,
+        item_filter=ItemFilter(work_types=types),
+        as_of=as_of,
+        cycle_time_mode=mode,
+    )
+    return flow_view(build_scope(dataset, options), freq=freq)
+
+
+@st.cache_data(show_spinner="Finding where work waits…", max_entries=16)
+def _bottleneck_view(url: str, version_id: int, window, types: tuple, mode: str, as_of):
+    dataset = load_version(url, version_id)
+    options = MetricOptions(
+        window=window,
+        item_filter=ItemFilter(work_types=types),
+        as_of=as_of,
+        cycle_time_mode=mode,
+    )
+    return bottleneck_view(build_scope(dataset, options))
+
+
+def get_flow_view(
+    selection: Selection, *, mode: str, as_of: str | date | None, freq: str
+) -> FlowView:
+    return _flow_view(
+        database_url(),
+        selection.version_id,
+        selection.window,
+        selection.work_types,
+        mode,
+        as_of,
+        freq,
+    )
+
+
+def get_bottleneck_view(
+    selection: Selection, *, mode: str = "elapsed", as_of: str | date | None = None
+) -> BottleneckView:
+    return _bottleneck_view(
+        database_url(), selection.version_id, selection.window, selection.work_types, mode, as_of
+    )

@@ -1,0 +1,144 @@
+"""Everything one page draws, from one call: the Flow metrics and Bottlenecks pages.
+
+Pages call :func:`flow_view` or :func:`bottleneck_view` once (cached by
+the UI on dataset version and options) and only turn the tables into
+charts. All tables are plain DataFrames/dicts, so they pickle for caching.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from vsm_core.metrics import (
+    aging,
+    cfd,
+    distribution,
+    efficiency,
+    net_flow,
+    stages,
+    throughput,
+    value_stream,
+    wip,
+    xmr,
+)
+from vsm_core.metrics.percentiles import summarize_days
+from vsm_core.metrics.report import definitions, metrics_document
+from vsm_core.metrics.scope import Scope
+from vsm_core.model import Category
+
+#: What the SLE defaults to: this percentile of the completed items' cycle time.
+DEFAULT_SLE_PERCENTILE = 85
+
+
+@dataclass(frozen=True)
+class FlowView:
+    """The tables of the Flow metrics page (see each metric module for definitions)."""
+
+    document: dict[str, Any]
+    definitions: dict[str, Any]
+    completed: pd.DataFrame
+    cycle_percentiles: dict[str, float]
+    lead_percentiles: dict[str, float]
+    sle_days: float | None
+    throughput: pd.DataFrame
+    throughput_by_type: pd.DataFrame
+    wip_daily: pd.DataFrame
+    flow_load: pd.DataFrame
+    cfd: pd.DataFrame
+    stage_categories: dict[str, str]
+    net_flow: pd.DataFrame
+    aging: pd.DataFrame
+    aging_stages: list[str]
+    at_risk: pd.DataFrame
+    age_run: pd.DataFrame
+    efficiency_items: pd.DataFrame
+    efficiency_summary: dict[str, Any]
+    distribution_over_time: pd.DataFrame
+    xmr_cycle: xmr.XmR
+    xmr_throughput: xmr.XmR
+    xmr_wip: xmr.XmR
+    timezone: str = "UTC"
+    freq: str = "week"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def default_sle(scope: Scope) -> float | None:
+    """The 85th percentile of completed items' cycle time (days), or None without any."""
+    values = scope.completed.loc[~scope.completed["done_without_start"], "cycle_time_days"]
+    value = summarize_days(values, (DEFAULT_SLE_PERCENTILE,))[f"p{DEFAULT_SLE_PERCENTILE}"]
+    return None if math.isnan(value) else round(float(value), 1)
+
+
+def flow_view(scope: Scope, *, sle_days: float | None = None, freq: str = "week") -> FlowView:
+    """Every table of the Flow metrics page; ``sle_days`` None = the default SLE."""
+    completed = scope.completed
+    started = completed[~completed["done_without_start"]]
+    sle = sle_days if sle_days is not None else default_sle(scope)
+    aging_table = aging.aging_wip(scope)
+    per_item, summary = efficiency.flow_efficiency(scope)
+    workflow = scope.flow.workflow
+    committed = [
+        s.name
+        for i, s in enumerate(workflow.stages)
+        if i >= workflow.commitment_index and s.category in (Category.ACTIVE, Category.WAITING)
+    ]
+    return FlowView(
+        document=metrics_document(scope),
+        definitions=definitions(scope),
+        completed=started[["item_id", "title", "type", "done", "cycle_time_days"]].reset_index(
+            drop=True
+        ),
+        cycle_percentiles=summarize_days(started["cycle_time_days"], scope.options.percentiles),
+        lead_percentiles=summarize_days(completed["lead_time_days"], scope.options.percentiles),
+        sle_days=sle,
+        throughput=throughput.throughput_series(scope, freq),
+        throughput_by_type=throughput.throughput_by_type(scope, freq),
+        wip_daily=wip.daily_wip(scope),
+        flow_load=wip.daily_flow_load(scope),
+        cfd=cfd.daily_cfd(scope),
+        stage_categories={s.name: s.category.value for s in workflow.stages},
+        net_flow=net_flow.net_flow(scope, freq),
+        aging=aging_table,
+        aging_stages=committed,
+        at_risk=(aging.items_at_risk(aging_table, sle) if sle is not None else aging_table.head(0)),
+        age_run=aging.age_run_chart(scope),
+        efficiency_items=per_item,
+        efficiency_summary=summary,
+        distribution_over_time=distribution.distribution_over_time(scope, freq),
+        xmr_cycle=xmr.cycle_time_xmr(scope),
+        xmr_throughput=xmr.weekly_throughput_xmr(scope),
+        xmr_wip=xmr.daily_wip_xmr(scope),
+        timezone=scope.timezone,
+        freq=freq,
+        extra={"lead_times": completed["lead_time_days"].reset_index(drop=True)},
+    )
+
+
+@dataclass(frozen=True)
+class BottleneckView:
+    """The tables of the Bottlenecks page."""
+
+    heatmap: pd.DataFrame
+    bottleneck: dict[str, Any] | None
+    rework: pd.DataFrame
+    value_stream: dict[str, Any]
+    time_in_stage: dict[str, Any]
+    definitions: dict[str, Any]
+    completed: int
+
+
+def bottleneck_view(scope: Scope) -> BottleneckView:
+    """Every table of the Bottlenecks page."""
+    return BottleneckView(
+        heatmap=stages.stage_week_heatmap(scope),
+        bottleneck=stages.bottleneck(scope),
+        rework=stages.rework(scope),
+        value_stream=value_stream.value_stream(scope),
+        time_in_stage=stages.time_in_stage_summary(scope),
+        definitions=definitions(scope),
+        completed=len(scope.completed),
+    )
