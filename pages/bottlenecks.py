@@ -1,14 +1,11 @@
-"""Bottlenecks page (placeholder until issue #4 lands)."""
+"""Bottlenecks: where work waits, rework, and a value stream map of the current state."""
 
-from ui.placeholder import coming_soon
+import streamlit as st
 
-coming_soon(
-    "Bottlenecks",
-    issue=4,
-    planned=[
-        "A stage × week heatmap of where work waits",
-        "The bottleneck named in words, with its share of cycle time",
-        "Rework: backward moves between stages",
-        "A value stream map of the current state",
-    ],
-)
+from ui.bottlenecks_page import render_bottlenecks
+from ui.guard import guarded
+from ui.shell import page_setup
+
+selection = page_setup("Bottlenecks")
+st.title("Bottlenecks")
+guarded(lambda: render_bottlenecks(selection))

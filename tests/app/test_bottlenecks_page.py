@@ -1,0 +1,61 @@
+"""The Bottlenecks page through AppTest: the bottleneck in words, heatmap switch, VSM."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.bottlenecks_page import bottleneck_sentence
+from vsm_core.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def page(monkeypatch, tmp_path) -> AppTest:
+    monkeypatch.setenv("VSM_DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.run()
+    app.switch_page("pages/bottlenecks.py").run()
+    assert not app.exception
+    return app
+
+
+def test_the_bottleneck_named_in_words_is_the_clis(page, tmp_path, capsys):
+    assert (
+        main(["--db", f"sqlite:///{tmp_path / 'app.db'}", "metrics", "--dataset", "1", "--json"])
+        == 0
+    )
+    bottleneck = json.loads(capsys.readouterr().out)["bottleneck"]
+    sentence = next(m.value for m in page.markdown if "of the cycle time" in m.value)
+    assert f"**{bottleneck['stage']}**" in sentence
+    assert f"{bottleneck['share']:.0%}" in sentence
+
+
+def test_heatmap_switch_and_early_stages(page):
+    assert len(page.get("plotly_chart")) == 3  # heatmap, rework, value stream map
+    page.radio[0].set_value("Average WIP in stage").run()
+    assert not page.exception
+    page.checkbox[0].check().run()
+    assert not page.exception
+    [in_stage] = [d.value for d in page.dataframe if "p50" in d.value.columns]
+    assert "Done" in set(in_stage["stage"])  # done stages listed, at zero
+    assert in_stage.set_index("stage").loc["Done", "total"] == 0
+
+
+def test_work_type_filter_changes_the_scope(page):
+    page.sidebar.multiselect[0].select("Risk").run()
+    assert not page.exception
+    sentence = next(m.value for m in page.markdown if "completed items" in m.value)
+    assert "of the 485 completed items" not in sentence
+
+
+def test_sentences():
+    assert "no bottleneck" in bottleneck_sentence(None, 0)
+    waiting = bottleneck_sentence({"stage": "Review", "share": 0.38, "category": "waiting"}, 10)
+    assert waiting.startswith("Work waits longest in **Review**") and "38%" in waiting
+    active = bottleneck_sentence({"stage": "Dev", "share": 0.5, "category": "active"}, 10)
+    assert "**Dev**, an active stage" in active

@@ -1,0 +1,112 @@
+"""Bottlenecks page body: where work waits, in words, a heatmap, rework and a value stream map."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui.metrics_state import get_bottleneck_view
+from ui.panels import chart_panel
+from ui.state import Selection
+from vsm_core.charts.bottlenecks import rework_chart, stage_week_heatmap_chart
+from vsm_core.charts.value_stream import value_stream_map
+from vsm_core.metrics.views import BottleneckView
+
+MEASURES = {"Median time in stage": "median_days", "Average WIP in stage": "avg_wip"}
+
+
+def render_bottlenecks(selection: Selection) -> None:
+    if selection.version_id is None:
+        st.info("No dataset yet. Go to **Import** to upload your team's export.")
+        return
+    view = get_bottleneck_view(selection)
+    _in_words(view)
+    _heatmap(view, selection)
+    _time_in_stage(view)
+    chart_panel(
+        rework_chart(view.rework),
+        key="rework",
+        definition="Backward moves (to an earlier stage) per pair of stages, over all items in "
+        "scope: rework, or items sent back.",
+        data=view.rework,
+    )
+    chart_panel(
+        value_stream_map(view.value_stream),
+        key="value_stream",
+        definition="Current state over completed items: each active stage with its median "
+        "work time, each waiting stage as a queue with its median wait; the ladder beneath "
+        "adds the stage medians, the box at the end gives median lead and cycle time and flow "
+        "efficiency (time in active stages ÷ cycle time).",
+    )
+
+
+def bottleneck_sentence(bottleneck: dict | None, completed: int) -> str:
+    """The bottleneck in plain words (or why there is none)."""
+    if not bottleneck:
+        return "No completed items in this selection, so no bottleneck can be named yet."
+    share = f"{bottleneck['share']:.0%} of the cycle time of the {completed} completed items"
+    if bottleneck["category"] == "waiting":
+        return f"Work waits longest in **{bottleneck['stage']}**, a queue: {share} was spent there."
+    return (
+        f"Most time goes into **{bottleneck['stage']}**, an active stage: {share} was spent "
+        "there. Check whether items are blocked or waiting while they sit in it."
+    )
+
+
+def _in_words(view: BottleneckView) -> None:
+    st.subheader("The bottleneck")
+    st.markdown(bottleneck_sentence(view.bottleneck, view.completed))
+    st.caption(
+        "Among stages at or after the commitment point that are active or waiting: the one "
+        "where completed items spent the largest total time between start and done, divided by "
+        "the sum of their cycle times."
+    )
+
+
+def _heatmap(view: BottleneckView, selection: Selection) -> None:
+    st.subheader("Where work waits, week by week")
+    left, right = st.columns([2, 3])
+    label = left.radio("Show", list(MEASURES), horizontal=True, key=f"heat_{selection.version_id}")
+    early = right.checkbox(
+        "Include stages before the commitment point",
+        key=f"heat_early_{selection.version_id}",
+        help="Backlog stays last weeks and would dominate the colour scale.",
+    )
+    heat = view.heatmap
+    if not early:
+        committed = set(view.value_stream.get("stages_in_scope") or []) or {
+            s["stage"] for s in view.value_stream.get("stages", [])
+        }
+        heat = heat[heat["stage"].isin(committed)] if committed else heat
+    measure = MEASURES[label]
+    chart_panel(
+        stage_week_heatmap_chart(heat, measure=measure),
+        key=f"heatmap_{measure}",
+        definition=(
+            "Median over items of the time each spent in the stage during that week (days, at "
+            "most 7), among items that were in the stage that week."
+            if measure == "median_days"
+            else "Average number of items in the stage during the week (item-days ÷ days)."
+        ),
+        data=heat,
+    )
+
+
+def _time_in_stage(view: BottleneckView) -> None:
+    st.subheader("Time in stage (completed items)")
+    rows = [
+        {"stage": stage, **{k: stats[k] for k in ("p50", "p85", "mean", "total")}}
+        for stage, stats in view.time_in_stage.items()
+    ]
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        column_config={
+            k: st.column_config.NumberColumn(f"{k} (days)", format="%.1f")
+            for k in ("p50", "p85", "mean", "total")
+        },
+    )
+    st.caption(
+        "Sum of each item's stays in the stage (re-entries add up), over the completed items "
+        "that visited it; done and cancelled stages count zero."
+    )
