@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,17 +10,10 @@ from streamlit.testing.v1 import AppTest
 from ui.bottlenecks_page import bottleneck_sentence
 from vsm_core.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
-def page(monkeypatch, tmp_path) -> AppTest:
-    monkeypatch.setenv("VSM_DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.run()
-    app.switch_page("pages/bottlenecks.py").run()
-    assert not app.exception
-    return app
+def page(open_page) -> AppTest:
+    return open_page("pages/bottlenecks.py")
 
 
 def test_the_bottleneck_named_in_words_is_the_clis(page, tmp_path, capsys):

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from vsm_core.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
-def page(monkeypatch, tmp_path) -> AppTest:
-    monkeypatch.setenv("VSM_DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.run()
-    app.switch_page("pages/flow_metrics.py").run()
-    assert not app.exception
-    return app
+def page(open_page) -> AppTest:
+    return open_page("pages/flow_metrics.py")
 
 
 def _metrics(app) -> dict[str, str]:

@@ -15,19 +15,14 @@ DATA = ROOT / "tests" / "data" / "formats"
 
 
 @pytest.fixture
-def db_url(monkeypatch, tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("VSM_DATABASE_URL", url)
-    return url
+def db_url(tmp_path) -> str:
+    """The URL the ``app`` fixture points the app at."""
+    return f"sqlite:///{tmp_path / 'app.db'}"
 
 
 @pytest.fixture
-def page(db_url) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.run()
-    app.switch_page("pages/import_data.py").run()
-    assert not app.exception
-    return app
+def page(open_page) -> AppTest:
+    return open_page("pages/import_data.py")
 
 
 def _stored(db_url) -> list:

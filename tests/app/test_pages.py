@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
-
-ROOT = Path(__file__).resolve().parents[2]
 
 PAGES = {
     "pages/home.py": "Flowlab",
@@ -16,13 +12,6 @@ PAGES = {
     "pages/bottlenecks.py": "Bottlenecks",
     "pages/experiments.py": "Experiments",
 }
-
-
-@pytest.fixture
-def app(monkeypatch, tmp_path) -> AppTest:
-    """The app from its entry point, on a fresh SQLite database of its own."""
-    monkeypatch.setenv("VSM_DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 
 
 def _metrics(app: AppTest) -> dict[str, str]:

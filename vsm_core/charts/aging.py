@@ -11,9 +11,9 @@ import plotly.graph_objects as go
 
 from vsm_core.charts.common import (
     PACE_COLOURS,
-    SLE_COLOUR,
     add_change_markers,
     add_hline,
+    add_sle_line,
     apply_layout,
     as_float_array,
     empty_figure,
@@ -136,17 +136,7 @@ def aging_wip_chart(
     )
     fig.update_yaxes(range=[0, top])
     _add_bands(fig, levels, top, len(columns))
-    if sle is not None:
-        add_hline(
-            fig,
-            sle,
-            f"SLE {sle:.1f} d",
-            name="sle",
-            colour=SLE_COLOUR,
-            dash="solid",
-            width=1.8,
-            side="left",
-        )
+    add_sle_line(fig, sle)
     if frame.empty:
         fig.add_annotation(
             name="empty",

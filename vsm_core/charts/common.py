@@ -449,3 +449,19 @@ def as_float_array(values: Any) -> np.ndarray:
     return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(
         dtype="float64", na_value=np.nan
     )
+
+
+def add_sle_line(fig: go.Figure, sle_days: float | None) -> None:
+    """The service level expectation as a solid red line labelled on the left."""
+    if sle_days is None:
+        return
+    add_hline(
+        fig,
+        sle_days,
+        f"SLE {sle_days:.1f} d",
+        name="sle",
+        colour=SLE_COLOUR,
+        dash="solid",
+        width=1.8,
+        side="left",
+    )

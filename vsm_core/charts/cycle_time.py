@@ -10,9 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vsm_core.charts.common import (
-    SLE_COLOUR,
     add_change_markers,
     add_hline,
+    add_sle_line,
     add_vline,
     apply_layout,
     as_float_array,
@@ -66,17 +66,7 @@ def add_percentile_lines(
             side="outside",
             yshift=shift,
         )
-    if sle is not None:
-        add_hline(
-            fig,
-            sle,
-            f"SLE {sle:.1f} d",
-            name="sle",
-            colour=SLE_COLOUR,
-            dash="solid",
-            width=1.8,
-            side="left",
-        )
+    add_sle_line(fig, sle)
 
 
 def cycle_time_scatter(

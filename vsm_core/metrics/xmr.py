@@ -56,7 +56,9 @@ import numpy as np
 import pandas as pd
 
 from vsm_core.metrics.scope import Scope
-from vsm_core.metrics.stages import _US, _naive, _searchsorted_spaced, _stage_info, _stays
+from vsm_core.metrics.stages import _naive
+from vsm_core.metrics.throughput import throughput_series
+from vsm_core.metrics.wip import daily_wip
 
 NPL_FACTOR = 2.66
 URL_FACTOR = 3.268
@@ -178,52 +180,15 @@ def cycle_time_xmr(scope: Scope, *, baseline: int | None = None) -> XmR:
     return xmr(cycle[keep], baseline=baseline, labels=ids)
 
 
-def _weekly_done_counts(scope: Scope) -> tuple[list[str], np.ndarray]:
-    """(Mondays as ISO dates, completed items per ISO week) over ``scope.days``."""
-    days = scope.days
-    if len(days) == 0:
-        return [], np.zeros(0, dtype=np.int64)
-    first, last = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
-    first_monday = first - pd.Timedelta(days=first.weekday())
-    n_weeks = (last - first_monday).days // 7 + 1
-    done = scope.completed["done"].dropna()
-    local = done.dt.tz_convert(scope.timezone).dt.tz_localize(None).dt.normalize()
-    week = ((local - first_monday) // pd.Timedelta(days=7)).to_numpy(dtype=np.int64)
-    week = week[(week >= 0) & (week < n_weeks)]
-    counts = np.bincount(week, minlength=n_weeks)
-    mondays = pd.date_range(first_monday, periods=n_weeks, freq="7D")
-    return [d.isoformat() for d in mondays.date], counts
-
-
 def weekly_throughput_xmr(scope: Scope, *, baseline: int | None = None) -> XmR:
-    """XmR of completed items per ISO week, zero-filled (module docstring)."""
-    labels, counts = _weekly_done_counts(scope)
-    return xmr(counts.astype("float64"), baseline=baseline, labels=labels)
-
-
-def _daily_wip(scope: Scope) -> np.ndarray:
-    """Items in progress at each sample time (the stays covering it; module docstring)."""
-    samples = _naive(scope.sample_times)
-    n_samples = len(samples)
-    stays = _stays(scope)
-    if n_samples == 0 or len(stays) == 0:
-        return np.zeros(n_samples, dtype=np.int64)
-    work = _stage_info(scope.flow).committed_work[stays.stage]
-    is_last = scope.flow.stays["is_last"].to_numpy(dtype=bool)[work]
-    # A stay covers the samples first <= j < stop: first = the first sample at or
-    # after entered_at; stop = the first sample at or after exited_at (never, for
-    # an item's last stay). Counts are a difference array, then a cumulative sum.
-    # int64 microseconds: the arrays are datetime64[us] (never assume nanoseconds).
-    edges = samples.astype(_US).view(np.int64)
-    first = _searchsorted_spaced(edges, stays.enter[work].view(np.int64), "left")
-    stop = _searchsorted_spaced(edges, stays.exit[work].view(np.int64), "left")
-    stop[is_last] = n_samples
-    delta = np.bincount(first, minlength=n_samples + 1) - np.bincount(stop, minlength=n_samples + 1)
-    return np.cumsum(delta[:n_samples]).astype(np.int64)
+    """XmR of completed items per ISO week, zero-filled (the throughput series)."""
+    weekly = throughput_series(scope, "week")
+    labels = [d.isoformat() for d in weekly["period_start"]]
+    return xmr(weekly["count"].to_numpy(dtype="float64"), baseline=baseline, labels=labels)
 
 
 def daily_wip_xmr(scope: Scope, *, baseline: int | None = None) -> XmR:
     """XmR of the daily WIP (items in progress at each sample time; module docstring)."""
-    wip = _daily_wip(scope)
-    labels = [d.isoformat() for d in scope.days.date]
-    return xmr(wip.astype("float64"), baseline=baseline, labels=labels)
+    wip = daily_wip(scope)
+    labels = [d.isoformat() for d in wip["date"]]
+    return xmr(wip["count"].to_numpy(dtype="float64"), baseline=baseline, labels=labels)

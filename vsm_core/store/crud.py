@@ -19,7 +19,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import table as sa_table
 from sqlmodel import Session, col, select
 
-from vsm_core.model import CanonicalDataset, Workflow, make_dataset
+from vsm_core.model import ITEM_COLUMNS, CanonicalDataset, Workflow, make_dataset
 from vsm_core.store.codec import EVENT_ENCODING, decode_events, encode_events
 from vsm_core.store.models import (
     Dataset,
@@ -214,16 +214,7 @@ def _load_dataset(session: Session, *, version_id: int) -> CanonicalDataset:
     )
 
 
-_ITEM_FIELDS = (
-    "item_id",
-    "title",
-    "type",
-    "team",
-    "created_at",
-    "labels",
-    "attributes",
-    "blocked_days",
-)
+_ITEM_FIELDS = ITEM_COLUMNS  # the canonical item columns, stored one per table column
 
 
 def _read_items(session: Session, *, version_id: int) -> pd.DataFrame:
