@@ -37,6 +37,7 @@ def render_bottlenecks(selection: Selection) -> None:
         "work time, each waiting stage as a queue with its median wait; the ladder beneath "
         "adds the stage medians, the box at the end gives median lead and cycle time and flow "
         "efficiency (time in active stages ÷ cycle time).",
+        data=pd.DataFrame(view.value_stream.get("stages", [])),
     )
 
 

@@ -20,7 +20,7 @@ from vsm_core.charts.throughput import throughput_histogram, throughput_run_char
 from vsm_core.charts.wip import net_flow_chart, wip_run_chart
 from vsm_core.charts.xmr import xmr_chart
 from vsm_core.metrics.aging import items_at_risk
-from vsm_core.metrics.views import FlowView
+from vsm_core.metrics.views import FlowView, xmr_table
 
 MODES = {"Elapsed days": "elapsed", "Calendar days, inclusive": "inclusive"}
 AS_OF = ("Last event in the data", "Now", "A date")
@@ -145,6 +145,7 @@ def _cycle_time(view: FlowView, sle: float | None) -> None:
             ),
             key="cycle_hist",
             definition="Completed items by cycle time (done − start).",
+            data=view.completed,
         )
     with right:
         chart_panel(
@@ -155,6 +156,7 @@ def _cycle_time(view: FlowView, sle: float | None) -> None:
             ),
             key="lead_hist",
             definition="Completed items by lead time (done − created).",
+            data=view.lead,
         )
 
 
@@ -170,6 +172,7 @@ def _throughput(view: FlowView) -> None:
         throughput_histogram(view.throughput, freq_label=label),
         key="throughput_hist",
         definition=f"How many {label}s finished 0, 1, 2, … items.",
+        data=view.throughput,
     )
 
 
@@ -273,4 +276,5 @@ def _behaviour(view: FlowView) -> None:
             key=key,
             definition=f"{len(result.values)} points; centre {_fmt(result.centre)}, limits "
             f"{_fmt(result.lnpl)}–{_fmt(result.unpl)}; {len(result.signals)} signal(s).",
+            data=xmr_table(result),
         )

@@ -8,7 +8,6 @@ import streamlit as st
 
 from ui.state import Selection
 from vsm_core.charts.throughput import weekly_throughput_chart
-from vsm_core.filters import ItemFilter
 from vsm_core.summary import home_summary
 
 
@@ -21,9 +20,7 @@ def render_home(selection: Selection) -> None:
     if dataset is None:
         st.info("No dataset yet. Go to **Import** to upload your team's export.")
         return
-    summary = home_summary(
-        dataset, item_filter=ItemFilter(work_types=selection.work_types), window=selection.window
-    )
+    summary = home_summary(dataset, item_filter=selection.item_filter, window=selection.window)
     info = selection.dataset
     st.subheader(f"{info.name} · version {selection.version}")
     st.caption(

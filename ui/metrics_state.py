@@ -1,8 +1,8 @@
 """Cached metric views for the pages, keyed on database, dataset version and options.
 
-Keys hold only plain values (the version id, dates, strings), never a
-dataset name, so two teams' data never share an entry and a re-import (a
-new version id) is a new key.
+Keys hold only plain values (the version id, dates, filter values,
+strings), never a dataset name, so two teams' data never share an entry
+and a re-import (a new version id) is a new key.
 """
 
 from __future__ import annotations
@@ -18,37 +18,31 @@ from vsm_core.metrics.views import BottleneckView, FlowView, bottleneck_view, fl
 from vsm_core.store import database_url
 
 
-def metric_options(selection: Selection, *, mode: str = "elapsed", as_of=None) -> MetricOptions:
+def _options(window, filters: tuple, mode: str, as_of) -> MetricOptions:
+    types, teams, attributes = filters
     return MetricOptions(
-        window=selection.window,
-        item_filter=ItemFilter(work_types=selection.work_types),
+        window=window,
+        item_filter=ItemFilter(work_types=types, teams=teams, attributes=attributes),
         as_of=as_of,
         cycle_time_mode=mode,
     )
+
+
+def _filters(selection: Selection) -> tuple:
+    """The selection's filters as plain hashable values (part of the cache key)."""
+    return (selection.work_types, selection.teams, selection.attributes)
 
 
 @st.cache_data(show_spinner="Computing flow metrics…", max_entries=16)
-def _flow_view(url: str, version_id: int, window, types: tuple, mode: str, as_of, freq: str):
+def _flow_view(url: str, version_id: int, window, filters: tuple, mode: str, as_of, freq: str):
     dataset = load_version(url, version_id)
-    options = MetricOptions(
-        window=window,
-        item_filter=ItemFilter(work_types=types),
-        as_of=as_of,
-        cycle_time_mode=mode,
-    )
-    return flow_view(build_scope(dataset, options), freq=freq)
+    return flow_view(build_scope(dataset, _options(window, filters, mode, as_of)), freq=freq)
 
 
 @st.cache_data(show_spinner="Finding where work waits…", max_entries=16)
-def _bottleneck_view(url: str, version_id: int, window, types: tuple, mode: str, as_of):
+def _bottleneck_view(url: str, version_id: int, window, filters: tuple, mode: str, as_of):
     dataset = load_version(url, version_id)
-    options = MetricOptions(
-        window=window,
-        item_filter=ItemFilter(work_types=types),
-        as_of=as_of,
-        cycle_time_mode=mode,
-    )
-    return bottleneck_view(build_scope(dataset, options))
+    return bottleneck_view(build_scope(dataset, _options(window, filters, mode, as_of)))
 
 
 def get_flow_view(
@@ -58,7 +52,7 @@ def get_flow_view(
         database_url(),
         selection.version_id,
         selection.window,
-        selection.work_types,
+        _filters(selection),
         mode,
         as_of,
         freq,
@@ -69,5 +63,5 @@ def get_bottleneck_view(
     selection: Selection, *, mode: str = "elapsed", as_of: str | date | None = None
 ) -> BottleneckView:
     return _bottleneck_view(
-        database_url(), selection.version_id, selection.window, selection.work_types, mode, as_of
+        database_url(), selection.version_id, selection.window, _filters(selection), mode, as_of
     )

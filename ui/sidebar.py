@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from ui.state import Selection, list_datasets, list_versions
+from vsm_core.filters import attribute_options
 
 _PERMANENT = "flowlab."
 
@@ -79,7 +80,52 @@ def render_sidebar() -> Selection:
             args=(types_key,),
             placeholder="All work types",
         )
-    return Selection(dataset, _as_window(window), tuple(work_types), version, version_id)
+        teams, attributes = _more_filters(loaded, version_id)
+    return Selection(
+        dataset, _as_window(window), tuple(work_types), version, version_id, teams, attributes
+    )
+
+
+def _more_filters(loaded, version_id) -> tuple[tuple[str, ...], tuple]:
+    """Team and one attribute filter, folded away: most retrospectives need neither."""
+    teams_present = sorted(loaded.items["team"].dropna().unique().tolist())
+    options = attribute_options(loaded.items)
+    if not teams_present and not options:
+        return (), ()
+    with st.expander("More filters"):
+        teams = ()
+        if teams_present:
+            key = f"teams_{version_id}"
+            teams = st.multiselect(
+                "Teams",
+                teams_present,
+                placeholder="All teams",
+                key=_persisted(key, [], lambda v: set(v) <= set(teams_present)),
+                on_change=_remember,
+                args=(key,),
+            )
+        if not options:
+            return tuple(teams), ()
+        name_key, values_key = f"attr_{version_id}", f"attr_values_{version_id}"
+        names = ["(none)", *options]
+        name = st.selectbox(
+            "Attribute",
+            names,
+            key=_persisted(name_key, "(none)", lambda v: v in names),
+            on_change=_remember,
+            args=(name_key,),
+        )
+        if name == "(none)":
+            return tuple(teams), ()
+        values = st.multiselect(
+            f"{name} is",
+            options[name],
+            placeholder="Any value",
+            key=_persisted(values_key, [], lambda v: set(v) <= set(options[name])),
+            on_change=_remember,
+            args=(values_key,),
+        )
+    return tuple(teams), (((name, tuple(values)),) if values else ())
 
 
 def _version_picker(dataset) -> tuple[int | None, int | None]:

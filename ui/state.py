@@ -13,6 +13,7 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
+from vsm_core.filters import ItemFilter
 from vsm_core.model import CanonicalDataset
 from vsm_core.store import crud, database_url, make_engine
 from vsm_core.store.bootstrap import prepare_database
@@ -62,6 +63,12 @@ class Selection:
     work_types: tuple[str, ...] = ()
     version: int | None = None
     version_id: int | None = None
+    teams: tuple[str, ...] = ()
+    attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def item_filter(self) -> ItemFilter:
+        return ItemFilter(work_types=self.work_types, teams=self.teams, attributes=self.attributes)
 
     def load(self) -> CanonicalDataset | None:
         if self.version_id is None:

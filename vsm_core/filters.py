@@ -47,13 +47,45 @@ class ItemFilter:
             keep &= items["team"].isin(list(self.teams))
         for name, values in self.attributes:
             keep &= items["attributes"].map(
-                lambda attrs, n=name, wanted=frozenset(values): attrs.get(n) in wanted
+                lambda attrs, n=name, wanted=frozenset(values): _matches(attrs.get(n), wanted)
             )
         kept = items.loc[keep].reset_index(drop=True)
         ids = pd.Index(kept["item_id"])
         events = dataset.events
         events = events.loc[ids.get_indexer(events["item_id"]) >= 0].reset_index(drop=True)
         return CanonicalDataset(kept, events, dataset.workflow, dataset.timezone, dataset.metadata)
+
+
+def _matches(value, wanted: frozenset) -> bool:
+    """An attribute value matches when it, or any element of a list value, is wanted."""
+    if isinstance(value, (list, tuple)):
+        return any(v in wanted for v in value)
+    return value in wanted
+
+
+def attribute_options(items: pd.DataFrame, *, max_values: int = 200) -> dict[str, list[str]]:
+    """Filterable attributes of ``items``: name -> its sorted distinct values.
+
+    List values (a repeated Jira ``Sprint`` column) contribute each element.
+    Attributes with more than ``max_values`` distinct values (free text,
+    URLs) are left out: they are not useful as filters.
+    """
+    pairs = [
+        (name, str(v))
+        for attrs in items["attributes"].tolist()
+        for name, value in attrs.items()
+        for v in (value if isinstance(value, (list, tuple)) else [value])
+        if v is not None and str(v) != ""
+    ]
+    if not pairs:
+        return {}
+    frame = pd.DataFrame(pairs, columns=["name", "value"]).drop_duplicates()
+    counts = frame.groupby("name")["value"].nunique()
+    keep = counts[counts <= max_values].index
+    return {
+        name: sorted(group["value"].tolist())
+        for name, group in frame[frame["name"].isin(keep)].groupby("name", sort=True)
+    }
 
 
 def in_window(times: pd.Series, window: tuple[date, date] | None, timezone: str) -> pd.Series:

@@ -29,6 +29,7 @@ def test_the_bottleneck_named_in_words_is_the_clis(page, tmp_path, capsys):
 
 def test_heatmap_switch_and_early_stages(page):
     assert len(page.get("plotly_chart")) == 3  # heatmap, rework, value stream map
+    assert len(page.get("download_button")) == 3
     page.radio[0].set_value("Average WIP in stage").run()
     assert not page.exception
     page.checkbox[0].check().run()

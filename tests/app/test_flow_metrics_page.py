@@ -40,6 +40,7 @@ def test_every_tab_draws_its_charts_with_definitions(page):
         "Process behaviour",
     ]
     assert len(page.get("plotly_chart")) == 15
+    assert len(page.get("download_button")) == 15  # every chart's data exports as CSV
     captions = " ".join(c.value for c in page.caption)
     assert "Start = first entry into **Ready**" in captions
     assert "natural process limits = mean ± 2.66 × mean moving range" in captions

@@ -88,3 +88,18 @@ def test_an_older_version_stays_readable_from_the_sidebar(app, monkeypatch):
     assert not app.exception
     assert _metrics(app)["Items"] == "600"
     assert app.subheader[0].value == "Demo team · version 1"
+
+
+def test_team_and_attribute_filters_in_more_filters(app):
+    app.run()
+    assert _metrics(app)["Items"] == "600"
+    attribute = next(s for s in app.sidebar.selectbox if s.label == "Attribute")
+    attribute.set_value("Priority").run()
+    values = next(m for m in app.sidebar.multiselect if m.label == "Priority is")
+    values.select("High").run()
+    assert not app.exception
+    high = int(_metrics(app)["Items"])
+    assert 0 < high < 600
+    app.switch_page("pages/flow_metrics.py").run()
+    assert next(m for m in app.sidebar.multiselect if m.label == "Priority is").value == ["High"]
+    assert int({m.label: m.value for m in app.metric}["Completed"]) < 485

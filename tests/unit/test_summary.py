@@ -131,3 +131,26 @@ def test_home_summary_of_an_empty_dataset():
     assert pd.isna(summary.cycle_time_p50)
     assert pd.isna(summary.throughput_per_week)
     assert summary.as_of is None
+
+
+def test_attribute_filter_matches_list_values_and_options_are_listed():
+    from vsm_core.filters import attribute_options
+
+    items = pd.DataFrame(
+        {
+            "item_id": ["A", "B", "C"],
+            "attributes": [{"Sprint": ["S1", "S2"], "Priority": "High"}, {"Sprint": ["S3"]}, {}],
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "item_id": ["A", "B", "C"],
+            "status": ["Doing"] * 3,
+            "entered_at": ["2024-01-01T00:00Z"] * 3,
+        }
+    )
+    dataset = make_dataset(items, events, WORKFLOW)
+    kept = ItemFilter(attributes=(("Sprint", ("S2",)),)).apply(dataset)
+    assert kept.items["item_id"].tolist() == ["A"]
+    assert attribute_options(dataset.items) == {"Priority": ["High"], "Sprint": ["S1", "S2", "S3"]}
+    assert attribute_options(dataset.items, max_values=2) == {"Priority": ["High"]}

@@ -8,7 +8,7 @@ charts. All tables are plain DataFrames/dicts, so they pickle for caching.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -41,6 +41,7 @@ class FlowView:
     document: dict[str, Any]
     definitions: dict[str, Any]
     completed: pd.DataFrame
+    lead: pd.DataFrame
     cycle_percentiles: dict[str, float]
     lead_percentiles: dict[str, float]
     sle_days: float | None
@@ -63,7 +64,6 @@ class FlowView:
     xmr_wip: xmr.XmR
     timezone: str = "UTC"
     freq: str = "week"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def default_sle(scope: Scope) -> float | None:
@@ -92,6 +92,9 @@ def flow_view(scope: Scope, *, sle_days: float | None = None, freq: str = "week"
         completed=started[["item_id", "title", "type", "done", "cycle_time_days"]].reset_index(
             drop=True
         ),
+        lead=completed[["item_id", "title", "type", "done", "lead_time_days"]].reset_index(
+            drop=True
+        ),
         cycle_percentiles=summarize_days(started["cycle_time_days"], scope.options.percentiles),
         lead_percentiles=summarize_days(completed["lead_time_days"], scope.options.percentiles),
         sle_days=sle,
@@ -114,7 +117,6 @@ def flow_view(scope: Scope, *, sle_days: float | None = None, freq: str = "week"
         xmr_wip=xmr.daily_wip_xmr(scope),
         timezone=scope.timezone,
         freq=freq,
-        extra={"lead_times": completed["lead_time_days"].reset_index(drop=True)},
     )
 
 
@@ -141,4 +143,21 @@ def bottleneck_view(scope: Scope) -> BottleneckView:
         time_in_stage=stages.time_in_stage_summary(scope),
         definitions=definitions(scope),
         completed=len(scope.completed),
+    )
+
+
+def xmr_table(result: xmr.XmR) -> pd.DataFrame:
+    """An XmR chart's points with its limits and signals, for export."""
+    rules: dict[int, list[str]] = {}
+    for signal in result.signals:
+        rules.setdefault(signal["index"], []).append(signal["rule"])
+    return pd.DataFrame(
+        {
+            "point": result.labels or list(range(len(result.values))),
+            "value": result.values,
+            "centre": result.centre,
+            "lower_limit": result.lnpl,
+            "upper_limit": result.unpl,
+            "signal": [";".join(rules.get(i, [])) for i in range(len(result.values))],
+        }
     )
