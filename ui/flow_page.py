@@ -150,7 +150,7 @@ def _cycle_time(view: FlowView, sle: float | None) -> None:
     with right:
         chart_panel(
             days_histogram(
-                view.extra["lead_times"],
+                view.lead["lead_time_days"],
                 title="Lead time distribution",
                 percentiles=view.lead_percentiles,
             ),
