@@ -1,0 +1,81 @@
+"""What an experiment says, validated: the fields the evidence needs and the record stores."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from vsm_core.experiments.catalogue import parse_metric
+from vsm_core.filters import ItemFilter
+
+Direction = Literal["decrease", "increase"]
+Status = Literal["planned", "running", "reviewing", "adopted", "adapted", "abandoned"]
+REVIEWED_STATUSES = ("adopted", "adapted", "abandoned")
+
+
+class ExperimentScope(BaseModel):
+    """Which items the experiment is about (empty = every item of the dataset)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    work_types: tuple[str, ...] = ()
+    team: str | None = None
+    attributes: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    def item_filter(self) -> ItemFilter:
+        return ItemFilter(
+            work_types=self.work_types,
+            teams=(self.team,) if self.team else (),
+            attributes=tuple(sorted(self.attributes.items())),
+        )
+
+    def overlaps(self, other: ExperimentScope) -> bool:
+        """Whether two scopes can hold the same items (then their effects mix)."""
+        if self.team and other.team and self.team != other.team:
+            return False
+        if (
+            self.work_types
+            and other.work_types
+            and not set(self.work_types) & set(other.work_types)
+        ):
+            return False
+        for name in set(self.attributes) & set(other.attributes):
+            if not set(self.attributes[name]) & set(other.attributes[name]):
+                return False
+        return True
+
+
+class EvidenceSpec(BaseModel):
+    """The part of an experiment its before/after evidence depends on.
+
+    ``baseline_from``/``baseline_to``: optional baseline window (dates,
+    inclusive); default the 12 weeks before ``change_date``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    metric: str
+    direction: Direction
+    target: float | None = None
+    change_date: date
+    baseline_from: date | None = None
+    baseline_to: date | None = None
+    scope: ExperimentScope = Field(default_factory=ExperimentScope)
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        return parse_metric(value).name
+
+    @model_validator(mode="after")
+    def _windows(self) -> EvidenceSpec:
+        if (self.baseline_from is None) != (self.baseline_to is None):
+            raise ValueError("give both baseline dates or neither")
+        if self.baseline_from is not None:
+            if self.baseline_from > self.baseline_to:
+                raise ValueError("the baseline starts after it ends")
+            if self.baseline_to >= self.change_date:
+                raise ValueError("the baseline must end before the change date")
+        return self
