@@ -9,17 +9,20 @@ Layout follows the SQLModel docs: a ``*Base`` with the shared fields, the
 * ``status_event_block`` – the version's canonical event log as one
   zstd-compressed Parquet blob. A million events load from it in about a
   tenth of a second, where a million rows take seconds (docs/benchmarks.md).
+* ``experiment``, ``experiment_edit``, ``experiment_snapshot`` – improvement
+  experiments, their edit history and their review snapshots (at the end).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlmodel import AutoString, Field, SQLModel
 
+from vsm_core.experiments.spec import Direction, Status
 from vsm_core.store.types import UTCDateTime, utc_now
 
 
@@ -97,3 +100,72 @@ class DatasetSummary(BaseModel):
     events: int
     imported_at: datetime | None
     archived: bool
+
+
+# --- Improvement experiments ----------------------------------------------------------------
+#
+# * ``experiment``          – one improvement experiment on a dataset (never deleted by the app).
+# * ``experiment_edit``     – its history: who changed which fields when (the first row: created).
+# * ``experiment_snapshot`` – the evidence an experiment was reviewed on, kept as it was then.
+#
+# Every foreign key here is RESTRICT: the store archives a dataset or version that an
+# experiment or snapshot refers to instead of deleting it (``crud.delete_version``), and no
+# cascade ever removes an experiment. The create/update/read models and the validation live
+# in :mod:`vsm_core.experiments.records`.
+
+
+class ExperimentBase(SQLModel):
+    """The fields an experiment's author fills in (its scope is stored apart, as JSON)."""
+
+    title: str = Field(max_length=200)
+    hypothesis: str = Field(sa_type=Text)
+    action: str = Field(default="", sa_type=Text)
+    owner: str = Field(max_length=200)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True, ondelete="RESTRICT")
+    metric: str = Field(max_length=200)
+    direction: Direction = Field(sa_type=AutoString(length=20))
+    target: float | None = None
+    change_date: date
+    baseline_from: date | None = None
+    baseline_to: date | None = None
+    review_date: date | None = None
+    status: Status = Field(default="planned", sa_type=AutoString(length=20), index=True)
+    learnings: str = Field(default="", sa_type=Text)
+
+
+class Experiment(ExperimentBase, table=True):
+    __tablename__ = "experiment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: ``ExperimentScope.model_dump(mode="json")``: work_types, team, attributes.
+    scope: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    author: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+class ExperimentEdit(SQLModel, table=True):
+    """One entry of an experiment's history: ``changes`` maps a field to ``[old, new]``."""
+
+    __tablename__ = "experiment_edit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="RESTRICT")
+    kind: str = Field(default="edited", max_length=20)  # "created" or "edited"
+    at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    author: str = Field(max_length=200)
+    changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class ExperimentSnapshot(SQLModel, table=True):
+    """The evidence an experiment was reviewed on, on the version it was judged on."""
+
+    __tablename__ = "experiment_snapshot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="RESTRICT")
+    version_id: int = Field(foreign_key="dataset_version.id", index=True, ondelete="RESTRICT")
+    status: Status = Field(sa_type=AutoString(length=20))  # the verdict at the time
+    taken_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    author: str = Field(max_length=200)
+    result: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

@@ -1,0 +1,225 @@
+"""Migrations: data written by an older app survives upgrades; head matches the models."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import bindparam, inspect, text
+from sqlmodel import Session, SQLModel
+
+import vsm_core.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from vsm_core.experiments.records import (
+    ExperimentUpdate,
+    experiment_history,
+    get_experiment,
+    latest_snapshot,
+    list_experiments,
+    save_snapshot,
+    update_experiment,
+)
+from vsm_core.store import crud, current_revision, head_revision, make_engine, upgrade_to_head
+from vsm_core.store.migrate import alembic_config
+
+CREATED = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def fresh_engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _insert(connection, sql: str, types: dict, **values) -> int:
+    """Plain SQL, as an app at an older revision wrote its rows; returns the new id."""
+    statement = text(sql + " RETURNING id").bindparams(
+        *(bindparam(name, type_=type_) for name, type_ in types.items())
+    )
+    return connection.execute(statement, values).scalar_one()
+
+
+def _write_as_revision_0002(engine) -> dict[str, list[int] | int]:
+    """A dataset with a version, two experiments and their history, written at 0002."""
+    when = sa.DateTime(timezone=True)
+    with engine.begin() as connection:
+        dataset_id = _insert(
+            connection,
+            "INSERT INTO dataset (name, team, created_at) VALUES (:name, :team, :at)",
+            {"at": when},
+            name="Legacy team",
+            team="A",
+            at=CREATED,
+        )
+        version_id = _insert(
+            connection,
+            "INSERT INTO dataset_version (dataset_id, version, format, timezone, item_count, "
+            "event_count, workflow, imported_at) VALUES (:dataset_id, 1, 'csv', 'UTC', 0, 0, "
+            ":workflow, :at)",
+            {"workflow": sa.JSON(), "at": when},
+            dataset_id=dataset_id,
+            workflow={"stages": []},
+            at=CREATED,
+        )
+        experiment_ids, edit_ids = [], []
+        for n, (status, scope) in enumerate(
+            [("running", {"work_types": ["Story"], "team": "A", "attributes": {}}), ("planned", {})]
+        ):
+            experiment_id = _insert(
+                connection,
+                "INSERT INTO experiment (title, hypothesis, action, owner, dataset_id, metric, "
+                "direction, target, change_date, baseline_from, baseline_to, review_date, status, "
+                "learnings, scope, author, created_at, updated_at) VALUES (:title, :hypothesis, "
+                "'', 'Ana', :dataset_id, 'cycle_time_p85', 'decrease', :target, :change_date, "
+                "NULL, NULL, :review_date, :status, '', :scope, 'ana', :at, :at)",
+                {
+                    "scope": sa.JSON(),
+                    "at": when,
+                    "change_date": sa.Date(),
+                    "review_date": sa.Date(),
+                },
+                title=f"Legacy experiment {n}",
+                hypothesis="We believe that pairing will cut rework as measured by cycle time",
+                dataset_id=dataset_id,
+                target=10.5 if n == 0 else None,
+                change_date=date(2024, 3, 1 + n),
+                review_date=date(2024, 5, 1),
+                status=status,
+                scope=scope,
+                at=CREATED,
+            )
+            experiment_ids.append(experiment_id)
+            for kind, changes in [
+                ("created", {"title": [None, f"Legacy experiment {n}"]}),
+                ("edited", {"status": ["planned", status]}),
+            ]:
+                edit_ids.append(
+                    _insert(
+                        connection,
+                        "INSERT INTO experiment_edit (experiment_id, kind, at, author, changes) "
+                        "VALUES (:experiment_id, :kind, :at, 'ana', :changes)",
+                        {"at": when, "changes": sa.JSON()},
+                        experiment_id=experiment_id,
+                        kind=kind,
+                        at=CREATED,
+                        changes=changes,
+                    )
+                )
+    return {
+        "dataset_id": dataset_id,
+        "version_id": version_id,
+        "experiments": experiment_ids,
+        "edits": edit_ids,
+    }
+
+
+def test_experiments_written_at_0002_survive_the_upgrade_to_head(fresh_engine):
+    upgrade_to_head(fresh_engine, revision="0002")
+    assert current_revision(fresh_engine) == "0002"
+    tables = set(inspect(fresh_engine).get_table_names())
+    assert {"experiment", "experiment_edit"} <= tables
+    assert "experiment_snapshot" not in tables
+    written = _write_as_revision_0002(fresh_engine)
+
+    upgrade_to_head(fresh_engine)
+
+    assert current_revision(fresh_engine) == head_revision()
+    with fresh_engine.connect() as connection:
+        experiments = connection.execute(text("SELECT id FROM experiment ORDER BY id")).all()
+        edits = connection.execute(text("SELECT id FROM experiment_edit ORDER BY id")).all()
+    assert [row.id for row in experiments] == written["experiments"]
+    assert [row.id for row in edits] == written["edits"]
+    first_id, second_id = written["experiments"]
+    with Session(fresh_engine) as session:
+        first = get_experiment(session, experiment_id=first_id)
+        assert (first.title, first.status, first.target) == ("Legacy experiment 0", "running", 10.5)
+        assert (first.change_date, first.review_date) == (date(2024, 3, 1), date(2024, 5, 1))
+        assert first.scope == {"work_types": ["Story"], "team": "A", "attributes": {}}
+        assert first.created_at == CREATED
+        history = experiment_history(session, experiment_id=first_id)
+        assert [(e.kind, e.changes, e.at) for e in history] == [
+            ("created", {"title": [None, "Legacy experiment 0"]}, CREATED),
+            ("edited", {"status": ["planned", "running"]}, CREATED),
+        ]
+        assert [e.id for e in list_experiments(session, team="A")] == [second_id, first_id]
+
+        # the new revision works on the old rows: review one and keep its evidence
+        update_experiment(
+            session,
+            experiment_id=first_id,
+            changes=ExperimentUpdate(status="adopted"),
+            author="bo",
+        )
+        snapshot = save_snapshot(
+            session,
+            experiment_id=first_id,
+            version_id=written["version_id"],
+            result={"verdict": "improved"},
+            author="bo",
+        )
+        assert latest_snapshot(session, experiment_id=first_id).id == snapshot.id
+        assert len(experiment_history(session, experiment_id=first_id)) == 3
+        # an old experiment with the stored empty scope: an unchanged edit is still a no-op
+        update_experiment(
+            session, experiment_id=second_id, changes=ExperimentUpdate(status="planned"), author="c"
+        )
+        assert len(experiment_history(session, experiment_id=second_id)) == 2
+        assert crud.delete_version(session, version_id=written["version_id"]) == "archived"
+
+
+def test_the_schema_at_head_matches_the_models(fresh_engine):
+    upgrade_to_head(fresh_engine)
+    with fresh_engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == []
+
+
+def _schema(engine) -> dict:
+    inspector = inspect(engine)
+    return {
+        table: (
+            [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)],
+            sorted(index["name"] for index in inspector.get_indexes(table)),
+            sorted(
+                (tuple(key["constrained_columns"]), key["referred_table"])
+                for key in inspector.get_foreign_keys(table)
+            ),
+        )
+        for table in sorted(inspector.get_table_names())
+    }
+
+
+def test_upgrading_twice_is_a_no_op(fresh_engine):
+    upgrade_to_head(fresh_engine, revision="0002")
+    written = _write_as_revision_0002(fresh_engine)
+    upgrade_to_head(fresh_engine)
+    schema = _schema(fresh_engine)
+    upgrade_to_head(fresh_engine)
+    assert current_revision(fresh_engine) == head_revision()
+    assert _schema(fresh_engine) == schema
+    with fresh_engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM experiment")).scalar() == 2
+        count = connection.execute(text("SELECT count(*) FROM experiment_edit")).scalar()
+    assert count == len(written["edits"])
+
+
+def test_downgrading_the_snapshots_keeps_the_experiments(fresh_engine):
+    upgrade_to_head(fresh_engine, revision="0002")
+    written = _write_as_revision_0002(fresh_engine)
+    upgrade_to_head(fresh_engine, revision="0003")
+    config = alembic_config()
+    with fresh_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    assert current_revision(fresh_engine) == "0002"
+    assert "experiment_snapshot" not in inspect(fresh_engine).get_table_names()
+    with fresh_engine.connect() as connection:
+        ids = connection.execute(text("SELECT id FROM experiment ORDER BY id")).scalars().all()
+    assert ids == written["experiments"]
+    upgrade_to_head(fresh_engine)
+    assert current_revision(fresh_engine) == head_revision()
