@@ -10,13 +10,14 @@ Each command lives in its own module with a ``register(subparsers)`` function.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from vsm_core.cli import datasets, db, importing, metrics, workflows
+from vsm_core.cli import datasets, db, experiments, importing, metrics, workflows
 from vsm_core.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, UsageError
 
-COMMAND_MODULES = (datasets, db, importing, metrics, workflows)
+COMMAND_MODULES = (datasets, db, experiments, importing, metrics, workflows)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("flowlab: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILURE
     except Exception as error:  # the contract: one line, no traceback unless --debug
         if debug:

@@ -1,0 +1,137 @@
+"""Experiments end to end: a record, the data it is judged on, its evidence, its review.
+
+The CLI and the pages call these; they combine :mod:`records` (the store),
+the dataset's latest version and :mod:`evidence` (the statistics).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from vsm_core.experiments import records
+from vsm_core.experiments.evidence import EvidenceResult, evaluate
+from vsm_core.experiments.spec import REVIEWED_STATUSES, EvidenceSpec, ExperimentScope
+from vsm_core.metrics.report import to_json_ready
+from vsm_core.store import crud
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """An experiment's evidence now, and the snapshot the team stored when it reviewed it."""
+
+    experiment: Any
+    evidence: EvidenceResult | None
+    version_id: int | None
+    snapshot: dict[str, Any] | None
+    differs: bool
+    overlaps: list[Any]
+
+
+def evidence_spec(experiment) -> EvidenceSpec:
+    """The evidence-relevant fields of a stored experiment."""
+    scope = experiment.scope if isinstance(experiment.scope, dict) else {}
+    return EvidenceSpec(
+        metric=experiment.metric,
+        direction=experiment.direction,
+        target=experiment.target,
+        change_date=experiment.change_date,
+        baseline_from=experiment.baseline_from,
+        baseline_to=experiment.baseline_to,
+        scope=ExperimentScope.model_validate(scope),
+    )
+
+
+def judge(session: Session, *, experiment_id: int, assign: str = "start") -> Judgement:
+    """Compute the experiment's evidence on its dataset's latest version.
+
+    Raises ``LookupError`` for an unknown experiment.
+    """
+    experiment = records.get_experiment(session, experiment_id=experiment_id)
+    if experiment is None:
+        raise LookupError(f"no experiment {experiment_id}")
+    version = crud.get_version(session, dataset_id=experiment.dataset_id)
+    evidence = None
+    if version is not None:
+        dataset = crud.load_dataset(session, version_id=version.id)
+        evidence = evaluate(dataset, evidence_spec(experiment), assign=assign)
+    snapshot_row = records.latest_snapshot(session, experiment_id=experiment_id)
+    snapshot = snapshot_row.result if snapshot_row is not None else None
+    return Judgement(
+        experiment=experiment,
+        evidence=evidence,
+        version_id=version.id if version is not None else None,
+        snapshot=snapshot,
+        differs=_differs(snapshot, evidence),
+        overlaps=records.overlapping_experiments(session, experiment=experiment),
+    )
+
+
+def _differs(snapshot: dict | None, evidence: EvidenceResult | None) -> bool:
+    """Whether today's re-computation tells a different story than the stored review."""
+    if snapshot is None or evidence is None:
+        return False
+    now = evidence.to_dict()
+    keys = ("verdict", "target_met", "before", "after", "ci95")
+    return any(to_json_ready(snapshot.get(k)) != to_json_ready(now.get(k)) for k in keys)
+
+
+def review(
+    session: Session, *, experiment_id: int, status: str, learnings: str | None, author: str
+) -> Judgement:
+    """Set a reviewed status (and learnings) and store a snapshot of the result it was judged on."""
+    if status not in REVIEWED_STATUSES:
+        raise ValueError(f"a review sets the status to one of {', '.join(REVIEWED_STATUSES)}")
+    changes = {"status": status}
+    if learnings is not None:
+        changes["learnings"] = learnings
+    records.update_experiment(
+        session,
+        experiment_id=experiment_id,
+        changes=records.ExperimentUpdate(**changes),
+        author=author,
+    )
+    judgement = judge(session, experiment_id=experiment_id)
+    if judgement.evidence is not None and judgement.version_id is not None:
+        records.save_snapshot(
+            session,
+            experiment_id=experiment_id,
+            version_id=judgement.version_id,
+            result=to_json_ready(judgement.evidence.to_dict()),
+            author=author,
+        )
+    return judge(session, experiment_id=experiment_id)
+
+
+def show_document(judgement: Judgement) -> dict[str, Any]:
+    """The ``experiments show --json`` document: the contract keys first, then context."""
+    experiment = judgement.experiment
+    evidence = judgement.evidence.to_dict() if judgement.evidence is not None else {}
+    document = {
+        "id": experiment.id,
+        "title": experiment.title,
+        "status": experiment.status,
+        **{k: evidence.get(k) for k in CONTRACT_KEYS},
+        "evidence": evidence,
+        "snapshot": judgement.snapshot,
+        "snapshot_differs": judgement.differs,
+        "overlapping_experiments": [e.id for e in judgement.overlaps],
+    }
+    document["metric"] = experiment.metric
+    return to_json_ready(document)
+
+
+CONTRACT_KEYS = (
+    "metric",
+    "before",
+    "after",
+    "change_abs",
+    "change_pct",
+    "ci95",
+    "p_value",
+    "verdict",
+    "target_met",
+    "signals",
+)
