@@ -456,3 +456,42 @@ def _add_working_hours(at: datetime, hours: float) -> datetime:
             return at + remaining
         remaining -= day_end - at
         at = _next_working_moment(day_end)
+
+
+def demo_experiments(*, dataset_id: int) -> list[dict]:
+    """The demo team's two recorded experiments, as ``ExperimentCreate`` fields.
+
+    The first is the built-in process change (a WIP limit on the queues from
+    :data:`PROCESS_CHANGE_DATE`): its evidence says *improved*. The second
+    changed nothing real (the generator has no change then): *no clear change*.
+    """
+    return [
+        {
+            "dataset_id": dataset_id,
+            "title": "WIP limit on Ready and Review",
+            "hypothesis": "We believe that limiting Ready and Review to 3 items each will "
+            "shorten queues, as measured by the 85th percentile cycle time.",
+            "action": "WIP limit of 3 on Ready and on Review, enforced at stand-up.",
+            "owner": "Priya (team lead)",
+            "metric": "cycle_time_p85",
+            "direction": "decrease",
+            "target": 16.0,
+            "change_date": PROCESS_CHANGE_DATE,
+            "review_date": date(2026, 9, 7),
+            "status": "reviewing",
+        },
+        {
+            "dataset_id": dataset_id,
+            "title": "Stand-up walks the board right to left",
+            "hypothesis": "We believe that discussing the items closest to done first will "
+            "finish work sooner, as measured by the 85th percentile cycle time.",
+            "action": "The daily stand-up goes through the board from Testing back to Ready.",
+            "owner": "Sam",
+            "metric": "cycle_time_p85",
+            "direction": "decrease",
+            "target": 15.0,
+            "change_date": date(2026, 3, 16),
+            "review_date": date(2026, 5, 11),
+            "status": "running",
+        },
+    ]

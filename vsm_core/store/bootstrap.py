@@ -26,10 +26,11 @@ def prepare_database(engine: Engine, *, seed_demo: bool = True) -> bool:
 
 
 def seed_demo_dataset(session: Session):
-    """Store the deterministic demo team (see :mod:`vsm_core.sample_data`) as a new version."""
+    """Store the deterministic demo team (see :mod:`vsm_core.sample_data`) and its experiments."""
     from vsm_core import sample_data  # only needed on first run
+    from vsm_core.experiments import records
 
-    return crud.save_dataset_version(
+    version = crud.save_dataset_version(
         session,
         dataset=sample_data.generate_demo_dataset(),
         name=sample_data.DEMO_DATASET_NAME,
@@ -37,3 +38,8 @@ def seed_demo_dataset(session: Session):
         format="demo",
         source_filename="(generated demo data)",
     )
+    for experiment in sample_data.demo_experiments(dataset_id=version.dataset_id):
+        records.create_experiment(
+            session, data=records.ExperimentCreate(**experiment), author="demo"
+        )
+    return version
