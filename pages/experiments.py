@@ -1,13 +1,11 @@
-"""Experiments page (placeholder until issue #5 lands)."""
+"""Experiments: record improvement experiments and see honest before/after evidence."""
 
-from ui.placeholder import coming_soon
+import streamlit as st
 
-coming_soon(
-    "Experiments",
-    issue=5,
-    planned=[
-        "Improvement experiments: hypothesis, action, owner, target metric, change date",
-        "Honest before/after evidence: change, 95% confidence interval, p-value",
-        "A verdict in plain words and whether the target was met",
-    ],
-)
+from ui.experiments_page import render_experiments
+from ui.guard import guarded
+from ui.shell import page_setup
+
+selection = page_setup("Experiments")
+st.title("Experiments")
+guarded(lambda: render_experiments(selection))

@@ -1,0 +1,415 @@
+"""Experiments page body: record, list, judge and review improvement experiments."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from ui.panels import chart_panel
+from ui.state import Selection, current_engine
+from vsm_core.charts.experiments import before_after_chart, experiment_behaviour_chart
+from vsm_core.experiments import records
+from vsm_core.experiments.catalogue import SIMPLE_METRICS
+from vsm_core.experiments.service import judge, review
+from vsm_core.experiments.spec import REVIEWED_STATUSES
+from vsm_core.store import database_url
+
+STATUSES = ["planned", "running", "reviewing", "adopted", "adapted", "abandoned"]
+VERDICT_ICONS = {
+    "improved": "🟢",
+    "worsened": "🔴",
+    "no clear change": "⚪",
+    "not enough data": "❔",
+}
+FORM_ERRORS = "experiments.form_errors"
+FLASH = "experiments.flash"
+
+
+def render_experiments(selection: Selection) -> None:
+    if selection.dataset is None:
+        st.info("No dataset yet. Go to **Import** to upload your team's export.")
+        return
+    if FLASH in st.session_state:
+        st.success(st.session_state.pop(FLASH))
+    dataset, version_loaded = selection.dataset, selection.load()
+    with st.expander("Record a new experiment", expanded=False):
+        _create_form(dataset.id, version_loaded)
+    rows = _experiment_rows(dataset.id)
+    if rows.empty:
+        st.info("No experiments recorded for this dataset yet.")
+        return
+    chosen = _listing(rows)
+    if chosen is not None:
+        st.divider()
+        _results(int(chosen), version_loaded)
+
+
+# --------------------------------------------------------------------------- the form
+
+
+def metric_choices(dataset) -> list[str]:
+    """The catalogue, with one entry per stage and per work type of this dataset."""
+    choices = list(SIMPLE_METRICS)
+    if dataset is not None:
+        choices += [f"time_in_stage_p85:{s}" for s in dataset.workflow.stage_names]
+        types = sorted(dataset.items["type"].dropna().unique().tolist())
+        choices += [f"share_of_type:{t}" for t in types]
+    return choices
+
+
+def _field_error(name: str) -> None:
+    message = st.session_state.get(FORM_ERRORS, {}).get(name)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
+def _create_form(dataset_id: int, dataset) -> None:
+    with st.form("new_experiment", clear_on_submit=False):
+        title = st.text_input("Title", key="new_title")
+        _field_error("title")
+        hypothesis = st.text_area(
+            "Hypothesis",
+            key="new_hypothesis",
+            placeholder="We believe that … will … as measured by …",
+        )
+        _field_error("hypothesis")
+        action = st.text_area("Action (the change made)", key="new_action")
+        left, right = st.columns(2)
+        owner = left.text_input("Owner", key="new_owner")
+        with left:
+            _field_error("owner")
+        metric = right.selectbox("Target metric", metric_choices(dataset), key="new_metric")
+        with right:
+            _field_error("metric")
+        cols = st.columns(4)
+        direction = cols[0].selectbox("Direction", ["decrease", "increase"], key="new_direction")
+        target = cols[1].number_input(
+            "Target value", value=None, key="new_target", placeholder="optional"
+        )
+        change_date = cols[2].date_input("Change date", value=None, key="new_change")
+        review_date = cols[3].date_input("Review date", value=None, key="new_review")
+        with cols[2]:
+            _field_error("change_date")
+        with cols[3]:
+            _field_error("review_date")
+        cols = st.columns(3)
+        baseline_from = cols[0].date_input("Baseline from (optional)", value=None, key="new_bfrom")
+        baseline_to = cols[1].date_input("Baseline to (optional)", value=None, key="new_bto")
+        status = cols[2].selectbox("Status", STATUSES[:3], index=1, key="new_status")
+        with cols[0]:
+            _field_error("baseline_from")
+        with cols[1]:
+            _field_error("baseline_to")
+        types = sorted(dataset.items["type"].dropna().unique().tolist()) if dataset else []
+        scope_types = st.multiselect("Scope: work types (empty = all)", types, key="new_types")
+        submitted = st.form_submit_button("Record experiment", type="primary")
+    if submitted:
+        _submit(
+            dataset_id,
+            dict(
+                title=title,
+                hypothesis=hypothesis,
+                action=action,
+                owner=owner,
+                metric=metric,
+                direction=direction,
+                target=target,
+                change_date=change_date,
+                review_date=review_date,
+                baseline_from=baseline_from,
+                baseline_to=baseline_to,
+                status=status,
+                scope={"work_types": scope_types},
+            ),
+        )
+
+
+def _submit(dataset_id: int, fields: dict) -> None:
+    try:
+        data = records.ExperimentCreate(dataset_id=dataset_id, **fields)
+    except ValidationError as error:
+        st.session_state[FORM_ERRORS] = records.field_errors(error)
+        st.rerun()
+    st.session_state.pop(FORM_ERRORS, None)
+    with Session(current_engine()) as session:
+        experiment = records.create_experiment(session, data=data, author=getpass.getuser())
+        overlaps = records.overlapping_experiments(session, experiment=experiment)
+        others = ", ".join(f"#{o.id}" for o in overlaps)
+        st.session_state[FLASH] = f"Recorded experiment #{experiment.id} “{experiment.title}”." + (
+            f" Its window and scope overlap experiment(s) {others}: their effects cannot be "
+            "told apart."
+            if overlaps
+            else ""
+        )
+    st.rerun()
+
+
+# --------------------------------------------------------------------------- the list
+
+
+@st.cache_data(show_spinner="Judging experiments…", max_entries=64)
+def _judged(url: str, experiment_id: int, updated_at: str, version_id: int | None) -> dict:
+    """An experiment's evidence, cached per edit and dataset version."""
+    with Session(current_engine()) as session:
+        judgement = judge(session, experiment_id=experiment_id)
+    evidence = judgement.evidence.to_dict() if judgement.evidence is not None else {}
+    return {
+        "evidence": evidence,
+        "snapshot": judgement.snapshot,
+        "differs": judgement.differs,
+        "overlaps": [e.id for e in judgement.overlaps],
+    }
+
+
+def _judgement(experiment) -> dict:
+    with Session(current_engine()) as session:
+        from vsm_core.store import crud
+
+        version = crud.get_version(session, dataset_id=experiment.dataset_id)
+    return _judged(
+        database_url(),
+        experiment.id,
+        experiment.updated_at.isoformat(),
+        version.id if version else None,
+    )
+
+
+def _experiment_rows(dataset_id: int) -> pd.DataFrame:
+    with Session(current_engine()) as session:
+        experiments = records.list_experiments(session, dataset_id=dataset_id)
+    today = date.today()
+    rows = []
+    for experiment in experiments:
+        judged = _judgement(experiment)
+        verdict = (judged["snapshot"] or judged["evidence"]).get("verdict") or "not enough data"
+        overdue = (
+            experiment.review_date is not None
+            and experiment.review_date < today
+            and experiment.status not in REVIEWED_STATUSES
+        )
+        rows.append(
+            {
+                "id": experiment.id,
+                "title": experiment.title,
+                "status": experiment.status,
+                "metric": experiment.metric,
+                "target": experiment.target,
+                "verdict": f"{VERDICT_ICONS.get(verdict, '')} {verdict}",
+                "review": experiment.review_date,
+                "warning": " ".join(
+                    part
+                    for part in (
+                        "⚠ review overdue" if overdue else "",
+                        f"⚠ overlaps #{', #'.join(map(str, judged['overlaps']))}"
+                        if judged["overlaps"]
+                        else "",
+                    )
+                    if part
+                ),
+                "owner": experiment.owner,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _listing(rows: pd.DataFrame):
+    shown = st.multiselect(
+        "Status",
+        STATUSES,
+        default=STATUSES,
+        key="experiment_status_filter",
+    )
+    table = rows[rows["status"].isin(shown)]
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "review": st.column_config.DateColumn("review date"),
+        },
+    )
+    st.caption(
+        "Verdict of a reviewed experiment is the one stored at its review; others are "
+        "re-computed on the latest data. ⚠ marks overdue reviews and experiments whose windows "
+        "and scopes overlap (their effects cannot be told apart)."
+    )
+    if table.empty:
+        return None
+    labels = {int(r.id): f"#{r.id} {r.title}" for r in table.itertuples()}
+    return st.selectbox(
+        "Open experiment", list(labels), format_func=labels.get, key="experiment_open"
+    )
+
+
+# --------------------------------------------------------------------------- one experiment
+
+
+def _fmt(value, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _results(experiment_id: int, dataset) -> None:
+    with Session(current_engine()) as session:
+        experiment = records.get_experiment(session, experiment_id=experiment_id)
+        history = records.experiment_history(session, experiment_id=experiment_id)
+    judged = _judgement(experiment)
+    evidence = judged["evidence"]
+    st.subheader(f"#{experiment.id} {experiment.title}")
+    st.markdown(
+        f"*{experiment.hypothesis}*  \n**Action:** {experiment.action or '–'} · "
+        f"**Owner:** {experiment.owner} · **Status:** {experiment.status}"
+    )
+    if not evidence:
+        st.warning("The dataset has no version to judge this experiment on.")
+    else:
+        _evidence_summary(evidence, judged)
+        left, right = st.columns(2)
+        with left:
+            chart_panel(
+                before_after_chart(evidence),
+                key=f"exp_box_{experiment_id}",
+                definition="Each window's values side by side.",
+                data=pd.DataFrame(
+                    [
+                        {"window": w, **r}
+                        for w in ("before", "after")
+                        for r in evidence["distribution"].get(w, [])
+                    ]
+                ),
+            )
+        with right:
+            chart_panel(
+                experiment_behaviour_chart(evidence),
+                key=f"exp_xmr_{experiment_id}",
+                definition="Limits = baseline mean ± 2.66 × its mean moving range; red "
+                "points after the change are signals (beyond a limit, 8 in a row).",
+                data=pd.DataFrame(evidence.get("points") or []),
+            )
+    _edit_and_review(experiment)
+    with st.expander(f"History ({len(history)} change(s))"):
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "when (UTC)": h.at,
+                        "who": h.author,
+                        "kind": h.kind,
+                        "changes": ", ".join(h.changes),
+                    }
+                    for h in history
+                ]
+            ),
+            hide_index=True,
+        )
+
+
+def _evidence_summary(evidence: dict, judged: dict) -> None:
+    before, after = evidence["before"], evidence["after"]
+    verdict = evidence["verdict"]
+    cols = st.columns(4)
+    cols[0].metric(
+        f"Before ({before['from']} – {before['to']})",
+        _fmt(before["value"]),
+        help=f"n = {before['n']}",
+    )
+    cols[1].metric(
+        f"After ({after['from']} – {after['to']})",
+        _fmt(after["value"]),
+        delta=None
+        if evidence["change_abs"] is None
+        else f"{evidence['change_abs']:+.1f}"
+        + ("" if evidence["change_pct"] is None else f" ({100 * evidence['change_pct']:+.0f} %)"),
+        delta_color="inverse" if evidence["direction"] == "decrease" else "normal",
+        help=f"n = {after['n']}",
+    )
+    low, high = evidence["ci95"]
+    cols[2].metric(
+        "95 % interval of the change",
+        f"{_fmt(low)} … {_fmt(high)}",
+        help=f"p = {_fmt(evidence['p_value'], 3)} ({evidence['p_value_method']})",
+    )
+    met = evidence["target_met"]
+    cols[3].metric(
+        "Target met",
+        "–" if met is None else ("yes" if met else "no"),
+        help=f"target {evidence['target']}",
+    )
+    st.markdown(f"### {VERDICT_ICONS.get(verdict, '')} {verdict}")
+    st.caption(
+        f"{evidence['label']}. The verdict comes from the interval; the p-value is shown beside it."
+    )
+    for warning in evidence.get("warnings", []):
+        st.warning(warning)
+    if judged["snapshot"]:
+        stored = judged["snapshot"]
+        note = (
+            f"At its review the team concluded **{stored.get('verdict')}** "
+            f"(before {_fmt(stored['before']['value'])}, after "
+            f"{_fmt(stored['after']['value'])})."
+        )
+        if judged["differs"]:
+            note += " Today's re-computation on the latest data differs (shown above)."
+        st.info(note)
+
+
+def _edit_and_review(experiment) -> None:
+    with st.expander("Edit or review"):
+        with st.form(f"edit_{experiment.id}"):
+            target = st.number_input(
+                "Target value", value=experiment.target, key=f"edit_target_{experiment.id}"
+            )
+            review_date = st.date_input(
+                "Review date", value=experiment.review_date, key=f"edit_review_{experiment.id}"
+            )
+            status = st.selectbox(
+                "Status",
+                STATUSES,
+                index=STATUSES.index(experiment.status),
+                key=f"edit_status_{experiment.id}",
+            )
+            learnings = st.text_area(
+                "Learnings", value=experiment.learnings or "", key=f"edit_learnings_{experiment.id}"
+            )
+            saved = st.form_submit_button("Save")
+        if saved:
+            _save_edit(experiment, target, review_date, status, learnings)
+
+
+def _save_edit(experiment, target, review_date, status, learnings) -> None:
+    author = getpass.getuser()
+    with Session(current_engine()) as session:
+        try:
+            if status in REVIEWED_STATUSES and status != experiment.status:
+                records.update_experiment(
+                    session,
+                    experiment_id=experiment.id,
+                    changes=records.ExperimentUpdate(target=target, review_date=review_date),
+                    author=author,
+                )
+                review(
+                    session,
+                    experiment_id=experiment.id,
+                    status=status,
+                    learnings=learnings,
+                    author=author,
+                )
+                message = f"Reviewed as {status}; the result is stored as it stands today."
+            else:
+                records.update_experiment(
+                    session,
+                    experiment_id=experiment.id,
+                    changes=records.ExperimentUpdate(
+                        target=target, review_date=review_date, status=status, learnings=learnings
+                    ),
+                    author=author,
+                )
+                message = "Saved."
+        except ValidationError as error:
+            st.error("; ".join(records.field_errors(error).values()))
+            return
+    st.session_state[FLASH] = message
+    st.rerun()
