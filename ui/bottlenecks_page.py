@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui.metrics_state import get_bottleneck_view
+from ui.metrics_state import change_markers, get_bottleneck_view
 from ui.panels import chart_panel
 from ui.state import Selection
 from vsm_core.charts.bottlenecks import rework_chart, stage_week_heatmap_chart
@@ -81,7 +81,7 @@ def _heatmap(view: BottleneckView, selection: Selection) -> None:
         heat = heat[heat["stage"].isin(committed)] if committed else heat
     measure = MEASURES[label]
     chart_panel(
-        stage_week_heatmap_chart(heat, measure=measure),
+        stage_week_heatmap_chart(heat, measure=measure, change_dates=change_markers(selection)),
         key=f"heatmap_{measure}",
         definition=(
             "Median over items of the time each spent in the stage during that week (days, at "

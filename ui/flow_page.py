@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from ui.metrics_state import get_flow_view
+from ui.metrics_state import change_markers, get_flow_view
 from ui.panels import chart_panel
 from ui.state import Selection
 from vsm_core.charts.aging import age_run_chart, aging_wip_chart
@@ -33,6 +33,7 @@ def render_flow_metrics(selection: Selection) -> None:
         return
     mode, as_of, freq, sle_slot = _controls(selection)
     view = get_flow_view(selection, mode=mode, as_of=as_of, freq=freq)
+    changes = change_markers(selection)
     with sle_slot:
         sle = _sle_input(view, selection)
     _headline(view)
@@ -47,15 +48,15 @@ def render_flow_metrics(selection: Selection) -> None:
         ]
     )
     with tabs[0]:
-        _cycle_time(view, sle)
+        _cycle_time(view, sle, changes)
     with tabs[1]:
-        _throughput(view)
+        _throughput(view, changes)
     with tabs[2]:
-        _wip(view)
+        _wip(view, changes)
     with tabs[3]:
-        _aging(view, sle)
+        _aging(view, sle, changes)
     with tabs[4]:
-        _efficiency(view)
+        _efficiency(view, changes)
     with tabs[5]:
         _behaviour(view)
 
@@ -125,10 +126,14 @@ def _headline(view: FlowView) -> None:
     )
 
 
-def _cycle_time(view: FlowView, sle: float | None) -> None:
+def _cycle_time(view: FlowView, sle: float | None, changes) -> None:
     chart_panel(
         cycle_time_scatter(
-            view.completed, percentiles=view.cycle_percentiles, sle_days=sle, timezone=view.timezone
+            view.completed,
+            percentiles=view.cycle_percentiles,
+            sle_days=sle,
+            timezone=view.timezone,
+            change_dates=changes,
         ),
         key="cycle_scatter",
         definition="Each dot is a completed item at its done date; lines show the cycle-time "
@@ -160,10 +165,12 @@ def _cycle_time(view: FlowView, sle: float | None) -> None:
         )
 
 
-def _throughput(view: FlowView) -> None:
+def _throughput(view: FlowView, changes) -> None:
     label = view.freq
     chart_panel(
-        throughput_run_chart(view.throughput, view.throughput_by_type, freq_label=label),
+        throughput_run_chart(
+            view.throughput, view.throughput_by_type, freq_label=label, change_dates=changes
+        ),
         key="throughput_run",
         definition=f"Completed items per {label} (weeks start Monday), by work type, zero-filled.",
         data=view.throughput_by_type,
@@ -176,30 +183,30 @@ def _throughput(view: FlowView) -> None:
     )
 
 
-def _wip(view: FlowView) -> None:
+def _wip(view: FlowView, changes) -> None:
     chart_panel(
-        wip_run_chart(view.wip_daily, view.flow_load),
+        wip_run_chart(view.wip_daily, view.flow_load, change_dates=changes),
         key="wip_run",
         definition="Items at or after the commitment point in an active or waiting stage, at "
         "the end of each day; stacked by work type (flow load).",
         data=view.flow_load,
     )
     chart_panel(
-        cfd_chart(view.cfd, stage_categories=view.stage_categories),
+        cfd_chart(view.cfd, stage_categories=view.stage_categories, change_dates=changes),
         key="cfd",
         definition="Items in each stage at the end of each day; the top line is all arrivals, "
         "the top of the done band all departures. Bands widening = work piling up.",
         data=view.cfd,
     )
     chart_panel(
-        net_flow_chart(view.net_flow, freq_label=view.freq),
+        net_flow_chart(view.net_flow, freq_label=view.freq, change_dates=changes),
         key="net_flow",
         definition=f"Items started minus items finished per {view.freq}: above zero, WIP grows.",
         data=view.net_flow,
     )
 
 
-def _aging(view: FlowView, sle: float | None) -> None:
+def _aging(view: FlowView, sle: float | None, changes) -> None:
     chart_panel(
         aging_wip_chart(
             view.aging,
@@ -225,14 +232,14 @@ def _aging(view: FlowView, sle: float | None) -> None:
         )
         st.caption("breached: older than the SLE; at_risk: at least 70 % of it.")
     chart_panel(
-        age_run_chart(view.age_run),
+        age_run_chart(view.age_run, change_dates=changes),
         key="age_run",
         definition="Mean and oldest age of the items in progress at the end of each day.",
         data=view.age_run,
     )
 
 
-def _efficiency(view: FlowView) -> None:
+def _efficiency(view: FlowView, changes) -> None:
     summary = view.efficiency_summary
     chart_panel(
         efficiency_histogram(
@@ -246,7 +253,7 @@ def _efficiency(view: FlowView) -> None:
         data=view.efficiency_items,
     )
     chart_panel(
-        distribution_chart(view.distribution_over_time, freq_label=view.freq),
+        distribution_chart(view.distribution_over_time, freq_label=view.freq, change_dates=changes),
         key="distribution",
         definition="Share of completed items by work type per period (flow distribution).",
         data=view.distribution_over_time,

@@ -65,3 +65,17 @@ def get_bottleneck_view(
     return _bottleneck_view(
         database_url(), selection.version_id, selection.window, _filters(selection), mode, as_of
     )
+
+
+def change_markers(selection: Selection) -> list[tuple[date, str]]:
+    """(change date, label) of the dataset's experiments, for every time chart."""
+    from sqlmodel import Session
+
+    from ui.state import current_engine
+    from vsm_core.experiments import records
+
+    if selection.dataset is None:
+        return []
+    with Session(current_engine()) as session:
+        experiments = records.list_experiments(session, dataset_id=selection.dataset.id)
+    return [(e.change_date, f"#{e.id} {e.title}") for e in experiments]

@@ -70,3 +70,12 @@ def test_an_as_of_date_in_the_past(page):
     page.date_input(key="asof_date_1").set_value(__import__("datetime").date(2026, 5, 1)).run()
     assert not page.exception
     assert int(_metrics(page)["Completed"]) < 485
+
+
+def test_experiment_change_dates_are_drawn_on_the_time_charts(page):
+    import json as _json
+
+    charts = page.get("plotly_chart")
+    scatter = _json.loads(charts[0].proto.spec)
+    texts = " ".join(str(a.get("text", "")) for a in scatter["layout"].get("annotations", []))
+    assert "#1 WIP limit on Ready and Review" in texts
