@@ -24,6 +24,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/flow_metrics.py", "Flow metrics", ":material/monitoring:"),
     ("pages/bottlenecks.py", "Bottlenecks", ":material/filter_alt:"),
     ("pages/experiments.py", "Experiments", ":material/science:"),
+    ("pages/check_in.py", "Check-in", ":material/fact_check:"),
 )
 
 

@@ -11,6 +11,7 @@ PAGES = {
     "pages/flow_metrics.py": "Flow metrics",
     "pages/bottlenecks.py": "Bottlenecks",
     "pages/experiments.py": "Experiments",
+    "pages/check_in.py": "Check-in",
 }
 
 

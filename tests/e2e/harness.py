@@ -42,6 +42,7 @@ NAV = (
     ("Flow metrics", "flow_metrics", "Flow metrics"),
     ("Bottlenecks", "bottlenecks", "Bottlenecks"),
     ("Experiments", "experiments", "Experiments"),
+    ("Check-in", "check_in", "Check-in"),
 )
 
 SERVER_START_TIMEOUT = 60  # seconds until /_stcore/health answers "ok"

@@ -1,0 +1,256 @@
+"""The team check-in: rows of the demo team, overdue reviews, review snapshots, and the
+HTML report and CSV it exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+from sqlmodel import Session
+
+from vsm_core.experiments import checkin, records, service
+from vsm_core.experiments.records import ExperimentCreate, ExperimentUpdate
+from vsm_core.sample_data import DEMO_TEAM, demo_experiments, generate_demo_dataset
+from vsm_core.store import crud, make_engine
+from vsm_core.store.bootstrap import prepare_database
+from vsm_core.store.models import ExperimentSnapshot
+
+WIP_LIMIT = "WIP limit on Ready and Review"
+STAND_UP = "Stand-up walks the board right to left"
+BEFORE_REVIEWS = date(2026, 5, 1)  # before both demo review dates
+
+
+def _engine(path):
+    engine = make_engine(f"sqlite:///{path / 'checkin.db'}")
+    assert prepare_database(engine)  # seeds the demo team and its two experiments
+    return engine
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """A demo database only read by the tests that use it."""
+    return _engine(tmp_path_factory.mktemp("seeded"))
+
+
+@pytest.fixture
+def engine(tmp_path):
+    """A demo database of the test's own (to write to)."""
+    return _engine(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def rows(seeded) -> pd.DataFrame:
+    with Session(seeded) as session:
+        return checkin.checkin_rows(session, team=DEMO_TEAM, today=BEFORE_REVIEWS)
+
+
+def _by_title(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.set_index("title")
+
+
+def test_rows_hold_both_demo_experiments_with_their_verdicts(rows):
+    assert list(rows.columns) == list(checkin.COLUMNS)
+    table = _by_title(rows)
+    assert set(table.index) == {WIP_LIMIT, STAND_UP}
+    assert table.loc[WIP_LIMIT, "verdict"] == "improved"
+    assert table.loc[STAND_UP, "verdict"] == "no clear change"
+    assert table.loc[WIP_LIMIT, "target_met"] is True
+    assert table.loc[STAND_UP, "target_met"] is False
+    assert table.loc[WIP_LIMIT, "owner"] == "Priya (team lead)"
+    assert table.loc[WIP_LIMIT, "status"] == "reviewing"
+    assert table.loc[WIP_LIMIT, "dataset"] == "Demo team"
+    assert table.loc[WIP_LIMIT, "team"] == DEMO_TEAM
+    assert table.loc[WIP_LIMIT, "target"] == 16.0
+    assert table.loc[WIP_LIMIT, "after"] < 16.0 < table.loc[WIP_LIMIT, "before"]
+    assert table.loc[WIP_LIMIT, "ci95_high"] < 0  # the interval excludes 0: improved
+    assert table.loc[STAND_UP, "ci95_low"] < 0 < table.loc[STAND_UP, "ci95_high"]
+    assert rows["recomputed_verdict"].isna().all()  # nothing reviewed yet
+    assert not rows["snapshot_differs"].any()
+    assert rows["change_date"].tolist() == sorted(rows["change_date"], reverse=True)
+
+
+def test_the_demo_windows_overlap(rows):
+    table = _by_title(rows)
+    ids = table["id"].to_dict()
+    assert table.loc[WIP_LIMIT, "overlaps"] == [ids[STAND_UP]]
+    assert table.loc[STAND_UP, "overlaps"] == [ids[WIP_LIMIT]]
+
+
+def test_matches_the_verdict_of_judge(seeded, rows):
+    with Session(seeded) as session:
+        for row in rows.itertuples():
+            judgement = service.judge(session, experiment_id=row.id)
+            assert row.verdict == judgement.evidence.verdict
+
+
+def test_review_overdue_once_the_review_date_has_passed(seeded, rows):
+    assert not rows["review_overdue"].any()
+    with Session(seeded) as session:
+        on_the_day = checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2026, 5, 11))
+        later = checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2026, 5, 12))
+        much_later = checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2026, 9, 8))
+    assert not on_the_day["review_overdue"].any()  # due today is not overdue yet
+    assert _by_title(later)["review_overdue"].to_dict() == {WIP_LIMIT: False, STAND_UP: True}
+    assert much_later["review_overdue"].all()
+
+
+def test_a_reviewed_experiment_shows_its_snapshot_and_is_never_overdue(engine):
+    with Session(engine) as session:
+        [wip] = [e for e in records.list_experiments(session) if e.title == WIP_LIMIT]
+        service.review(
+            session, experiment_id=wip.id, status="adopted", learnings="Keep it.", author="t"
+        )
+        reviewed = _by_title(checkin.checkin_rows(session, today=date(2027, 1, 1)))
+        assert reviewed.loc[WIP_LIMIT, "status"] == "adopted"
+        assert reviewed.loc[WIP_LIMIT, "verdict"] == "improved"
+        assert not reviewed.loc[WIP_LIMIT, "review_overdue"]  # reviewed: nothing is due
+        assert reviewed.loc[STAND_UP, "review_overdue"]
+        assert pd.isna(reviewed.loc[WIP_LIMIT, "recomputed_verdict"])
+
+        # The team concluded something else back then (say, on older data): the row keeps
+        # the team's conclusion and adds today's verdict beside it.
+        snapshot = records.latest_snapshot(session, experiment_id=wip.id)
+        stored = session.get(ExperimentSnapshot, snapshot.id)
+        stored.result = {
+            **stored.result,
+            "verdict": "no clear change",
+            "after": {**stored.result["after"], "value": 17.5},
+            "target_met": False,
+        }
+        session.add(stored)
+        session.commit()
+        rows = _by_title(checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2027, 1, 1)))
+    assert rows.loc[WIP_LIMIT, "verdict"] == "no clear change"
+    assert rows.loc[WIP_LIMIT, "recomputed_verdict"] == "improved"
+    assert rows.loc[WIP_LIMIT, "snapshot_differs"]
+    assert rows.loc[WIP_LIMIT, "after"] == 17.5  # the reviewed numbers, not today's
+    assert rows.loc[WIP_LIMIT, "target_met"] is False
+    assert pd.isna(rows.loc[STAND_UP, "recomputed_verdict"])  # not reviewed
+
+
+def test_rows_are_per_team(engine):
+    with Session(engine) as session:
+        other = crud.save_dataset_version(
+            session,
+            dataset=generate_demo_dataset(n_items=40),
+            name="Other",
+            team="Team B",
+            format="demo",
+        )
+        [first, _] = demo_experiments(dataset_id=other.dataset_id)
+        records.create_experiment(
+            session, data=ExperimentCreate(**{**first, "title": "B's experiment"}), author="t"
+        )
+        scoped = {**first, "dataset_id": 1, "title": "Scoped to C", "scope": {"team": "C"}}
+        records.create_experiment(session, data=ExperimentCreate(**scoped), author="t")
+        assert checkin.checkin_teams(session) == ["C", "Demo team", "Team B"]
+        demo = checkin.checkin_rows(session, team=DEMO_TEAM, today=BEFORE_REVIEWS)
+        team_b = checkin.checkin_rows(session, team="Team B", today=BEFORE_REVIEWS)
+        team_c = checkin.checkin_rows(session, team="C", today=BEFORE_REVIEWS)
+        everyone = checkin.checkin_rows(session, today=BEFORE_REVIEWS)
+        only_b_data = checkin.checkin_rows(
+            session, dataset_id=other.dataset_id, today=BEFORE_REVIEWS
+        )
+    assert set(demo["title"]) == {WIP_LIMIT, STAND_UP}
+    assert team_b["title"].tolist() == ["B's experiment"]
+    assert team_b["dataset"].tolist() == ["Other"]
+    assert team_c["title"].tolist() == ["Scoped to C"]
+    assert team_c["dataset"].tolist() == ["Demo team"]
+    assert len(everyone) == 4
+    assert only_b_data["title"].tolist() == ["B's experiment"]
+
+
+def test_no_experiments_give_an_empty_table_and_report(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    prepare_database(engine, seed_demo=False)
+    with Session(engine) as session:
+        rows = checkin.checkin_rows(session, today=BEFORE_REVIEWS)
+        assert checkin.checkin_teams(session) == []
+    assert rows.empty and list(rows.columns) == list(checkin.COLUMNS)
+    page = checkin.checkin_html(rows, title="Empty", figures=[], generated_at="now")
+    assert "<html" in page and "plotly.js v" not in page
+    assert checkin.checkin_csv(rows).decode("utf-8-sig").startswith("id,title,")
+
+
+# --------------------------------------------------------------------------- exports
+
+PLOTLY_BUNDLE = re.compile(r"\* plotly\.js v\d+\.\d+\.\d+")
+
+
+def test_the_html_report_is_standalone(rows):
+    figures = checkin.checkin_figures(rows)
+    assert len(figures) == 2
+    page = checkin.checkin_html(
+        rows,
+        title="Demo team check-in",
+        figures=figures,
+        generated_at=datetime(2026, 5, 1, 9, 30, tzinfo=UTC),
+    )
+    assert page.startswith("<!DOCTYPE html>") and "<html" in page
+    assert len(PLOTLY_BUNDLE.findall(page)) == 1  # plotly.js inlined exactly once
+    assert page.count("Plotly.newPlot(") == 2  # ... and used by both charts
+    assert not re.search(r"<script[^>]+src=", page)  # no script is fetched
+    assert not re.search(r"<link[^>]+href=", page)  # no stylesheet either
+    assert "<style>" in page
+    assert "Generated 2026-05-01 09:30 UTC" in page
+    assert "<title>Demo team check-in</title>" in page
+    assert WIP_LIMIT in page and STAND_UP in page
+    assert "improved" in page and "no clear change" in page
+    assert "95% interval" in page
+
+
+def test_the_html_report_escapes_titles(engine):
+    evil = "<script>alert(1)</script>"
+    with Session(engine) as session:
+        [wip] = [e for e in records.list_experiments(session) if e.title == WIP_LIMIT]
+        records.update_experiment(
+            session, experiment_id=wip.id, changes=ExperimentUpdate(title=evil), author="t"
+        )
+        rows = checkin.checkin_rows(session, today=BEFORE_REVIEWS)
+    page = checkin.checkin_html(
+        rows, title=f"{evil} check-in", figures=checkin.checkin_figures(rows), generated_at="now"
+    )
+    assert evil not in page
+    assert "alert(1)</script>" not in page
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt; check-in</title>" in page
+    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in page
+    # The chart title is escaped too (plotly would render some tags of it as markup).
+    figures = dict(zip(rows["id"], checkin.checkin_figures(rows), strict=True))
+    figure = figures[wip.id]
+    assert figure.layout.title.text == f"#{wip.id} &lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_the_csv_is_formula_safe(engine):
+    with Session(engine) as session:
+        [wip] = [e for e in records.list_experiments(session) if e.title == WIP_LIMIT]
+        records.update_experiment(
+            session,
+            experiment_id=wip.id,
+            changes=ExperimentUpdate(title='=HYPERLINK("http://x","y")', owner="@me"),
+            author="t",
+        )
+        rows = checkin.checkin_rows(session, today=BEFORE_REVIEWS)
+    data = checkin.checkin_csv(rows)
+    assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads accents right
+    table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    by_id = {int(r["id"]): r for r in table}
+    assert by_id[wip.id]["title"] == '\'=HYPERLINK("http://x","y")'
+    assert by_id[wip.id]["owner"] == "'@me"
+    assert float(by_id[wip.id]["change"]) < 0  # numbers stay numbers
+    assert by_id[wip.id]["verdict"] == "improved"
+    assert by_id[wip.id]["overlaps"] == str(next(i for i in by_id if i != wip.id))
+
+
+def test_a_figure_without_evidence_says_so():
+    figure = checkin.before_after_figure({"id": 7, "title": "New", "before": None, "after": None})
+    assert [a.text for a in figure.layout.annotations] == ["No evidence yet"]
+
+
+def test_verdict_labels():
+    assert checkin.verdict_label("improved") == "🟢 improved"
+    assert checkin.verdict_label("worsened") == "🔴 worsened"
+    assert checkin.verdict_label(None) == "⚪ no evidence"

@@ -1,0 +1,190 @@
+"""Check-in page body: a team's experiments on one table, and the report to share.
+
+The rows are cached per database, team, day and a fingerprint of everything they are
+computed from (every experiment's id, ``updated_at`` and latest snapshot, every
+dataset's team and versions), so one team's rows are never served for another and any
+edit, review or import computes them afresh.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session, col, func, select
+
+from ui.state import Selection, current_engine, get_engine
+from vsm_core.experiments.checkin import (
+    checkin_csv,
+    checkin_figures,
+    checkin_html,
+    checkin_rows,
+    checkin_teams,
+    verdict_label,
+)
+from vsm_core.store import database_url
+from vsm_core.store.models import Dataset, DatasetVersion, Experiment, ExperimentSnapshot
+
+ALL_TEAMS = "All teams"
+
+
+def render_checkin(selection: Selection, *, today: date | None = None) -> None:
+    today = today or date.today()
+    with Session(current_engine()) as session:
+        teams = checkin_teams(session)
+        fingerprint = _fingerprint(session)
+    if not fingerprint[0]:
+        st.info("No experiments recorded yet.")
+        return
+    options = [*teams, ALL_TEAMS]
+    own = selection.dataset.team if selection.dataset is not None else None
+    team_choice = st.selectbox(
+        "Team",
+        options,
+        index=options.index(own) if own in options else 0,
+        key=f"checkin_team_{selection.dataset.id if selection.dataset else 'none'}",
+        help="An experiment belongs to the team its scope names, else to its dataset's team.",
+    )
+    team = None if team_choice == ALL_TEAMS else team_choice
+    rows = _rows(database_url(), team, today, fingerprint)
+    if rows.empty:
+        st.info(f"No experiments for {team_choice} yet.")
+        return
+    _summary(rows)
+    st.dataframe(
+        display_table(rows).style.map(_verdict_colour, subset=["Verdict"]),
+        hide_index=True,
+        column_config={
+            "#": st.column_config.NumberColumn("#", format="%d", width="small"),
+            "Target met": st.column_config.TextColumn("Target met"),
+        },
+    )
+    st.caption(
+        "Reviewed experiments show the result the team reviewed (its snapshot); “now:” gives "
+        "today's verdict on the latest data when it differs. Other experiments show today's "
+        "re-computation. ⚠ marks a review date that has passed without a review, and "
+        "experiments whose windows and scopes overlap (their effects can mix)."
+    )
+    _downloads(rows, team_choice)
+
+
+def display_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows as the page shows them: cues in words and symbols, newest first."""
+    verdicts = [
+        verdict_label(v if isinstance(v, str) else None)
+        + (f" (now: {verdict_label(now)})" if isinstance(now, str) else "")
+        for v, now in zip(rows["verdict"], rows["recomputed_verdict"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "#": rows["id"],
+            "Experiment": rows["title"],
+            "Owner": rows["owner"],
+            "Status": rows["status"],
+            "Verdict": verdicts,
+            "Target met": [
+                {True: "✔ yes", False: "✘ no"}.get(v, "–") if isinstance(v, bool) else "–"
+                for v in rows["target_met"]
+            ],
+            "Review date": [
+                ("–" if pd.isna(d) else d.isoformat()) + (" ⚠ overdue" if late else "")
+                for d, late in zip(rows["review_date"], rows["review_overdue"], strict=True)
+            ],
+            "Overlaps": [
+                "⚠ " + ", ".join(f"#{i}" for i in ids) if ids else "" for ids in rows["overlaps"]
+            ],
+            "Metric": rows["metric"],
+            "Dataset": rows["dataset"],
+        }
+    )
+
+
+#: A light background per verdict (the emoji cue needs an emoji font; this does not).
+_VERDICT_BACKGROUNDS = {
+    "improved": "#dcf2e3",
+    "worsened": "#fadcdc",
+    "no clear change": "#fbf0d2",
+}
+
+
+def _verdict_colour(label: str) -> str:
+    verdict = str(label).split(" (now:")[0].split(" ", 1)[-1]
+    colour = _VERDICT_BACKGROUNDS.get(verdict)
+    return f"background-color: {colour}" if colour else ""
+
+
+def _summary(rows: pd.DataFrame) -> None:
+    overdue = int(rows["review_overdue"].sum())
+    overlapping = int(sum(bool(ids) for ids in rows["overlaps"]))
+    parts = [f"**{len(rows)}** experiment{'s' if len(rows) != 1 else ''}"]
+    if overdue:
+        parts.append(f"⚠ **{overdue}** overdue for review")
+    if overlapping:
+        parts.append(f"⚠ **{overlapping}** overlapping another")
+    st.markdown(" · ".join(parts))
+
+
+def _downloads(rows: pd.DataFrame, team_label: str) -> None:
+    slug = re.sub(r"[^a-z0-9]+", "-", team_label.lower()).strip("-") or "team"
+    title = f"{team_label} check-in"
+
+    def report() -> bytes:  # built on click, not on every run (plotly.js is ~5 MB)
+        generated = datetime.now(UTC)
+        return checkin_html(
+            rows, title=title, figures=checkin_figures(rows), generated_at=generated
+        ).encode("utf-8")
+
+    buttons = st.container(horizontal=True)
+    buttons.download_button(
+        "Download HTML report",
+        data=report,
+        file_name=f"flowlab-checkin-{slug}.html",
+        mime="text/html",
+        key="checkin_html",
+        on_click="ignore",
+        icon=":material/download:",
+        help="One file with the table and a before/after chart per experiment; opens offline.",
+    )
+    buttons.download_button(
+        "Download CSV",
+        data=checkin_csv(rows),
+        file_name=f"flowlab-checkin-{slug}.csv",
+        mime="text/csv",
+        key="checkin_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def _fingerprint(session: Session) -> tuple:
+    """What the rows depend on: experiments (and edits), snapshots, datasets and versions."""
+    experiments = tuple(
+        (experiment_id, updated_at.isoformat())
+        for experiment_id, updated_at in session.exec(
+            select(Experiment.id, Experiment.updated_at).order_by(col(Experiment.id))
+        ).all()
+    )
+    snapshot = session.exec(select(func.max(ExperimentSnapshot.id))).one()
+    datasets = tuple(
+        (dataset_id, team, archived is not None)
+        for dataset_id, team, archived in session.exec(
+            select(Dataset.id, Dataset.team, Dataset.archived_at).order_by(col(Dataset.id))
+        ).all()
+    )
+    versions = tuple(
+        (version_id, archived is not None)
+        for version_id, archived in session.exec(
+            select(DatasetVersion.id, DatasetVersion.archived_at).order_by(col(DatasetVersion.id))
+        ).all()
+    )
+    return experiments, snapshot, datasets, versions
+
+
+@st.cache_data(show_spinner="Judging the experiments…", max_entries=16)
+def _rows(url: str, team: str | None, today: date, fingerprint: tuple) -> pd.DataFrame:
+    """The check-in rows; the arguments are the whole cache key (see the module docstring)."""
+    del fingerprint  # part of the key only
+    with Session(get_engine(url)) as session:
+        return checkin_rows(session, team=team, today=today)
