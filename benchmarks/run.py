@@ -12,9 +12,23 @@ wall-clock seconds:
   validated dataset (the issue's target: 1M events in under 2 s);
 * ``build_flow`` and ``home_summary`` on the in-memory dataset.
 
-Peak RSS (``ru_maxrss``) is recorded after each size. The table goes to
-stdout and everything to ``<out>/results.json``. The run always exits 0:
-PASS/FAIL lines report on the targets, they do not gate.
+Peak RSS (``ru_maxrss``) is recorded after each size.
+
+Then the engine targets of issue #4 (see :mod:`benchmarks.engine` and
+:mod:`benchmarks.cli_bench`), each size in a child process of its own so its
+peak memory is its own:
+
+* for each ``--metric-sizes`` (items, default 10k, 100k, 1M):
+  ``calculate_metrics`` (the full metric set), ``build_scope``, ``flow_view``
+  and ``bottleneck_view``; at ``--page-size`` (default 100k) also a rerun of
+  the Flow metrics page on a cached FlowView (every chart builder; the cache
+  hit, CSV downloads and figure JSON are reported beside it);
+* for each ``--cli-sizes`` (default 10k, 100k, 1M): the wall clock and peak
+  RSS of the whole ``python -m vsm_core metrics FILE --json`` process on the
+  dataset written as an ``events`` CSV (``VSM_MAX_UPLOAD_MB`` raised for it).
+
+The tables go to stdout and everything to ``<out>/results.json``. The run
+always exits 0: PASS/FAIL lines report on the targets, they do not gate.
 """
 
 from __future__ import annotations
@@ -46,6 +60,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
+from benchmarks.cli_bench import UPLOAD_LIMIT_MB, bench_cli, interpreter_startup
+from benchmarks.engine import run_engine_bench
 from benchmarks.synthetic import mean_events_per_item, synthetic_frames
 from vsm_core.flow import build_flow
 from vsm_core.model import CanonicalDataset, make_dataset
@@ -59,6 +75,16 @@ LOCAL_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 #: The issue's store target: loading one million events takes under 2 seconds.
 LOAD_TARGET_EVENTS = 1_000_000
 LOAD_TARGET_SECONDS = 2.0
+
+#: Engine targets of issue #4, in items ("datasets of 10k, 100k and 1M items").
+DEFAULT_METRIC_SIZES = (10_000, 100_000, 1_000_000)
+DEFAULT_CLI_SIZES = (10_000, 100_000, 1_000_000)
+DEFAULT_PAGE_SIZE = 100_000
+METRICS_TARGETS = ((100_000, 0.5), (1_000_000, 5.0))  # (items, seconds) for calculate_metrics
+MEMORY_TARGET_ITEMS = 1_000_000
+MEMORY_TARGET_MB = 3 * 1024  # 3 GiB, in MiB
+CLI_TARGET = (100_000, 1.5)  # the whole `metrics FILE --json` process
+PAGE_TARGET_SECONDS = 0.3
 
 
 # --------------------------------------------------------------------------- timing
@@ -286,6 +312,183 @@ def format_table(results: list[dict], repeat: int) -> str:
     return "\n".join(lines)
 
 
+ENGINE_STEPS = ("calculate_metrics", "build_scope", "flow_view", "bottleneck_view")
+PAGE_STEPS = ("page figures", "page cache hit", "page CSV downloads", "page figure JSON")
+
+
+def _cell(timing: dict | None) -> str:
+    return f"{timing['min']:.3f} / {timing['median']:.3f}" if timing else "-"
+
+
+def _aligned(rows: list[list[str]], underline_after: int = 0) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for index, row in enumerate(rows):
+        rest = [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join([row[0].ljust(widths[0]), *rest]))
+        if index == underline_after:
+            lines.append("  ".join("-" * width for width in widths))
+    return lines
+
+
+def format_engine_table(results: list[dict], repeat: int) -> str:
+    """Seconds (min / median) of each engine step per size, and peak RSS per child."""
+    ok = [r for r in results if "error" not in r]
+    lines = [f"engine, one child process per size; seconds, min / median of {repeat} run(s)"]
+    if ok:
+        rows = [
+            ["step"] + [f"{r['items']:,} items" for r in ok],
+            [""] + [f"{r['events']:,} events" for r in ok],
+            ["generate (once)"] + [f"{r['generate_seconds']:.3f}" for r in ok],
+        ]
+        for step in ENGINE_STEPS:
+            rows.append([step] + [_cell(r["steps"].get(step)) for r in ok])
+        for label in ("after calculate_metrics", "at the end"):
+            rows.append(
+                [f"peak RSS {label} (MiB)"] + [f"{r['peak_rss_mb'][label]:,.0f}" for r in ok]
+            )
+        lines += _aligned(rows, underline_after=1)
+    for r in results:
+        if "error" in r:
+            lines.append(f"{r['items']:,} items: FAILED ({r['error']})")
+    page = next((r for r in ok if "page" in r), None)
+    if page:
+        lines.append("")
+        lines.append(
+            f"Flow metrics page rerun on a cached FlowView of {page['items']:,} items "
+            f"({page['page']['completed_points']:,} completed items, cached view "
+            f"{page['page']['cached_view_bytes'] / 2**20:.1f} MiB pickled)"
+        )
+        rows = [["step", "seconds"]]
+        rows += [[step, _cell(page["page"]["steps"].get(step))] for step in PAGE_STEPS]
+        lines += _aligned(rows)
+        slow = sorted(page["page"]["per_chart_min_seconds"].items(), key=lambda kv: -kv[1])
+        lines.append(
+            "  slowest builders (min s): " + ", ".join(f"{k} {v:.3f}" for k, v in slow[:5])
+        )
+    return "\n".join(lines)
+
+
+def format_cli_table(results: list[dict], startup: dict[str, float], repeat: int) -> str:
+    lines = [
+        f"python -m vsm_core metrics FILE --json (events CSV; VSM_MAX_UPLOAD_MB={UPLOAD_LIMIT_MB} "
+        f"for the subprocess); seconds, min / median of {repeat} run(s)"
+    ]
+    rows = [["items", "events", "CSV MiB", "seconds", "peak RSS MiB"]]
+    for r in results:
+        if "error" in r:
+            rows.append([f"{r['items']:,}", f"{r['events']:,}", "-", r["error"], "-"])
+            continue
+        rows.append(
+            [
+                f"{r['items']:,}",
+                f"{r['events']:,}",
+                f"{r['csv_bytes'] / 2**20:.1f}",
+                _cell(r["seconds"]),
+                f"{r['peak_rss_mb']['max']:,.0f}",
+            ]
+        )
+    lines += _aligned(rows)
+    lines.append(
+        "  floor: " + ", ".join(f"{label} {seconds:.3f} s" for label, seconds in startup.items())
+    )
+    return "\n".join(lines)
+
+
+def _smallest_at_least(results: list[dict], items: int) -> dict | None:
+    large = [r for r in results if "error" not in r and r["items"] >= items]
+    return min(large, key=lambda r: r["items"]) if large else None
+
+
+def _judge(name: str, result: dict | None, timing: dict | None, limit: float, unit="s") -> dict:
+    target = {"target": name}
+    if result is None or timing is None:
+        target["status"] = "NOT MEASURED"
+        target["note"] = "no benchmarked size qualifies (see --metric-sizes / --cli-sizes)"
+        return target
+    target.update(
+        items=result["items"],
+        events=result["events"],
+        min=timing["min"],
+        median=timing["median"],
+        unit=unit,
+        status="PASS" if timing["min"] < limit else "FAIL",
+    )
+    return target
+
+
+def engine_targets(engine: list[dict], cli: list[dict]) -> list[dict]:
+    """PASS/FAIL of issue #4's engine targets, judged (like the load target) on the best run."""
+    targets = []
+    for items, limit in METRICS_TARGETS:
+        judged = _smallest_at_least(engine, items)
+        timing = judged["steps"]["calculate_metrics"] if judged else None
+        targets.append(
+            _judge(f"calculate_metrics, {items:,} items < {limit:g} s", judged, timing, limit)
+        )
+    judged = _smallest_at_least(engine, MEMORY_TARGET_ITEMS)
+    peak = judged["peak_rss_mb"]["after calculate_metrics"] if judged else None
+    memory = {"min": peak, "median": peak} if peak is not None else None
+    target = _judge(
+        f"peak memory, {MEMORY_TARGET_ITEMS:,} items < {MEMORY_TARGET_MB / 1024:g} GiB "
+        "(dataset + calculate_metrics)",
+        judged,
+        memory,
+        MEMORY_TARGET_MB,
+        unit="MiB",
+    )
+    targets.append(target)
+    items, limit = CLI_TARGET
+    judged = _smallest_at_least(cli, items)
+    targets.append(
+        _judge(
+            f"metrics FILE --json process, {items:,} items < {limit:g} s",
+            judged,
+            judged["seconds"] if judged else None,
+            limit,
+        )
+    )
+    page = next((r for r in engine if "error" not in r and "page" in r), None)
+    steps = page["page"]["steps"] if page else {}
+    targets.append(
+        _judge(
+            f"page rerun: Flow page figures from a cached FlowView < {PAGE_TARGET_SECONDS:g} s",
+            page,
+            steps.get("page figures"),
+            PAGE_TARGET_SECONDS,
+        )
+    )
+    if page:
+        total = {key: sum(steps[step][key] for step in PAGE_STEPS) for key in ("min", "median")}
+        target = _judge(
+            f"page rerun incl. cache hit, CSV downloads, figure JSON < {PAGE_TARGET_SECONDS:g} s",
+            page,
+            total,
+            PAGE_TARGET_SECONDS,
+        )
+        target["note"] = "sum of the minima of the four page steps (informational)"
+        targets.append(target)
+    return targets
+
+
+def format_target(target: dict) -> str:
+    line = f"  [{target['status']}] {target['target']}"
+    if "min" in target:
+        unit = target["unit"]
+        number = "{:,.0f}" if unit == "MiB" else "{:.3f}"
+        line += f": {target['items']:,} items ({target['events']:,} events) "
+        if unit == "MiB":
+            line += f"peak {number.format(target['min'])} MiB"
+        else:
+            line += (
+                f"in {number.format(target['min'])} s min, "
+                f"{number.format(target['median'])} s median"
+            )
+    if "note" in target:
+        line += f" ({target['note']})"
+    return line
+
+
 def environment(postgres_url: str | None) -> dict[str, object]:
     try:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
@@ -349,12 +552,72 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--out", type=Path, default=Path("bench-results"), help="folder for results.json"
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic data")
+    parser.add_argument(
+        "--metric-sizes",
+        type=int,
+        nargs="*",
+        default=list(DEFAULT_METRIC_SIZES),
+        metavar="ITEMS",
+        help="items of the datasets for calculate_metrics, flow_view and bottleneck_view "
+        "(default: 10000 100000 1000000; none: skip)",
+    )
+    parser.add_argument(
+        "--page-size",
+        type=int,
+        default=DEFAULT_PAGE_SIZE,
+        metavar="ITEMS",
+        help="items of the dataset whose Flow page rerun is timed (default: 100000; 0: skip)",
+    )
+    parser.add_argument(
+        "--cli-sizes",
+        type=int,
+        nargs="*",
+        default=list(DEFAULT_CLI_SIZES),
+        metavar="ITEMS",
+        help="items of the events CSVs for the `metrics FILE --json` subprocess "
+        "(default: 10000 100000 1000000; none: skip)",
+    )
+    parser.add_argument(
+        "--no-store",
+        action="store_true",
+        help="skip the store steps (make_dataset, save, load, build_flow, home_summary)",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    if any(size < 1 for size in args.sizes):
-        parser.error("--sizes must be positive item counts")
+    if any(size < 1 for size in args.sizes + args.metric_sizes + args.cli_sizes):
+        parser.error("sizes must be positive item counts")
+    if args.page_size < 0:
+        parser.error("--page-size must be 0 (skip) or an item count")
     return args
+
+
+def bench_engine_sizes(args: argparse.Namespace) -> list[dict]:
+    """The engine (and page) benchmark of each metric size, each in a child process."""
+    sizes = list(args.metric_sizes)
+    if args.page_size and args.page_size not in sizes:
+        sizes.append(args.page_size)
+    results = []
+    for n_items in sizes:
+        page = n_items == args.page_size
+        print(
+            f"  engine: {n_items:,} items{' + Flow page' if page else ''} (child process)",
+            flush=True,
+        )
+        results.append(run_engine_bench(n_items, repeat=args.repeat, seed=args.seed, page=page))
+    return results
+
+
+def bench_cli_sizes(args: argparse.Namespace) -> tuple[list[dict], dict[str, float]]:
+    """The ``metrics FILE --json`` subprocess at each CLI size, and the start-up floor."""
+    if not args.cli_sizes:
+        return [], {}
+    startup = interpreter_startup()
+    results = []
+    for n_items in args.cli_sizes:
+        print(f"  metrics FILE --json: {n_items:,} items (writing the CSV)", flush=True)
+        results.append(bench_cli(n_items, repeat=args.repeat, seed=args.seed))
+    return results, startup
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -383,20 +646,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PostgreSQL: {why}")
 
     results = []
-    for n_items in args.sizes:
+    for n_items in [] if args.no_store else args.sizes:
         results.append(
             bench_size(n_items, repeat=args.repeat, postgres_url=postgres_url, seed=args.seed)
         )
+    engine = bench_engine_sizes(args)
+    cli, startup = bench_cli_sizes(args)
     backends = ["sqlite"] + (["postgresql"] if postgres_url else [])
-    targets = load_targets(results, backends)
+    targets = load_targets(results, backends) if results else []
     peak = peak_rss_mb()
     env["load_average_at_end"] = load_average()
 
-    print()
-    print(format_table(results, args.repeat))
-    print(f"\npeak RSS at the end: {peak:,.0f} MiB; load average {env['load_average_at_end']}")
+    if results:
+        print()
+        print(format_table(results, args.repeat))
+        print(f"\npeak RSS at the end: {peak:,.0f} MiB")
+    if engine:
+        print()
+        print(format_engine_table(engine, args.repeat))
+    if cli:
+        print()
+        print(format_cli_table(cli, startup, args.repeat))
+    print(f"\nload average at the end: {env['load_average_at_end']}")
     print("\nTargets (judged on the best run; reported, not enforced):")
-    if not postgres_url:
+    if results and not postgres_url:
         targets.append(
             {
                 "target": targets[0]["target"],
@@ -415,17 +688,28 @@ def main(argv: list[str] | None = None) -> int:
         if "note" in target:
             line += f": {target['note']}"
         print(line)
+    more = engine_targets(engine, cli)
+    for target in more:
+        print(format_target(target))
+    targets += more
 
     args.out.mkdir(parents=True, exist_ok=True)
     report = {
         "environment": env,
         "settings": {
-            "sizes": args.sizes,
+            "sizes": [] if args.no_store else args.sizes,
+            "metric_sizes": args.metric_sizes,
+            "page_size": args.page_size,
+            "cli_sizes": args.cli_sizes,
+            "cli_upload_limit_mb": UPLOAD_LIMIT_MB,
             "repeat": args.repeat,
             "seed": args.seed,
             "postgresql": why,
         },
         "results": results,
+        "engine": engine,
+        "cli": cli,
+        "interpreter_startup_seconds": startup,
         "targets": targets,
         "peak_rss_mb": peak,
     }

@@ -26,6 +26,7 @@ VERDICT_ICONS = {
     "no clear change": "⚪",
     "not enough data": "❔",
 }
+ASSIGNMENTS = {"that started in each window": "start", "done in each window": "done"}
 FORM_ERRORS = "experiments.form_errors"
 FLASH = "experiments.flash"
 
@@ -153,10 +154,12 @@ def _submit(dataset_id: int, fields: dict) -> None:
 
 
 @st.cache_data(show_spinner="Judging experiments…", max_entries=64)
-def _judged(url: str, experiment_id: int, updated_at: str, version_id: int | None) -> dict:
-    """An experiment's evidence, cached per edit and dataset version."""
+def _judged(
+    url: str, experiment_id: int, updated_at: str, version_id: int | None, assign: str = "start"
+) -> dict:
+    """An experiment's evidence, cached per edit, dataset version and assignment."""
     with Session(current_engine()) as session:
-        judgement = judge(session, experiment_id=experiment_id)
+        judgement = judge(session, experiment_id=experiment_id, assign=assign)
     evidence = judgement.evidence.to_dict() if judgement.evidence is not None else {}
     return {
         "evidence": evidence,
@@ -166,7 +169,7 @@ def _judged(url: str, experiment_id: int, updated_at: str, version_id: int | Non
     }
 
 
-def _judgement(experiment) -> dict:
+def _judgement(experiment, assign: str = "start") -> dict:
     with Session(current_engine()) as session:
         from vsm_core.store import crud
 
@@ -176,6 +179,7 @@ def _judgement(experiment) -> dict:
         experiment.id,
         experiment.updated_at.isoformat(),
         version.id if version else None,
+        assign,
     )
 
 
@@ -256,9 +260,23 @@ def _results(experiment_id: int, dataset) -> None:
     with Session(current_engine()) as session:
         experiment = records.get_experiment(session, experiment_id=experiment_id)
         history = records.experiment_history(session, experiment_id=experiment_id)
-    judged = _judgement(experiment)
-    evidence = judged["evidence"]
     st.subheader(f"#{experiment.id} {experiment.title}")
+    assign = "start"
+    if not experiment.metric.startswith(("throughput", "wip", "flow_eff", "work_item", "share")):
+        assign = ASSIGNMENTS[
+            st.radio(
+                "Compare items",
+                list(ASSIGNMENTS),
+                horizontal=True,
+                key=f"assign_{experiment.id}",
+                help="Cohorts by start (default) keep unfinished items as censored "
+                "durations. By done date counts only finished items, so it favours "
+                "whatever finished fast; items that started before and finished after "
+                "the change are counted and shown.",
+            )
+        ]
+    judged = _judgement(experiment, assign)
+    evidence = judged["evidence"]
     st.markdown(
         f"*{experiment.hypothesis}*  \n**Action:** {experiment.action or '–'} · "
         f"**Owner:** {experiment.owner} · **Status:** {experiment.status}"
@@ -341,6 +359,7 @@ def _evidence_summary(evidence: dict, judged: dict) -> None:
     st.markdown(f"### {VERDICT_ICONS.get(verdict, '')} {verdict}")
     st.caption(
         f"{evidence['label']}. The verdict comes from the interval; the p-value is shown beside it."
+        + _sample_note(evidence)
     )
     for warning in evidence.get("warnings", []):
         st.warning(warning)
@@ -354,6 +373,19 @@ def _evidence_summary(evidence: dict, judged: dict) -> None:
         if judged["differs"]:
             note += " Today's re-computation on the latest data differs (shown above)."
         st.info(note)
+
+
+def _sample_note(evidence: dict) -> str:
+    parts = [f" Sample sizes: before {evidence['before']['n']}, after {evidence['after']['n']}"]
+    censored = evidence.get("censored")
+    if censored:
+        parts.append(f" (unfinished, censored: {censored['before']} and {censored['after']})")
+    straddlers = evidence.get("straddlers")
+    if straddlers:
+        parts.append(
+            f"; {straddlers['count']} item(s) started before and finished after the change"
+        )
+    return "".join(parts) + "."
 
 
 def _edit_and_review(experiment) -> None:

@@ -59,3 +59,12 @@ def test_reviewing_stores_the_result(page):
     assert not page.exception
     assert page.success[0].value.startswith("Reviewed as adopted")
     assert any("At its review the team concluded **improved**" in i.value for i in page.info)
+
+
+def test_done_date_assignment_counts_the_items_that_straddle_the_change(page):
+    start_caption = next(c.value for c in page.caption if "Sample sizes" in c.value)
+    assert "censored" in start_caption
+    page.radio(key="assign_1").set_value("done in each window").run()
+    assert not page.exception
+    done_caption = next(c.value for c in page.caption if "Sample sizes" in c.value)
+    assert "started before and finished after the change" in done_caption

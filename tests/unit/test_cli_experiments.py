@@ -142,3 +142,9 @@ def test_the_demo_comes_with_two_experiments_that_read_as_designed(tmp_path, cap
         "WIP limit on Ready and Review": "improved",
         "Stand-up walks the board right to left": "no clear change",
     }
+
+
+def test_show_by_done_date_counts_straddlers(db, capsys):
+    shown = _json(capsys, [*db, "experiments", "show", "1", "--assign", "done", "--json"])
+    assert shown["evidence"]["assign"] == "done"
+    assert shown["evidence"]["straddlers"]["count"] > 0

@@ -23,6 +23,12 @@ def register(commands) -> None:
     listing.set_defaults(handler=list_command)
     show = actions.add_parser("show", help="an experiment's before/after evidence")
     show.add_argument("id", type=int)
+    show.add_argument(
+        "--assign",
+        choices=("start", "done"),
+        default="start",
+        help="per-item metrics: cohorts by start (default) or items by done date",
+    )
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=show_command)
     review = actions.add_parser("review", help="conclude an experiment and store its result")
@@ -136,7 +142,7 @@ def show_command(args) -> int:
     try:
         with Session(engine) as session:
             try:
-                document = show_document(judge(session, experiment_id=args.id))
+                document = show_document(judge(session, experiment_id=args.id, assign=args.assign))
             except LookupError as error:
                 raise UsageError(str(error)) from error
     finally:

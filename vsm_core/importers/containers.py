@@ -7,6 +7,9 @@ an old ``.xls``, an HTML page saved as ``.xls``) wins over the extension.
 * ``.csv``/``.tsv``/``.txt`` (and unknown extensions holding text): the
   encoding and separator are detected unless given; rows keep the line number
   where they start in the source, even after quoted fields with newlines.
+  Text without a single ``"`` is read by Arrow's CSV reader (the *fast path*,
+  :func:`_split_fast`); anything else, and anything the fast path is
+  not sure to read exactly as the ``csv`` module would, by the ``csv`` module.
 * ``.xlsx``/``.xlsm``: checked against zip bombs before openpyxl reads the
   first visible sheet; rows are sheet row numbers.
 * ``.json`` (an array of objects, an object holding one such array, or an
@@ -30,6 +33,7 @@ import warnings
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,6 +57,11 @@ XLSX_RATIO_MIN_SIZE = 1 * MB
 #: Records looked at to guess the separator.
 SNIFF_RECORDS = 50
 SEPARATORS = (",", ";", "\t", "|")
+#: Every character ``str.strip()`` removes (``str.isspace()``), for Arrow's ``utf8_trim``.
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 TEXT_EXTENSIONS = frozenset({".csv", ".tsv", ".tab", ".txt"})
 TAB_EXTENSIONS = frozenset({".tsv", ".tab"})
@@ -83,6 +92,10 @@ _BINARY_SIGNATURES = (
 _HTML_STARTS = ("<!doctype html", "<html", "<table", "<head", "<body", "<meta")
 _EXPORTS = "export CSV, Excel (.xlsx) or JSON instead"
 
+# Line ends at the start of a text: the empty lines before its header.
+_LEADING_LINE_ENDS = re.compile(r"[\r\n]*")
+# UTF-8 byte-order marks and the bytes ``bytes.strip()`` removes.
+_BLANK_UTF8 = re.compile(rb"(?:\xef\xbb\xbf|[ \t\n\r\x0b\x0c])*")
 # A quoted field (only where a field starts), a candidate separator, or a line end.
 _SNIFF_TOKEN = re.compile(r'(?<![^,;\t|\r\n])"[^"]*(?:""[^"]*)*"?|[,;\t|]|\r\n?|\n')
 
@@ -153,7 +166,9 @@ def _read_upload(data: bytes, filename: str, options: ImportOptions) -> Upload:
             return upload(*_read_json_or_jsonl(text))
     if ext == ".xls":
         notes.append("the file is named .xls but holds delimited text; read it as text")
-    return upload("csv", table=_read_delimited(text, encoding, ext, options, notes))
+    # The upload's bytes are the text's UTF-8 when it was read as BOM-less UTF-8.
+    utf8 = data if encoding == "utf-8" and not data.startswith(_UTF8_BOM) else None
+    return upload("csv", table=_read_delimited(text, encoding, ext, options, notes, utf8))
 
 
 # --- sniffing ---------------------------------------------------------------------------------
@@ -169,7 +184,8 @@ def _is_blank(data: bytes) -> bool:
     if data.startswith(_UTF32_BOMS) or data.startswith(_UTF16_BOMS):
         codec = "utf-32" if data.startswith(_UTF32_BOMS) else "utf-16"
         return not data.decode(codec, errors="replace").replace("\ufeff", "").strip()
-    return not data.replace(_UTF8_BOM, b"").strip()
+    # == not data.replace(_UTF8_BOM, b"").strip(), without copying the whole file
+    return _BLANK_UTF8.match(data).end() == len(data)
 
 
 def _head_text(data: bytes) -> str:
@@ -342,29 +358,214 @@ def _sniff_separator(text: str, prefer_tab: bool) -> str:
 
 
 def _read_delimited(
-    text: str, encoding: str, ext: str, options: ImportOptions, notes: list[str]
+    text: str,
+    encoding: str,
+    ext: str,
+    options: ImportOptions,
+    notes: list[str],
+    utf8: bytes | None = None,
 ) -> RawTable:
+    """The table of delimited ``text``; ``utf8``, when given, is ``text.encode("utf-8")``."""
     if options.separator:
         sep = _separator_option(options.separator)
     else:
         sep = _sniff_separator(text, prefer_tab=ext in TAB_EXTENSIONS)
-    csv.field_size_limit(FIELD_LIMIT)
-    reader = csv.reader(
-        io.StringIO(text, newline=""),
-        delimiter=sep,
-        quotechar='"',
-        doublequote=True,
-        skipinitialspace=True,  # `a, "b, c"` quotes "b, c"
-        strict=True,  # an unclosed quote is an error, not a cell swallowing the rest
-    )
+    records: SplitRows | Iterable[tuple[int, list[str | None]]] | None
+    records = _split_fast(text, sep, utf8=utf8)
+    if records is None:
+        csv.field_size_limit(FIELD_LIMIT)
+        reader = csv.reader(
+            io.StringIO(text, newline=""),
+            delimiter=sep,
+            quotechar='"',
+            doublequote=True,
+            skipinitialspace=True,  # `a, "b, c"` quotes "b, c"
+            strict=True,  # an unclosed quote is an error, not a cell swallowing the rest
+        )
+        records = _csv_records(reader)
     return _build_table(
-        _csv_records(reader),
+        records,
         encoding=encoding,
         separator=sep,
         container="csv",
         joiner=sep,
         notes=notes,
     )
+
+
+# --- the fast path: quote-free text, read by Arrow ----------------------------------------------
+
+
+def fast_path_applies(text: str, separator: str) -> bool:
+    """Whether the fast path may read ``text`` split at ``separator`` (it may still decline).
+
+    The rule: the separator is one of :data:`SEPARATORS`, the text holds no
+    ``"`` at all (so no cell is quoted and no line end can hide inside a
+    cell: every record is exactly one line, split at every separator), every
+    ``\\r`` is part of a ``\\r\\n`` line end (lines end at ``\\n`` only), and
+    the text does not start with a second byte-order mark (Arrow would drop
+    it, the ``csv`` module keeps it).
+    """
+    if separator not in SEPARATORS or '"' in text or text.startswith("\ufeff"):
+        return False
+    return "\r" not in text or text.count("\r") == text.count("\r\n")
+
+
+@dataclass(frozen=True)
+class SplitRows:
+    """Records already split, stripped and filtered, as :func:`_build_table` would leave them.
+
+    ``columns`` holds one Arrow ``large_string`` array per header cell
+    (missing = blank); ``lines`` the line number of each kept row;
+    ``repeated_rows`` the line numbers of rows equal to the header.
+    """
+
+    header: list[str | None]
+    columns: list[Any]
+    lines: np.ndarray
+    repeated_rows: list[int]
+
+
+def _split_fast(text: str, sep: str, *, utf8: bytes | None = None) -> SplitRows | None:
+    """The rows the ``csv`` path would keep, read by Arrow; None: let the ``csv`` path read it.
+
+    Only for text where :func:`fast_path_applies`: then the ``csv`` module's
+    quoting, ``skipinitialspace`` and ``strict`` settings change nothing
+    (cells are stripped anyway), and every non-empty line is a record. Arrow
+    reads every cell as text; cells are stripped of exactly the characters
+    ``str.strip()`` removes, blank cells become missing, all-blank rows and
+    rows equal to the header are dropped, and each row keeps its line number
+    (empty lines counted, as the ``csv`` module counts them).
+
+    It declines on anything it does not handle identically, and the ``csv``
+    path then reads the text and reports what it finds: a row with more or
+    fewer cells than the header (ragged rows are padded, trimmed or reported
+    there), a first line without a header cell, a cell that might exceed
+    :data:`FIELD_LIMIT`, a header without rows, or any error from Arrow.
+    ``utf8``, when given, must be ``text.encode("utf-8")`` (saves encoding it).
+    """
+    if not fast_path_applies(text, sep):
+        return None
+    lead = _LEADING_LINE_ENDS.match(text).end()  # empty lines before the header
+    first_end = text.find("\n", lead)
+    first = text[lead : first_end if first_end >= 0 else len(text)].removesuffix("\r")
+    header: list[str | None] = [cell.strip() or None for cell in first.split(sep)]
+    if not any(header):
+        return None
+    try:
+        data = text.encode("utf-8") if utf8 is None else utf8
+        table = _arrow_read_text(data, sep, len(header))
+    except Exception:  # any doubt: the csv path reads it and reports problems itself
+        return None
+    lines = _line_numbers(data, table.num_rows)
+    if lines is None:
+        return None
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = table.num_rows
+    raw_columns = table.columns
+    table = None  # each raw column is freed once cleaned
+    columns: list[Any] = []
+    blank = np.ones(rows, dtype=bool)  # every cell of the row is blank
+    is_header = np.ones(rows, dtype=bool)  # the row repeats the header
+    for index, name in enumerate(header):
+        raw = raw_columns[index].combine_chunks()  # one chunk already (one block)
+        raw_columns[index] = None
+        if pc.max(pc.binary_length(raw)).as_py() >= FIELD_LIMIT:
+            return None  # characters <= bytes: below the limit, the csv path takes every cell
+        stripped = pc.utf8_trim(raw, characters=PY_WHITESPACE)
+        raw = None
+        empty = pc.equal(stripped, "")
+        empty_np = empty.to_numpy(zero_copy_only=False)
+        blank &= empty_np
+        is_header &= empty_np if name is None else pc.equal(stripped, name).to_numpy(False)
+        columns.append(_blank_as_missing(stripped, empty, int(empty_np.sum())))
+    blank[0], is_header[0] = True, False  # row 0 is the header: neither data nor a repeat
+    keep = ~blank & ~is_header
+    if not keep.any():
+        return None  # a header but no rows: the csv path says so
+    if not keep.all():
+        mask = pa.array(keep)
+        columns = [column.filter(mask) for column in columns]
+    return SplitRows(
+        header=header,
+        columns=columns,
+        lines=lines[keep],
+        repeated_rows=lines[is_header].tolist(),  # never blank: the header is not
+    )
+
+
+def _blank_as_missing(cells: Any, empty: Any, count: int) -> Any:
+    """``cells`` (large_string) with the ``empty`` ones missing, sharing the cells' buffers."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not count:
+        return cells
+    valid = pc.invert(empty)
+    if cells.offset or valid.offset:  # never from a fresh kernel; stay safe anyway
+        return pc.if_else(empty, pa.scalar(None, pa.large_string()), cells)
+    _, offsets, data = cells.buffers()
+    return pa.Array.from_buffers(
+        pa.large_string(), len(cells), [valid.buffers()[1], offsets, data], null_count=count
+    )
+
+
+def _arrow_read_text(data: bytes, sep: str, width: int) -> Any:
+    """Each non-empty line of quote-free UTF-8 ``data`` as a row of ``width`` text cells.
+
+    Arrow skips empty lines and raises when a line has another number of cells.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{index}" for index in range(width)]
+    return pacsv.read_csv(
+        pa.BufferReader(data),
+        # One block, one thread: one chunk per column, and no thread waiting for a busy core.
+        read_options=pacsv.ReadOptions(
+            column_names=names, use_threads=False, block_size=min(len(data) + 1, 1 << 30)
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=sep,
+            quote_char=False,
+            double_quote=False,
+            escape_char=False,
+            newlines_in_values=False,
+            ignore_empty_lines=True,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.large_string()),
+            check_utf8=False,  # the bytes are valid UTF-8: decoded or encoded by Python
+            null_values=[],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _line_numbers(data: bytes, rows: int) -> np.ndarray | None:
+    """The line number of each non-empty line of ``data``; None if there are not ``rows``.
+
+    Lines end at ``\\n`` (a ``\\r`` before it belongs to the line end, and
+    the text has no other ``\\r``); a line is empty when nothing else precedes
+    its line end. Arrow's rows are exactly the non-empty lines.
+    """
+    codes = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(codes == ord("\n"))
+    if len(codes) and codes[-1] != ord("\n"):
+        ends = np.append(ends, len(codes))  # the last line has no line end
+    starts = np.empty_like(ends)
+    starts[:1] = 0
+    starts[1:] = ends[:-1] + 1
+    carriage = (ends > starts) & (codes[np.maximum(ends - 1, 0)] == ord("\r"))
+    numbers = np.flatnonzero(ends - starts - carriage > 0) + 1
+    return numbers.astype(np.int64) if len(numbers) == rows else None
+
+
+# --- the csv path -----------------------------------------------------------------------------
 
 
 def _csv_records(reader: Any) -> Iterator[tuple[int, list[str | None]]]:
@@ -407,7 +608,7 @@ def _csv_error(error: csv.Error) -> str:
 
 
 def _build_table(
-    records: Iterable[tuple[int, list[str | None]]],
+    records: SplitRows | Iterable[tuple[int, list[str | None]]],
     *,
     encoding: str,
     separator: str | None,
@@ -415,7 +616,48 @@ def _build_table(
     joiner: str,
     notes: list[str],
 ) -> RawTable:
-    """Header, repeated headers, blank and ragged rows: the same for CSV and Excel."""
+    """Header, repeated headers, blank and ragged rows: the same for CSV and Excel.
+
+    ``records`` are (line, stripped cells) pairs, or rows the fast path has
+    already split and filtered.
+    """
+    split = records if isinstance(records, SplitRows) else _split_records(records, joiner)
+    names = _column_names(split.header)
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(names):
+        positions.setdefault(name, []).append(index)
+    frame = pd.DataFrame(
+        {name: _column(split.columns, where) for name, where in positions.items()},
+        index=pd.RangeIndex(len(split.lines)),
+    )
+    repeated = {name: len(where) for name, where in positions.items() if len(where) > 1}
+    for name, count in repeated.items():
+        notes.append(
+            f"{count} columns are named {name!r}; merged into one whose cells list "
+            "their non-blank values"
+        )
+    repeated_rows = split.repeated_rows
+    if repeated_rows:
+        shown = ", ".join(str(line) for line in repeated_rows[:10])
+        more = ", …" if len(repeated_rows) > 10 else ""
+        plural = "s" if len(repeated_rows) > 1 else ""
+        notes.append(
+            f"{len(repeated_rows)} repeated header row{plural} skipped (row{plural} {shown}{more})"
+        )
+    return RawTable(
+        frame=frame,
+        rows=split.lines,
+        encoding=encoding,
+        separator=separator,
+        container=container,
+        repeated_headers=repeated,
+        notes=notes,
+        repeated_header_rows=len(repeated_rows),
+    )
+
+
+def _split_records(records: Iterable[tuple[int, list[str | None]]], joiner: str) -> SplitRows:
+    """The header and the kept rows; every ragged row with extra cells is a problem."""
     header: list[str | None] | None = None
     data: list[list[str | None]] = []
     lines: list[int] = []
@@ -455,37 +697,11 @@ def _build_table(
         raise ImportFailed(problems)
     if not data:
         raise ImportFailed("the file has a header but no rows")
-
-    names = _column_names(header)
-    positions: dict[str, list[int]] = {}
-    for index, name in enumerate(names):
-        positions.setdefault(name, []).append(index)
-    columns = list(zip(*data, strict=True))
-    frame = pd.DataFrame(
-        {name: _column(columns, where) for name, where in positions.items()},
-        index=pd.RangeIndex(len(data)),
-    )
-    repeated = {name: len(where) for name, where in positions.items() if len(where) > 1}
-    for name, count in repeated.items():
-        notes.append(
-            f"{count} columns are named {name!r}; merged into one whose cells list "
-            "their non-blank values"
-        )
-    if repeated_rows:
-        shown = ", ".join(str(line) for line in repeated_rows[:10])
-        more = ", …" if len(repeated_rows) > 10 else ""
-        plural = "s" if len(repeated_rows) > 1 else ""
-        notes.append(
-            f"{len(repeated_rows)} repeated header row{plural} skipped (row{plural} {shown}{more})"
-        )
-    return RawTable(
-        frame=frame,
-        rows=np.asarray(lines, dtype=np.int64),
-        encoding=encoding,
-        separator=separator,
-        container=container,
-        repeated_headers=repeated,
-        notes=notes,
+    return SplitRows(
+        header=header,
+        columns=list(zip(*data, strict=True)),
+        lines=np.asarray(lines, dtype=np.int64),
+        repeated_rows=repeated_rows,
     )
 
 
@@ -502,14 +718,19 @@ def _column_names(header: list[str | None]) -> list[str]:
     return names
 
 
-def _column(columns: list[tuple[str | None, ...]], where: list[int]) -> Any:
+def _column(columns: list[Any], where: list[int]) -> Any:
     if len(where) == 1:
         return pd.array(columns[where[0]], dtype="str")
     merged = [
         tuple(value for value in values if value is not None) or np.nan
-        for values in zip(*(columns[index] for index in where), strict=True)
+        for values in zip(*(_cells(columns[index]) for index in where), strict=True)
     ]
     return pd.Series(merged, dtype=object).array
+
+
+def _cells(column: Any) -> Any:
+    """A column's cells as Python ``str``/None (Arrow arrays are converted)."""
+    return column.to_pylist() if hasattr(column, "to_pylist") else column
 
 
 # --- Excel ------------------------------------------------------------------------------------
