@@ -22,7 +22,8 @@ def chart_panel(
     if data is not None and len(data):
         right.download_button(
             "Data (CSV)",
-            data=to_csv_bytes(data),
+            # Built only when clicked: a rerun must not serialise every chart's data.
+            data=lambda frame=data: to_csv_bytes(frame),
             file_name=f"{_slug(key)}.csv",
             mime="text/csv",
             key=f"csv_{key}",

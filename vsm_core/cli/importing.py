@@ -94,14 +94,14 @@ def read_import_request(args):
     return data, options, workflow
 
 
-def run_import(args):
+def run_import(args, *, quality: bool = True):
     """Parse the file; on bad input print every problem and raise UsageError (exit 2)."""
     from vsm_core.importers.errors import ImportFailed
     from vsm_core.importers.pipeline import import_bytes
 
     data, options, workflow = read_import_request(args)
     try:
-        return import_bytes(data, Path(args.file).name, options, workflow=workflow)
+        return import_bytes(data, Path(args.file).name, options, workflow=workflow, quality=quality)
     except ImportFailed as failure:
         print_problems(failure)
         raise UsageError(

@@ -78,7 +78,7 @@ def _load(args):
 
         if args.version is not None:
             raise UsageError("--version goes with --dataset")
-        return run_import(args).dataset
+        return run_import(args, quality=False).dataset  # metrics never read the report
     from dataclasses import replace
 
     from sqlmodel import Session

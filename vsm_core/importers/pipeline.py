@@ -61,7 +61,7 @@ class ImportResult:
     mapping: dict[str, str]
     workflow: Workflow
     workflow_suggested: bool
-    quality: QualityReport
+    quality: QualityReport | None
     upload: Upload
     status_counts: dict[str, int]
     notes: list[str] = field(default_factory=list)
@@ -76,16 +76,19 @@ def import_bytes(
     options: ImportOptions | None = None,
     *,
     workflow: Workflow | None = None,
+    quality: bool = True,
 ) -> ImportResult:
     """Import ``data`` (the bytes of ``filename``) into the canonical model.
 
     Without ``workflow`` a workflow is suggested from the statuses found.
+    ``quality=False`` skips the data-quality report (``quality`` is then
+    None), for callers that only want the metrics.
     Raises :class:`ImportFailed` with every problem found; any other error
     is reported as an ImportFailed too (and logged with its traceback).
     """
     options = options or ImportOptions()
     try:
-        return _import(data, filename, options, workflow)
+        return _import(data, filename, options, workflow, quality)
     except ImportFailed:
         raise
     except (ModelError, WorkflowFileError) as error:
@@ -98,7 +101,7 @@ def import_bytes(
         ) from error
 
 
-def _import(data, filename, options, workflow) -> ImportResult:
+def _import(data, filename, options, workflow, want_quality: bool = True) -> ImportResult:
     upload = read_upload(data, filename, options)
     if options.format == "auto":
         format_name, reason = detect_format(upload, options.mapping)
@@ -117,8 +120,12 @@ def _import(data, filename, options, workflow) -> ImportResult:
         timezone=options.timezone,
         metadata={"format": format_name, "source_filename": filename},
     )
-    report = quality_report(
-        dataset, raw_item_ids=parsed.raw_item_ids, repeated_header_rows=_repeated_rows(upload)
+    report = (
+        quality_report(
+            dataset, raw_item_ids=parsed.raw_item_ids, repeated_header_rows=_repeated_rows(upload)
+        )
+        if want_quality
+        else None
     )
     return ImportResult(
         dataset=dataset,

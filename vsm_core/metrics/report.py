@@ -88,10 +88,7 @@ def metrics_document(scope: Scope) -> dict[str, Any]:
             else None
         ),
         "flow_distribution": distribution.flow_distribution(scope),
-        "aging_wip": [
-            {"item_id": row.item_id, "stage": row.stage, "age_days": row.age_days}
-            for row in aging_wip.itertuples(index=False)
-        ],
+        "aging_wip": aging_wip[["item_id", "stage", "age_days"]].astype(object).to_dict("records"),
         "definitions": definitions(scope),
         "flags": _flags(scope),
     }
