@@ -7,9 +7,10 @@ from datetime import date
 
 import pandas as pd
 
-from vsm_core.filters import ItemFilter, in_window
-from vsm_core.flow import FlowOptions, build_flow, percentiles
-from vsm_core.metrics.throughput import weekly_throughput
+from vsm_core.filters import ItemFilter
+from vsm_core.metrics.percentiles import summarize_days
+from vsm_core.metrics.scope import MetricOptions, build_scope
+from vsm_core.metrics.throughput import throughput_series
 from vsm_core.model import CanonicalDataset
 
 
@@ -42,37 +43,27 @@ def home_summary(
     item_filter: ItemFilter | None = None,
     window: tuple[date, date] | None = None,
 ) -> HomeSummary:
-    """Filter ``dataset``, build its flow and summarise it (see :class:`HomeSummary`)."""
+    """Summarise ``dataset`` through the same scope the metrics pages use.
+
+    The scope keeps as-of at the whole dataset's last event (filters never
+    move "now") and counts completed items by done date inside the window.
+    """
     item_filter = item_filter or ItemFilter()
-    # As-of comes from the whole dataset: filtering must not move "now".
-    flow = build_flow(item_filter.apply(dataset), FlowOptions(as_of=dataset.last_event_at))
-    items = flow.items
-    done = items[(items["state"] == "done") & in_window(items["done"], window, flow.timezone)]
-    counts = items["state"].value_counts()
-    weekly = _weekly(done["done"], flow, window)
-    pcts = percentiles(done["cycle_time_days"], (50, 85))
+    scope = build_scope(dataset, MetricOptions(window=window, item_filter=item_filter))
+    counts = scope.flow.items["state"].value_counts()
+    weekly = throughput_series(scope, "week").rename(columns={"period_start": "week_start"})
+    cycle = summarize_days(scope.completed["cycle_time_days"], (50, 85))
     return HomeSummary(
-        items=len(items),
-        completed=len(done),
+        items=len(scope.flow.items),
+        completed=len(scope.completed),
         in_progress=int(counts.get("in_progress", 0)),
         not_started=int(counts.get("not_started", 0)),
         cancelled=int(counts.get("cancelled", 0)),
-        cycle_time_p50=pcts[50],
-        cycle_time_p85=pcts[85],
+        cycle_time_p50=cycle["p50"],
+        cycle_time_p85=cycle["p85"],
         throughput_per_week=float(weekly["count"].mean()) if len(weekly) else float("nan"),
         weekly=weekly,
         window=window,
-        as_of=flow.as_of if flow.first_event_at is not None else None,
+        as_of=scope.as_of if scope.flow.first_event_at is not None else None,
         filter_text=item_filter.describe(),
     )
-
-
-def _weekly(done_times: pd.Series, flow, window) -> pd.DataFrame:
-    if window is not None:
-        first, last = window
-    elif flow.first_event_at is not None:
-        first = flow.first_event_at.tz_convert(flow.timezone).date()
-        last = flow.as_of.tz_convert(flow.timezone).date()
-    else:
-        return pd.DataFrame({"week_start": [], "count": []})
-    return weekly_throughput(done_times, timezone=flow.timezone, first_day=first, last_day=last)
