@@ -42,17 +42,44 @@ def calculate_metrics(
     return MetricsReport(scope=scope, document=metrics_document(scope))
 
 
-def metrics_document(scope: Scope) -> dict[str, Any]:
-    """The ``metrics --json`` document (see docs/metrics.md for every key)."""
+@dataclass(frozen=True)
+class CoreTables:
+    """Tables both the JSON document and the pages need: computed once per scope."""
+
+    weekly: pd.DataFrame
+    daily_wip: pd.DataFrame
+    efficiency_items: pd.DataFrame
+    efficiency_summary: dict[str, Any]
+    aging: pd.DataFrame
+
+
+def core_tables(scope: Scope) -> CoreTables:
+    per_item, summary = efficiency.flow_efficiency(scope)
+    return CoreTables(
+        weekly=throughput.throughput_series(scope, "week"),
+        daily_wip=wip.daily_wip(scope),
+        efficiency_items=per_item,
+        efficiency_summary=summary,
+        aging=aging.aging_wip(scope),
+    )
+
+
+def metrics_document(scope: Scope, tables: CoreTables | None = None) -> dict[str, Any]:
+    """The ``metrics --json`` document (see docs/metrics.md for every key).
+
+    ``tables``: :func:`core_tables` of the same scope when the caller already
+    has them (the Flow metrics page), so nothing is computed twice.
+    """
+    tables = tables or core_tables(scope)
     items = scope.flow.items
     completed = scope.completed
     qs = scope.options.percentiles
     started_completed = completed[~completed["done_without_start"]]
-    weekly = throughput.throughput_series(scope, "week")
-    daily_wip = wip.daily_wip(scope)
-    _per_item, efficiency_summary = efficiency.flow_efficiency(scope)
+    weekly = tables.weekly
+    daily_wip = tables.daily_wip
+    efficiency_summary = tables.efficiency_summary
     bottleneck = stages.bottleneck(scope)
-    aging_wip = aging.aging_wip(scope)
+    aging_wip = tables.aging
     document = {
         "as_of": scope.as_of,
         "counts": _counts(items, completed),

@@ -17,7 +17,6 @@ from vsm_core.metrics import (
     aging,
     cfd,
     distribution,
-    efficiency,
     net_flow,
     stages,
     throughput,
@@ -26,7 +25,7 @@ from vsm_core.metrics import (
     xmr,
 )
 from vsm_core.metrics.percentiles import summarize_days
-from vsm_core.metrics.report import definitions, metrics_document
+from vsm_core.metrics.report import core_tables, definitions, metrics_document
 from vsm_core.metrics.scope import Scope
 from vsm_core.model import Category
 
@@ -78,8 +77,8 @@ def flow_view(scope: Scope, *, sle_days: float | None = None, freq: str = "week"
     completed = scope.completed
     started = completed[~completed["done_without_start"]]
     sle = sle_days if sle_days is not None else default_sle(scope)
-    aging_table = aging.aging_wip(scope)
-    per_item, summary = efficiency.flow_efficiency(scope)
+    tables = core_tables(scope)
+    aging_table = tables.aging
     workflow = scope.flow.workflow
     committed = [
         s.name
@@ -87,7 +86,7 @@ def flow_view(scope: Scope, *, sle_days: float | None = None, freq: str = "week"
         if i >= workflow.commitment_index and s.category in (Category.ACTIVE, Category.WAITING)
     ]
     return FlowView(
-        document=metrics_document(scope),
+        document=metrics_document(scope, tables),
         definitions=definitions(scope),
         completed=started[["item_id", "title", "type", "done", "cycle_time_days"]].reset_index(
             drop=True
@@ -98,9 +97,9 @@ def flow_view(scope: Scope, *, sle_days: float | None = None, freq: str = "week"
         cycle_percentiles=summarize_days(started["cycle_time_days"], scope.options.percentiles),
         lead_percentiles=summarize_days(completed["lead_time_days"], scope.options.percentiles),
         sle_days=sle,
-        throughput=throughput.throughput_series(scope, freq),
+        throughput=tables.weekly if freq == "week" else throughput.throughput_series(scope, freq),
         throughput_by_type=throughput.throughput_by_type(scope, freq),
-        wip_daily=wip.daily_wip(scope),
+        wip_daily=tables.daily_wip,
         flow_load=wip.daily_flow_load(scope),
         cfd=cfd.daily_cfd(scope),
         stage_categories={s.name: s.category.value for s in workflow.stages},
@@ -109,8 +108,8 @@ def flow_view(scope: Scope, *, sle_days: float | None = None, freq: str = "week"
         aging_stages=committed,
         at_risk=(aging.items_at_risk(aging_table, sle) if sle is not None else aging_table.head(0)),
         age_run=aging.age_run_chart(scope),
-        efficiency_items=per_item,
-        efficiency_summary=summary,
+        efficiency_items=tables.efficiency_items,
+        efficiency_summary=tables.efficiency_summary,
         distribution_over_time=distribution.distribution_over_time(scope, freq),
         xmr_cycle=xmr.cycle_time_xmr(scope),
         xmr_throughput=xmr.weekly_throughput_xmr(scope),
