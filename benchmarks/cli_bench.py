@@ -57,13 +57,26 @@ def run_once(path: Path, out: Path, env: dict[str, str]) -> tuple[float, float, 
     parsing, metrics and writing the JSON to ``out``.
     """
     command = [sys.executable, "-m", "vsm_core", "metrics", str(path), "--json"]
+    return run_command(command, out, env)
+
+
+def run_command(
+    command: list[str], out: Path, env: dict[str, str], *, err: Path | None = None
+) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MiB, exit code) of one subprocess running ``command``.
+
+    Started by the launcher (:data:`LAUNCHER`) from the repository root, with
+    stdout written to ``out`` (and stderr to ``err`` when given); the seconds
+    run from starting the subprocess to its exit.
+    """
     report = out.with_suffix(".run.json")
-    with open(out, "wb") as sink:
+    with open(out, "wb") as sink, open(err or os.devnull, "wb") as err_sink:
         subprocess.run(
             [sys.executable, "-c", LAUNCHER, str(report), *command],
             cwd=ROOT,
             env=env,
             stdout=sink,
+            stderr=err_sink if err is not None else None,
             check=True,
         )
     run = json.loads(report.read_text())

@@ -27,6 +27,13 @@ peak memory is its own:
   RSS of the whole ``python -m vsm_core metrics FILE --json`` process on the
   dataset written as an ``events`` CSV (``VSM_MAX_UPLOAD_MB`` raised for it).
 
+Then issue #5's target (:mod:`benchmarks.experiments_bench`; ``--no-experiments``
+skips it): the wall clock of the whole ``python -m vsm_core experiments show ID``
+process, with and without ``--json``, for the demo team's two experiments in a
+fresh SQLite database seeded by the app's own bootstrap, and for experiments on
+the synthetic datasets of ``--experiment-sizes`` (default 100k items) stored
+beside them; with the imports of one run by top-level package.
+
 The tables go to stdout and everything to ``<out>/results.json``. The run
 always exits 0: PASS/FAIL lines report on the targets, they do not gate.
 """
@@ -62,6 +69,10 @@ from sqlmodel import Session
 
 from benchmarks.cli_bench import UPLOAD_LIMIT_MB, bench_cli, interpreter_startup
 from benchmarks.engine import run_engine_bench
+from benchmarks.experiments_bench import DEFAULT_LARGE_SIZES, bench_experiments
+from benchmarks.experiments_bench import format_table as format_experiments_table
+from benchmarks.experiments_bench import format_target as format_experiments_target
+from benchmarks.experiments_bench import targets as experiments_targets
 from benchmarks.synthetic import mean_events_per_item, synthetic_frames
 from vsm_core.flow import build_flow
 from vsm_core.model import CanonicalDataset, make_dataset
@@ -578,6 +589,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "(default: 10000 100000 1000000; none: skip)",
     )
     parser.add_argument(
+        "--experiments",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="time the `experiments show ID [--json]` process on the demo team's experiments "
+        "and on experiments of --experiment-sizes (default: on)",
+    )
+    parser.add_argument(
+        "--experiment-sizes",
+        type=int,
+        nargs="*",
+        default=list(DEFAULT_LARGE_SIZES),
+        metavar="ITEMS",
+        help="items of the synthetic datasets stored beside the demo, each with a "
+        "cycle_time_p50 and a throughput_per_week experiment (default: 100000; none: demo only)",
+    )
+    parser.add_argument(
         "--no-store",
         action="store_true",
         help="skip the store steps (make_dataset, save, load, build_flow, home_summary)",
@@ -585,7 +612,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    if any(size < 1 for size in args.sizes + args.metric_sizes + args.cli_sizes):
+    sizes = args.sizes + args.metric_sizes + args.cli_sizes + args.experiment_sizes
+    if any(size < 1 for size in sizes):
         parser.error("sizes must be positive item counts")
     if args.page_size < 0:
         parser.error("--page-size must be 0 (skip) or an item count")
@@ -652,6 +680,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     engine = bench_engine_sizes(args)
     cli, startup = bench_cli_sizes(args)
+    experiments = None
+    if args.experiments:
+        experiments = bench_experiments(
+            large_sizes=args.experiment_sizes, repeat=args.repeat, seed=args.seed
+        )
     backends = ["sqlite"] + (["postgresql"] if postgres_url else [])
     targets = load_targets(results, backends) if results else []
     peak = peak_rss_mb()
@@ -667,6 +700,9 @@ def main(argv: list[str] | None = None) -> int:
     if cli:
         print()
         print(format_cli_table(cli, startup, args.repeat))
+    if experiments:
+        print()
+        print(format_experiments_table(experiments, args.repeat))
     print(f"\nload average at the end: {env['load_average_at_end']}")
     print("\nTargets (judged on the best run; reported, not enforced):")
     if results and not postgres_url:
@@ -692,6 +728,10 @@ def main(argv: list[str] | None = None) -> int:
     for target in more:
         print(format_target(target))
     targets += more
+    if experiments:
+        for target in experiments_targets(experiments):
+            print(format_experiments_target(target))
+            targets.append(target)
 
     args.out.mkdir(parents=True, exist_ok=True)
     report = {
@@ -702,6 +742,8 @@ def main(argv: list[str] | None = None) -> int:
             "page_size": args.page_size,
             "cli_sizes": args.cli_sizes,
             "cli_upload_limit_mb": UPLOAD_LIMIT_MB,
+            "experiments": args.experiments,
+            "experiment_sizes": args.experiment_sizes if args.experiments else [],
             "repeat": args.repeat,
             "seed": args.seed,
             "postgresql": why,
@@ -710,6 +752,7 @@ def main(argv: list[str] | None = None) -> int:
         "engine": engine,
         "cli": cli,
         "interpreter_startup_seconds": startup,
+        "experiments": experiments,
         "targets": targets,
         "peak_rss_mb": peak,
     }
