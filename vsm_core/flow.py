@@ -90,7 +90,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from vsm_core.model import CanonicalDataset, Category, Workflow
+from vsm_core.model import CanonicalDataset, Category, Workflow, item_positions
 
 _US = "datetime64[us]"
 _DAY = np.timedelta64(1, "D")
@@ -211,6 +211,60 @@ def _span_days(first: np.ndarray, last: np.ndarray, mode: str, timezone: str) ->
     raise ValueError(f"unknown cycle_time_mode {mode!r}; use 'elapsed' or 'inclusive'")
 
 
+def event_order(item: np.ndarray, times: np.ndarray, seq: np.ndarray) -> np.ndarray | None:
+    """The stable sort of events by ``(item, times, seq)``, or ``None`` when it moves nothing.
+
+    ``item``: int64 item positions; ``times``: ``datetime64[us]``; ``seq``:
+    int64 file positions; all of one length. Returns the permutation a
+    stable lexicographic sort would apply (equal keys keep their row order),
+    or ``None`` when that permutation is the identity.
+
+    Event logs nearly always come grouped by item and in time order within an
+    item, so one vectorised pass checks that first (no sort at all), then
+    whether each item is one contiguous, ordered run and only the runs are
+    out of item order (a sort of the runs, not the events). Anything else
+    (interleaved items, out-of-order times or ``seq``, NaT) takes the full
+    sort, :func:`_sorted_order`; every path gives the same order.
+    """
+    n = len(item)
+    if n < 2:
+        return None
+    if np.isnat(times).any():  # NaT sorts last but compares False: leave it to the sort
+        return _sorted_order(item, times, seq)
+    same = item[1:] == item[:-1]
+    later = times[1:] > times[:-1]
+    tied = times[1:] == times[:-1]
+    in_order = later | (tied & (seq[1:] >= seq[:-1]))  # (times, seq) non-decreasing
+    if not in_order[same].all():
+        return _sorted_order(item, times, seq)
+    heads = np.flatnonzero(np.append(True, ~same))
+    head_item = item[heads]
+    if (head_item[1:] > head_item[:-1]).all():
+        return None  # items in item-table order, each one run: already sorted
+    run_order = np.argsort(head_item, kind="stable")
+    if (head_item[run_order][1:] == head_item[run_order][:-1]).any():
+        return _sorted_order(item, times, seq)  # an item in several runs: interleaved
+    # Each item is one ordered run: lay the runs out in item order.
+    lengths = np.diff(np.append(heads, n))[run_order]
+    run_start = heads[run_order]
+    offsets = np.cumsum(lengths) - lengths  # where each run starts in the output
+    return np.arange(n) + np.repeat(run_start - offsets, lengths)
+
+
+def _sorted_order(item: np.ndarray, times: np.ndarray, seq: np.ndarray) -> np.ndarray:
+    """Stable lexicographic order of ``(item, times, seq)``: the general (slow) path.
+
+    Chained stable argsorts (seq, then time, then item) give the lexicographic
+    order and are faster than ``np.lexsort``; the seq pass is skipped when
+    ``seq`` is already non-decreasing (file order).
+    """
+    order = np.arange(len(item))
+    if len(seq) > 1 and not (seq[1:] >= seq[:-1]).all():
+        order = np.argsort(seq, kind="stable")
+    order = order[np.argsort(times[order], kind="stable")]
+    return order[np.argsort(item[order], kind="stable")]
+
+
 # --------------------------------------------------------------------------- build
 
 
@@ -238,18 +292,11 @@ def build_flow(dataset: CanonicalDataset, options: FlowOptions = FlowOptions()) 
         as_of = _to_utc_timestamp(created.max() if len(created) else pd.Timestamp.now(tz="UTC"))
     as_of_np = as_of.tz_convert(None).to_datetime64().astype(_US)
 
-    # Item positions (row in the item table) by factorising item ids and event ids
-    # together: item ids are unique, so they get the codes 0..n_items-1 and an event
-    # code >= n_items is an unknown item (dropped). One hash pass, no per-event look-up.
+    # Item positions (row in the item table; -1 = unknown item, dropped): the log is
+    # nearly always grouped by item, so only run heads are looked up (model.item_positions).
     n_events = len(events)
-    item_ids = items_in["item_id"].astype("str")
     if n_events:
-        both = pd.concat([item_ids, events["item_id"].astype("str")], ignore_index=True)
-        id_codes = pd.factorize(both)[0]
-        if not np.array_equal(id_codes[:n_items], np.arange(n_items)):  # pragma: no cover
-            raise ValueError("item ids must be unique")
-        item_pos = id_codes[n_items:].astype(np.int64)
-        item_pos[item_pos >= n_items] = -1
+        item_pos = item_positions(items_in["item_id"], events["item_id"])
         # Stage positions: map each distinct status once (there are few), then broadcast.
         status_codes, statuses = pd.factorize(events["status"].astype("str"))
         status_pos = workflow.stage_positions(pd.Series(statuses, dtype="str"))
@@ -263,14 +310,9 @@ def build_flow(dataset: CanonicalDataset, options: FlowOptions = FlowOptions()) 
     unmapped_events = int((pos_all < 0).sum())
 
     # -- order: (item, entered_at, seq), stable -------------------------------------------
-    # Chained stable argsorts (seq, then time, then item) give the lexicographic order and
-    # are faster than np.lexsort; the seq pass is skipped when the log is in file order.
-    order = np.arange(len(idx_all))
-    if len(seq_all) > 1 and not (seq_all[1:] >= seq_all[:-1]).all():
-        order = np.argsort(seq_all, kind="stable")
-    order = order[np.argsort(t_all[order], kind="stable")]
-    order = order[np.argsort(idx_all[order], kind="stable")]
-    idx_all, t_all, pos_all = idx_all[order], t_all[order], pos_all[order]
+    order = event_order(idx_all, t_all, seq_all)
+    if order is not None:
+        idx_all, t_all, pos_all = idx_all[order], t_all[order], pos_all[order]
 
     # created_at fallback: first event of each item (mapped or not).
     first_event = np.full(n_items, _NAT)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -263,6 +264,49 @@ def make_events(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """``values`` as one Arrow ``large_string`` array (zero-copy for an Arrow-backed ``str``)."""
+    array = pa.array(values.astype("str"))
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def item_positions(item_ids: pd.Series, event_ids: pd.Series) -> np.ndarray:
+    """Row of each event's item in the item table: ``int64``, ``-1`` for an unknown id.
+
+    ``item_ids``: the item table's ``item_id`` column (unique, as
+    :func:`make_items` guarantees); ``event_ids``: the events' ``item_id``
+    column. Returns an array of ``len(event_ids)`` positions into
+    ``item_ids`` (0-based row numbers, not index labels).
+
+    Event logs come grouped by item (a tracker's changelog export, or
+    :func:`make_dataset`'s callers), so only the first id of each run of
+    equal ids is looked up: one comparison of neighbouring ids, then a hash
+    look-up of the run heads, or none at all when the runs follow the item
+    table one to one. Any order is handled; grouping only makes it faster.
+    """
+    n = len(event_ids)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    events = _arrow_text(event_ids)
+    items = _arrow_text(item_ids)
+    head = np.ones(n, dtype=bool)
+    if n > 1:
+        # A missing id (null) compares as null: treat it as a run of its own.
+        changed = pc.fill_null(pc.not_equal(events[1:], events[:-1]), True)
+        head[1:] = changed.to_numpy(zero_copy_only=False)
+    heads = np.flatnonzero(head)
+    head_ids = events.take(pa.array(heads))
+    same = len(heads) == len(items) and pc.all(pc.equal(head_ids, items), skip_nulls=False).as_py()
+    if same:
+        head_pos = np.arange(len(heads), dtype=np.int64)
+    else:
+        found = pc.index_in(head_ids, value_set=items)
+        head_pos = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.repeat(head_pos, np.diff(np.append(heads, n)))
+
+
 def make_dataset(
     items: pd.DataFrame,
     events: pd.DataFrame,
@@ -274,9 +318,7 @@ def make_dataset(
     """Validate and bundle a dataset; every event must belong to a known item."""
     items = make_items(items)
     events = make_events(events)
-    # Arrow's hash lookup rather than Series.isin, which loops in Python on str arrays.
-    known = pc.is_in(pa.array(events["item_id"]), value_set=pa.array(items["item_id"]))
-    orphans = ~known.to_numpy(zero_copy_only=False)
+    orphans = item_positions(items["item_id"], events["item_id"]) < 0
     if orphans.any():
         sample = events.loc[orphans, "item_id"].unique()[:5].tolist()  # first few, for the message
         raise ModelError(f"events refer to unknown items: {sample}")
