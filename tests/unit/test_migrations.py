@@ -22,7 +22,7 @@ from vsm_core.experiments.records import (
     save_snapshot,
     update_experiment,
 )
-from vsm_core.store import crud, current_revision, head_revision, make_engine, upgrade_to_head
+from vsm_core.store import crud, current_revision, head_revision, make_engine, migrate, upgrade_to_head
 from vsm_core.store.migrate import alembic_config
 
 CREATED = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
@@ -222,4 +222,139 @@ def test_downgrading_the_snapshots_keeps_the_experiments(fresh_engine):
         ids = connection.execute(text("SELECT id FROM experiment ORDER BY id")).scalars().all()
     assert ids == written["experiments"]
     upgrade_to_head(fresh_engine)
+    assert current_revision(fresh_engine) == head_revision()
+
+
+# --------------------------------------------------------------------------- the start-up shortcut
+
+
+def _count_alembic_upgrades(monkeypatch) -> list[str]:
+    """Record every ``alembic upgrade`` that ``upgrade_to_head`` runs (and still run it)."""
+    calls: list[str] = []
+    real = command.upgrade
+
+    def counting(config, revision, **kwargs):
+        calls.append(revision)
+        return real(config, revision, **kwargs)
+
+    monkeypatch.setattr(command, "upgrade", counting)
+    return calls
+
+
+def test_the_head_read_from_the_files_is_alembics():
+    migrate.script_head.cache_clear()
+    assert migrate.script_head() == head_revision()
+
+
+def test_a_fresh_database_is_migrated_by_alembic(fresh_engine, monkeypatch):
+    calls = _count_alembic_upgrades(monkeypatch)
+    assert not migrate.at_head(fresh_engine)
+    upgrade_to_head(fresh_engine)
+    assert calls == ["head"]
+    assert current_revision(fresh_engine) == head_revision()
+    assert migrate.at_head(fresh_engine)
+    assert {"dataset", "experiment", "experiment_snapshot"} <= set(
+        inspect(fresh_engine).get_table_names()
+    )
+
+
+def test_a_database_at_head_skips_alembic(fresh_engine, monkeypatch):
+    upgrade_to_head(fresh_engine)
+    calls = _count_alembic_upgrades(monkeypatch)
+    upgrade_to_head(fresh_engine)
+    upgrade_to_head(fresh_engine)
+    assert calls == []
+    assert current_revision(fresh_engine) == head_revision()
+
+
+def test_a_database_behind_is_upgraded_and_keeps_its_experiments(fresh_engine, monkeypatch):
+    upgrade_to_head(fresh_engine, revision="0002")
+    written = _write_as_revision_0002(fresh_engine)
+    assert not migrate.at_head(fresh_engine)
+    calls = _count_alembic_upgrades(monkeypatch)
+    upgrade_to_head(fresh_engine)
+    assert calls == ["head"]
+    assert current_revision(fresh_engine) == head_revision()
+    assert "experiment_snapshot" in inspect(fresh_engine).get_table_names()
+    with fresh_engine.connect() as connection:
+        ids = connection.execute(text("SELECT id FROM experiment ORDER BY id")).scalars().all()
+    assert ids == written["experiments"]
+    upgrade_to_head(fresh_engine)
+    assert calls == ["head"]  # now at head: no second run
+
+
+def test_a_database_ahead_of_the_code_still_goes_to_alembic(fresh_engine, monkeypatch):
+    upgrade_to_head(fresh_engine)
+    with fresh_engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    calls = _count_alembic_upgrades(monkeypatch)
+    with pytest.raises(Exception, match="9999"):  # Alembic: no such revision
+        upgrade_to_head(fresh_engine)
+    assert calls == ["head"]
+
+
+def test_an_explicit_revision_always_goes_to_alembic(fresh_engine, monkeypatch):
+    upgrade_to_head(fresh_engine)
+    calls = _count_alembic_upgrades(monkeypatch)
+    upgrade_to_head(fresh_engine, revision="0003")
+    assert calls == ["0003"]
+
+
+def _versions(tmp_path, files: dict[str, str]):
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    for name, body in files.items():
+        (folder / name).write_text(body)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("files", "head"),
+    [
+        (
+            {
+                "a.py": "revision: str = 'a'\ndown_revision: Union[str, None] = None\n",
+                "b.py": 'revision = "b"\ndown_revision = "a"\n',
+            },
+            "b",
+        ),
+        (  # a merge revision names both parents
+            {
+                "a.py": "revision = 'a'\ndown_revision = None\n",
+                "b.py": "revision = 'b'\ndown_revision = 'a'\n",
+                "c.py": "revision = 'c'\ndown_revision = 'a'\n",
+                "m.py": "revision = 'm'\ndown_revision = ('b', 'c')\n",
+            },
+            "m",
+        ),
+        (  # two heads: Alembic decides (and would refuse "head")
+            {
+                "a.py": "revision = 'a'\ndown_revision = None\n",
+                "b.py": "revision = 'b'\ndown_revision = 'a'\n",
+                "c.py": "revision = 'c'\ndown_revision = 'a'\n",
+            },
+            None,
+        ),
+        ({"a.py": "revision = make_id()\ndown_revision = None\n"}, None),  # not a literal
+        ({"a.py": "revision = 'a'\n"}, None),  # no down_revision
+        ({"a.py": "revision = 'a'\ndown_revision = 'gone'\n"}, None),  # unknown parent
+        ({"a.py": "revision = 'a'\ndown_revision = None\ndef broken(:\n"}, None),
+        ({}, None),
+    ],
+)
+def test_script_head_from_the_files_or_none(tmp_path, monkeypatch, files, head):
+    monkeypatch.setattr(migrate, "VERSIONS_DIR", _versions(tmp_path, files))
+    migrate.script_head.cache_clear()
+    try:
+        assert migrate.script_head() == head
+    finally:
+        migrate.script_head.cache_clear()
+
+
+def test_without_a_head_from_the_files_alembic_decides(fresh_engine, monkeypatch):
+    upgrade_to_head(fresh_engine)
+    monkeypatch.setattr(migrate, "script_head", lambda: None)
+    calls = _count_alembic_upgrades(monkeypatch)
+    upgrade_to_head(fresh_engine)
+    assert calls == ["head"]
     assert current_revision(fresh_engine) == head_revision()

@@ -11,9 +11,8 @@ import atexit
 import os
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import create_engine
 
 DEFAULT_DATABASE_URL = "sqlite:///data/flowlab.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
