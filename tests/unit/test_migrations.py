@@ -22,7 +22,14 @@ from vsm_core.experiments.records import (
     save_snapshot,
     update_experiment,
 )
-from vsm_core.store import crud, current_revision, head_revision, make_engine, migrate, upgrade_to_head
+from vsm_core.store import (
+    crud,
+    current_revision,
+    head_revision,
+    make_engine,
+    migrate,
+    upgrade_to_head,
+)
 from vsm_core.store.migrate import alembic_config
 
 CREATED = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
