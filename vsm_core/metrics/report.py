@@ -115,11 +115,15 @@ def metrics_document(scope: Scope, tables: CoreTables | None = None) -> dict[str
             else None
         ),
         "flow_distribution": distribution.flow_distribution(scope),
-        "aging_wip": aging_wip[["item_id", "stage", "age_days"]].astype(object).to_dict("records"),
+        "aging_wip": [],  # filled below, already JSON-ready (keeps the key's place)
         "definitions": definitions(scope),
         "flags": _flags(scope),
     }
-    return to_json_ready(document)
+    document = to_json_ready(document)
+    # One record per in-progress item (160k at 1M items): built column by column rather
+    # than walked value by value by to_json_ready; the same list.
+    document["aging_wip"] = json_records(aging_wip[["item_id", "stage", "age_days"]])
+    return document
 
 
 def _counts(items: pd.DataFrame, completed: pd.DataFrame) -> dict[str, int]:
@@ -242,6 +246,31 @@ def _add_flag(flags: pd.Series, mask: pd.Series, text) -> pd.Series:
 
 def _iso(times: pd.Series) -> pd.Series:
     return times.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").str.replace(".000000Z", "Z", regex=False)
+
+
+def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``to_json_ready(frame.to_dict("records"))``, built column by column.
+
+    One dict per row, keyed by the column names as ``str``. Float columns
+    give Python floats with NaN as ``None``, text columns Python ``str``
+    with missing cells as ``None``; any other column goes through
+    :func:`to_json_ready` value by value (the same result, just slower).
+    """
+    names = [str(name) for name in frame.columns]
+    columns = [_json_column(frame[name]) for name in frame.columns]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _json_column(values: pd.Series) -> list[Any]:
+    """One column as JSON-ready Python values (see :func:`json_records`)."""
+    if values.dtype.kind == "f":
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        out = numbers.astype(object)  # Python floats
+        out[np.isnan(numbers)] = None
+        return out.tolist()
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.astype(object).where(values.notna(), None).tolist()
+    return [to_json_ready(v) for v in values.astype(object).tolist()]
 
 
 def to_json_ready(value: Any) -> Any:
