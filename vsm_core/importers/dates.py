@@ -24,11 +24,14 @@ cells no format could read are visited one by one, to report them.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from vsm_core.importers.errors import ImportFailed, ImportProblem, clip
 
@@ -176,21 +179,32 @@ def parse_timestamps(
     if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values):
         return _already_datetimes(values, timezone)
 
-    text = pd.Series(values, dtype="str").str.strip()
-    present = text.notna().to_numpy(dtype=bool) & (text.str.len() > 0).to_numpy(dtype=bool)
-    positions = np.flatnonzero(present)
-    cells = text.iloc[positions].reset_index(drop=True)
-    size = len(cells)
-
-    wall = np.full(size, NAT, dtype=np.int64)  # wall-clock microseconds, to localise
-    instant = np.full(size, NAT, dtype=np.int64)  # UTC microseconds (values with an offset)
-    kind = np.full(size, _OTHER, dtype=np.int8)
+    fixed = _fixed_layout_iso(values)
+    if fixed is not None:
+        # Every non-blank cell has one fixed ISO layout and valid fields: the
+        # reading below would give exactly these wall times / instants.
+        positions, wall, instant = fixed
+        if len(positions) == len(values):
+            cells = values.reset_index(drop=True)
+        else:
+            cells = values.iloc[positions].reset_index(drop=True)
+        size = len(cells)
+        kind = np.full(size, _KIND_ISO, dtype=np.int8)
+    else:
+        text = pd.Series(values, dtype="str").str.strip()
+        present = text.notna().to_numpy(dtype=bool) & (text.str.len() > 0).to_numpy(dtype=bool)
+        positions = np.flatnonzero(present)
+        cells = text.iloc[positions].reset_index(drop=True)
+        size = len(cells)
+        wall = np.full(size, NAT, dtype=np.int64)  # wall-clock microseconds, to localise
+        instant = np.full(size, NAT, dtype=np.int64)  # UTC microseconds (values with an offset)
+        kind = np.full(size, _OTHER, dtype=np.int8)
     conflict = np.zeros(size, dtype=bool)
     order_used: DateOrder | None = None
     ambiguous = False
     ambiguity: tuple[int, str] | None = None  # (position in cells, value) of an example
 
-    if size:
+    if size and fixed is None:
         iso = _matches(cells, _ISO)
         kind[iso] = _KIND_ISO
         if iso.any():
@@ -234,8 +248,11 @@ def parse_timestamps(
             column, row=_row(rows, positions[at]), value=example, other_problems=problems
         )
 
-    result = np.full(len(values), NAT, dtype=np.int64)
-    result[positions] = instant
+    if len(positions) == len(values):
+        result = instant
+    else:
+        result = np.full(len(values), NAT, dtype=np.int64)
+        result[positions] = instant
     series = pd.Series(result.view("M8[us]"), index=values.index, name=values.name)
     return ParsedDates(
         values=series.dt.tz_localize("UTC"),
@@ -243,6 +260,194 @@ def parse_timestamps(
         date_order_used=order_used,
         ambiguous=ambiguous,
     )
+
+
+# --- the fixed-layout ISO fast path --------------------------------------------------------
+
+# One ISO 8601 cell, split into its parts: which parts a column's first cell
+# has decides the layout every other cell must repeat byte for byte (digits
+# where it has digits). Same language as ``_ISO``: an offset needs a time.
+_FIXED_ISO = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"(?:([T ])([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]+))?)?"
+    r"(?:( ?)(?:(Z)|([+-])([0-9]{2})(?::?([0-9]{2}))?))?)?",
+    re.ASCII,
+)
+_DIGIT, _SIGN, _T_OR_SPACE = -1, -2, -3  # layout classes besides a literal byte
+_US_PER_SECOND = 1_000_000
+
+
+def _fixed_layout_iso(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(positions, wall, instant) when every non-blank cell has one fixed ISO layout; else None.
+
+    The fast path of :func:`parse_timestamps` for the common export column:
+    every cell the same number of bytes, written the same way (say
+    ``2024-03-05T14:07:09Z`` or ``2024-03-05 14:07:09.123+01:00``; ``T`` or
+    a space, and the offset's sign, may vary), with no surrounding spaces.
+    Instead of three regular expressions and ``pd.to_datetime`` over the
+    column, the cells' bytes are checked and read as digits with numpy.
+
+    * ``positions``: the indices of the non-blank (non-missing) cells;
+    * ``wall``: wall-clock epoch microseconds of the cells without an offset
+      (to localise), ``NAT`` for the others;
+    * ``instant``: UTC epoch microseconds of the cells with ``Z`` or an
+      offset, ``NAT`` for the others.
+
+    Fractional seconds are cut (not rounded) to microseconds, as in the
+    general path. Returns None, leaving the column to the general path (and
+    its problem reports), unless every cell is present in that layout and
+    valid: month 1-12, a day the month has, hour <= 23, minute and second
+    <= 59, offset hour <= 23 and minute <= 59, year within
+    MIN_YEAR..MAX_YEAR. For such cells the general path reads the same
+    wall time or instant (tests/unit/test_dates_fast_path.py checks it).
+    """
+    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+        return None
+    try:
+        cells = pa.array(values.array if values.dtype != object else values, from_pandas=True)
+        if isinstance(cells, pa.ChunkedArray):
+            cells = cells.combine_chunks()
+        if not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)):
+            return None
+        cells = cells.cast(pa.large_string())
+    except (pa.ArrowException, TypeError, ValueError):
+        return None  # not all text: the general path says what it is
+    positions = np.arange(len(cells))
+    if cells.null_count:
+        positions = positions[cells.is_valid().to_numpy(zero_copy_only=False)]
+        cells = cells.drop_null()
+    lengths = _byte_lengths(cells)
+    if lengths.min(initial=0) == 0:  # empty text is blank too
+        present = lengths > 0
+        positions, lengths = positions[present], lengths[present]
+        cells = cells.filter(pa.array(present))
+    if not len(cells):
+        return None
+    layout = _layout(cells[0].as_py())
+    if layout is None:
+        return None
+    classes, fields = layout
+    width = len(classes)
+    if (lengths != width).any():
+        return None
+    matrix = _fixed_width_bytes(cells, width)
+    parts = _checked_parts(matrix, classes, fields)
+    if parts is None:
+        return None
+    wall, zoned, offset_us = parts
+    if zoned:
+        instant = wall - offset_us
+        wall = np.full(len(instant), NAT, dtype=np.int64)
+    else:
+        instant = np.full(len(wall), NAT, dtype=np.int64)
+    return positions, wall, instant
+
+
+def _layout(first: str) -> tuple[np.ndarray, dict[str, tuple[int, int]]] | None:
+    """The byte classes of a layout and where its fields are, from one cell; None: not ISO."""
+    match = _FIXED_ISO.fullmatch(first)
+    if match is None or not first.isascii():
+        return None
+    classes = np.frombuffer(first.encode("ascii"), dtype=np.uint8).astype(np.int16)
+    names = ("year", "month", "day", "sep", "hour", "minute", "second", "fraction", "space", "z")
+    names += ("sign", "offset_hour", "offset_minute")
+    fields = {}
+    for group, name in enumerate(names, start=1):
+        if match.group(group) is None:
+            continue
+        start, end = match.span(group)
+        fields[name] = (start, end)
+        if name == "sep":
+            classes[start] = _T_OR_SPACE
+        elif name == "sign":
+            classes[start] = _SIGN
+        elif name not in ("space", "z"):
+            classes[start:end] = _DIGIT
+    return classes, fields
+
+
+def _byte_lengths(cells) -> np.ndarray:
+    """The UTF-8 length of each cell of a ``large_string`` array, from its offsets."""
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64)
+    return np.diff(offsets[cells.offset : cells.offset + len(cells) + 1])
+
+
+def _fixed_width_bytes(cells, width: int) -> np.ndarray:
+    """The bytes of cells that are all ``width`` bytes long, as an (n, width) matrix (no copy)."""
+    _, offsets, data = cells.buffers()
+    start = int(np.frombuffer(offsets, dtype=np.int64)[cells.offset])
+    return np.frombuffer(data, dtype=np.uint8)[start : start + width * len(cells)].reshape(
+        len(cells), width
+    )
+
+
+def _checked_parts(
+    matrix: np.ndarray, classes: np.ndarray, fields: dict[str, tuple[int, int]]
+) -> tuple[np.ndarray, bool, np.ndarray] | None:
+    """(wall-clock microseconds, zoned?, offset microseconds) of valid cells; None otherwise."""
+    # Column by column (a reduction down each byte column, not a pass per cell): a
+    # digit column holds only 0-9, a literal column only its byte, the sign column
+    # only + or -, the date-time separator only T or a space.
+    columns = np.ascontiguousarray(matrix.T)  # one byte column per row: fast reductions
+    low, high = columns.min(axis=1), columns.max(axis=1)
+    for column, kind in enumerate(classes.tolist()):
+        if kind == _DIGIT:
+            fits = low[column] >= ord("0") and high[column] <= ord("9")
+        elif kind >= 0:
+            fits = low[column] == kind and high[column] == kind
+        else:
+            allowed = (ord("+"), ord("-")) if kind == _SIGN else (ord("T"), ord(" "))
+            fits = bool(np.isin(columns[column], allowed).all())
+        if not fits:
+            return None
+
+    def number(name: str, digits: int | None = None) -> np.ndarray:
+        start, end = fields.get(name, (0, 0))
+        end = end if digits is None else min(end, start + digits)
+        out = np.zeros(len(matrix), dtype=np.int64)
+        for column in range(start, end):  # a few digit columns, each over every cell
+            out *= 10
+            out += columns[column]
+            out -= ord("0")
+        return out
+
+    def within(values: np.ndarray, low: int, high: int) -> bool:
+        return not len(values) or (values.min() >= low and values.max() <= high)
+
+    year, month, day = number("year"), number("month"), number("day")
+    hour, minute, second = number("hour"), number("minute"), number("second")
+    if not (within(year, MIN_YEAR, MAX_YEAR) and within(month, 1, 12) and within(day, 1, 31)):
+        return None
+    if not (within(hour, 0, 23) and within(minute, 0, 59) and within(second, 0, 59)):
+        return None
+    month_index = (year - MIN_YEAR) * 12 + (month - 1)
+    first_days, month_lengths = _month_table()
+    if (day > month_lengths[month_index]).any():  # 30 February, 31 April, ...
+        return None
+    seconds = (first_days[month_index] + day - 1) * 86_400 + hour * 3600 + minute * 60 + second
+    wall = seconds * _US_PER_SECOND
+    if "fraction" in fields:
+        start, end = fields["fraction"]
+        kept = min(end - start, 6)  # digits beyond microseconds are cut off
+        wall += number("fraction", 6) * 10 ** (6 - kept)
+    zoned = "z" in fields or "sign" in fields
+    offset = np.zeros(len(matrix), dtype=np.int64)
+    if "sign" in fields:
+        offset_hour, offset_minute = number("offset_hour"), number("offset_minute")
+        if not (within(offset_hour, 0, 23) and within(offset_minute, 0, 59)):
+            return None
+        offset = (offset_hour * 60 + offset_minute) * 60 * _US_PER_SECOND
+        offset[columns[fields["sign"][0]] == ord("-")] *= -1
+    return wall, zoned, offset
+
+
+@functools.cache
+def _month_table() -> tuple[np.ndarray, np.ndarray]:
+    """Days from 1970-01-01 to the first of each month of MIN_YEAR..MAX_YEAR, and the
+    month's length in days, indexed by ``(year - MIN_YEAR) * 12 + month - 1``."""
+    months = np.arange((MAX_YEAR - MIN_YEAR + 1) * 12 + 1) + (MIN_YEAR - 1970) * 12
+    firsts = months.astype("M8[M]").astype("M8[D]").astype(np.int64)
+    return firsts[:-1], np.diff(firsts)
 
 
 # --- formats ---------------------------------------------------------------------------------
