@@ -222,8 +222,12 @@ def test_cycle_time_scatter_empty(table):
 def test_days_histogram_with_percentile_lines():
     values = pd.Series([1.0, 2.5, 2.5, 7.0, np.nan, 30.0])
     fig = days_histogram(values, title="Lead time", percentiles={"p50": 2.5, "p85": 20.0})
-    (hist,) = fig.data
-    assert hist.type == "histogram" and len(hist.x) == 5
+    (bars,) = fig.data  # counted into 1-day bins here: one bar per bin, not every value
+    assert bars.type == "bar" and sum(bars.y) == 5
+    assert list(bars.y[:4]) == [0, 1, 2, 0]  # [0, 1): none; [1, 2): 1.0; [2, 3): 2.5 twice
+    assert bars.y[7] == 1 and bars.y[-1] == 1  # 7.0, and 30.0 in the last bin [30, 31)
+    assert bars.x[1] == 1.5 and bars.customdata[1] == "1–2 d"
+    assert "%{customdata}: %{y} items" in bars.hovertemplate
     assert [s.x0 for s in shapes(fig, "percentile:50")] == [2.5]
     assert notes(fig, "percentile:85")[0].text == "85% ≤ 20.0 d"
     assert fig.layout.title.text == "Lead time"
@@ -398,7 +402,8 @@ def test_aging_wip_chart_structure():
     assert fig.layout.xaxis.ticktext[1] == "Doing<br>(2)"
     for trace in fig.data:
         for x, row in zip(trace.x, trace.customdata, strict=True):
-            column = ["Ready", "Doing", "Review", "QA"].index(row[3])
+            stage = row[2].split(" in ")[1]  # "type in stage"
+            column = ["Ready", "Doing", "Review", "QA"].index(stage)
             assert abs(x - column) <= 0.3
     bands = [s for s in fig.layout.shapes if s.name.startswith("band:")]
     assert [s.name for s in bands] == ["band:green", "band:yellow", "band:orange", "band:red"]
@@ -406,7 +411,14 @@ def test_aging_wip_chart_structure():
     assert bands[0].type == "rect" and bands[0].x0 == -0.5 and bands[0].x1 == 3.5
     assert shapes(fig, "percentile:85")[0].y0 == 9.5
     assert shapes(fig, "sle")[0].y0 == 15.0
-    assert "Started 01 Mar 2026" in fig.data[0].customdata[0][4]
+    # hover: bold id and title from customdata, type in stage, age, start date
+    template = fig.data[0].hovertemplate
+    assert template.startswith("<b>%{customdata[0]}</b> %{customdata[1]}")
+    assert "Age %{y:.1f} d" in template and "Started %{customdata[3]}" in template
+    rows = {row[0]: list(row[1:]) for t in fig.data for row in t.customdata}
+    assert rows["B-1"][2] == "01 Mar 2026"
+    stages = (" in Ready", " in Doing", " in Review", " in QA")
+    assert all(row[1].endswith(stages) for row in rows.values())
     assert fig.layout.yaxis.title.text == "Age (days since start)"
     check_json(fig)
 
@@ -502,25 +514,46 @@ def test_xmr_chart_with_item_labels_signals_and_baseline():
         xmr_result(values, signals),
         title="Cycle time XmR",
         y_title="Days",
+        x_title="Items in done order",
         baseline_end=4,
         hover_text=["t0", "t1", "big <one>", "t3", "t4", "t5"],
     )
     names = [t.name for t in fig.data]
     assert names == ["Values", "Average 5.00", "UNPL 9.00", "LNPL 1.00", "Signal"]
-    limits = {t.name.split()[0]: set(t.y) for t in fig.data[1:4]}
-    assert limits == {"Average": {5.0}, "UNPL": {9.0}, "LNPL": {1.0}}
+    # points by position, the item ids as tick text and in the hover
+    assert list(fig.data[0].x) == [0, 1, 2, 3, 4, 5]
+    assert list(fig.data[0].y) == values
+    assert ids_in(fig.data[0]) == set(labels)
+    assert list(fig.layout.xaxis.tickvals) == [0, 1, 2, 3, 4, 5]
+    assert list(fig.layout.xaxis.ticktext) == labels
+    assert fig.layout.xaxis.title.text == "Items in done order"
+    # the average and the limits are two-point lines across the chart
+    for trace, level in zip(fig.data[1:4], (5.0, 9.0, 1.0), strict=True):
+        assert list(trace.x) == [0, 5] and list(trace.y) == [level, level]
     assert [fig.data[2].line.dash, fig.data[3].line.dash] == ["dash", "dash"]
     signal = fig.data[-1]
-    assert list(signal.x) == ["D-2"] and signal.marker.color == "#d62728"
-    assert "beyond the limits" in signal.customdata[0][1]
-    assert "run of 8" in signal.customdata[0][1]
+    assert list(signal.x) == [2] and list(signal.y) == [12.0]
+    assert signal.marker.color == "#d62728"
+    assert signal.customdata[0][0] == "D-2"
+    assert "beyond the limits, run of 8 on one side" in signal.customdata[0][1]
     assert "big &lt;one&gt;" in signal.customdata[0][1]
-    assert ids_in(fig.data[0]) == set(labels)
-    assert fig.layout.xaxis.type == "category"
+    assert fig.data[0].customdata[0][1] == "<br>t0"  # a point without a signal: its text only
+    assert "customdata[0]" in fig.data[0].hovertemplate
     (separator,) = shapes(fig, "baseline")
     assert separator.x0 == 3.5
     assert notes(fig, "baseline")[0].text == "limits frozen on the baseline"
     check_json(fig)
+
+
+def test_xmr_chart_shows_about_twenty_tick_labels_for_many_points():
+    n = 500
+    result = {"values": list(range(n)), "centre": 1.0, "unpl": 2.0, "lnpl": 0.0, "signals": []}
+    fig = xmr_chart([f"I-{i}" for i in range(n)], result, title="t", y_title="y")
+    ticks = list(fig.layout.xaxis.tickvals)
+    assert ticks[:3] == [0, 25, 50] and len(ticks) == 20
+    assert fig.layout.xaxis.ticktext[1] == "I-25"
+    assert len(fig.data[1].x) == 2  # the average line: two points, not one per item
+    assert list(fig.layout.xaxis.range) == [-0.5, n - 0.5]
 
 
 def test_xmr_chart_on_dates_accepts_the_dict_form():
@@ -528,6 +561,8 @@ def test_xmr_chart_on_dates_accepts_the_dict_form():
     result = {"values": [3, 4, 2, 9], "centre": 3.0, "unpl": 5.0, "lnpl": 0.0, "signals": []}
     fig = xmr_chart(weeks, result, title="Throughput XmR", y_title="Items", baseline_end=2)
     assert [t.name for t in fig.data] == ["Values", "Average 3.00", "UNPL 5.00", "LNPL 0.00"]
+    assert list(fig.data[0].x) == weeks  # a date axis: the dates themselves
+    assert list(fig.data[1].x) == ["2026-03-02", "2026-03-23"]
     assert shapes(fig, "baseline")[0].x0.startswith("2026-03-12")
     check_json(fig)
 
@@ -544,14 +579,21 @@ def test_xmr_chart_nan_limits_and_empty():
 def test_xmr_chart_keeps_repeated_labels_apart():
     result = {"values": [1, 2, 3], "centre": 2.0, "unpl": 4.0, "lnpl": 0.0, "signals": []}
     fig = xmr_chart(["x", "x", "y"], result, title="t", y_title="y")
-    assert list(fig.data[0].x) == ["1: x", "2: x", "3: y"]
+    assert list(fig.data[0].x) == [0, 1, 2]
+    assert [row[0] for row in fig.data[0].customdata] == ["x", "x", "y"]
+
+
+def test_xmr_chart_escapes_labels():
+    result = {"values": [1, 2], "centre": 1.5, "unpl": 4.0, "lnpl": 0.0, "signals": []}
+    fig = xmr_chart(["<i>A</i>", "B&C"], result, title="t", y_title="y")
+    assert list(fig.layout.xaxis.ticktext) == ["&lt;i&gt;A&lt;/i&gt;", "B&amp;C"]
 
 
 def test_xmr_chart_with_the_metric_module():
     xmr_module = pytest.importorskip("vsm_core.metrics.xmr")
     result = xmr_module.xmr([1, 2, 1, 2, 1, 2, 1, 30], baseline=6)
     fig = xmr_chart(list("abcdefgh"), result, title="t", y_title="y", baseline_end=6)
-    assert list(fig.data[-1].x) == ["h"]
+    assert list(fig.data[-1].x) == [7] and fig.data[-1].customdata[0][0] == "h"
     check_json(fig)
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vsm_core.charts.common import (
+    ITEM_HOVER,
     PACE_COLOURS,
     add_change_markers,
     add_hline,
@@ -17,17 +18,22 @@ from vsm_core.charts.common import (
     apply_layout,
     as_float_array,
     empty_figure,
+    escape_html,
     finite,
-    hover_label,
     is_empty,
+    item_customdata,
     percentile_items,
     spread,
     to_wall,
 )
+from vsm_core.charts.cycle_time import scatter_class
 
 _AGING_COLUMNS = ("item_id", "title", "type", "stage", "age_days")
 _PLOT_PX = 380 - 78 - 70
-JITTER = 0.28  # half the width of a stage column the points spread over (x units)
+JITTER = 0.28
+_HOVER = (
+    ITEM_HOVER + "<br>%{customdata[2]}<br>Age %{y:.1f} d<br>Started %{customdata[3]}<extra></extra>"
+)  # half the width of a stage column the points spread over (x units)
 
 #: The pace buckets: (name, colour, lower percentile, upper percentile).
 PACE_BUCKETS: tuple[tuple[str, str, int | None, int | None], ...] = (
@@ -77,13 +83,14 @@ def aging_wip_chart(
     :func:`pace` against ``percentiles`` (the completed items' cycle-time
     percentiles, ``{85: 12.3}`` or a ``summarize_days`` dict); each percentile
     band is a shaded rectangle across the columns, labelled ``"85% ≤ 12.3 d"``
-    in the right margin. ``sle_days`` adds a solid red line. Hover: item id,
-    title, type, stage, age.
+    in the right margin. ``sle_days`` adds a solid red line. Hover (``customdata``,
+    one text per item): item id, title, type, stage, age and start date. From
+    :data:`~vsm_core.charts.cycle_time.WEBGL_FROM` items on the dots use WebGL.
     """
     stages = [str(s) for s in (stages or [])]
     if is_empty(aging, *_AGING_COLUMNS) and not stages:
         return empty_figure(title, "No work in progress")
-    frame = _aging_frame(aging, timezone)
+    frame, hover = _aging_frame(aging, timezone)
     extra = frame.loc[~frame["stage"].isin(stages)].sort_values("stage_index", kind="stable")
     columns = stages + list(dict.fromkeys(extra["stage"]))
     position = {stage: i for i, stage in enumerate(columns)}
@@ -94,7 +101,9 @@ def aging_wip_chart(
 
     levels = percentile_items(percentiles)
     sle = finite(sle_days)
-    top = max([1.0, *frame["age"].dropna(), *(v for _, v in levels), sle or 0.0]) * 1.1
+    ages = as_float_array(frame["age"])
+    oldest = float(np.nanmax(ages)) if np.isfinite(ages).any() else 0.0
+    top = max([1.0, oldest, *(v for _, v in levels), sle or 0.0]) * 1.1
     fig = go.Figure()
     names = {
         "green": "< 50th pct",
@@ -103,26 +112,22 @@ def aging_wip_chart(
         "red": "≥ 85th pct",
         "grey": "Age",
     }
+    scatter = scatter_class(len(frame))
     for bucket in ("green", "yellow", "orange", "red", "grey"):
-        rows = frame[frame["pace"] == bucket]
-        if rows.empty:
+        mine = (frame["pace"] == bucket).to_numpy()
+        if not mine.any():
             continue
         fig.add_trace(
-            go.Scatter(
-                x=rows["x"],
-                y=rows["age"],
+            scatter(
+                x=frame["x"].to_numpy()[mine],
+                y=frame["age"].to_numpy()[mine],
                 mode="markers",
                 name=names[bucket],
                 marker=dict(
                     color=PACE_COLOURS[bucket], size=9, line=dict(color="white", width=0.8)
                 ),
-                customdata=np.column_stack(
-                    [rows["item_id"], rows["label"], rows["type"], rows["stage"], rows["start"]]
-                ),
-                hovertemplate=(
-                    "%{customdata[1]}<br>%{customdata[2]} in %{customdata[3]}"
-                    "<br>Age %{y:.1f} d%{customdata[4]}<extra></extra>"
-                ),
+                customdata=hover[mine],
+                hovertemplate=_HOVER,
             )
         )
     counts = frame["stage"].value_counts()
@@ -150,35 +155,48 @@ def aging_wip_chart(
     return fig
 
 
-def _aging_frame(aging: pd.DataFrame | None, timezone: str) -> pd.DataFrame:
-    """The columns the chart needs, as plain objects/floats (empty when ``aging`` is)."""
+def _aging_frame(aging: pd.DataFrame | None, timezone: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The columns the chart needs (``stage, stage_index, age``) and each item's hover rows.
+
+    Hover rows (``customdata``): escaped id, escaped title, ``"type in stage"``
+    (escaped) and the start date (``"–"`` without one), for :data:`_HOVER`.
+    Both are empty when ``aging`` is.
+    """
     if is_empty(aging, *_AGING_COLUMNS):
-        return pd.DataFrame(
-            columns=["item_id", "title", "type", "stage", "stage_index", "age", "start", "label"]
-        )
+        return pd.DataFrame(columns=["stage", "stage_index", "age"]), np.empty((0, 4), object)
     n = len(aging)
-    start = (
-        to_wall(aging["start"], timezone).dt.strftime("<br>Started %d %b %Y").fillna("")
+    stage = aging["stage"].astype("str").reset_index(drop=True)
+    work_type = aging["type"].astype("str").fillna("(none)").reset_index(drop=True)
+    where = escape_html(work_type) + " in " + escape_html(stage)
+    started = (
+        _start_dates(aging["start"], timezone)
         if "start" in aging.columns
-        else pd.Series([""] * n)
+        else pd.Series(["–"] * n, dtype="str")
     )
+    hover = item_customdata(aging["item_id"], aging["title"], where, started)
     frame = pd.DataFrame(
         {
-            "item_id": aging["item_id"].astype("str").to_numpy(dtype=object),
-            "title": aging["title"].to_numpy(dtype=object),
-            "type": aging["type"].astype("str").fillna("(none)").to_numpy(dtype=object),
-            "stage": aging["stage"].astype("str").to_numpy(dtype=object),
+            "stage": stage.to_numpy(dtype=object),
             "stage_index": (
                 as_float_array(aging["stage_index"])
                 if "stage_index" in aging.columns
                 else np.arange(n, dtype="float64")
             ),
             "age": as_float_array(aging["age_days"]),
-            "start": start.to_numpy(dtype=object),
         }
     )
-    frame["label"] = hover_label(frame["item_id"], frame["title"])
-    return frame
+    return frame, hover
+
+
+def _start_dates(start: pd.Series, timezone: str) -> pd.Series:
+    """``"01 Mar 2026"`` per item (``"–"`` without a start), the local date in ``timezone``.
+
+    Items share few start days, so each distinct day is formatted once.
+    """
+    days = to_wall(start, timezone).dt.normalize()
+    codes, uniques = pd.factorize(days)
+    text = np.array([f"{d:%d %b %Y}" for d in uniques] + ["–"], dtype=object)
+    return pd.Series(text[np.where(codes < 0, len(uniques), codes)])
 
 
 def _add_bands(fig: go.Figure, levels: list, top: float, n_columns: int) -> None:

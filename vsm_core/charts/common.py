@@ -249,16 +249,61 @@ def x_value(when: Any, timezone: str | None = None) -> str:
     return stamp.isoformat()
 
 
-def hover_label(item_ids: Iterable, titles: Iterable, limit: int = 70) -> list[str]:
-    """``"<b>ID</b> title"`` per item, HTML-escaped, titles shortened to ``limit`` characters."""
-    out = []
-    for item_id, title in zip(item_ids, titles, strict=True):
-        text = "" if title is None or (isinstance(title, float) and math.isnan(title)) else title
-        text = str(text)
-        if len(text) > limit:
-            text = text[: limit - 1].rstrip() + "…"
-        out.append(f"<b>{html.escape(str(item_id))}</b> {html.escape(text)}".rstrip())
-    return out
+#: ``html.escape`` (quote=True) as ordered replacements: ``&`` first.
+_HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
+
+
+def escape_html(values: Iterable) -> pd.Series:
+    """Each value as text, HTML-escaped like :func:`html.escape` (missing values -> ``""``).
+
+    Vectorised (``Series.str``): 100,000 labels take tens of milliseconds, not a loop's half second.
+    """
+    text = _as_text(values)
+    for raw, escaped in _HTML_ESCAPES:
+        if text.str.contains(raw, regex=False).any():
+            text = text.str.replace(raw, escaped, regex=False)
+    return text
+
+
+def _as_text(values: Iterable) -> pd.Series:
+    """Values as a ``str`` Series with missing values (None, NaN, NA) as ``""``."""
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    series = series.reset_index(drop=True)
+    missing = series.isna()
+    if missing.any():
+        series = series.astype(object).where(~missing, "")
+    return series.astype("str")
+
+
+#: The start of a per-item hover template over :func:`item_customdata`: bold id, then title.
+#: The markup lives in the template, once, not in every point's text (plotly's JSON writes
+#: each ``<`` as ``\\u003c``).
+ITEM_HOVER = "<b>%{customdata[0]}</b> %{customdata[1]}"
+
+
+def item_customdata(item_ids: Iterable, titles: Iterable, *more: Iterable, limit: int = 70):
+    """Per-item ``customdata`` rows: HTML-escaped id, escaped title, then ``more`` as given.
+
+    Titles longer than ``limit`` characters are cut to ``limit - 1`` and end
+    with ``…``; missing titles are ``""``. Returns an object array (one row per
+    item; one column per input). Raises :class:`ValueError` when the inputs
+    differ in length. Use with :data:`ITEM_HOVER`.
+    """
+    ids = _as_text(item_ids)
+    text = _as_text(titles)
+    columns = [escape_html(ids), escape_html(shorten(text, limit))]
+    columns += [_as_text(column) for column in more]
+    if len({len(c) for c in columns}) > 1:
+        raise ValueError(f"columns of different lengths: {[len(c) for c in columns]}")
+    return np.column_stack([c.to_numpy(dtype=object) for c in columns])
+
+
+def shorten(text: pd.Series, limit: int = 70) -> pd.Series:
+    """Texts over ``limit`` characters cut to ``limit - 1``, trailing space dropped, then ``…``."""
+    long = text.str.len() > limit
+    if not long.any():
+        return text
+    return text.where(~long, text.str.slice(0, limit - 1).str.rstrip() + "…")
 
 
 def type_colours(types: Iterable) -> dict[str, str]:

@@ -40,7 +40,12 @@ def efficiency_histogram(
     edges = np.arange(0, 100 + BIN_PERCENT, BIN_PERCENT)
     which = np.minimum((percent // BIN_PERCENT).astype(int), len(edges) - 2)
     counts = np.bincount(which, minlength=len(edges) - 1)
-    members = [_ids_text(ids[which == b]) for b in range(len(edges) - 1)]
+    order = np.argsort(which, kind="stable")  # items grouped by bin, in table order
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    members = [
+        _ids_text(ids[order[start : start + _IDS_IN_HOVER]], int(count))
+        for start, count in zip(first, counts, strict=True)
+    ]
     fig = go.Figure(
         go.Bar(
             x=edges[:-1] + BIN_PERCENT / 2,
@@ -78,9 +83,10 @@ def efficiency_histogram(
     return fig
 
 
-def _ids_text(ids: np.ndarray) -> str:
-    if ids.size == 0:
+def _ids_text(shown: np.ndarray, total: int) -> str:
+    """The first item ids of a bin (``shown``), then ``… (+N)`` for the other ones."""
+    if total == 0:
         return ""
-    shown = ", ".join(html.escape(str(i)) for i in ids[:_IDS_IN_HOVER])
-    more = ids.size - _IDS_IN_HOVER
-    return shown + (f" … (+{more})" if more > 0 else "")
+    text = ", ".join(html.escape(str(i)) for i in shown)
+    more = total - len(shown)
+    return text + (f" … (+{more})" if more > 0 else "")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date
 from typing import Any
@@ -17,6 +16,7 @@ from vsm_core.charts.common import (
     apply_layout,
     as_float_array,
     empty_figure,
+    escape_html,
     finite,
     x_value,
 )
@@ -46,44 +46,42 @@ def xmr_chart(
     *,
     title: str = "Process behaviour chart",
     y_title: str = "Value",
+    x_title: str | None = None,
     baseline_end: int | None = None,
-    hover_text: list[str] | None = None,
+    hover_text: Any = None,
 ) -> go.Figure:
     """The X chart of an XmR result: values, average, natural process limits, signals.
 
-    ``x``: one label per value (dates -> a date axis; anything else, e.g. item
-    ids, -> a category axis in the given order). ``result``: an
+    ``x``: one label per value. Dates (``date``, timestamps or ISO text) give a
+    date axis; anything else (e.g. item ids) is drawn **by position** (0, 1,
+    2, ... in the given order, so repeated labels stay apart) with the labels
+    as tick text (about 20 of them) and in the hover. ``result``: an
     :class:`~vsm_core.metrics.xmr.XmR` (or its ``to_dict()``) with ``values``,
     ``centre``, ``unpl``, ``lnpl`` and ``signals`` (``[{index, rule}]``).
-    Limits are drawn across every point (NaN limits are not drawn); signal
-    points get a red marker whose hover names the rule(s). ``baseline_end``:
-    the number of baseline points; a vertical separator after the last one
-    reads "limits frozen on the baseline". ``hover_text``: extra text per point
-    (e.g. the item's title), HTML-escaped.
+    The average and the limits are straight lines from the first to the last
+    point (two points each; NaN limits are not drawn); signal points get a red
+    marker whose hover names the rule(s). ``baseline_end``: the number of
+    baseline points; a vertical separator after the last one reads "limits
+    frozen on the baseline". ``hover_text``: extra text per point (e.g. the
+    item's title), HTML-escaped.
     """
     values = as_float_array(_field(result, "values", []) or [])
     labels = list(x) if x is not None else []
-    if values.size == 0:
+    n = values.size
+    if n == 0:
         return empty_figure(title, "No data")
-    if len(labels) != values.size:
-        labels = list(range(1, values.size + 1))
+    if len(labels) != n:
+        labels = [str(i + 1) for i in range(n)]
     dates = _is_date_axis(labels)
-    xs = [x_value(v) for v in labels] if dates else [str(v) for v in labels]
-    if not dates and len(set(xs)) != len(xs):  # a category axis would merge repeated labels
-        xs = [f"{i + 1}: {v}" for i, v in enumerate(xs)]
-    extra = [html.escape(str(t)) for t in (hover_text or [])]
-    extra = extra + [""] * (values.size - len(extra))
-    rules: dict[int, list[str]] = {}
-    for signal in _field(result, "signals", []) or []:
-        index = int(signal["index"])
-        if 0 <= index < values.size:
-            rules.setdefault(index, []).append(RULE_TEXT.get(signal["rule"], signal["rule"]))
-    notes = [
-        ("<br>" + e if e else "")
-        + ("<br><b>Signal:</b> " + ", ".join(rules[i]) if i in rules else "")
-        for i, e in enumerate(extra)
-    ]
-    label_text = [html.escape(v) for v in xs]
+    if dates:
+        shown = np.array([x_value(v) for v in labels], dtype=object)
+        xs: np.ndarray = shown
+    else:
+        shown = escape_html(labels).to_numpy(dtype=object)
+        xs = np.arange(n)
+    notes = _notes(n, hover_text, _signal_rules(result, n))
+    customdata = np.column_stack([shown, notes])
+    template = "<b>%{customdata[0]}</b>: %{y:.2f}%{customdata[1]}<extra></extra>"
     fig = go.Figure(
         go.Scatter(
             x=xs,
@@ -92,10 +90,11 @@ def xmr_chart(
             name="Values",
             line=dict(color="#2f6fdf", width=1.5),
             marker=dict(size=6),
-            customdata=np.column_stack([label_text, notes]),
-            hovertemplate="<b>%{customdata[0]}</b>: %{y:.2f}%{customdata[1]}<extra></extra>",
+            customdata=customdata,
+            hovertemplate=template,
         )
     )
+    ends = [xs[0], xs[-1]]
     for name, value, dash, colour in (
         ("Average", _field(result, "centre"), "solid", "#222"),
         ("UNPL", _field(result, "unpl"), "dash", SLE_COLOUR),
@@ -106,41 +105,45 @@ def xmr_chart(
             continue
         fig.add_trace(
             go.Scatter(
-                x=[xs[0], xs[-1]] if dates else xs,
-                y=[number] * (2 if dates else len(xs)),
+                x=ends,
+                y=[number, number],
                 mode="lines",
                 name=f"{name} {number:.2f}",
                 line=dict(color=colour, dash=dash, width=1.3),
                 hoverinfo="skip",
             )
         )
-    if rules:
-        index = sorted(rules)
+    flagged = np.flatnonzero(notes_have_signal(notes))
+    if flagged.size:
         fig.add_trace(
             go.Scatter(
-                x=[xs[i] for i in index],
-                y=values[index],
+                x=xs[flagged],
+                y=values[flagged],
                 mode="markers",
                 name="Signal",
                 marker=dict(color="#d62728", size=11, line=dict(color="white", width=1)),
-                customdata=np.column_stack(
-                    [[label_text[i] for i in index], [notes[i] for i in index]]
-                ),
-                hovertemplate="<b>%{customdata[0]}</b>: %{y:.2f}%{customdata[1]}<extra></extra>",
+                customdata=customdata[flagged],
+                hovertemplate=template,
             )
         )
-    apply_layout(fig, title, None, y_title)
+    apply_layout(fig, title, x_title, y_title)
     if not dates:
-        fig.update_xaxes(type="category", categoryorder="array", categoryarray=xs)
-        if len(xs) > 40:
-            step = int(np.ceil(len(xs) / 20))
-            fig.update_xaxes(tickmode="array", tickvals=xs[::step], tickangle=-45)
-    if baseline_end is not None and 0 < baseline_end < values.size:
+        step = 1 if n <= 40 else int(np.ceil(n / 20))
+        ticks = np.arange(0, n, step)
+        fig.update_xaxes(
+            tickmode="array",
+            tickvals=ticks,
+            ticktext=shown[ticks],
+            tickangle=-45 if n > 12 else 0,
+            range=[-0.5, n - 0.5],
+            showgrid=False,
+        )
+    if baseline_end is not None and 0 < baseline_end < n:
         if dates:
             left, right = pd.Timestamp(xs[baseline_end - 1]), pd.Timestamp(xs[baseline_end])
             where = x_value(left + (right - left) / 2)
         else:
-            where = baseline_end - 0.5  # category axes take positions
+            where = baseline_end - 0.5  # between two positions
         add_vline(
             fig,
             where,
@@ -151,3 +154,33 @@ def xmr_chart(
             width=1.5,
         )
     return fig
+
+
+_SIGNAL_MARK = "<br><b>Signal:</b> "
+
+
+def notes_have_signal(notes: np.ndarray) -> np.ndarray:
+    """True for each hover note that names a signal (see :func:`_notes`)."""
+    return pd.Series(notes, dtype="str").str.contains(_SIGNAL_MARK, regex=False).to_numpy()
+
+
+def _signal_rules(result: Any, n: int) -> dict[int, list[str]]:
+    """Point index -> the rules it breaks, in words."""
+    rules: dict[int, list[str]] = {}
+    for signal in _field(result, "signals", []) or []:
+        index = int(signal["index"])
+        if 0 <= index < n:
+            rules.setdefault(index, []).append(RULE_TEXT.get(signal["rule"], signal["rule"]))
+    return rules
+
+
+def _notes(n: int, hover_text: Any, rules: dict[int, list[str]]) -> np.ndarray:
+    """Per point: ``<br>`` + its escaped extra text (if any), then the signal's rules (if any)."""
+    extra = [] if hover_text is None else list(hover_text)[:n]
+    text = escape_html(extra + [""] * (n - len(extra)))
+    notes = text.where(text == "", "<br>" + text)
+    if rules:
+        index = np.fromiter(rules, dtype=int, count=len(rules))
+        said = pd.Series([_SIGNAL_MARK + ", ".join(r) for r in rules.values()], index=index)
+        notes = notes.add(said.reindex(notes.index, fill_value=""))
+    return notes.to_numpy(dtype=object)
