@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 import time
+import warnings
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from vsm_core.experiments._survival import (
+    RADIX_SORT_FROM,
     bootstrap_km_percentiles,
     km_percentile,
     km_percentiles_from_counts,
     km_percentiles_of_resamples,
     km_sort,
+    km_table,
+    logrank_p,
+    mann_whitney_p,
     resample_picks,
 )
 from vsm_core.experiments.evidence import (
@@ -73,6 +82,16 @@ def spec(metric, change, direction="decrease", **kwargs):
 # --------------------------------------------------------------------------- Kaplan–Meier
 
 
+def scipy_km_percentile(times, censored, q):
+    """The reference: invert ``scipy.stats.ecdf`` of ``scipy.stats.CensoredData``."""
+    times, censored = np.asarray(times, dtype=float), np.asarray(censored, dtype=bool)
+    if times.size == 0 or censored.all():
+        return float("nan")
+    res = stats.ecdf(stats.CensoredData(uncensored=times[~censored], right=times[censored]))
+    reached = np.flatnonzero(res.cdf.probabilities >= q / 100.0 - 1e-9)
+    return float(res.cdf.quantiles[reached[0]]) if reached.size else float("nan")
+
+
 def test_km_percentile_with_censoring_by_hand():
     # 2e 4e 4c 5e 6c 9e 10c 12e: S = 7/8, ·6/7, ·4/5, ·2/3, ·0 -> CDF .125 .25 .4 .6 1
     times = np.array([2, 4, 5, 9, 12, 4, 6, 10], dtype=float)
@@ -114,7 +133,7 @@ def test_vectorised_km_equals_scipy_on_the_original_sample():
         times, censored = _random_sample(rng, n)
         sorted_times, is_event = km_sort(times, censored)
         for q in (50.0, 85.0):
-            expected = km_percentile(times, censored, q)
+            expected = scipy_km_percentile(times, censored, q)
             from_counts = km_percentiles_from_counts(
                 sorted_times, is_event, np.ones((1, n), dtype=np.int32), q
             )[0]
@@ -136,7 +155,7 @@ def test_vectorised_km_equals_scipy_on_each_bootstrap_resample():
         for q in (50.0, 85.0):
             rows = km_percentiles_of_resamples(sorted_times, is_event, picks, q)
             weighted = km_percentiles_from_counts(sorted_times, is_event, counts, q)
-            scipy_each = [km_percentile(sorted_times[p], ~is_event[p], q) for p in picks]
+            scipy_each = [scipy_km_percentile(sorted_times[p], ~is_event[p], q) for p in picks]
             np.testing.assert_array_equal(rows, weighted)
             np.testing.assert_array_equal(rows, np.array(scipy_each))
 
@@ -155,7 +174,150 @@ def test_vectorised_km_matches_scipy_property(observations, q):
     censored = np.array([c for _, c in observations])
     sorted_times, is_event = km_sort(times, censored)
     got = km_percentiles_of_resamples(sorted_times, is_event, np.arange(len(times))[None], q)[0]
-    assert got == pytest.approx(km_percentile(times, censored, q), nan_ok=True)
+    assert got == pytest.approx(scipy_km_percentile(times, censored, q), nan_ok=True)
+    assert km_percentile(times, censored, q) == pytest.approx(got, nan_ok=True)
+
+
+def _same(a, b) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def test_km_percentile_is_scipys_exactly():
+    """The point estimate is the same observed time scipy's ECDF gives, not just close."""
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        times, censored = _random_sample(rng, int(rng.integers(1, 120)))
+        if rng.random() < 0.25:
+            censored[:] = False  # scipy's uncensored path: the plain ECDF
+        for q in (40.0, 50.0, 85.0, 95.0):
+            assert _same(km_percentile(times, censored, q), scipy_km_percentile(times, censored, q))
+
+
+def test_km_table_is_scipys_ecdf():
+    rng = np.random.default_rng(12)
+    for _ in range(100):
+        times, censored = _random_sample(rng, int(rng.integers(1, 60)))
+        if rng.random() < 0.3:
+            censored[:] = False
+        if censored.all():
+            continue
+        unique, cdf, at_risk, events = km_table(times, censored)
+        res = stats.ecdf(stats.CensoredData(uncensored=times[~censored], right=times[censored]))
+        np.testing.assert_array_equal(unique, res.cdf.quantiles)
+        np.testing.assert_array_equal(cdf, res.cdf.probabilities)
+        np.testing.assert_array_equal(at_risk, res.sf._n)
+        np.testing.assert_array_equal(events, res.sf._d)
+
+
+def test_km_percentile_refuses_nan_durations():
+    with pytest.raises(ValueError):
+        km_percentile(np.array([1.0, np.nan]), np.array([False, False]), 50)
+
+
+# --------------------------------------------------------------------------- p-values
+
+
+def _scipy_p(test, *args, **kwargs):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        p = float(test(*args, **kwargs).pvalue)
+    return p if math.isfinite(p) else None
+
+
+def _censored(times, censored):
+    times, censored = np.asarray(times, dtype=float), np.asarray(censored, dtype=bool)
+    return stats.CensoredData(uncensored=times[~censored], right=times[censored])
+
+
+def _assert_p_close(got, expected):
+    if expected is None:
+        assert got is None
+    else:
+        assert got == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+def test_logrank_p_matches_scipy():
+    rng = np.random.default_rng(13)
+    for _ in range(400):
+        before = _random_sample(rng, int(rng.integers(1, 60)))
+        after = _random_sample(rng, int(rng.integers(1, 60)))
+        expected = _scipy_p(stats.logrank, _censored(*before), _censored(*after))
+        _assert_p_close(logrank_p(before, after), expected)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (([5.0], [False]), ([5.0], [False])),  # every item at risk finishes together: 0/0
+        (([3.0], [False]), ([1.0], [True])),  # one item at risk at the only event
+        (([1.0, 2.0], [True, True]), ([1.0, 2.0], [True, True])),  # no event at all
+    ],
+)
+def test_logrank_p_is_none_when_undefined(before, after):
+    assert _scipy_p(stats.logrank, _censored(*before), _censored(*after)) is None
+    assert logrank_p(before, after) is None
+
+
+def test_logrank_p_of_empty_or_nan_samples_is_none():
+    some = (np.array([1.0, 2.0]), np.array([False, True]))
+    assert logrank_p((np.array([]), np.array([], dtype=bool)), some) is None
+    assert logrank_p(some, (np.array([np.nan]), np.array([False]))) is None
+
+
+def test_mann_whitney_p_matches_scipy_exact_and_asymptotic():
+    rng = np.random.default_rng(14)
+    for _ in range(600):
+        n1, n2 = int(rng.integers(1, 14)), int(rng.integers(1, 40))
+        if rng.random() < 0.5:
+            n1, n2 = n2, n1
+        before, after = rng.normal(size=n1), rng.normal(0.4, size=n2)
+        if rng.random() < 0.3:  # ties: the normal approximation with tie correction
+            before, after = np.round(before), np.round(after)
+        expected = _scipy_p(stats.mannwhitneyu, before, after, alternative="two-sided")
+        _assert_p_close(mann_whitney_p(before, after), expected)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ([1.0], [2.0]),
+        ([3.0, 3.0, 3.0], [3.0, 3.0]),  # every value tied: σ = 0
+        ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]),
+        ([1.0] * 10, [2.0] * 12),
+        (list(range(8)), list(range(100, 160))),  # exact, far apart
+        (list(range(9)), list(range(100, 160))),  # normal approximation
+    ],
+)
+def test_mann_whitney_p_edge_cases_match_scipy(before, after):
+    before, after = np.array(before, dtype=float), np.array(after, dtype=float)
+    expected = _scipy_p(stats.mannwhitneyu, before, after, alternative="two-sided")
+    _assert_p_close(mann_whitney_p(before, after), expected)
+
+
+def test_mann_whitney_p_of_empty_or_nan_samples_is_none():
+    assert mann_whitney_p(np.array([]), np.array([1.0])) is None
+    assert mann_whitney_p(np.array([np.nan, 1.0]), np.array([1.0])) is None
+
+
+def test_the_evidence_does_not_import_scipy():
+    """scipy.stats costs about half a second of every ``experiments show`` start-up."""
+    code = (
+        "import sys, vsm_core.experiments.evidence, vsm_core.experiments.service; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy'}))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_radix_sorted_picks_equal_quicksorted_picks():
+    n = RADIX_SORT_FROM + 537
+    radix = resample_picks(n, 20, np.random.default_rng(5))
+    plain = np.random.default_rng(5).integers(0, n, size=(20, n), dtype=np.int16)
+    plain.sort(axis=1)
+    np.testing.assert_array_equal(radix, plain)
 
 
 def test_bootstrap_is_seeded_and_marks_undefined_resamples():
