@@ -1,4 +1,11 @@
-"""Flow metrics page body: controls, headline, and one tab per family of charts."""
+"""Flow metrics page body: controls, headline, and one tab per family of charts.
+
+Only the open tab is drawn (``st.tabs`` with state: Streamlit reruns the
+page when the user switches tabs, and ``tab.open`` says which one is shown).
+The open tab is in the URL (``?view=Aging``, so a view can be linked to) and
+is remembered for the session, so leaving the page and coming back reopens
+it. The charts of each view come from :mod:`ui.flow_charts`.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +15,27 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from ui.metrics_state import change_markers, get_flow_view
-from ui.panels import chart_panel
+from ui.flow_charts import (
+    VIEWS,
+    XMR_DEFAULT_POINTS,
+    XMR_POINTS,
+    XMR_RULE,
+    Panel,
+    view_panels,
+)
+from ui.metrics_state import change_markers, flow_view_key, get_flow_view
+from ui.panels import cached_figure, chart_panel
 from ui.state import Selection
-from vsm_core.charts.aging import age_run_chart, aging_wip_chart
-from vsm_core.charts.cfd import cfd_chart
-from vsm_core.charts.cycle_time import cycle_time_scatter, days_histogram
-from vsm_core.charts.distribution import distribution_chart
-from vsm_core.charts.efficiency import efficiency_histogram
-from vsm_core.charts.throughput import throughput_histogram, throughput_run_chart
-from vsm_core.charts.wip import net_flow_chart, wip_run_chart
-from vsm_core.charts.xmr import xmr_chart
 from vsm_core.metrics.aging import items_at_risk
-from vsm_core.metrics.views import FlowView, xmr_table
+from vsm_core.metrics.views import FlowView
 
 MODES = {"Elapsed days": "elapsed", "Calendar days, inclusive": "inclusive"}
 AS_OF = ("Last event in the data", "Now", "A date")
 FREQS = {"Week": "week", "Day": "day", "Month": "month"}
+
+#: The tabs' widget key, also the URL query parameter (``?view=Aging``).
+VIEW_KEY = "view"
+_REMEMBERED_VIEW = "flowlab.view"
 
 
 def render_flow_metrics(selection: Selection) -> None:
@@ -33,32 +44,43 @@ def render_flow_metrics(selection: Selection) -> None:
         return
     mode, as_of, freq, sle_slot = _controls(selection)
     view = get_flow_view(selection, mode=mode, as_of=as_of, freq=freq)
+    view_key = flow_view_key(selection, mode=mode, as_of=as_of, freq=freq)
     changes = change_markers(selection)
     with sle_slot:
         sle = _sle_input(view, selection)
     _headline(view)
-    tabs = st.tabs(
-        [
-            "Cycle time",
-            "Throughput",
-            "WIP & cumulative flow",
-            "Aging",
-            "Efficiency & mix",
-            "Process behaviour",
-        ]
-    )
-    with tabs[0]:
-        _cycle_time(view, sle, changes)
-    with tabs[1]:
-        _throughput(view, changes)
-    with tabs[2]:
-        _wip(view, changes)
-    with tabs[3]:
-        _aging(view, sle, changes)
-    with tabs[4]:
-        _efficiency(view, changes)
-    with tabs[5]:
-        _behaviour(view)
+    _restore_view()
+    tabs = st.tabs(list(VIEWS), key=VIEW_KEY, bind="query-params", on_change="rerun")
+    for tab, name in zip(tabs, VIEWS, strict=True):
+        if not tab.open:
+            continue  # hidden views are not drawn: a rerun builds only the open one
+        st.session_state[_REMEMBERED_VIEW] = name
+        with tab:
+            if name == "Aging":
+                _aging(view, view_key, sle, changes)
+            elif name == "Efficiency & mix":
+                _efficiency(view, view_key, changes)
+            elif name == "Process behaviour":
+                _behaviour(view, view_key)
+            else:
+                _draw(view_key, view_panels(name, view, sle=sle, changes=changes))
+
+
+def _restore_view() -> None:
+    """Reopen the view the user last had, unless the URL names one (a link wins)."""
+    remembered = st.session_state.get(_REMEMBERED_VIEW)
+    if remembered in VIEWS and VIEW_KEY not in st.query_params and VIEW_KEY not in st.session_state:
+        st.session_state[VIEW_KEY] = remembered
+
+
+def _draw(view_key: tuple, panels: list[Panel]) -> None:
+    for panel in panels:
+        _draw_one(view_key, panel)
+
+
+def _draw_one(view_key: tuple, panel: Panel) -> None:
+    figure = cached_figure((*view_key, panel.key, panel.depends), panel.build)
+    chart_panel(figure, key=panel.key, definition=panel.definition, data=panel.data)
 
 
 def _controls(selection: Selection):
@@ -126,100 +148,9 @@ def _headline(view: FlowView) -> None:
     )
 
 
-def _cycle_time(view: FlowView, sle: float | None, changes) -> None:
-    chart_panel(
-        cycle_time_scatter(
-            view.completed,
-            percentiles=view.cycle_percentiles,
-            sle_days=sle,
-            timezone=view.timezone,
-            change_dates=changes,
-        ),
-        key="cycle_scatter",
-        definition="Each dot is a completed item at its done date; lines show the cycle-time "
-        "percentiles and the SLE; the trend is the rolling median of the last 20 items.",
-        data=view.completed,
-    )
-    left, right = st.columns(2)
-    with left:
-        chart_panel(
-            days_histogram(
-                view.completed["cycle_time_days"],
-                title="Cycle time distribution",
-                percentiles=view.cycle_percentiles,
-            ),
-            key="cycle_hist",
-            definition="Completed items by cycle time (done − start).",
-            data=view.completed,
-        )
-    with right:
-        chart_panel(
-            days_histogram(
-                view.lead["lead_time_days"],
-                title="Lead time distribution",
-                percentiles=view.lead_percentiles,
-            ),
-            key="lead_hist",
-            definition="Completed items by lead time (done − created).",
-            data=view.lead,
-        )
-
-
-def _throughput(view: FlowView, changes) -> None:
-    label = view.freq
-    chart_panel(
-        throughput_run_chart(
-            view.throughput, view.throughput_by_type, freq_label=label, change_dates=changes
-        ),
-        key="throughput_run",
-        definition=f"Completed items per {label} (weeks start Monday), by work type, zero-filled.",
-        data=view.throughput_by_type,
-    )
-    chart_panel(
-        throughput_histogram(view.throughput, freq_label=label),
-        key="throughput_hist",
-        definition=f"How many {label}s finished 0, 1, 2, … items.",
-        data=view.throughput,
-    )
-
-
-def _wip(view: FlowView, changes) -> None:
-    chart_panel(
-        wip_run_chart(view.wip_daily, view.flow_load, change_dates=changes),
-        key="wip_run",
-        definition="Items at or after the commitment point in an active or waiting stage, at "
-        "the end of each day; stacked by work type (flow load).",
-        data=view.flow_load,
-    )
-    chart_panel(
-        cfd_chart(view.cfd, stage_categories=view.stage_categories, change_dates=changes),
-        key="cfd",
-        definition="Items in each stage at the end of each day; the top line is all arrivals, "
-        "the top of the done band all departures. Bands widening = work piling up.",
-        data=view.cfd,
-    )
-    chart_panel(
-        net_flow_chart(view.net_flow, freq_label=view.freq, change_dates=changes),
-        key="net_flow",
-        definition=f"Items started minus items finished per {view.freq}: above zero, WIP grows.",
-        data=view.net_flow,
-    )
-
-
-def _aging(view: FlowView, sle: float | None, changes) -> None:
-    chart_panel(
-        aging_wip_chart(
-            view.aging,
-            stages=view.aging_stages,
-            percentiles=view.cycle_percentiles,
-            sle_days=sle,
-            timezone=view.timezone,
-        ),
-        key="aging",
-        definition="Every item in progress by stage and age (as-of − start). Colour = pace "
-        "against past cycle times: green < p50, yellow < p70, orange < p85, red ≥ p85.",
-        data=view.aging,
-    )
+def _aging(view: FlowView, view_key: tuple, sle: float | None, changes) -> None:
+    aging, age_run = view_panels("Aging", view, sle=sle, changes=changes)
+    _draw_one(view_key, aging)
     risk = items_at_risk(view.aging, sle) if sle is not None else view.at_risk
     st.markdown(f"**Items at risk of missing the SLE ({_fmt(sle, ' days')})**")
     if risk.empty:
@@ -231,33 +162,11 @@ def _aging(view: FlowView, sle: float | None, changes) -> None:
             column_config={"age_days": st.column_config.NumberColumn("age (days)", format="%.1f")},
         )
         st.caption("breached: older than the SLE; at_risk: at least 70 % of it.")
-    chart_panel(
-        age_run_chart(view.age_run, change_dates=changes),
-        key="age_run",
-        definition="Mean and oldest age of the items in progress at the end of each day.",
-        data=view.age_run,
-    )
+    _draw_one(view_key, age_run)
 
 
-def _efficiency(view: FlowView, changes) -> None:
-    summary = view.efficiency_summary
-    chart_panel(
-        efficiency_histogram(
-            view.efficiency_items,
-            ratio_of_sums=summary["ratio_of_sums"],
-            mean_of_ratios=summary["mean_of_ratios"],
-        ),
-        key="efficiency",
-        definition="Time in active stages between start and done ÷ cycle time, per completed "
-        "item (blocked days count as waiting). Ratio of sums weighs long items more.",
-        data=view.efficiency_items,
-    )
-    chart_panel(
-        distribution_chart(view.distribution_over_time, freq_label=view.freq, change_dates=changes),
-        key="distribution",
-        definition="Share of completed items by work type per period (flow distribution).",
-        data=view.distribution_over_time,
-    )
+def _efficiency(view: FlowView, view_key: tuple, changes) -> None:
+    _draw(view_key, view_panels("Efficiency & mix", view, sle=None, changes=changes))
     shares = view.document["flow_distribution"]
     st.caption(
         "Done: "
@@ -267,21 +176,15 @@ def _efficiency(view: FlowView, changes) -> None:
     )
 
 
-def _behaviour(view: FlowView) -> None:
-    st.caption(
-        "Process behaviour (XmR) charts: natural process limits = mean ± 2.66 × mean moving "
-        "range (lower limit ≥ 0). Red points are signals: beyond a limit, or 8 in a row on one "
-        "side of the centre line."
+def _behaviour(view: FlowView, view_key: tuple) -> None:
+    st.caption(XMR_RULE)
+    points = st.selectbox(
+        "Completed items on the cycle-time chart",
+        XMR_POINTS,
+        index=XMR_POINTS.index(XMR_DEFAULT_POINTS),
+        format_func=lambda n: f"The last {n}",
+        key="xmr_points",
+        help="The chart shows the most recent completed items (in the date window and "
+        "filters), in done order, and computes its centre and limits from those points only.",
     )
-    for key, result, title, y_title in (
-        ("xmr_cycle", view.xmr_cycle, "Cycle time per completed item", "Days"),
-        ("xmr_throughput", view.xmr_throughput, "Weekly throughput", "Items per week"),
-        ("xmr_wip", view.xmr_wip, "Daily WIP", "Items"),
-    ):
-        chart_panel(
-            xmr_chart(result.labels, result, title=title, y_title=y_title),
-            key=key,
-            definition=f"{len(result.values)} points; centre {_fmt(result.centre)}, limits "
-            f"{_fmt(result.lnpl)}–{_fmt(result.unpl)}; {len(result.signals)} signal(s).",
-            data=xmr_table(result),
-        )
+    _draw(view_key, view_panels("Process behaviour", view, sle=None, xmr_points=points))

@@ -1,8 +1,10 @@
 """Cached metric views for the pages, keyed on database, dataset version and options.
 
-Keys hold only plain values (the version id, dates, filter values,
-strings), never a dataset name, so two teams' data never share an entry
-and a re-import (a new version id) is a new key.
+Keys hold only plain values (the version id and its stamp, dates, filter
+values, strings), never a dataset name, so two teams' data never share an
+entry and a re-import (a new version id) is a new key. :func:`flow_view_key`
+is that key for the Flow metrics view; the page keys its cached figures on it
+too (see :mod:`ui.panels`).
 """
 
 from __future__ import annotations
@@ -34,23 +36,26 @@ def _filters(selection: Selection) -> tuple:
 
 
 @st.cache_data(show_spinner="Computing flow metrics…", max_entries=16)
-def _flow_view(url: str, version_id: int, window, filters: tuple, mode: str, as_of, freq: str):
-    dataset = load_version(url, version_id)
+def _flow_view(
+    url: str, version_id: int, stamp, window, filters: tuple, mode: str, as_of, freq: str
+):
+    dataset = load_version(url, version_id, stamp)
     return flow_view(build_scope(dataset, _options(window, filters, mode, as_of)), freq=freq)
 
 
 @st.cache_data(show_spinner="Finding where work waits…", max_entries=16)
-def _bottleneck_view(url: str, version_id: int, window, filters: tuple, mode: str, as_of):
-    dataset = load_version(url, version_id)
+def _bottleneck_view(url: str, version_id: int, stamp, window, filters: tuple, mode: str, as_of):
+    dataset = load_version(url, version_id, stamp)
     return bottleneck_view(build_scope(dataset, _options(window, filters, mode, as_of)))
 
 
-def get_flow_view(
-    selection: Selection, *, mode: str, as_of: str | date | None, freq: str
-) -> FlowView:
-    return _flow_view(
+def flow_view_key(selection: Selection, *, mode: str, as_of: str | date | None, freq: str) -> tuple:
+    """The cache key of the Flow metrics view: database, version, stamp, window, filters,
+    cycle-time mode, as-of and period."""
+    return (
         database_url(),
         selection.version_id,
+        selection.version_stamp,
         selection.window,
         _filters(selection),
         mode,
@@ -59,15 +64,34 @@ def get_flow_view(
     )
 
 
-def get_bottleneck_view(
+def get_flow_view(
+    selection: Selection, *, mode: str, as_of: str | date | None, freq: str
+) -> FlowView:
+    return _flow_view(*flow_view_key(selection, mode=mode, as_of=as_of, freq=freq))
+
+
+def bottleneck_view_key(
     selection: Selection, *, mode: str = "elapsed", as_of: str | date | None = None
-) -> BottleneckView:
-    return _bottleneck_view(
-        database_url(), selection.version_id, selection.window, _filters(selection), mode, as_of
+) -> tuple:
+    """The cache key of the Bottlenecks view (as :func:`flow_view_key`, without the period)."""
+    return (
+        database_url(),
+        selection.version_id,
+        selection.version_stamp,
+        selection.window,
+        _filters(selection),
+        mode,
+        as_of,
     )
 
 
-def change_markers(selection: Selection) -> list[tuple[date, str]]:
+def get_bottleneck_view(
+    selection: Selection, *, mode: str = "elapsed", as_of: str | date | None = None
+) -> BottleneckView:
+    return _bottleneck_view(*bottleneck_view_key(selection, mode=mode, as_of=as_of))
+
+
+def change_markers(selection: Selection) -> tuple[tuple[date, str], ...]:
     """(change date, label) of the dataset's experiments, for every time chart."""
     from sqlmodel import Session
 
@@ -75,7 +99,7 @@ def change_markers(selection: Selection) -> list[tuple[date, str]]:
     from vsm_core.experiments import records
 
     if selection.dataset is None:
-        return []
+        return ()
     with Session(current_engine()) as session:
         experiments = records.list_experiments(session, dataset_id=selection.dataset.id)
-    return [(e.change_date, f"#{e.id} {e.title}") for e in experiments]
+    return tuple((e.change_date, f"#{e.id} {e.title}") for e in experiments)

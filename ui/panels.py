@@ -1,8 +1,14 @@
-"""One chart on a page: the figure, its definition beside it, its data as CSV."""
+"""One chart on a page: the figure, its definition beside it, its data as CSV.
+
+Built figures are cached (:func:`cached_figure`) under the key of the cached
+view they were drawn from plus the chart's own inputs, so a rerun that
+changes nothing a chart depends on does not build it again.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -29,6 +35,25 @@ def chart_panel(
             key=f"csv_{key}",
             icon=":material/download:",
         )
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _figure(key: tuple, _build: Callable[[], go.Figure]) -> go.Figure:
+    return _build()
+
+
+def cached_figure(key: tuple, build: Callable[[], go.Figure]) -> go.Figure:
+    """``build()``, cached under ``key`` for the server's lifetime (at most 64 figures).
+
+    ``key`` must hold everything the figure depends on: the cache key of the
+    view its tables come from (database, version id and stamp, window,
+    filters, options — so two teams' data never share an entry) plus the
+    chart's name and its other inputs. A resource cache, not ``cache_data``:
+    a plotly figure re-validates every value when unpickled, which would cost
+    as much as building it. Sessions share the figure; nothing draws into it
+    after it is built (``st.plotly_chart`` serialises a copy).
+    """
+    return _figure(key, build)
 
 
 def _slug(text: str) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 import streamlit as st
 
 from ui.state import Selection, list_datasets, list_versions
-from vsm_core.filters import attribute_options
 
 _PERMANENT = "flowlab."
 
@@ -54,12 +53,12 @@ def render_sidebar() -> Selection:
             help="Stored datasets; the most recently imported one is shown first.",
         )
         dataset = by_id[chosen_id]
-        version, version_id = _version_picker(dataset)
-        chosen = Selection(dataset, version=version, version_id=version_id)
-        loaded = chosen.load()
-        if loaded is None or loaded.events.empty:
+        version, version_id, stamp = _version_picker(dataset)
+        chosen = Selection(dataset, version=version, version_id=version_id, version_stamp=stamp)
+        facts = chosen.facts()
+        if facts is None:
             return chosen
-        first, last = loaded.first_event_at.date(), loaded.last_event_at.date()
+        first, last = facts.first_day, facts.last_day
         window_key = f"window_{version_id}"
         window = st.date_input(
             "Date window",
@@ -70,7 +69,7 @@ def render_sidebar() -> Selection:
             args=(window_key,),
             help="Completed-item metrics count items by the date they were done.",
         )
-        types = sorted(loaded.items["type"].dropna().unique().tolist())
+        types = list(facts.types)
         types_key = f"types_{version_id}"
         work_types = st.multiselect(
             "Work types",
@@ -80,16 +79,23 @@ def render_sidebar() -> Selection:
             args=(types_key,),
             placeholder="All work types",
         )
-        teams, attributes = _more_filters(loaded, version_id)
+        teams, attributes = _more_filters(facts, version_id)
     return Selection(
-        dataset, _as_window(window), tuple(work_types), version, version_id, teams, attributes
+        dataset,
+        _as_window(window),
+        tuple(work_types),
+        version,
+        version_id,
+        teams,
+        attributes,
+        version_stamp=stamp,
     )
 
 
-def _more_filters(loaded, version_id) -> tuple[tuple[str, ...], tuple]:
+def _more_filters(facts, version_id) -> tuple[tuple[str, ...], tuple]:
     """Team and one attribute filter, folded away: most retrospectives need neither."""
-    teams_present = sorted(loaded.items["team"].dropna().unique().tolist())
-    options = attribute_options(loaded.items)
+    teams_present = list(facts.teams)
+    options = facts.attributes
     if not teams_present and not options:
         return (), ()
     with st.expander("More filters"):
@@ -128,14 +134,17 @@ def _more_filters(loaded, version_id) -> tuple[tuple[str, ...], tuple]:
     return tuple(teams), (((name, tuple(values)),) if values else ())
 
 
-def _version_picker(dataset) -> tuple[int | None, int | None]:
-    """The latest version, or an older one the user picks (shown only when there are several)."""
+def _version_picker(dataset) -> tuple[int | None, int | None, str | None]:
+    """(number, id, stamp) of the latest version, or of an older one the user picks.
+
+    The picker is shown only when there are several versions.
+    """
     versions = list_versions(dataset.id)
     if not versions:
-        return None, None
+        return None, None, None
     if len(versions) == 1:
-        [(number, version_id)] = versions.items()
-        return number, version_id
+        [(number, (version_id, stamp))] = versions.items()
+        return number, version_id, stamp
     newest = next(iter(versions))
     key = f"version_{dataset.id}"
     number = st.selectbox(
@@ -147,7 +156,7 @@ def _version_picker(dataset) -> tuple[int | None, int | None]:
         args=(key,),
         help="Each re-import is a new version; older ones stay readable until deleted.",
     )
-    return number, versions[number]
+    return (number, *versions[number])
 
 
 def _window_within(value, first, last) -> bool:

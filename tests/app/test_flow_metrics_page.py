@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -30,20 +32,115 @@ def test_headline_matches_the_cli_on_the_same_database(page, tmp_path, capsys):
     assert shown["Done / week"] == f"{doc['throughput']['per_week_mean']:.1f}"
 
 
-def test_every_tab_draws_its_charts_with_definitions(page):
-    assert [t.label for t in page.tabs] == [
-        "Cycle time",
-        "Throughput",
-        "WIP & cumulative flow",
-        "Aging",
-        "Efficiency & mix",
-        "Process behaviour",
-    ]
-    assert len(page.get("plotly_chart")) == 15
-    assert len(page.get("download_button")) == 15  # every chart's data exports as CSV
+#: The charts of each view, in drawing order (only the open view is drawn).
+VIEW_CHARTS = {
+    "Cycle time": ["cycle_scatter", "cycle_hist", "lead_hist"],
+    "Throughput": ["throughput_run", "throughput_hist"],
+    "WIP & cumulative flow": ["wip_run", "cfd", "net_flow"],
+    "Aging": ["aging", "age_run"],
+    "Efficiency & mix": ["efficiency", "distribution"],
+    "Process behaviour": ["xmr_cycle", "xmr_throughput", "xmr_wip"],
+}
+
+
+def _charts(app) -> list[str]:
+    return [chart.key for chart in app.get("plotly_chart")]
+
+
+def _open(app, view: str) -> AppTest:
+    """Switch the page's tabs to ``view`` (what a click on the tab does) and rerun."""
+    app.session_state["view"] = view
+    app.run()
+    assert not app.exception
+    return app
+
+
+def test_only_the_open_view_is_drawn_and_every_view_has_its_charts(page):
+    assert [t.label for t in page.tabs] == list(VIEW_CHARTS)
+    assert _charts(page) == VIEW_CHARTS["Cycle time"]  # the default view
+    drawn = []
+    for view, charts in VIEW_CHARTS.items():
+        _open(page, view)
+        assert _charts(page) == charts, view
+        # every chart's data exports as CSV, and a definition sits beside each
+        assert [b.key for b in page.get("download_button")] == [f"csv_{c}" for c in charts]
+        drawn += charts
+    assert len(drawn) == 15
     captions = " ".join(c.value for c in page.caption)
     assert "Start = first entry into **Ready**" in captions
     assert "natural process limits = mean ± 2.66 × mean moving range" in captions
+
+
+def test_the_open_view_is_remembered_when_coming_back_to_the_page(page):
+    _open(page, "Aging")
+    page.switch_page("pages/bottlenecks.py").run()
+    page.switch_page("pages/flow_metrics.py").run()
+    assert not page.exception
+    assert _charts(page) == VIEW_CHARTS["Aging"]
+
+
+def test_a_link_opens_the_view_it_names(app):
+    app.run()
+    app.query_params["view"] = "Throughput"
+    app.switch_page("pages/flow_metrics.py").run()
+    assert not app.exception
+    assert _charts(app) == VIEW_CHARTS["Throughput"]
+
+
+def test_an_unknown_view_in_the_link_opens_the_default(app):
+    app.run()
+    app.query_params["view"] = "Nonsense"
+    app.switch_page("pages/flow_metrics.py").run()
+    assert not app.exception
+    assert _charts(app) == VIEW_CHARTS["Cycle time"]
+
+
+def _spec(app, key: str) -> dict:
+    [chart] = [c for c in app.get("plotly_chart") if c.key == key]
+    return json.loads(chart.proto.spec)
+
+
+def _array(value) -> np.ndarray:
+    """A trace array from a figure spec: a plain list, or plotly's base64 typed array."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value)
+
+
+def test_the_cycle_time_xmr_shows_the_last_items_with_limits_from_those_points(page):
+    _open(page, "Process behaviour")
+    spec = _spec(page, "xmr_cycle")
+    points = spec["data"][0]
+    assert spec["layout"]["title"]["text"] == "Cycle time of the last 100 completed items"
+    assert len(points["customdata"]) == 100
+    first_id, first_note = points["customdata"][0]  # hover: the item id, then its title
+    assert first_id.startswith("DEMO-") and len(first_note) > len("<br>")
+    captions = " ".join(c.value for c in page.caption)
+    assert "The 100 most recent of 485 completed items" in captions
+    assert "centre and limits computed from these 100 points" in captions
+
+    page.selectbox(key="xmr_points").set_value(50).run()
+    assert not page.exception
+    spec = _spec(page, "xmr_cycle")
+    values = _array(spec["data"][0]["y"]).astype(float)
+    assert len(values) == 50
+    lines = {t["name"].split()[0]: t for t in spec["data"][1:4]}
+    centre = float(lines["Average"]["name"].split()[1])
+    mr_bar = np.abs(np.diff(values)).mean()
+    assert centre == pytest.approx(values.mean(), abs=0.005)  # from the 50 points shown
+    upper = float(lines["UNPL"]["name"].split()[1])
+    assert upper == pytest.approx(values.mean() + 2.66 * mr_bar, abs=0.005)
+    assert len(_array(lines["Average"]["x"])) == 2  # a straight line: two points
+    assert "The 50 most recent of 485" in " ".join(c.value for c in page.caption)
+
+
+def test_filters_are_part_of_the_cached_figures_key(page):
+    everything = _spec(page, "cycle_scatter")
+    page.sidebar.multiselect[0].select("Defect").run()
+    assert not page.exception
+    defects = _spec(page, "cycle_scatter")
+    assert [t["name"] for t in defects["data"] if t["mode"] == "markers"] == ["Defect"]
+    assert len(everything["data"]) > len(defects["data"])
 
 
 def test_inclusive_mode_and_the_sle_change_the_numbers(page):
@@ -51,6 +148,7 @@ def test_inclusive_mode_and_the_sle_change_the_numbers(page):
     page.radio[0].set_value("Calendar days, inclusive").run()
     assert not page.exception
     assert _metrics(page)["Cycle time p50"] != elapsed
+    _open(page, "Aging")
     page.number_input[0].set_value(5.0).run()
     assert not page.exception
     [risk] = [d.value for d in page.dataframe if "status" in d.value.columns]
