@@ -286,9 +286,15 @@ def item_positions(item_ids: pd.Series, event_ids: pd.Series) -> np.ndarray:
     look-up of the run heads, or none at all when the runs follow the item
     table one to one. Any order is handled; grouping only makes it faster.
     """
+    run_pos, run_length = _run_positions(item_ids, event_ids)
+    return np.repeat(run_pos, run_length)
+
+
+def _run_positions(item_ids: pd.Series, event_ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Item-table row (``-1``: unknown) and length of each run of equal event ids, in order."""
     n = len(event_ids)
     if n == 0:
-        return np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     events = _arrow_text(event_ids)
     items = _arrow_text(item_ids)
     head = np.ones(n, dtype=bool)
@@ -300,11 +306,11 @@ def item_positions(item_ids: pd.Series, event_ids: pd.Series) -> np.ndarray:
     head_ids = events.take(pa.array(heads))
     same = len(heads) == len(items) and pc.all(pc.equal(head_ids, items), skip_nulls=False).as_py()
     if same:
-        head_pos = np.arange(len(heads), dtype=np.int64)
+        run_pos = np.arange(len(heads), dtype=np.int64)
     else:
         found = pc.index_in(head_ids, value_set=items)
-        head_pos = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return np.repeat(head_pos, np.diff(np.append(heads, n)))
+        run_pos = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return run_pos, np.diff(np.append(heads, n))
 
 
 def make_dataset(
@@ -318,8 +324,10 @@ def make_dataset(
     """Validate and bundle a dataset; every event must belong to a known item."""
     items = make_items(items)
     events = make_events(events)
-    orphans = item_positions(items["item_id"], events["item_id"]) < 0
-    if orphans.any():
+    # Per run of equal ids, not per event: the log is usually grouped by item.
+    run_pos, run_length = _run_positions(items["item_id"], events["item_id"])
+    if (run_pos < 0).any():
+        orphans = np.repeat(run_pos < 0, run_length)
         sample = events.loc[orphans, "item_id"].unique()[:5].tolist()  # first few, for the message
         raise ModelError(f"events refer to unknown items: {sample}")
     return CanonicalDataset(items, events, workflow, timezone, dict(metadata or {}))
