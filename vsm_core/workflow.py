@@ -537,7 +537,9 @@ def suggest_workflow(statuses: list[str], *, counts: dict[str, int] | None = Non
         raise WorkflowFileError(_pydantic_message(error)) from None
 
 
-def order_statuses_by_flow(events: pd.DataFrame) -> list[str]:
+def order_statuses_by_flow(
+    events: pd.DataFrame, *, item_codes: np.ndarray | None = None
+) -> list[str]:
     """A suggested flow order for the statuses of an event log.
 
     ``events`` has the columns ``item_id``, ``status``, ``entered_at`` and
@@ -549,32 +551,35 @@ def order_statuses_by_flow(events: pd.DataFrame) -> list[str]:
     single event carry no order and are ignored; statuses seen only in such
     items come last. Ties go by first appearance in time order. Every spelling
     of a status is returned, adjacent, in first-appearance order.
+
+    ``item_codes`` (optional) gives an integer code per event standing for
+    its item id (equal codes for equal ids, ``>= 0``), saving the hashing of
+    the ids' text when the caller has codes already.
     """
     if events is None or len(events) == 0:
         return []
-    status = events["status"].astype("str").str.strip().reset_index(drop=True)
-    present = (status.notna() & (status != "")).to_numpy(dtype=bool)
-    status = status[present]
-    if status.empty:
+    spelling_code, spellings = _spellings(events["status"])
+    present = spelling_code >= 0
+    if not present.any():
         return []
-    item = pd.factorize(events["item_id"].astype("str"))[0][present]
-    spelling_code, spellings = pd.factorize(status)
+    spelling_code = spelling_code[present]
     key_of_spelling, keys = pd.factorize(pd.Series(spellings, dtype="str").str.casefold())
     key = key_of_spelling[spelling_code]
-    times = pd.to_datetime(events["entered_at"], utc=True).reset_index(drop=True)[present]
-    t = times.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    if item_codes is None:
+        item_codes = pd.factorize(events["item_id"].astype("str"))[0]
+    item = np.asarray(item_codes)[present]
+    t = _sortable_times(events["entered_at"])[present]
     seq = (
         events["seq"].to_numpy(dtype=np.int64)[present]
         if "seq" in events
         else np.flatnonzero(present).astype(np.int64)
     )
 
-    # Time order (t, seq), then item order on top of it (stable sorts keep the ties).
-    by_time = np.argsort(seq, kind="stable")
-    by_time = by_time[np.argsort(t[by_time], kind="stable")]
-    order = by_time[np.argsort(item[by_time], kind="stable")]
-    item_s, key_s = item[order], key[order]
-    n_events = len(order)
+    # Each item's events in (t, seq) order; usually they already are, grouped by item.
+    order = _grouped_in_time_order(item, t, seq)
+    item_s = item if order is None else item[order]
+    key_s = key if order is None else key[order]
+    n_events = len(item_s)
     heads = np.ones(n_events, dtype=bool)
     heads[1:] = item_s[1:] != item_s[:-1]
     head_index = np.maximum.accumulate(np.where(heads, np.arange(n_events), 0))
@@ -583,13 +588,14 @@ def order_statuses_by_flow(events: pd.DataFrame) -> list[str]:
     norm = np.where(size > 1, position / np.maximum(size - 1, 1), np.nan)
 
     # Each item's first visit of each status, then the median over items per status.
-    _, first_visit = np.unique(item_s.astype(np.int64) * len(keys) + key_s, return_index=True)
+    visit = item_s.astype(np.int64) * len(keys) + key_s
+    first_visit = np.flatnonzero(~pd.Series(visit).duplicated().to_numpy())
     median = pd.Series(norm[first_visit]).groupby(key_s[first_visit]).median()
     median = median.reindex(range(len(keys)))
 
     # First appearance in time order, of each status and of each spelling (all occur).
-    first_seen = np.unique(key[by_time], return_index=True)[1]
-    spelling_seen = np.unique(spelling_code[by_time], return_index=True)[1]
+    first_seen = _first_appearance_rank(key, len(keys), t, seq)
+    spelling_seen = _first_appearance_rank(spelling_code, len(spellings), t, seq)
 
     ranking = pd.DataFrame(
         {"unranked": median.isna().to_numpy(), "median": median.to_numpy(), "first": first_seen}
@@ -598,6 +604,66 @@ def order_statuses_by_flow(events: pd.DataFrame) -> list[str]:
     rank_of_key[ranking.index.to_numpy()] = np.arange(len(keys))
     spelling_order = np.lexsort((spelling_seen, rank_of_key[key_of_spelling]))
     return [str(spellings[i]) for i in spelling_order]
+
+
+def _spellings(statuses: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """(code per event of its stripped status, -1 when blank; the stripped spellings in
+    first-appearance order). Only the few distinct raw statuses are converted and stripped."""
+    raw_code, raw = pd.factorize(statuses)
+    stripped = pd.Series(raw, dtype=object).astype("str").str.strip()
+    stripped = stripped.where(stripped != "")
+    spelling_of_raw, spellings = pd.factorize(stripped)  # raw order = first appearance
+    return np.append(spelling_of_raw, -1)[raw_code], spellings  # -1 (missing) stays -1
+
+
+def _sortable_times(entered_at: pd.Series) -> np.ndarray:
+    """UTC microseconds as int64, ordered like the times (missing ones last)."""
+    times = pd.to_datetime(entered_at, utc=True)
+    if times.dt.unit == "us":
+        t = pd.DatetimeIndex(times).asi8.copy()
+    else:  # the same truncation to microseconds as comparing datetime64[us] values
+        naive = times.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+        t = naive.view(np.int64).copy()
+    t[t == np.iinfo(np.int64).min] = np.iinfo(np.int64).max  # NaT sorts last
+    return t
+
+
+def _grouped_in_time_order(item: np.ndarray, t: np.ndarray, seq: np.ndarray) -> np.ndarray | None:
+    """The positions sorted by (item, t, seq), ties by position; None when already so grouped.
+
+    Items need not come in code order, only each item's events together and
+    in time order (item codes given by first appearance then never step
+    down), which one pass checks.
+    """
+    if len(item) > 1:
+        step = np.diff(item)
+        later = (t[1:] > t[:-1]) | ((t[1:] == t[:-1]) & (seq[1:] >= seq[:-1]))
+        if (step >= 0).all() and (later | (step != 0)).all():
+            return None
+        return np.lexsort((seq, t, item))
+    return None
+
+
+def _first_appearance_rank(code: np.ndarray, count: int, t: np.ndarray, seq: np.ndarray):
+    """For each of ``count`` codes, its rank by first appearance in (t, seq, position) order.
+
+    The same ranks as the positions of each code's first event in a stable
+    time sort, found with three grouped minimums instead of sorting the
+    events.
+    """
+    big = np.iinfo(np.int64).max
+    first_t = np.full(count, big, dtype=np.int64)
+    np.minimum.at(first_t, code, t)
+    at_first = t == first_t[code]
+    first_seq = np.full(count, big, dtype=np.int64)
+    np.minimum.at(first_seq, code[at_first], seq[at_first])
+    at_first &= seq == first_seq[code]
+    first_position = np.full(count, big, dtype=np.int64)
+    np.minimum.at(first_position, code[at_first], np.flatnonzero(at_first))
+    order = np.lexsort((first_position, first_seq, first_t))
+    rank = np.empty(count, dtype=np.int64)
+    rank[order] = np.arange(count)
+    return rank
 
 
 def describe_points(workflow: Workflow) -> dict[str, Any]:

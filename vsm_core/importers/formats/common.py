@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vsm_core.importers.dates import parse_timestamps
+from vsm_core.importers.dates import NAT, parse_timestamps
 from vsm_core.importers.errors import ImportFailed, ImportProblem
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.table import RawTable
@@ -99,14 +99,55 @@ def attribute_columns(table: RawTable, mapping: dict[str, str], extra_excluded=(
     return [c for c in table.columns if c not in used]
 
 
+def factorize_ids(ids: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(code of each row's id, the distinct ids in first-appearance order).
+
+    Codes are ``int64`` positions into the distinct ids; a missing id gets
+    -1. Computed once by a parser and handed to :func:`row_items`,
+    :func:`collapse_repeats` and ``order_statuses_by_flow``, so that the
+    ids' text is hashed once rather than by each of them.
+    """
+    codes, uniques = pd.factorize(ids)
+    return codes.astype(np.int64, copy=False), pd.Series(uniques, dtype=ids.dtype)
+
+
 def row_items(
     table: RawTable,
     ids: pd.Series,
     mapping: dict[str, str],
     created: pd.Series | None,
     attributes: list[str],
+    *,
+    codes: tuple[np.ndarray, pd.Series] | None = None,
 ) -> pd.DataFrame:
-    """One item per distinct id, from rows that may repeat it (the last non-blank value wins)."""
+    """One item per distinct id, from rows that may repeat it (the last non-blank value wins).
+
+    ``ids`` holds each row's item id (missing ids are left out); ``created``
+    each row's created time (the earliest per item wins); ``attributes``
+    the columns kept as item attributes. ``codes`` is
+    ``factorize_ids(ids)`` when the caller has it. Items come in the order
+    their ids first appear, with the columns ``item_id``, ``title``,
+    ``type``, ``team`` (text, missing where every row is blank),
+    ``created_at``, ``blocked_days`` (float), ``labels`` (tuple: the union
+    of the rows' labels, in first-seen order) and ``attributes`` (dict).
+
+    Without a labels column everything is picked per item with index
+    arithmetic (:func:`_picked_items`); with one, the rows' labels are
+    split and united per item in Python (:func:`_grouped_items`).
+    """
+    if "labels" in mapping:
+        return _grouped_items(table, ids, mapping, created, attributes)
+    return _picked_items(table, ids, mapping, created, attributes, codes or factorize_ids(ids))
+
+
+def _grouped_items(
+    table: RawTable,
+    ids: pd.Series,
+    mapping: dict[str, str],
+    created: pd.Series | None,
+    attributes: list[str],
+) -> pd.DataFrame:
+    """:func:`row_items` by ``groupby``: the general path, needed for a labels column."""
     frame = pd.DataFrame(
         {
             "item_id": ids.to_numpy(),
@@ -130,6 +171,100 @@ def row_items(
     items["labels"] = grouped["labels"].agg(_union_labels).to_numpy()
     items["attributes"] = _attribute_dicts(items, attributes)
     return items.drop(columns=[f"attr::{c}" for c in attributes])
+
+
+def _picked_items(
+    table: RawTable,
+    ids: pd.Series,
+    mapping: dict[str, str],
+    created: pd.Series | None,
+    attributes: list[str],
+    codes: tuple[np.ndarray, pd.Series],
+) -> pd.DataFrame:
+    """:func:`row_items` without a labels column, with no Python work per row or per item
+    (but building each item's attribute dict).
+
+    For every column the row that supplies an item's value is found with
+    integer arithmetic on the ids' codes (the item's last row where the
+    column is not blank), and the values are taken from those rows in one
+    go. Equal to :func:`_grouped_items` (tests/unit/test_import_fast_paths.py),
+    except that text columns keep the ``str`` dtype (``groupby`` turned them
+    into ``object``; :func:`vsm_core.model.make_items` makes both ``str``).
+    """
+    item_of_row, distinct = codes
+    n_items = len(distinct)
+    with_id = item_of_row >= 0
+    all_rows = np.flatnonzero(with_id)
+
+    def last_rows(present: np.ndarray | None) -> np.ndarray:
+        """Each item's last row where ``present`` (all rows when None); -1 where none."""
+        rows = all_rows if present is None else np.flatnonzero(present & with_id)
+        last = np.full(n_items, -1, dtype=np.int64)
+        np.maximum.at(last, item_of_row[rows], rows)
+        return last
+
+    latest = last_rows(None)
+
+    def pick(values: pd.Series) -> pd.Series:
+        """Each item's last non-blank value of ``values`` (a row-aligned column)."""
+        blank = values.isna().to_numpy(dtype=bool)
+        rows = last_rows(~blank) if blank.any() else latest
+        found = rows >= 0
+        picked = values.iloc[np.where(found, rows, 0)].reset_index(drop=True)
+        return picked if found.all() else picked.where(found)
+
+    items = pd.DataFrame(
+        {
+            "item_id": distinct.reset_index(drop=True),
+            "title": pick(text(table, mapping.get("title"))),
+            "type": pick(text(table, mapping.get("type"))),
+            "team": pick(text(table, mapping.get("team"))),
+            "created_at": _earliest(created, item_of_row, n_items),
+            "blocked_days": pick(pd.Series(_numbers(table, mapping.get("blocked_days")))),
+            "labels": pd.Series([()] * n_items, dtype=object),  # no labels column
+        }
+    )
+    picked = {column: pick(table.frame[column].reset_index(drop=True)) for column in attributes}
+    items["attributes"] = _attribute_dicts_of(picked, n_items)
+    return items
+
+
+def _earliest(created: pd.Series | None, item_of_row: np.ndarray, n_items: int) -> pd.Series:
+    """Each item's earliest created time (NaT when it has none), in the items' order."""
+    if created is None:
+        return pd.Series(np.full(n_items, np.datetime64("NaT"), dtype="M8[ns]"))  # as groupby gives
+    stamps = pd.DatetimeIndex(created)
+    when = stamps.asi8.copy()
+    when[stamps.isna()] = np.iinfo(np.int64).max  # NaT never wins
+    earliest = np.full(n_items, np.iinfo(np.int64).max, dtype=np.int64)
+    rows = np.flatnonzero(item_of_row >= 0)
+    np.minimum.at(earliest, item_of_row[rows], when[rows])
+    earliest[earliest == np.iinfo(np.int64).max] = np.iinfo(np.int64).min  # NaT
+    return pd.Series(pd.DatetimeIndex(earliest.view(f"M8[{stamps.unit}]")).tz_localize(stamps.tz))
+
+
+def _attribute_dicts_of(columns: dict[str, pd.Series], n_items: int) -> list[dict]:
+    """Per item, ``{column: value}`` of its non-blank attribute values (tuples as lists).
+
+    ``columns`` maps each attribute to its item-aligned values. The dicts are
+    the one per-item Python step left: the model stores a dict per item.
+    """
+    if not columns:
+        return [{} for _ in range(n_items)]
+    names = list(columns)
+    values = []
+    for series in columns.values():
+        cells = series.astype(object).where(series.notna(), None).tolist()
+        if series.dtype == object:  # merged duplicate headers hold tuples
+            cells = [list(v) if isinstance(v, tuple) else v for v in cells]
+        values.append(cells)
+    if len(names) == 1:
+        name = names[0]
+        return [{} if v is None or v == [] else {name: v} for v in values[0]]
+    return [
+        {k: v for k, v in zip(names, row, strict=True) if v is not None and v != []}
+        for row in zip(*values, strict=True)
+    ]
 
 
 def _union_labels(values: pd.Series) -> tuple:
@@ -161,15 +296,102 @@ def events_frame(item_ids, statuses, times, seq) -> pd.DataFrame:
     return pd.DataFrame({"item_id": item_ids, "status": statuses, "entered_at": times, "seq": seq})
 
 
-def collapse_repeats(events: pd.DataFrame) -> pd.DataFrame:
-    """Drop events that repeat the item's previous status (after a stable time sort)."""
+def collapse_repeats(events: pd.DataFrame, *, item_codes: np.ndarray | None = None) -> pd.DataFrame:
+    """Drop events that repeat the item's previous status (after a stable time sort).
+
+    ``events`` has ``item_id``, ``status``, ``entered_at`` and ``seq``. Each
+    item's events are put in ``(entered_at, seq)`` order (missing times
+    last); an event whose status equals the previous one's (surrounding
+    spaces and case ignored; a missing status or item id never repeats) is
+    dropped. The rest come back in ``seq`` order with a fresh index.
+    ``item_codes``, when given, is ``factorize_ids(events["item_id"])[0]``.
+    """
     if events.empty:
         return events
+    kept = kept_events(events, item_codes)
+    if kept is None:  # duplicate seq or unusual dtypes: the sort by text decides ties
+        return _collapse_by_sorting(events)
+    return events.take(kept).reset_index(drop=True)
+
+
+def _collapse_by_sorting(events: pd.DataFrame) -> pd.DataFrame:
+    """:func:`collapse_repeats` by sorting the log by the ids' text (the general path)."""
     ordered = events.sort_values(["item_id", "entered_at", "seq"], kind="stable")
     key = ordered["status"].str.strip().str.casefold()
     same_item = ordered["item_id"].eq(ordered["item_id"].shift())
     repeat = same_item & key.eq(key.shift())
     return ordered.loc[~repeat].sort_values("seq", kind="stable").reset_index(drop=True)
+
+
+def kept_events(events: pd.DataFrame, item_codes: np.ndarray | None) -> np.ndarray | None:
+    """The positions :func:`collapse_repeats` keeps, in its output order; None: use the sort.
+
+    ``events.take(kept_events(...)).reset_index(drop=True)`` is the collapsed
+    log; a parser that keeps the positions can carry its ids' codes along.
+
+    Items are told apart by integer codes rather than sorted by their text
+    (which item comes first does not change which events repeat), statuses
+    are compared by the codes of their stripped, case-folded spellings (the
+    few distinct spellings are normalised, not every event), and the events
+    are sorted only when they are not already grouped by item in time order
+    (an export usually is). Needs distinct ``seq`` values: with duplicates
+    the text of the ids orders the output (None is returned).
+    """
+    seq = events["seq"]
+    when_values = events["entered_at"]
+    if not (
+        pd.api.types.is_integer_dtype(seq) and pd.api.types.is_datetime64_any_dtype(when_values)
+    ):
+        return None
+    seq = seq.to_numpy(dtype=np.int64)
+    by_seq = None if (np.diff(seq) > 0).all() else np.argsort(seq, kind="stable")
+    if by_seq is not None and not (np.diff(seq[by_seq]) > 0).all():
+        return None  # duplicate seq
+    item = factorize_ids(events["item_id"])[0] if item_codes is None else item_codes
+    when = pd.DatetimeIndex(events["entered_at"]).asi8.copy()
+    when[when == NAT] = np.iinfo(np.int64).max  # NaT sorts last
+    order = _item_time_order(item, when, seq)
+    key = status_keys(events["status"])
+    item_o = item if order is None else item[order]
+    key_o = key if order is None else key[order]
+    repeat_o = np.zeros(len(item), dtype=bool)
+    repeat_o[1:] = (item_o[1:] == item_o[:-1]) & (item_o[1:] >= 0)
+    repeat_o[1:] &= (key_o[1:] == key_o[:-1]) & (key_o[1:] >= 0)
+    if order is None:
+        repeat = repeat_o
+    else:
+        repeat = np.empty_like(repeat_o)
+        repeat[order] = repeat_o
+    if by_seq is None:
+        return np.flatnonzero(~repeat)
+    return by_seq[~repeat[by_seq]]
+
+
+def _item_time_order(item: np.ndarray, when: np.ndarray, seq: np.ndarray) -> np.ndarray | None:
+    """Positions sorted by (item, when, seq); None when they already are grouped that way.
+
+    "Grouped" is enough: items need not be in code order, only each item's
+    rows together and in (when, seq) order, as in a changelog export.
+    """
+    if len(item) < 2:
+        return None
+    step = np.diff(item)
+    same = step == 0
+    later = (when[1:] > when[:-1]) | ((when[1:] == when[:-1]) & (seq[1:] > seq[:-1]))
+    if (step >= 0).all() and (later | ~same).all():
+        return None  # codes count up by first appearance: grouped items never step down
+    return np.lexsort((seq, when, item))
+
+
+def status_keys(statuses: pd.Series) -> np.ndarray:
+    """A code per event for its status with surrounding spaces and case ignored; -1 if missing.
+
+    The few distinct spellings are stripped and case-folded, not every event.
+    """
+    spelling, spellings = pd.factorize(statuses)
+    keys = pd.Series(spellings).str.strip().str.casefold()
+    key_of_spelling = pd.factorize(keys)[0]
+    return np.append(key_of_spelling, -1)[spelling]  # -1 (missing) picks the appended -1
 
 
 def first_seen_order(statuses: pd.Series) -> list[str]:

@@ -16,6 +16,8 @@ from vsm_core.importers.formats.common import (
     attribute_columns,
     collapse_repeats,
     events_frame,
+    factorize_ids,
+    kept_events,
     row_items,
     text,
 )
@@ -42,9 +44,15 @@ def parse(table: RawTable, options: ImportOptions, *, kind: str = "events") -> P
     )
     problems.raise_if_any()
     ids = text(table, mapping["item_id"])
+    codes = factorize_ids(ids)  # the ids' text is hashed here only
     rows = events_frame(ids, text(table, mapping["status"]), times, np.arange(len(ids)))
-    events = collapse_repeats(rows)
-    items = row_items(table, ids, mapping, created, attribute_columns(table, mapping))
+    kept = kept_events(rows, codes[0])
+    if kept is None:
+        events, event_codes = collapse_repeats(rows), None
+    else:
+        events, event_codes = rows.take(kept).reset_index(drop=True), codes[0][kept]
+    attributes = attribute_columns(table, mapping)
+    items = row_items(table, ids, mapping, created, attributes, codes=codes)
     notes = []
     if len(events) < len(rows):
         unit = "snapshot rows" if kind == "snapshots" else "rows"
@@ -56,7 +64,7 @@ def parse(table: RawTable, options: ImportOptions, *, kind: str = "events") -> P
         date_orders=problems.date_orders,
         items=items,
         events=events,
-        status_order=order_statuses_by_flow(events),
+        status_order=order_statuses_by_flow(events, item_codes=event_codes),
         mapping=mapping,
         notes=notes,
     )

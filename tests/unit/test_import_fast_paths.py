@@ -1,0 +1,320 @@
+"""The parsers' integer-code fast paths give exactly what the general paths give.
+
+* ``collapse_repeats``: codes and (only when needed) one ``np.lexsort``,
+  against sorting the frame by the ids' text;
+* ``row_items`` without a labels column: values picked per item by row
+  arithmetic, against ``groupby().last()``;
+* ``order_statuses_by_flow``: against the implementation it replaced
+  (kept below as the reference), with and without the parser's item codes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vsm_core.importers.formats import common
+from vsm_core.importers.formats import events as events_format
+from vsm_core.importers.options import ImportOptions
+from vsm_core.importers.pipeline import import_bytes
+from vsm_core.importers.table import RawTable
+from vsm_core.model import make_items
+from vsm_core.workflow import order_statuses_by_flow
+
+IDS = ["A-1", "A-2", "B-1", "b-1", "C-10"]
+STATUSES = ["To Do", " to do", "Doing", "DOING ", "Done", "", None, "Blocked"]
+TIMES = [
+    "2024-01-01 09:00",
+    "2024-01-01 09:00",
+    "2024-01-02 10:00",
+    "2024-01-03 08:30",
+    "2024-01-03 08:30:00.000001",
+    None,
+]
+
+
+@st.composite
+def event_logs(draw, *, blank_ids: bool = True, max_rows: int = 25):
+    """An event log as a parser builds it: grouped and in time order, or not at all."""
+    size = draw(st.integers(0, max_rows))
+    ids = draw(
+        st.lists(st.sampled_from([*IDS, None] if blank_ids else IDS), min_size=size, max_size=size)
+    )
+    statuses = draw(st.lists(st.sampled_from(STATUSES), min_size=size, max_size=size))
+    times = draw(st.lists(st.sampled_from(TIMES), min_size=size, max_size=size))
+    frame = pd.DataFrame(
+        {
+            "item_id": pd.Series(ids, dtype="str"),
+            "status": pd.Series(statuses, dtype="str"),
+            "entered_at": pd.to_datetime(
+                pd.Series(times, dtype=object), format="ISO8601"
+            ).dt.tz_localize("UTC"),
+            "seq": np.arange(size, dtype=np.int64),
+        }
+    )
+    frame["entered_at"] = frame["entered_at"].astype("datetime64[us, UTC]")
+    shape = draw(st.sampled_from(["as drawn", "grouped", "shuffled seq", "duplicate seq"]))
+    if shape == "grouped" and size:
+        frame = frame.sort_values(["item_id", "entered_at", "seq"], kind="stable")
+        frame = frame.reset_index(drop=True).assign(seq=np.arange(size))
+    elif shape == "shuffled seq":
+        frame["seq"] = draw(st.permutations(list(range(size))))
+    elif shape == "duplicate seq":
+        frame["seq"] = draw(st.lists(st.integers(0, 3), min_size=size, max_size=size))
+    return frame
+
+
+# --- collapse_repeats ---------------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=event_logs())
+def test_collapse_repeats_equals_sorting_by_the_ids_text(events):
+    expected = common._collapse_by_sorting(events) if len(events) else events
+    pd.testing.assert_frame_equal(common.collapse_repeats(events), expected)
+    codes = common.factorize_ids(events["item_id"])[0]
+    pd.testing.assert_frame_equal(common.collapse_repeats(events, item_codes=codes), expected)
+
+
+def test_collapse_repeats_fast_path_is_taken_for_a_grouped_log_and_keeps_the_dtypes():
+    events = pd.DataFrame(
+        {
+            "item_id": pd.Series(["A", "A", "A", "B", "B"], dtype="str"),
+            "status": pd.Series(["New", " new", "Doing", "New", "NEW"], dtype="str"),
+            "entered_at": pd.to_datetime(["2024-01-01"] * 5, utc=True).as_unit("us"),
+            "seq": np.arange(5),
+        }
+    )
+    kept = common.kept_events(events, None)
+    assert kept.tolist() == [0, 2, 3]
+    result = common.collapse_repeats(events)
+    pd.testing.assert_frame_equal(result, common._collapse_by_sorting(events))
+    assert result["status"].tolist() == ["New", "Doing", "New"]
+
+
+def test_collapse_repeats_with_duplicate_seq_falls_back_to_the_sort():
+    events = pd.DataFrame(
+        {
+            "item_id": pd.Series(["B", "A"], dtype="str"),
+            "status": pd.Series(["x", "y"], dtype="str"),
+            "entered_at": pd.to_datetime(["2024-01-01"] * 2, utc=True).as_unit("us"),
+            "seq": [0, 0],
+        }
+    )
+    assert common.kept_events(events, None) is None
+    assert common.collapse_repeats(events)["item_id"].tolist() == ["A", "B"]  # text order
+
+
+# --- row_items ----------------------------------------------------------------------------------
+
+
+def _table(columns: dict[str, list]) -> RawTable:
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(values, dtype="str" if name != "Sprint" else object)
+            for name, values in columns.items()
+        }
+    )
+    return RawTable(
+        frame=frame,
+        rows=np.arange(2, len(frame) + 2),
+        encoding="utf-8",
+        separator=",",
+        container="csv",
+    )
+
+
+def _both_items(table, mapping, created=None):
+    ids = common.text(table, mapping["item_id"])
+    attributes = common.attribute_columns(table, mapping)
+    slow = common._grouped_items(table, ids, mapping, created, attributes)
+    fast = common.row_items(table, ids, mapping, created, attributes)
+    # groupby's dtypes depend on the values (an all-blank text column is object, an
+    # all-NaT created column datetime64[s]); the fast path's do not
+    text = dict.fromkeys(["item_id", "title", "type", "team"], "str")
+    slow = slow.astype(text).assign(created_at=_utc(slow["created_at"]))
+    pd.testing.assert_frame_equal(fast.assign(created_at=_utc(fast["created_at"])), slow)
+    pd.testing.assert_frame_equal(make_items(fast), make_items(slow))
+    return fast
+
+
+def _utc(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, utc=True).astype("datetime64[us, UTC]")
+
+
+VALUES = ["a", "b", None, "Ünïcode", " x"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.data(),
+    size=st.integers(1, 20),
+    with_created=st.booleans(),
+    roles=st.sets(st.sampled_from(["title", "type", "team", "blocked_days"])),
+)
+def test_row_items_without_labels_equals_groupby_last(data, size, with_created, roles):
+    draw = data.draw
+    columns = {"Key": draw(st.lists(st.sampled_from([*IDS, None]), min_size=size, max_size=size))}
+    mapping = {"item_id": "Key"}
+    for role in sorted(roles):
+        pool = ["1.5", "2", "x", None] if role == "blocked_days" else VALUES
+        columns[role.title()] = draw(st.lists(st.sampled_from(pool), min_size=size, max_size=size))
+        mapping[role] = role.title()
+    for extra in ("Priority", "Component")[: draw(st.integers(0, 2))]:
+        columns[extra] = draw(st.lists(st.sampled_from(VALUES), min_size=size, max_size=size))
+    if draw(st.booleans()):  # merged repeated headers hold tuples
+        cells = st.sampled_from([("S1",), ("S1", "S2"), np.nan])
+        columns["Sprint"] = draw(st.lists(cells, min_size=size, max_size=size))
+    table = _table(columns)
+    created = None
+    if with_created:
+        stamps = draw(st.lists(st.sampled_from(TIMES), min_size=size, max_size=size))
+        created = pd.to_datetime(pd.Series(stamps, dtype=object), format="ISO8601").dt.tz_localize(
+            "UTC"
+        )
+        created = created.astype("datetime64[us, UTC]")
+    if all(v is None for v in columns["Key"]):
+        return  # no item at all: make_items needs none
+    _both_items(table, mapping, created)
+
+
+def test_row_items_picks_each_items_last_non_blank_value_and_earliest_created():
+    table = _table(
+        {
+            "Key": ["A-1", "A-2", "A-1", None, "A-1"],
+            "Title": ["First", "x", None, "lost", None],
+            "Priority": [None, "Low", "High", "High", None],
+        }
+    )
+    created = pd.Series(
+        pd.to_datetime(["2024-01-05", None, "2024-01-02", "2024-01-01", None], utc=True)
+    ).astype("datetime64[us, UTC]")
+    items = _both_items(table, {"item_id": "Key", "title": "Title"}, created)
+    assert items["item_id"].tolist() == ["A-1", "A-2"]
+    assert items["title"].tolist() == ["First", "x"]
+    assert items["attributes"].tolist() == [{"Priority": "High"}, {"Priority": "Low"}]
+    assert items["created_at"].tolist() == [pd.Timestamp("2024-01-02", tz="UTC"), pd.NaT]
+    assert items["labels"].tolist() == [(), ()]
+
+
+def test_row_items_with_a_labels_column_still_unites_the_labels():
+    table = _table({"Key": ["A-1", "A-1", "A-2"], "Labels": ["ui|api", "api, db", None]})
+    ids = common.text(table, "Key")
+    items = common.row_items(table, ids, {"item_id": "Key", "labels": "Labels"}, None, [])
+    assert items["labels"].tolist() == [("ui", "api", "db"), ()]
+
+
+# --- order_statuses_by_flow ---------------------------------------------------------------------
+
+
+def reference_order(events: pd.DataFrame) -> list[str]:
+    """order_statuses_by_flow as it was before the fast path (three stable argsorts)."""
+    if events is None or len(events) == 0:
+        return []
+    status = events["status"].astype("str").str.strip().reset_index(drop=True)
+    present = (status.notna() & (status != "")).to_numpy(dtype=bool)
+    status = status[present]
+    if status.empty:
+        return []
+    item = pd.factorize(events["item_id"].astype("str"))[0][present]
+    spelling_code, spellings = pd.factorize(status)
+    key_of_spelling, keys = pd.factorize(pd.Series(spellings, dtype="str").str.casefold())
+    key = key_of_spelling[spelling_code]
+    times = pd.to_datetime(events["entered_at"], utc=True).reset_index(drop=True)[present]
+    t = times.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    seq = (
+        events["seq"].to_numpy(dtype=np.int64)[present]
+        if "seq" in events
+        else np.flatnonzero(present).astype(np.int64)
+    )
+    by_time = np.argsort(seq, kind="stable")
+    by_time = by_time[np.argsort(t[by_time], kind="stable")]
+    order = by_time[np.argsort(item[by_time], kind="stable")]
+    item_s, key_s = item[order], key[order]
+    n_events = len(order)
+    heads = np.ones(n_events, dtype=bool)
+    heads[1:] = item_s[1:] != item_s[:-1]
+    head_index = np.maximum.accumulate(np.where(heads, np.arange(n_events), 0))
+    position = np.arange(n_events) - head_index
+    size = np.bincount(item_s)[item_s]
+    norm = np.where(size > 1, position / np.maximum(size - 1, 1), np.nan)
+    _, first_visit = np.unique(item_s.astype(np.int64) * len(keys) + key_s, return_index=True)
+    median = pd.Series(norm[first_visit]).groupby(key_s[first_visit]).median()
+    median = median.reindex(range(len(keys)))
+    first_seen = np.unique(key[by_time], return_index=True)[1]
+    spelling_seen = np.unique(spelling_code[by_time], return_index=True)[1]
+    ranking = pd.DataFrame(
+        {"unranked": median.isna().to_numpy(), "median": median.to_numpy(), "first": first_seen}
+    ).sort_values(["unranked", "median", "first"], kind="stable")
+    rank_of_key = np.empty(len(keys), dtype=np.int64)
+    rank_of_key[ranking.index.to_numpy()] = np.arange(len(keys))
+    spelling_order = np.lexsort((spelling_seen, rank_of_key[key_of_spelling]))
+    return [str(spellings[i]) for i in spelling_order]
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=event_logs(blank_ids=False), drop_seq=st.booleans())
+def test_order_statuses_by_flow_equals_the_three_sort_reference(events, drop_seq):
+    if drop_seq:
+        events = events.drop(columns="seq")
+    expected = reference_order(events)
+    assert order_statuses_by_flow(events) == expected
+    codes = common.factorize_ids(events["item_id"])[0]
+    assert order_statuses_by_flow(events, item_codes=codes) == expected
+
+
+def test_order_statuses_by_flow_reads_nanosecond_times_as_the_reference_did():
+    events = pd.DataFrame(
+        {
+            "item_id": ["A", "A", "B", "B"],
+            "status": ["Second", "First", "First", "Second"],
+            # 1 ns apart: equal at microseconds, so seq decides
+            "entered_at": pd.to_datetime(
+                ["2024-01-01 00:00:00.000000002", "2024-01-01 00:00:00.000000001"] * 2, utc=True
+            ),
+            "seq": [0, 1, 2, 3],
+        }
+    )
+    assert order_statuses_by_flow(events) == reference_order(events) == ["Second", "First"]
+
+
+# --- the whole events parser --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_events_import_equals_the_general_paths_end_to_end(shuffle, monkeypatch):
+    rng = np.random.default_rng(7)
+    rows = []
+    for number in range(60):
+        start = pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(hours=int(rng.integers(500)))
+        for step in range(int(rng.integers(1, 6))):
+            status = ["To Do", "Doing", "doing ", "Review", "Done"][int(rng.integers(5))]
+            when = start + pd.Timedelta(hours=3 * step)
+            prio = ["High", "", "Low"][int(rng.integers(3))]
+            rows.append(f"K-{number},{status},{when:%Y-%m-%dT%H:%M:%SZ},Item {number},{prio}")
+    if shuffle:
+        rows = [rows[i] for i in rng.permutation(len(rows))]
+    data = ("Key,Status,Changed,Title,Priority\n" + "\n".join(rows) + "\n").encode()
+    fast = import_bytes(data, "events.csv", ImportOptions(), quality=False)
+    monkeypatch.setattr(events_format, "kept_events", lambda events, codes: None)
+    monkeypatch.setattr(common, "kept_events", lambda events, codes: None)
+    monkeypatch.setattr(common, "_picked_items", _grouped_as_picked)
+    monkeypatch.setattr(
+        events_format,
+        "order_statuses_by_flow",
+        lambda events, item_codes=None: reference_order(events),
+    )
+    slow = import_bytes(data, "events.csv", ImportOptions(), quality=False)
+    pd.testing.assert_frame_equal(fast.dataset.items, slow.dataset.items)
+    pd.testing.assert_frame_equal(fast.dataset.events, slow.dataset.events)
+    assert fast.workflow == slow.workflow
+    assert len(fast.dataset.events) < len(rows)  # some repeats were collapsed
+    assert fast.status_counts == slow.status_counts
+    assert fast.notes == slow.notes
+
+
+def _grouped_as_picked(table, ids, mapping, created, attributes, codes):
+    return common._grouped_items(table, ids, mapping, created, attributes)
