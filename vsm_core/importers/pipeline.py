@@ -108,10 +108,9 @@ def _import(data, filename, options, workflow, want_quality: bool = True) -> Imp
     else:
         format_name, reason = options.format, "chosen by the user"
     parsed = _parse(upload, format_name, options)
+    status_counts = _status_counts(parsed.events)
     chosen = (
-        workflow
-        or parsed.workflow
-        or suggest_workflow(parsed.status_order, counts=_status_counts(parsed.events))
+        workflow or parsed.workflow or suggest_workflow(parsed.status_order, counts=status_counts)
     )
     dataset = make_dataset(
         parsed.items,
@@ -136,7 +135,7 @@ def _import(data, filename, options, workflow, want_quality: bool = True) -> Imp
         workflow_suggested=workflow is None,
         quality=report,
         upload=upload,
-        status_counts=_status_counts(parsed.events),
+        status_counts=status_counts,
         notes=(upload.table.notes if upload.table else []) + parsed.notes,
         raw_item_ids=parsed.raw_item_ids,
         repeated_header_rows=_repeated_rows(upload),
