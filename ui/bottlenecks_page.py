@@ -1,12 +1,17 @@
-"""Bottlenecks page body: where work waits, in words, a heatmap, rework and a value stream map."""
+"""Bottlenecks page body: where work waits, in words, a heatmap, rework and a value stream map.
+
+Figures are cached under the view's cache key plus their own inputs (see
+:func:`ui.panels.cached_figure`), so a rerun that changes none of them
+builds none.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from ui.metrics_state import change_markers, get_bottleneck_view
-from ui.panels import chart_panel
+from ui.metrics_state import bottleneck_view_key, change_markers, get_bottleneck_view
+from ui.panels import cached_figure, chart_panel
 from ui.state import Selection
 from vsm_core.charts.bottlenecks import rework_chart, stage_week_heatmap_chart
 from vsm_core.charts.value_stream import value_stream_map
@@ -20,18 +25,19 @@ def render_bottlenecks(selection: Selection) -> None:
         st.info("No dataset yet. Go to **Import** to upload your team's export.")
         return
     view = get_bottleneck_view(selection)
+    view_key = bottleneck_view_key(selection)
     _in_words(view)
-    _heatmap(view, selection)
+    _heatmap(view, view_key, selection)
     _time_in_stage(view)
     chart_panel(
-        rework_chart(view.rework),
+        cached_figure((*view_key, "rework"), lambda: rework_chart(view.rework)),
         key="rework",
         definition="Backward moves (to an earlier stage) per pair of stages, over all items in "
         "scope: rework, or items sent back.",
         data=view.rework,
     )
     chart_panel(
-        value_stream_map(view.value_stream),
+        cached_figure((*view_key, "value_stream"), lambda: value_stream_map(view.value_stream)),
         key="value_stream",
         definition="Current state over completed items: each active stage with its median "
         "work time, each waiting stage as a queue with its median wait; the ladder beneath "
@@ -64,7 +70,7 @@ def _in_words(view: BottleneckView) -> None:
     )
 
 
-def _heatmap(view: BottleneckView, selection: Selection) -> None:
+def _heatmap(view: BottleneckView, view_key: tuple, selection: Selection) -> None:
     st.subheader("Where work waits, week by week")
     left, right = st.columns([2, 3])
     label = left.radio("Show", list(MEASURES), horizontal=True, key=f"heat_{selection.version_id}")
@@ -80,8 +86,12 @@ def _heatmap(view: BottleneckView, selection: Selection) -> None:
         }
         heat = heat[heat["stage"].isin(committed)] if committed else heat
     measure = MEASURES[label]
+    changes = change_markers(selection)
     chart_panel(
-        stage_week_heatmap_chart(heat, measure=measure, change_dates=change_markers(selection)),
+        cached_figure(
+            (*view_key, "heatmap", measure, early, changes),
+            lambda: stage_week_heatmap_chart(heat, measure=measure, change_dates=changes),
+        ),
         key=f"heatmap_{measure}",
         definition=(
             "Median over items of the time each spent in the stage during that week (days, at "

@@ -39,6 +39,24 @@ def test_heatmap_switch_and_early_stages(page):
     assert in_stage.set_index("stage").loc["Done", "total"] == 0
 
 
+def _heatmap_stages(app) -> list[str]:
+    [chart] = [c for c in app.get("plotly_chart") if c.key.startswith("heatmap_")]
+    return json.loads(chart.proto.spec)["data"][0]["y"]
+
+
+def test_cached_heatmap_follows_the_measure_and_the_early_stages_switch(page):
+    committed = _heatmap_stages(page)
+    assert "Backlog" not in committed
+    page.checkbox[0].check().run()
+    assert _heatmap_stages(page)[0] == "Backlog"  # a new figure, not the cached one
+    page.checkbox[0].uncheck().run()
+    assert _heatmap_stages(page) == committed
+    page.radio[0].set_value("Average WIP in stage").run()
+    [chart] = [c for c in page.get("plotly_chart") if c.key.startswith("heatmap_")]
+    assert chart.key == "heatmap_avg_wip"
+    assert "items on average" in json.loads(chart.proto.spec)["data"][0]["hovertemplate"]
+
+
 def test_work_type_filter_changes_the_scope(page):
     page.sidebar.multiselect[0].select("Risk").run()
     assert not page.exception
