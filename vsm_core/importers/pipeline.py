@@ -6,49 +6,65 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from vsm_core.importers.columns import suggest_columns
 from vsm_core.importers.containers import read_upload
 from vsm_core.importers.errors import ImportFailed
-from vsm_core.importers.formats import (
-    ado_json,
-    events,
-    github_json,
-    item_dates,
-    jira_json,
-    snapshots,
-    stages,
-    transitions,
-)
 from vsm_core.importers.formats.common import ParsedImport
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.sniff import detect_format
 from vsm_core.importers.table import Upload
 from vsm_core.model import CanonicalDataset, ModelError, Workflow, make_dataset
-from vsm_core.quality import QualityReport, quality_report
 from vsm_core.workflow import WorkflowFileError, suggest_workflow
+
+if TYPE_CHECKING:
+    from vsm_core.quality import QualityReport
 
 log = logging.getLogger(__name__)
 
-TABLE_PARSERS: dict[str, ModuleType] = {
-    "events": events,
-    "transitions": transitions,
-    "snapshots": snapshots,
-    "stages": stages,
-    "dates": item_dates,
-}
+
+class _ParserModules(Mapping[str, ModuleType]):
+    """Format name -> parser module, each imported the first time it is looked up.
+
+    A command reads one format; importing the other parsers (the JSON ones
+    pull in their own helpers) would only slow its start.
+    """
+
+    def __init__(self, modules: dict[str, str]) -> None:
+        self._modules = modules
+
+    def __getitem__(self, name: str) -> ModuleType:
+        return importlib.import_module(f"vsm_core.importers.formats.{self._modules[name]}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+TABLE_PARSERS: Mapping[str, ModuleType] = _ParserModules(
+    {
+        "events": "events",
+        "transitions": "transitions",
+        "snapshots": "snapshots",
+        "stages": "stages",
+        "dates": "item_dates",
+    }
+)
 
 #: JSON formats: ``parse_records(records, options)`` over the records of a .json/.jsonl upload.
-JSON_PARSERS: dict[str, ModuleType] = {
-    "jira-json": jira_json,
-    "ado-json": ado_json,
-    "github-json": github_json,
-}
+JSON_PARSERS: Mapping[str, ModuleType] = _ParserModules(
+    {"jira-json": "jira_json", "ado-json": "ado_json", "github-json": "github_json"}
+)
 
 
 @dataclass(frozen=True)
@@ -119,13 +135,13 @@ def _import(data, filename, options, workflow, want_quality: bool = True) -> Imp
         timezone=options.timezone,
         metadata={"format": format_name, "source_filename": filename},
     )
-    report = (
-        quality_report(
+    report = None
+    if want_quality:
+        from vsm_core.quality import quality_report  # not imported when it is not wanted
+
+        report = quality_report(
             dataset, raw_item_ids=parsed.raw_item_ids, repeated_header_rows=_repeated_rows(upload)
         )
-        if want_quality
-        else None
-    )
     return ImportResult(
         dataset=dataset,
         format=format_name,
@@ -145,6 +161,8 @@ def _import(data, filename, options, workflow, want_quality: bool = True) -> Imp
 
 def with_workflow(result: ImportResult, workflow: Workflow) -> ImportResult:
     """The same import under another workflow mapping, with its quality report redone."""
+    from vsm_core.quality import quality_report
+
     dataset = replace(result.dataset, workflow=workflow)
     report = quality_report(
         dataset,
