@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +151,30 @@ def test_show_by_done_date_counts_straddlers(db, capsys):
     shown = _json(capsys, [*db, "experiments", "show", "1", "--assign", "done", "--json"])
     assert shown["evidence"]["assign"] == "done"
     assert shown["evidence"]["straddlers"]["count"] > 0
+
+
+_HEAVY = ("scipy", "sqlmodel", "sqlalchemy.orm", "alembic", "plotly", "streamlit")
+_SHOW_IN_A_FRESH_PROCESS = """
+import contextlib, io, json, sys
+from vsm_core.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = main(sys.argv[1:])
+heavy = sorted(
+    m for m in sys.modules if any(m == p or m.startswith(p + ".") for p in {heavy!r})
+)
+verdict = json.loads(out.getvalue())["verdict"]
+print(json.dumps({{"code": code, "verdict": verdict, "heavy": heavy}}))
+"""
+
+
+def test_show_on_a_database_at_head_imports_nothing_it_does_not_need(db):
+    """Start-up is most of ``experiments show``: no Alembic (schema at head), no ORM, no scipy."""
+    root = Path(__file__).resolve().parents[2]
+    code = _SHOW_IN_A_FRESH_PROCESS.format(heavy=_HEAVY)
+    argv = [*db, "experiments", "show", "1", "--json"]
+    run = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=root, check=True
+    )
+    result = json.loads(run.stdout)
+    assert result == {"code": 0, "verdict": "improved", "heavy": []}

@@ -134,17 +134,17 @@ def list_command(args) -> int:
 
 
 def show_command(args) -> int:
-    from sqlmodel import Session
-
+    # Reads only, with SQLAlchemy Core: no ORM, no SQLModel to import (start-up time).
     from vsm_core.experiments.service import judge, show_document
 
     engine = open_engine(args)
     try:
-        with Session(engine) as session:
+        with engine.connect() as connection:
             try:
-                document = show_document(judge(session, experiment_id=args.id, assign=args.assign))
+                judgement = judge(connection, experiment_id=args.id, assign=args.assign)
             except LookupError as error:
                 raise UsageError(str(error)) from error
+        document = show_document(judgement)
     finally:
         engine.dispose()
     if args.json:

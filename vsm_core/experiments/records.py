@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -32,11 +32,15 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from vsm_core.experiments.catalogue import parse_metric
 from vsm_core.experiments.spec import (
+    DEFAULT_WINDOW,
     REVIEWED_STATUSES,
     Direction,
     EvidenceSpec,
     ExperimentScope,
     Status,
+    experiment_scope,
+    experiment_window,
+    overlapping,
 )
 from vsm_core.store.models import (
     Dataset,
@@ -75,8 +79,6 @@ __all__ = [
 #: What a form offers as the hypothesis placeholder.
 HYPOTHESIS_TEMPLATE = "We believe that <change> will <effect> as measured by <metric>."
 
-#: The baseline when none is given: the 12 weeks before the change date (as in the evidence).
-DEFAULT_WINDOW = timedelta(weeks=12)
 
 #: How messages name each field.
 FIELD_LABELS: dict[str, str] = {
@@ -244,11 +246,6 @@ def field_errors(error: ValidationError) -> dict[str, str]:
 # --- reading an experiment ----------------------------------------------------------------
 
 
-def experiment_scope(experiment: Experiment | ExperimentCreate) -> ExperimentScope:
-    """The stored scope as an :class:`ExperimentScope`."""
-    return ExperimentScope.model_validate(experiment.scope or {})
-
-
 def evidence_spec(experiment: Experiment) -> EvidenceSpec:
     """What the before/after evidence of a stored experiment needs."""
     return EvidenceSpec(
@@ -260,21 +257,6 @@ def evidence_spec(experiment: Experiment) -> EvidenceSpec:
         baseline_to=experiment.baseline_to,
         scope=experiment_scope(experiment),
     )
-
-
-def experiment_window(experiment: Experiment | ExperimentCreate) -> tuple[date, date]:
-    """``[start, end)`` of the dates the experiment's evidence reads.
-
-    From the baseline start (default 12 weeks before the change date) to the end of the
-    after window, which is as long as the baseline (default 12 weeks from the change date).
-    """
-    if experiment.baseline_from is not None and experiment.baseline_to is not None:
-        start = experiment.baseline_from
-        length = experiment.baseline_to - experiment.baseline_from + timedelta(days=1)
-    else:
-        start = experiment.change_date - DEFAULT_WINDOW
-        length = DEFAULT_WINDOW
-    return start, experiment.change_date + length
 
 
 def _as_create(experiment: Experiment) -> dict[str, Any]:
@@ -512,20 +494,7 @@ def overlapping_experiments(
     (:meth:`ExperimentScope.overlaps`) overlap. Newest change date first. ``experiment``
     may also be an unsaved ``ExperimentCreate`` (to warn before it is stored).
     """
-    start, end = experiment_window(experiment)
-    scope = experiment_scope(experiment)
-    own_id = getattr(experiment, "id", None)
-    return [
-        other
-        for other in list_experiments(session, dataset_id=experiment.dataset_id)
-        if (own_id is None or other.id != own_id)
-        and _windows_overlap((start, end), experiment_window(other))
-        and scope.overlaps(experiment_scope(other))
-    ]
-
-
-def _windows_overlap(first: tuple[date, date], second: tuple[date, date]) -> bool:
-    return first[0] < second[1] and second[0] < first[1]
+    return overlapping(experiment, list_experiments(session, dataset_id=experiment.dataset_id))
 
 
 def _author(author: str) -> str:

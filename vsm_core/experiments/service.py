@@ -1,7 +1,12 @@
 """Experiments end to end: a record, the data it is judged on, its evidence, its review.
 
-The CLI and the pages call these; they combine :mod:`records` (the store),
-the dataset's latest version and :mod:`evidence` (the statistics).
+The CLI and the pages call these; they combine the stored experiment, the
+dataset's latest version and :mod:`evidence` (the statistics).
+
+:func:`judge` only reads, with SQLAlchemy Core (:mod:`vsm_core.store.reading`),
+so ``experiments show`` imports neither SQLAlchemy's ORM nor SQLModel; it
+takes a session or a connection. :func:`review` writes through
+:mod:`records` (the ORM store).
 """
 
 from __future__ import annotations
@@ -9,18 +14,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session
-
-from vsm_core.experiments import records
 from vsm_core.experiments.evidence import EvidenceResult, evaluate
-from vsm_core.experiments.spec import REVIEWED_STATUSES, EvidenceSpec, ExperimentScope
+from vsm_core.experiments.spec import (
+    REVIEWED_STATUSES,
+    EvidenceSpec,
+    ExperimentScope,
+    overlapping,
+)
 from vsm_core.metrics.report import to_json_ready
-from vsm_core.store import crud
+from vsm_core.store import reading
 
 
 @dataclass(frozen=True)
 class Judgement:
-    """An experiment's evidence now, and the snapshot the team stored when it reviewed it."""
+    """An experiment's evidence now, and the snapshot the team stored when it reviewed it.
+
+    ``experiment`` and each of ``overlaps`` are rows of the experiment table
+    (attributes ``id``, ``title``, ``status``, ``metric``, ``change_date``, …).
+    """
 
     experiment: Any
     evidence: EvidenceResult | None
@@ -44,28 +55,29 @@ def evidence_spec(experiment) -> EvidenceSpec:
     )
 
 
-def judge(session: Session, *, experiment_id: int, assign: str = "start") -> Judgement:
+def judge(db, *, experiment_id: int, assign: str = "start") -> Judgement:
     """Compute the experiment's evidence on its dataset's latest version.
 
-    Raises ``LookupError`` for an unknown experiment.
+    ``db``: a session or a connection (only read). Raises ``LookupError`` for
+    an unknown experiment.
     """
-    experiment = records.get_experiment(session, experiment_id=experiment_id)
+    experiment = reading.experiment(db, experiment_id=experiment_id)
     if experiment is None:
         raise LookupError(f"no experiment {experiment_id}")
-    version = crud.get_version(session, dataset_id=experiment.dataset_id)
+    version = reading.latest_version(db, dataset_id=experiment.dataset_id)
     evidence = None
     if version is not None:
-        dataset = crud.load_dataset(session, version_id=version.id)
+        dataset = reading.load_dataset(db, version_id=version.id)
         evidence = evaluate(dataset, evidence_spec(experiment), assign=assign)
-    snapshot_row = records.latest_snapshot(session, experiment_id=experiment_id)
-    snapshot = snapshot_row.result if snapshot_row is not None else None
+    snapshot = reading.latest_snapshot_result(db, experiment_id=experiment_id)
+    others = reading.experiments_of_dataset(db, dataset_id=experiment.dataset_id)
     return Judgement(
         experiment=experiment,
         evidence=evidence,
         version_id=version.id if version is not None else None,
         snapshot=snapshot,
         differs=_differs(snapshot, evidence),
-        overlaps=records.overlapping_experiments(session, experiment=experiment),
+        overlaps=overlapping(experiment, others),
     )
 
 
@@ -79,9 +91,14 @@ def _differs(snapshot: dict | None, evidence: EvidenceResult | None) -> bool:
 
 
 def review(
-    session: Session, *, experiment_id: int, status: str, learnings: str | None, author: str
+    session, *, experiment_id: int, status: str, learnings: str | None, author: str
 ) -> Judgement:
-    """Set a reviewed status (and learnings) and store a snapshot of the result it was judged on."""
+    """Set a reviewed status (and learnings) and store a snapshot of the result it was judged on.
+
+    ``session``: a ``sqlmodel.Session`` (the writes go through :mod:`records`).
+    """
+    from vsm_core.experiments import records
+
     if status not in REVIEWED_STATUSES:
         raise ValueError(f"a review sets the status to one of {', '.join(REVIEWED_STATUSES)}")
     changes = {"status": status}

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from vsm_core.experiments.catalogue import parse_metric
 from vsm_core.filters import ItemFilter
+
+#: The baseline when none is given: the 12 weeks before the change date (as in the evidence).
+DEFAULT_WINDOW = timedelta(weeks=12)
 
 Direction = Literal["decrease", "increase"]
 Status = Literal["planned", "running", "reviewing", "adopted", "adapted", "abandoned"]
@@ -79,3 +83,49 @@ class EvidenceSpec(BaseModel):
             if self.baseline_to >= self.change_date:
                 raise ValueError("the baseline must end before the change date")
         return self
+
+
+# --- an experiment's scope and window, from any object with its fields -----------------------
+#
+# Stored experiments (ORM objects or rows read with SQLAlchemy Core) and unsaved
+# ``ExperimentCreate`` models all work: only the attributes are read.
+
+
+def experiment_scope(experiment: Any) -> ExperimentScope:
+    """The stored scope as an :class:`ExperimentScope`."""
+    return ExperimentScope.model_validate(experiment.scope or {})
+
+
+def experiment_window(experiment: Any) -> tuple[date, date]:
+    """``[start, end)`` of the dates the experiment's evidence reads.
+
+    From the baseline start (default 12 weeks before the change date) to the end of the
+    after window, which is as long as the baseline (default 12 weeks from the change date).
+    """
+    if experiment.baseline_from is not None and experiment.baseline_to is not None:
+        start = experiment.baseline_from
+        length = experiment.baseline_to - experiment.baseline_from + timedelta(days=1)
+    else:
+        start = experiment.change_date - DEFAULT_WINDOW
+        length = DEFAULT_WINDOW
+    return start, experiment.change_date + length
+
+
+def windows_overlap(first: tuple[date, date], second: tuple[date, date]) -> bool:
+    return first[0] < second[1] and second[0] < first[1]
+
+
+def overlapping(experiment: Any, candidates: Iterable[Any]) -> list[Any]:
+    """The ``candidates`` (other experiments on the same dataset) whose effects can mix with
+    ``experiment``'s: both their windows and their scopes overlap. Order kept; the experiment
+    itself (same ``id``) is left out."""
+    start, end = experiment_window(experiment)
+    scope = experiment_scope(experiment)
+    own_id = getattr(experiment, "id", None)
+    return [
+        other
+        for other in candidates
+        if (own_id is None or other.id != own_id)
+        and windows_overlap((start, end), experiment_window(other))
+        and scope.overlaps(experiment_scope(other))
+    ]

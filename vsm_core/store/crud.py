@@ -6,21 +6,19 @@ commit.
 
 from __future__ import annotations
 
-import gc
-import json
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Text, cast, func, insert
 from sqlalchemy import column as sa_column
 from sqlalchemy import delete as sa_delete
+from sqlalchemy import func, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import table as sa_table
 from sqlmodel import Session, col, select
 
-from vsm_core.model import ITEM_COLUMNS, CanonicalDataset, Workflow, make_dataset
-from vsm_core.store.codec import EVENT_ENCODING, decode_events, encode_events
+from vsm_core.model import CanonicalDataset, Workflow
+from vsm_core.store import reading
+from vsm_core.store.codec import EVENT_ENCODING, encode_events
 from vsm_core.store.models import (
     Dataset,
     DatasetSummary,
@@ -167,95 +165,10 @@ def get_version(
 def load_dataset(session: Session, *, version_id: int) -> CanonicalDataset:
     """Read a stored version back into the canonical model.
 
-    Raises ``LookupError`` when the version does not exist.
+    Raises ``LookupError`` when the version does not exist. The reading is
+    done with SQLAlchemy Core (:func:`vsm_core.store.reading.load_dataset`).
     """
-    with _gc_paused():
-        return _load_dataset(session, version_id=version_id)
-
-
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while hundreds of thousands of objects are made.
-
-    They are all alive until the frames are built, so collecting meanwhile
-    finds nothing and only costs time (about a third of a large load).
-    Reference counting still frees memory as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _load_dataset(session: Session, *, version_id: int) -> CanonicalDataset:
-    version = session.get(DatasetVersion, version_id)
-    if version is None:
-        raise LookupError(f"no dataset version with id {version_id}")
-    block = session.get(StatusEventBlock, version_id)
-    events = (
-        decode_events(block.payload)
-        if block is not None
-        else pd.DataFrame(columns=["item_id", "status", "entered_at"])
-    )
-    return make_dataset(
-        _read_items(session, version_id=version_id),
-        events,
-        Workflow.model_validate(version.workflow),
-        timezone=version.timezone,
-        metadata={
-            "dataset_id": version.dataset_id,
-            "version": version.version,
-            "version_id": version.id,
-            "format": version.format,
-        },
-    )
-
-
-_ITEM_FIELDS = ITEM_COLUMNS  # the canonical item columns, stored one per table column
-
-
-def _read_items(session: Session, *, version_id: int) -> pd.DataFrame:
-    """Items of a version, converted column-wise.
-
-    The columns are selected untyped so SQLAlchemy skips its per-row result
-    processing, and JSON and timestamps are read as text so the driver does
-    not decode them cell by cell (psycopg would call ``json.loads`` 300k
-    times for 150k items); both are then decoded once per column.
-    """
-    as_text = {"created_at", "labels", "attributes"}
-    statement = (
-        select(
-            *(
-                cast(sa_column(name), Text).label(name) if name in as_text else sa_column(name)
-                for name in _ITEM_FIELDS
-            )
-        )
-        .select_from(sa_table(WorkItem.__tablename__))
-        .where(sa_column("version_id") == version_id)
-        .order_by(sa_column("id"))
-    )
-    rows = session.connection().execute(statement).all()
-    # Plain tuples: pandas probes each SQLAlchemy Row for attributes otherwise.
-    frame = pd.DataFrame.from_records([tuple(row) for row in rows], columns=list(_ITEM_FIELDS))
-    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True, format="ISO8601")
-    frame["labels"] = _decode_json(frame["labels"])
-    frame["attributes"] = _decode_json(frame["attributes"])
-    return frame
-
-
-def _decode_json(values: pd.Series) -> pd.Series:
-    """Decode a JSON column: text on SQLite, already decoded on PostgreSQL.
-
-    Text cells are joined into one JSON array and parsed in a single call,
-    several times faster than one ``json.loads`` per cell.
-    """
-    cells = values.tolist()
-    if not cells or not isinstance(cells[0], str):
-        return pd.Series(cells, index=values.index, dtype="object")
-    return pd.Series(json.loads("[" + ",".join(cells) + "]"), index=values.index, dtype="object")
+    return reading.load_dataset(session, version_id=version_id)
 
 
 def archive_dataset(session: Session, *, dataset_id: int, when: datetime) -> Dataset:
