@@ -89,7 +89,7 @@ import pandas as pd
 
 from vsm_core.flow import FlowTables
 from vsm_core.metrics.scope import Scope
-from vsm_core.model import Category
+from vsm_core.model import Category, item_positions
 
 _US = "datetime64[us]"
 _DAY = np.timedelta64(1, "D")
@@ -104,10 +104,50 @@ HEATMAP_COLUMNS: tuple[str, ...] = ("stage", "stage_index", "week_start", "media
 
 
 def _naive(values: pd.Series) -> np.ndarray:
-    """UTC times as naive ``datetime64[us]`` (NaT kept); never an integer view."""
+    """UTC times as naive ``datetime64[us]`` (NaT kept); never an integer view.
+
+    For a tz-aware column this is a read-only view of its UTC values (no
+    copy; pandas stores tz-aware times as UTC), else a converted copy.
+    """
     if len(values) == 0:
         return np.empty(0, dtype=_US)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return _column_view(values, _US)
     return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype=_US)
+
+
+def _column_view(values: pd.Series, dtype) -> np.ndarray:
+    """``values`` as a read-only numpy array of ``dtype``.
+
+    A view of the column's own memory when it already holds ``dtype`` (the
+    flow tables are large: a copy per metric would double them), else a
+    converted copy. Read-only so that no caller writes into the frame.
+    """
+    array = values.to_numpy(dtype=dtype).view()
+    array.flags.writeable = False
+    return array
+
+
+def stay_items(flow: FlowTables) -> np.ndarray:
+    """Row in ``flow.items`` of each stay (int64; -1 for a stay of an unknown item).
+
+    :func:`~vsm_core.flow.build_flow` emits stays grouped by item in
+    item-table order and marks each item's last stay with ``is_last``; the
+    items that have stays are exactly those with a ``current_stage``. So the
+    k-th group of stays belongs to the k-th such item: no text look-up. When
+    the tables do not line up that way (stays filtered by a caller), the ids
+    are looked up instead (:func:`~vsm_core.model.item_positions`).
+    """
+    stays, items = flow.stays, flow.items
+    if len(stays) == 0:
+        return np.empty(0, dtype=np.int64)
+    is_last = stays["is_last"].to_numpy(dtype=bool)
+    with_stays = np.flatnonzero(items["current_stage"].notna().to_numpy(dtype=bool))
+    last_rows = np.flatnonzero(is_last)
+    if is_last[-1] and len(last_rows) == len(with_stays):
+        group_size = np.diff(last_rows, prepend=-1)  # stays per group
+        return np.repeat(with_stays.astype(np.int64), group_size)
+    return item_positions(items["item_id"], stays["item_id"])
 
 
 @dataclass(frozen=True)
@@ -232,30 +272,19 @@ def _stays(scope: Scope) -> _Stays:
 
 def _stay_arrays(flow: FlowTables) -> _Stays:
     stays = flow.stays
-    n = len(stays)
-    if n == 0:
+    if len(stays) == 0:
         empty_i = np.empty(0, dtype=np.int64)
         empty_t = np.empty(0, dtype=_US)
         return _Stays(empty_i, empty_i, empty_t, empty_t, np.empty(0, dtype="float64"))
-    # Stays are grouped by item (flow contract): look up only the first id of each group.
-    ids = stays["item_id"].reset_index(drop=True)
-    head = np.ones(n, dtype=bool)
-    if n > 1:
-        later = ids.iloc[1:].reset_index(drop=True)
-        earlier = ids.iloc[:-1].reset_index(drop=True)
-        head[1:] = (later != earlier).to_numpy(dtype=bool)
-    heads = np.flatnonzero(head)
-    # ... in item-table order, so usually every item, in order.
-    every_item = np.arange(len(flow.items))
-    head_pos = _positions_in(flow.items["item_id"], ids.iloc[heads], guess=every_item)
+    # Views of the stays' own columns where the dtype already fits: no copies.
     out = _Stays(
-        item=np.repeat(head_pos, np.diff(np.append(heads, n))),
-        stage=stays["stage_index"].to_numpy(dtype=np.int64, copy=True),
+        item=stay_items(flow),
+        stage=_column_view(stays["stage_index"], np.int64),
         enter=_naive(stays["entered_at"]),
         exit=_naive(stays["exited_at"]),
-        days=stays["duration_days"].to_numpy(dtype="float64", copy=True),
+        days=_column_view(stays["duration_days"], "float64"),
     )
-    _readonly(out.item, out.stage, out.enter, out.exit, out.days)
+    _readonly(out.item)
     return out
 
 

@@ -41,6 +41,7 @@ import pandas as pd
 
 from vsm_core.flow import FlowTables
 from vsm_core.metrics.scope import Scope
+from vsm_core.metrics.stages import _memo, _naive, _readonly, _stays, stay_items
 from vsm_core.metrics.throughput import as_dates, scope_days, type_labels
 from vsm_core.model import Category
 
@@ -73,30 +74,21 @@ class StayCover:
 
 
 def utc_wall(values: pd.Series) -> np.ndarray:
-    """tz-aware times as ``datetime64[us]`` UTC wall times (NaT kept); never an int view."""
+    """tz-aware times as ``datetime64[us]`` UTC wall times (NaT kept); never an int view.
+
+    For a tz-aware column of microseconds this is a read-only view of the
+    column (no copy); anything else is converted (a copy).
+    """
     if len(values) == 0:
         return np.empty(0, dtype=_US)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return _naive(values)
     return pd.to_datetime(values, utc=True).dt.tz_convert(None).to_numpy(dtype=_US)
 
 
 def stay_item_positions(flow: FlowTables) -> np.ndarray:
-    """Row in ``flow.items`` of each stay.
-
-    ``build_flow`` emits stays grouped by item in item-table order and marks
-    each item's last stay with ``is_last``; the items that have stays are
-    exactly those with a ``current_stage``. So the k-th group of stays belongs
-    to the k-th such item: no text look-up needed. Falls back to an id look-up
-    if the tables do not line up (e.g. stays filtered by a caller).
-    """
-    stays, items = flow.stays, flow.items
-    if len(stays) == 0:
-        return np.empty(0, dtype=np.int64)
-    is_last = stays["is_last"].to_numpy(dtype=bool)
-    with_stays = np.flatnonzero(items["current_stage"].notna().to_numpy())
-    if is_last[-1] and int(is_last.sum()) == len(with_stays):
-        group = np.concatenate([[0], np.cumsum(is_last[:-1])])
-        return with_stays[group].astype(np.int64)
-    return pd.Index(items["item_id"]).get_indexer(stays["item_id"]).astype(np.int64)
+    """Row in ``flow.items`` of each stay (see :func:`vsm_core.metrics.stages.stay_items`)."""
+    return stay_items(flow)
 
 
 def sample_positions(
@@ -129,25 +121,33 @@ def sample_positions(
 
 
 def stay_cover(scope: Scope) -> StayCover:
-    """The sample range covered by every stay (see the module docstring's covering rule)."""
+    """The sample range covered by every stay (see the module docstring's covering rule).
+
+    Memoised per scope (WIP, flow load, CFD and the age run chart all read
+    it); the arrays are read-only.
+    """
+    return _memo(scope, "stay_cover", lambda: _stay_cover(scope))
+
+
+def _stay_cover(scope: Scope) -> StayCover:
     samples = utc_wall(scope.sample_times)
-    stays = scope.flow.stays
-    entered = utc_wall(stays["entered_at"])
-    is_last = stays["is_last"].to_numpy(dtype=bool)
+    stays = _stays(scope)
+    is_last = scope.flow.stays["is_last"].to_numpy(dtype=bool)
     n = len(samples)
     # lo: the first sample t with t >= entered_at. hi: the first sample t with t >= exited_at
     # (t < exited_at is covered); a stay that is not its item's last exits when the next stay
     # (the next row) enters, so hi is the next row's lo; the last stay covers every later
     # sample (samples never pass as-of).
-    lo = sample_positions(samples, entered)
+    lo = sample_positions(samples, stays.enter)
     hi = np.full(len(lo), n, dtype=np.int64)
     if len(lo) > 1:
         hi[:-1] = np.where(is_last[:-1], n, lo[1:])
+    _readonly(lo, hi)
     return StayCover(
         lo=lo,
         hi=hi,
-        stage_index=stays["stage_index"].to_numpy(dtype=np.int64),
-        item_pos=stay_item_positions(scope.flow),
+        stage_index=stays.stage,
+        item_pos=stays.item,
         samples=samples,
     )
 
