@@ -304,3 +304,26 @@ def test_is_blank_matches_its_definition(data):
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16/32 files: another branch
         return
     assert containers._is_blank(data) == (not data.replace(containers._UTF8_BOM, b"").strip())
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(CELL_TEXT, max_size=12), start=st.integers(0, 2))
+def test_a_column_said_not_to_need_stripping_is_unchanged_by_it(cells, start):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = pa.array(["pad", "pad", *cells], type=pa.large_string()).slice(start)
+    lengths = containers._byte_lengths(column)
+    assert lengths.tolist() == [len(c.encode()) for c in column.to_pylist()]
+    if not containers._may_need_trim(column, lengths):
+        assert pc.utf8_trim(column, characters=containers.PY_WHITESPACE).equals(column)
+    assert containers._may_need_trim(column, lengths) or all(
+        cell == cell.strip() for cell in column.to_pylist()
+    )
+
+
+def test_line_numbers_count_empty_lines_and_take_the_shortcut_without_them():
+    assert containers._line_numbers(b"a\nb\nc", 3).tolist() == [1, 2, 3]
+    assert containers._line_numbers(b"a\nb\nc\n", 3).tolist() == [1, 2, 3]
+    assert containers._line_numbers(b"a\n\nb\r\n\r\nc\n", 3).tolist() == [1, 3, 5]
+    assert containers._line_numbers(b"a\n\nb\n", 1) is None  # not what Arrow counted

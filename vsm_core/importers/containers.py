@@ -24,7 +24,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import math
@@ -124,7 +123,6 @@ def _read_upload(data: bytes, filename: str, options: ImportOptions) -> Upload:
     if _is_blank(data):
         raise ImportFailed("the file is empty")
     ext = _extension(filename)
-    digest = hashlib.sha256(data).hexdigest()
 
     def upload(
         container: Container,
@@ -134,10 +132,10 @@ def _read_upload(data: bytes, filename: str, options: ImportOptions) -> Upload:
         return Upload(
             filename=filename,
             container=container,
-            sha256=digest,
             size_bytes=size,
             table=table,
             records=records,
+            data=data,
         )
 
     _reject_foreign(data, ext)
@@ -457,7 +455,7 @@ def _split_fast(text: str, sep: str, *, utf8: bytes | None = None) -> SplitRows 
         table = _arrow_read_text(data, sep, len(header))
     except Exception:  # any doubt: the csv path reads it and reports problems itself
         return None
-    lines = _line_numbers(data, table.num_rows)
+    lines = lines_all = _line_numbers(data, table.num_rows)
     if lines is None:
         return None
 
@@ -468,33 +466,78 @@ def _split_fast(text: str, sep: str, *, utf8: bytes | None = None) -> SplitRows 
     raw_columns = table.columns
     table = None  # each raw column is freed once cleaned
     columns: list[Any] = []
+    # Row 0 is the header: neither data nor a repeat (set after the loop). Once no
+    # row can be blank or a repeated header any more, later columns are not compared.
     blank = np.ones(rows, dtype=bool)  # every cell of the row is blank
     is_header = np.ones(rows, dtype=bool)  # the row repeats the header
+    blank[0] = is_header[0] = False
     for index, name in enumerate(header):
         raw = raw_columns[index].combine_chunks()  # one chunk already (one block)
         raw_columns[index] = None
-        if pc.max(pc.binary_length(raw)).as_py() >= FIELD_LIMIT:
+        lengths = _byte_lengths(raw)
+        if lengths.max(initial=0) >= FIELD_LIMIT:
             return None  # characters <= bytes: below the limit, the csv path takes every cell
-        stripped = pc.utf8_trim(raw, characters=PY_WHITESPACE)
+        if _may_need_trim(raw, lengths):
+            stripped = pc.utf8_trim(raw, characters=PY_WHITESPACE)
+            lengths = _byte_lengths(stripped)
+        else:  # no cell starts or ends with a space or a non-ASCII character
+            stripped = raw
         raw = None
-        empty = pc.equal(stripped, "")
-        empty_np = empty.to_numpy(zero_copy_only=False)
-        blank &= empty_np
-        is_header &= empty_np if name is None else pc.equal(stripped, name).to_numpy(False)
-        columns.append(_blank_as_missing(stripped, empty, int(empty_np.sum())))
-    blank[0], is_header[0] = True, False  # row 0 is the header: neither data nor a repeat
+        empty = lengths == 0
+        if blank.any():
+            blank &= empty
+        if is_header.any():
+            is_header &= empty if name is None else pc.equal(stripped, name).to_numpy(False)
+        count = int(empty.sum())
+        columns.append(_blank_as_missing(stripped, pa.array(empty) if count else None, count))
+    blank[0] = True
     keep = ~blank & ~is_header
     if not keep.any():
         return None  # a header but no rows: the csv path says so
-    if not keep.all():
+    if keep[1:].all():  # only the header goes: a slice, not a copy of every column
+        columns = [column.slice(1) for column in columns]
+        lines = lines[1:]
+    else:
         mask = pa.array(keep)
         columns = [column.filter(mask) for column in columns]
+        lines = lines[keep]
     return SplitRows(
         header=header,
         columns=columns,
-        lines=lines[keep],
-        repeated_rows=lines[is_header].tolist(),  # never blank: the header is not
+        lines=lines,
+        repeated_rows=[] if not is_header.any() else lines_all[is_header].tolist(),
     )
+
+
+#: Bytes that may begin or end something ``str.strip()`` removes: the ASCII ones of
+#: PY_WHITESPACE, and every non-ASCII byte (part of a multi-byte character).
+_MAY_TRIM = np.zeros(256, dtype=bool)
+_MAY_TRIM[[ord(c) for c in PY_WHITESPACE if ord(c) < 128]] = True
+_MAY_TRIM[128:] = True
+
+
+def _byte_lengths(cells: Any) -> np.ndarray:
+    """The UTF-8 length of each cell of a ``large_string`` array, from its offsets."""
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64)
+    return np.diff(offsets[cells.offset : cells.offset + len(cells) + 1])
+
+
+def _may_need_trim(cells: Any, lengths: np.ndarray) -> bool:
+    """Whether stripping could change a cell: False when every non-empty cell starts and
+    ends with a byte outside :data:`_MAY_TRIM` (then ``utf8_trim`` would copy the column
+    unchanged). Reads two bytes per cell."""
+    present = lengths > 0
+    if not present.any():
+        return False
+    data = np.frombuffer(cells.buffers()[2], dtype=np.uint8)
+    if data.min() > ord(" ") and data.max() < 0x80:
+        return False  # no space, control or non-ASCII byte anywhere (ids, dates, ...)
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64)
+    offsets = offsets[cells.offset : cells.offset + len(cells) + 1]
+    starts, ends = offsets[:-1], offsets[1:]
+    if not present.all():
+        starts, ends = starts[present], ends[present]
+    return bool(_MAY_TRIM[data[starts]].any() or _MAY_TRIM[data[ends - 1]].any())
 
 
 def _blank_as_missing(cells: Any, empty: Any, count: int) -> Any:
@@ -551,9 +594,14 @@ def _line_numbers(data: bytes, rows: int) -> np.ndarray | None:
 
     Lines end at ``\\n`` (a ``\\r`` before it belongs to the line end, and
     the text has no other ``\\r``); a line is empty when nothing else precedes
-    its line end. Arrow's rows are exactly the non-empty lines.
+    its line end. Arrow's rows are exactly the non-empty lines, so when
+    ``rows`` (Arrow's count) equals the number of lines, none is empty and
+    the numbers are 1..rows without looking for empty lines.
     """
     codes = np.frombuffer(data, dtype=np.uint8)
+    lines = np.count_nonzero(codes == ord("\n")) + (1 if data and data[-1:] != b"\n" else 0)
+    if lines == rows:  # Arrow skipped no line, so none is empty: lines 1..rows
+        return np.arange(1, rows + 1, dtype=np.int64)
     ends = np.flatnonzero(codes == ord("\n"))
     if len(codes) and codes[-1] != ord("\n"):
         ends = np.append(ends, len(codes))  # the last line has no line end
