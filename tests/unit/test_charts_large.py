@@ -221,3 +221,41 @@ def test_efficiency_hover_lists_the_first_ids_of_a_bin_and_counts_the_rest():
     assert bar.customdata[8][2] == "E-0, E-1, E-2, E-3, E-4, E-5 … (+3)"
     assert bar.customdata[18][2] == "E-9"
     assert bar.customdata[0][2] == ""
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def test_set_layout_merges_nested_settings_like_update_layout():
+    import plotly.graph_objects as go
+
+    from vsm_core.charts.common import apply_layout, set_layout
+
+    fig = apply_layout(go.Figure(), "Title", "x", "y")
+    set_layout(fig, legend=dict(traceorder="reversed"), yaxis2=dict(overlaying="y"), bargap=0.2)
+    assert fig.layout.legend.traceorder == "reversed"
+    assert fig.layout.legend.orientation == "h"  # kept from apply_layout
+    assert fig.layout.yaxis2.overlaying == "y"  # a new axis is created
+    assert fig.layout.bargap == 0.2
+    same = apply_layout(go.Figure(), "Title", "x", "y")
+    same.update_layout(legend=dict(traceorder="reversed"), yaxis2=dict(overlaying="y"), bargap=0.2)
+    assert fig.to_json() == same.to_json()
+    with pytest.raises(ValueError):
+        set_layout(fig, xaxis=dict(nonsense=1))  # values are still validated
+
+
+def test_every_chart_gets_the_white_template_even_if_the_default_changes():
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from vsm_core.charts.common import TEMPLATE, apply_layout
+
+    white = pio.templates[TEMPLATE].layout.plot_bgcolor
+    assert apply_layout(go.Figure(), "t").layout.template.layout.plot_bgcolor == white
+    previous = pio.templates.default
+    try:
+        pio.templates.default = "plotly"
+        fig = apply_layout(go.Figure(), "t")
+        assert fig.layout.template.layout.plot_bgcolor == white
+    finally:
+        pio.templates.default = previous

@@ -23,6 +23,7 @@ from vsm_core.charts.common import (
     is_empty,
     item_customdata,
     percentile_items,
+    set_layout,
     spread,
     to_wall,
 )
@@ -132,14 +133,17 @@ def aging_wip_chart(
         )
     counts = frame["stage"].value_counts()
     apply_layout(fig, title, "Current stage", "Age (days since start)", right_margin=100)
-    fig.update_xaxes(
-        tickmode="array",
-        tickvals=list(range(len(columns))),
-        ticktext=[f"{s}<br>({int(counts.get(s, 0))})" for s in columns],
-        range=[-0.5, max(len(columns), 1) - 0.5],
-        showgrid=False,
+    set_layout(
+        fig,
+        xaxis=dict(
+            tickmode="array",
+            tickvals=list(range(len(columns))),
+            ticktext=[f"{s}<br>({int(counts.get(s, 0))})" for s in columns],
+            range=[-0.5, max(len(columns), 1) - 0.5],
+            showgrid=False,
+        ),
+        yaxis=dict(range=[0, top]),
     )
-    fig.update_yaxes(range=[0, top])
     _add_bands(fig, levels, top, len(columns))
     add_sle_line(fig, sle)
     if frame.empty:
@@ -285,7 +289,8 @@ def age_run_chart(
     # The count bars sit on the (right) primary axis so the age lines, on the
     # overlaying axis, are drawn above them.
     apply_layout(fig, title, "Date", "Items in progress", right_margin=60)
-    fig.update_layout(
+    set_layout(
+        fig,
         hovermode="x unified",
         bargap=0,
         yaxis=dict(side="right", rangemode="tozero", showgrid=False),

@@ -15,6 +15,7 @@ from vsm_core.charts.common import (
     apply_layout,
     empty_figure,
     is_empty,
+    set_layout,
     to_wall,
 )
 
@@ -64,8 +65,7 @@ def stage_week_heatmap_chart(
         )
     )
     apply_layout(fig, title, "Week starting", None, show_legend=False)
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_xaxes(showgrid=False)
+    set_layout(fig, yaxis=dict(autorange="reversed", showgrid=False), xaxis=dict(showgrid=False))
     add_change_markers(fig, change_dates)
     return fig
 
@@ -92,6 +92,5 @@ def rework_chart(rework: pd.DataFrame, *, title: str = "Rework: backward moves")
     )
     height = max(240, min(HEIGHT, 150 + 34 * len(pairs)), 130 + 26 * len(pairs))
     apply_layout(fig, title, "Backward moves", None, height=height, show_legend=False)
-    fig.update_layout(bargap=0.35)
-    fig.update_yaxes(autorange="reversed", automargin=True)
+    set_layout(fig, bargap=0.35, yaxis=dict(autorange="reversed", automargin=True))
     return fig

@@ -13,6 +13,7 @@ from vsm_core.charts.common import (
     apply_layout,
     empty_figure,
     is_empty,
+    set_layout,
     stage_colours,
     to_wall,
 )
@@ -72,6 +73,6 @@ def cfd_chart(
             )
         )
     apply_layout(fig, title, "Date", "Items (cumulative)")
-    fig.update_layout(hovermode="x unified", legend=dict(traceorder="reversed"))
+    set_layout(fig, hovermode="x unified", legend=dict(traceorder="reversed"))
     add_change_markers(fig, change_dates)
     return fig

@@ -24,8 +24,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.basedatatypes import BasePlotlyType
 
 HEIGHT = 380
+#: Every chart's plotly template. Made plotly's default when this module is imported:
+#: plotly applies its default template to a new figure without copying it, while naming a
+#: template on a figure deep-copies it (about 8 ms a figure).
+TEMPLATE = "plotly_white"
+pio.templates.default = TEMPLATE
 FONT = "Inter, Segoe UI, Helvetica Neue, Arial, sans-serif"
 GRID = "#e6e8eb"
 INK = "#333"
@@ -122,8 +129,10 @@ def apply_layout(
     show_legend: bool = True,
 ) -> go.Figure:
     """The shared look: white template, left-aligned title, horizontal legend above the plot."""
-    fig.update_layout(
-        template="plotly_white",
+    if pio.templates.default != TEMPLATE:  # someone changed the default: set ours explicitly
+        set_layout(fig, template=TEMPLATE)
+    return set_layout(
+        fig,
         title=dict(
             text=title,
             x=0.01,
@@ -144,15 +153,37 @@ def apply_layout(
         xaxis=dict(title=dict(text=x_title), gridcolor=GRID, zeroline=False),
         yaxis=dict(title=dict(text=y_title), gridcolor=GRID, zeroline=False),
     )
+
+
+def set_layout(fig: go.Figure, **props: Any) -> go.Figure:
+    """``fig.update_layout(**props)`` without plotly's batch-update machinery.
+
+    Nested dicts merge into what is already set (``legend=dict(traceorder=...)``
+    keeps the legend's other settings), as with ``update_layout``; other
+    values replace. Every value is still validated. ``update_layout`` and
+    ``update_xaxes`` cost about 10 ms a call (they record and replay a
+    relayout); assigning the properties costs a tenth of that, which adds up
+    over the handful of calls each builder makes on every first draw.
+    """
+    _assign(fig.layout, props)
     return fig
+
+
+def _assign(target: BasePlotlyType, props: Mapping[str, Any]) -> None:
+    for key, value in props.items():
+        if isinstance(value, Mapping) and key in target:  # a new subplot axis is not in yet
+            child = target[key]
+            if isinstance(child, BasePlotlyType):
+                _assign(child, value)
+                continue
+        target[key] = value
 
 
 def empty_figure(title: str, message: str = "No data") -> go.Figure:
     """A titled figure with hidden axes and ``message`` in the middle (``name="empty"``)."""
     fig = go.Figure()
     apply_layout(fig, title, show_legend=False)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
+    set_layout(fig, xaxis=dict(visible=False), yaxis=dict(visible=False))
     fig.add_annotation(
         name="empty",
         text=message,

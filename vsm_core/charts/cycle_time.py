@@ -24,6 +24,7 @@ from vsm_core.charts.common import (
     is_empty,
     item_customdata,
     percentile_items,
+    set_layout,
     spread,
     to_wall,
     type_colours,
@@ -148,7 +149,7 @@ def cycle_time_scatter(
     n = keep.size
     drawn = sample_rows(n, max_points)
     rows = keep[drawn]
-    types = completed["type"].astype("str").fillna("(none)").to_numpy(dtype=object)[rows]
+    types = completed["type"].take(rows).astype("str").fillna("(none)").to_numpy(dtype=object)
     hover = item_customdata(completed["item_id"].take(rows), completed["title"].take(rows))
     x, y = done[drawn], days[drawn]
 
@@ -189,7 +190,7 @@ def cycle_time_scatter(
 
     top = _y_top(days, [v for _, v in percentile_items(percentiles)] + [finite(sle_days)])
     apply_layout(fig, title, "Done date", "Cycle time (days)", right_margin=100)
-    fig.update_yaxes(range=[0, top], rangemode="tozero")
+    set_layout(fig, yaxis=dict(range=[0, top], rangemode="tozero"))
     add_percentile_lines(fig, percentiles, sle_days, y_range=(0, top), plot_px=380 - 78 - 50)
     add_change_markers(fig, change_dates, timezone=timezone)
     if drawn.size < n:
@@ -242,7 +243,7 @@ def days_histogram(
         )
     )
     apply_layout(fig, title, x_title, "Items", show_legend=False)
-    fig.update_layout(bargap=0.05)
+    set_layout(fig, bargap=0.05)
     for i, (q, value) in enumerate(percentile_items(percentiles)):
         add_vline(
             fig, value, f"{q}% ≤ {value:.1f} d", name=f"percentile:{q}", label_y=1.0 - 0.09 * i

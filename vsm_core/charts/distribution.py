@@ -16,6 +16,7 @@ from vsm_core.charts.common import (
     empty_figure,
     is_empty,
     period_options,
+    set_layout,
     to_wall,
     type_colours,
 )
@@ -58,7 +59,12 @@ def distribution_chart(
         )
     word = str(freq_label).lower()
     apply_layout(fig, title, f"{word.capitalize()} starting", "Share of items completed")
-    fig.update_layout(barmode="stack", bargap=0.12, hovermode="x unified")
-    fig.update_yaxes(range=[0, 100], ticksuffix="%")
+    set_layout(
+        fig,
+        barmode="stack",
+        bargap=0.12,
+        hovermode="x unified",
+        yaxis=dict(range=[0, 100], ticksuffix="%"),
+    )
     add_change_markers(fig, change_dates)
     return fig

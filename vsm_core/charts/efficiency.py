@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from vsm_core.charts.common import apply_layout, as_float_array, empty_figure, finite, is_empty
+from vsm_core.charts.common import (
+    apply_layout,
+    as_float_array,
+    empty_figure,
+    finite,
+    is_empty,
+    set_layout,
+)
 
 BIN_PERCENT = 5  # bin width in percentage points
 _IDS_IN_HOVER = 6
@@ -78,8 +85,9 @@ def efficiency_histogram(
             )
         )
     apply_layout(fig, title, "Flow efficiency (% of cycle time in active stages)", "Items")
-    fig.update_xaxes(range=[0, 100], ticksuffix="%", dtick=10)
-    fig.update_yaxes(range=[0, top])
+    set_layout(
+        fig, xaxis=dict(range=[0, 100], ticksuffix="%", dtick=10), yaxis=dict(range=[0, top])
+    )
     return fig
 
 

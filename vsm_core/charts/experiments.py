@@ -6,7 +6,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from vsm_core.charts.common import apply_layout, empty_figure
+from vsm_core.charts.common import apply_layout, empty_figure, set_layout
 from vsm_core.charts.xmr import xmr_chart
 
 WINDOW_COLOURS = {"before": "#8c8c8c", "after": "#2f6fdf"}
@@ -39,7 +39,7 @@ def before_after_chart(evidence: dict[str, Any], *, title: str | None = None) ->
         )
     unit = evidence.get("unit") or ""
     apply_layout(fig, title or "Before and after the change", "", unit)
-    fig.update_layout(showlegend=False, height=360)
+    set_layout(fig, showlegend=False, height=360)
     return fig
 
 

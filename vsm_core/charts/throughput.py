@@ -15,6 +15,7 @@ from vsm_core.charts.common import (
     is_empty,
     mean_line,
     period_options,
+    set_layout,
     to_wall,
     type_colours,
 )
@@ -123,7 +124,7 @@ def throughput_run_chart(
             )
         )
     apply_layout(fig, title, f"{word.capitalize()} starting", f"Items completed per {word}")
-    fig.update_layout(barmode="stack", bargap=0.15, hovermode="x unified")
+    set_layout(fig, barmode="stack", bargap=0.15, hovermode="x unified")
     mean_line(fig, series["count"], "mean {:.1f} / " + word)
     add_change_markers(fig, change_dates)
     return fig
@@ -158,6 +159,5 @@ def throughput_histogram(
     apply_layout(
         fig, title, f"Items completed in a {word}", f"Number of {word}s", show_legend=False
     )
-    fig.update_xaxes(dtick=1 if len(frequency) <= 30 else None)
-    fig.update_layout(bargap=0.1)
+    set_layout(fig, xaxis=dict(dtick=1 if len(frequency) <= 30 else None), bargap=0.1)
     return fig

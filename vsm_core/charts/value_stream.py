@@ -36,6 +36,7 @@ from vsm_core.charts.common import (
     empty_figure,
     finite,
     fmt_days,
+    set_layout,
 )
 
 WIDTH, HEIGHT = 1060, 350  # drawing area in data units (figure 1100 × 420 px with margins)
@@ -201,7 +202,8 @@ def value_stream_map(vsm: dict | None, *, title: str = "Current-state value stre
     )
 
     apply_layout(fig, title, show_legend=False, height=420)
-    fig.update_layout(
+    set_layout(
+        fig,
         shapes=drawing.shapes,
         annotations=drawing.annotations,
         margin=dict(l=20, r=20, t=50, b=10),
@@ -209,8 +211,11 @@ def value_stream_map(vsm: dict | None, *, title: str = "Current-state value stre
         dragmode=False,
         hovermode="closest",
     )
-    fig.update_xaxes(visible=False, range=[0, WIDTH], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[0, HEIGHT], fixedrange=True)
+    set_layout(
+        fig,
+        xaxis=dict(visible=False, range=[0, WIDTH], fixedrange=True),
+        yaxis=dict(visible=False, range=[0, HEIGHT], fixedrange=True),
+    )
     return fig
 
 

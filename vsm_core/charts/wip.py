@@ -16,6 +16,7 @@ from vsm_core.charts.common import (
     is_empty,
     mean_line,
     period_options,
+    set_layout,
     to_wall,
     type_colours,
 )
@@ -68,8 +69,7 @@ def wip_run_chart(
         )
     )
     apply_layout(fig, title, "Date", "Items in progress")
-    fig.update_layout(hovermode="x unified")
-    fig.update_yaxes(rangemode="tozero")
+    set_layout(fig, hovermode="x unified", yaxis=dict(rangemode="tozero"))
     mean_line(fig, daily["count"], "mean {:.1f} items")
     add_change_markers(fig, change_dates)
     return fig
@@ -109,8 +109,7 @@ def net_flow_chart(
     apply_layout(
         fig, title, f"{word.capitalize()} starting", f"Items started − finished per {word}"
     )
-    fig.update_yaxes(zeroline=True, zerolinecolor="#999", zerolinewidth=1)
-    fig.update_layout(bargap=0.15)
+    set_layout(fig, yaxis=dict(zeroline=True, zerolinecolor="#999", zerolinewidth=1), bargap=0.15)
     fig.add_annotation(
         name="legend-note",
         text=(

@@ -18,6 +18,7 @@ from vsm_core.charts.common import (
     empty_figure,
     escape_html,
     finite,
+    set_layout,
     x_value,
 )
 
@@ -130,13 +131,16 @@ def xmr_chart(
     if not dates:
         step = 1 if n <= 40 else int(np.ceil(n / 20))
         ticks = np.arange(0, n, step)
-        fig.update_xaxes(
-            tickmode="array",
-            tickvals=ticks,
-            ticktext=shown[ticks],
-            tickangle=-45 if n > 12 else 0,
-            range=[-0.5, n - 0.5],
-            showgrid=False,
+        set_layout(
+            fig,
+            xaxis=dict(
+                tickmode="array",
+                tickvals=ticks,
+                ticktext=shown[ticks],
+                tickangle=-45 if n > 12 else 0,
+                range=[-0.5, n - 0.5],
+                showgrid=False,
+            ),
         )
     if baseline_end is not None and 0 < baseline_end < n:
         if dates:
