@@ -26,14 +26,14 @@ def both(values, *, timezone: str = "UTC", dtype="str") -> bool:
     fast = parse_timestamps(series, column="t", rows=rows, timezone=timezone)
     general = dates._fixed_layout_iso
     try:
-        dates._fixed_layout_iso = lambda _values: None
+        dates._fixed_layout_iso = lambda _values, _timezone: None
         slow = parse_timestamps(series, column="t", rows=rows, timezone=timezone)
     finally:
         dates._fixed_layout_iso = general
     pd.testing.assert_series_equal(fast.values, slow.values)
     assert fast.problems == slow.problems
     assert (fast.date_order_used, fast.ambiguous) == (slow.date_order_used, slow.ambiguous)
-    return dates._fixed_layout_iso(series) is not None
+    return dates._fixed_layout_iso(series, timezone) is not None
 
 
 @pytest.mark.parametrize("timezone", ZONES)

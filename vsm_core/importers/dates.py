@@ -179,32 +179,27 @@ def parse_timestamps(
     if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values):
         return _already_datetimes(values, timezone)
 
-    fixed = _fixed_layout_iso(values)
+    fixed = _fixed_layout_iso(values, timezone)
     if fixed is not None:
-        # Every non-blank cell has one fixed ISO layout and valid fields: the
-        # reading below would give exactly these wall times / instants.
-        positions, wall, instant = fixed
-        if len(positions) == len(values):
-            cells = values.reset_index(drop=True)
-        else:
-            cells = values.iloc[positions].reset_index(drop=True)
-        size = len(cells)
-        kind = np.full(size, _KIND_ISO, dtype=np.int8)
-    else:
-        text = pd.Series(values, dtype="str").str.strip()
-        present = text.notna().to_numpy(dtype=bool) & (text.str.len() > 0).to_numpy(dtype=bool)
-        positions = np.flatnonzero(present)
-        cells = text.iloc[positions].reset_index(drop=True)
-        size = len(cells)
-        wall = np.full(size, NAT, dtype=np.int64)  # wall-clock microseconds, to localise
-        instant = np.full(size, NAT, dtype=np.int64)  # UTC microseconds (values with an offset)
-        kind = np.full(size, _OTHER, dtype=np.int8)
+        # Every non-blank cell has one fixed ISO layout and valid fields: the general
+        # path below would read exactly these instants and report no problem.
+        positions, instant = fixed
+        return ParsedDates(_utc_series(values, positions, instant), [], None, False)
+
+    text = pd.Series(values, dtype="str").str.strip()
+    present = text.notna().to_numpy(dtype=bool) & (text.str.len() > 0).to_numpy(dtype=bool)
+    positions = np.flatnonzero(present)
+    cells = text.iloc[positions].reset_index(drop=True)
+    size = len(cells)
+    wall = np.full(size, NAT, dtype=np.int64)  # wall-clock microseconds, to localise
+    instant = np.full(size, NAT, dtype=np.int64)  # UTC microseconds (values with an offset)
+    kind = np.full(size, _OTHER, dtype=np.int8)
     conflict = np.zeros(size, dtype=bool)
     order_used: DateOrder | None = None
     ambiguous = False
     ambiguity: tuple[int, str] | None = None  # (position in cells, value) of an example
 
-    if size and fixed is None:
+    if size:
         iso = _matches(cells, _ISO)
         kind[iso] = _KIND_ISO
         if iso.any():
@@ -248,18 +243,24 @@ def parse_timestamps(
             column, row=_row(rows, positions[at]), value=example, other_problems=problems
         )
 
+    return ParsedDates(
+        values=_utc_series(values, positions, instant),
+        problems=problems,
+        date_order_used=order_used,
+        ambiguous=ambiguous,
+    )
+
+
+def _utc_series(values: pd.Series, positions: np.ndarray, instant: np.ndarray) -> pd.Series:
+    """``datetime64[us, UTC]`` like ``values`` (index, name): ``instant`` (UTC epoch
+    microseconds) at ``positions``, NaT elsewhere."""
     if len(positions) == len(values):
         result = instant
     else:
         result = np.full(len(values), NAT, dtype=np.int64)
         result[positions] = instant
     series = pd.Series(result.view("M8[us]"), index=values.index, name=values.name)
-    return ParsedDates(
-        values=series.dt.tz_localize("UTC"),
-        problems=problems,
-        date_order_used=order_used,
-        ambiguous=ambiguous,
-    )
+    return series.dt.tz_localize("UTC")
 
 
 # --- the fixed-layout ISO fast path --------------------------------------------------------
@@ -277,8 +278,8 @@ _DIGIT, _SIGN, _T_OR_SPACE = -1, -2, -3  # layout classes besides a literal byte
 _US_PER_SECOND = 1_000_000
 
 
-def _fixed_layout_iso(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(positions, wall, instant) when every non-blank cell has one fixed ISO layout; else None.
+def _fixed_layout_iso(values: pd.Series, timezone: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(positions, instants) when every non-blank cell has one fixed ISO layout; else None.
 
     The fast path of :func:`parse_timestamps` for the common export column:
     every cell the same number of bytes, written the same way (say
@@ -287,19 +288,23 @@ def _fixed_layout_iso(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.nda
     Instead of three regular expressions and ``pd.to_datetime`` over the
     column, the cells' bytes are checked and read as digits with numpy.
 
-    * ``positions``: the indices of the non-blank (non-missing) cells;
-    * ``wall``: wall-clock epoch microseconds of the cells without an offset
-      (to localise), ``NAT`` for the others;
-    * ``instant``: UTC epoch microseconds of the cells with ``Z`` or an
-      offset, ``NAT`` for the others.
+    * ``positions``: the indices of the non-blank (non-missing, non-empty) cells;
+    * ``instants``: their UTC epoch microseconds: the offset (``Z``, ``±HH``,
+      ``±HHMM``, ``±HH:MM``) applied, or wall-clock times localised in
+      ``timezone`` as the general path does (:func:`_localise`).
 
     Fractional seconds are cut (not rounded) to microseconds, as in the
     general path. Returns None, leaving the column to the general path (and
     its problem reports), unless every cell is present in that layout and
     valid: month 1-12, a day the month has, hour <= 23, minute and second
-    <= 59, offset hour <= 23 and minute <= 59, year within
+    <= 59, offset hour <= 23 and minute <= 59, written year within
     MIN_YEAR..MAX_YEAR. For such cells the general path reads the same
-    wall time or instant (tests/unit/test_dates_fast_path.py checks it).
+    instants (tests/unit/test_dates_fast_path.py checks it) and reports no
+    problem: it flags the year a value names on its own clock, which is the
+    written year for wall-clock values and, for values with an offset, the
+    UTC year except within two days of the range's ends, where it is the
+    written year again; an offset moves an instant by less than a day, so a
+    UTC year outside the range only occurs there.
     """
     if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
         return None
@@ -335,12 +340,7 @@ def _fixed_layout_iso(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.nda
     if parts is None:
         return None
     wall, zoned, offset_us = parts
-    if zoned:
-        instant = wall - offset_us
-        wall = np.full(len(instant), NAT, dtype=np.int64)
-    else:
-        instant = np.full(len(wall), NAT, dtype=np.int64)
-    return positions, wall, instant
+    return positions, (wall - offset_us if zoned else _localise(wall, timezone))
 
 
 def _layout(first: str) -> tuple[np.ndarray, dict[str, tuple[int, int]]] | None:
@@ -402,13 +402,16 @@ def _checked_parts(
             return None
 
     def number(name: str, digits: int | None = None) -> np.ndarray:
+        """The field's digits as an int32 per cell (0 when the layout lacks the field)."""
         start, end = fields.get(name, (0, 0))
         end = end if digits is None else min(end, start + digits)
-        out = np.zeros(len(matrix), dtype=np.int64)
-        for column in range(start, end):  # a few digit columns, each over every cell
+        if start == end:
+            return np.zeros(len(matrix), dtype=np.int32)
+        out = columns[start].astype(np.int32)
+        for column in range(start + 1, end):  # a few digit columns, each over every cell
             out *= 10
             out += columns[column]
-            out -= ord("0")
+        out -= int("1" * (end - start)) * ord("0")  # every digit was its byte, 48 + d
         return out
 
     def within(values: np.ndarray, low: int, high: int) -> bool:
@@ -424,19 +427,20 @@ def _checked_parts(
     first_days, month_lengths = _month_table()
     if (day > month_lengths[month_index]).any():  # 30 February, 31 April, ...
         return None
-    seconds = (first_days[month_index] + day - 1) * 86_400 + hour * 3600 + minute * 60 + second
+    seconds = (first_days[month_index] + (day - 1)) * 86_400  # int64 from here on
+    seconds += hour * 3600 + minute * 60 + second
     wall = seconds * _US_PER_SECOND
     if "fraction" in fields:
         start, end = fields["fraction"]
         kept = min(end - start, 6)  # digits beyond microseconds are cut off
         wall += number("fraction", 6) * 10 ** (6 - kept)
     zoned = "z" in fields or "sign" in fields
-    offset = np.zeros(len(matrix), dtype=np.int64)
+    offset = np.zeros(1, dtype=np.int64)
     if "sign" in fields:
         offset_hour, offset_minute = number("offset_hour"), number("offset_minute")
         if not (within(offset_hour, 0, 23) and within(offset_minute, 0, 59)):
             return None
-        offset = (offset_hour * 60 + offset_minute) * 60 * _US_PER_SECOND
+        offset = (offset_hour * 60 + offset_minute).astype(np.int64) * 60 * _US_PER_SECOND
         offset[columns[fields["sign"][0]] == ord("-")] *= -1
     return wall, zoned, offset
 
