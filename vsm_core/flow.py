@@ -151,7 +151,7 @@ class FlowTables:
 
     ``timezone`` is the dataset's IANA timezone and ``first_event_at`` the
     time of its first event up to ``as_of`` (``None`` without events); both
-    are kept for calendar bucketing such as :func:`headline`.
+    are kept for calendar bucketing (days and weeks of the metrics).
     """
 
     stays: pd.DataFrame
@@ -444,61 +444,3 @@ def build_flow(dataset: CanonicalDataset, options: FlowOptions = FlowOptions()) 
         timezone=timezone,
         first_event_at=first_event_at,
     )
-
-
-# --------------------------------------------------------------------------- headline
-
-
-def percentiles(values: pd.Series, qs: tuple[int, ...] = (50, 70, 85, 95)) -> dict[int, float]:
-    """Percentiles of ``values`` (numpy's default linear interpolation), NaN dropped.
-
-    Returns ``{q: value}``; every value is NaN when nothing is left.
-    """
-    data = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy(dtype="float64")
-    if data.size == 0:
-        return {int(q): float("nan") for q in qs}
-    result = np.percentile(data, list(qs))
-    return {int(q): float(v) for q, v in zip(qs, result, strict=True)}
-
-
-def _week_start(ts: pd.Timestamp, timezone: str) -> pd.Timestamp:
-    """Monday 00:00 (naive local wall time) of the ISO week containing ``ts`` in ``timezone``."""
-    day = ts.tz_convert(timezone).tz_localize(None).normalize()
-    return day - pd.Timedelta(days=day.weekday())
-
-
-def headline(flow: FlowTables) -> dict:
-    """The Home page headline numbers.
-
-    * ``items``, ``completed``, ``in_progress``, ``not_started``, ``cancelled``:
-      item counts by state (``completed`` = state ``"done"``).
-    * ``cycle_time_p50``, ``cycle_time_p85``: percentiles of the cycle time of
-      done items (days, in the flow's cycle-time mode); NaN when none.
-    * ``throughput_per_week_mean``: the mean of the zero-filled series of
-      completed items per ISO week (Monday start, in the dataset timezone),
-      from the week of the dataset's first event (up to ``as_of``) to the week
-      of ``as_of``, both included. Every done time lies in that window, so
-      this equals ``completed / number_of_weeks``. NaN when there are no events.
-    """
-    items = flow.items
-    counts = items["state"].value_counts()
-    completed = int(counts.get("done", 0))
-    done_cycle = items.loc[items["state"] == "done", "cycle_time_days"]
-    pcts = percentiles(done_cycle, (50, 85))
-    if flow.first_event_at is None:
-        throughput = float("nan")
-    else:
-        first_week = _week_start(flow.first_event_at, flow.timezone)
-        last_week = _week_start(flow.as_of, flow.timezone)
-        weeks = max((last_week - first_week).days // 7 + 1, 1)
-        throughput = completed / weeks
-    return {
-        "items": len(items),
-        "completed": completed,
-        "in_progress": int(counts.get("in_progress", 0)),
-        "not_started": int(counts.get("not_started", 0)),
-        "cancelled": int(counts.get("cancelled", 0)),
-        "cycle_time_p50": pcts[50],
-        "cycle_time_p85": pcts[85],
-        "throughput_per_week_mean": throughput,
-    }

@@ -1,4 +1,4 @@
-"""Unit tests for vsm_core.flow: hand-computed stays, start/done, states, modes and headline."""
+"""Unit tests for vsm_core.flow: hand-computed stays, start/done, states and modes."""
 
 from __future__ import annotations
 
@@ -11,14 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vsm_core.flow import (
-    FLOW_ITEM_COLUMNS,
-    STAY_COLUMNS,
-    FlowOptions,
-    build_flow,
-    headline,
-    percentiles,
-)
+from vsm_core.flow import FLOW_ITEM_COLUMNS, STAY_COLUMNS, FlowOptions, build_flow
 from vsm_core.model import Category, Stage, Workflow, make_dataset
 
 # Positions: 0 Backlog, 1 Ready, 2 Doing (commitment), 3 Review, 4 Resolved, 5 Closed, 6 Cancelled.
@@ -292,8 +285,7 @@ def test_cancelled_item_is_neither_done_nor_in_progress():
     assert pd.isna(a["done"]) and a["start"] == T("2024-01-01")
     assert math.isnan(a["cycle_time_days"]) and math.isnan(a["age_days"])
     assert stays_of(flow, "A")["duration_days"].tolist() == [1.0, 0.0]  # cancelled counts 0
-    h = headline(flow)
-    assert (h["cancelled"], h["completed"], h["in_progress"], h["not_started"]) == (1, 0, 0, 1)
+    assert flow.items["state"].tolist() == ["cancelled", "not_started"]
 
 
 def test_item_without_mapped_events_and_unmapped_count():
@@ -496,9 +488,7 @@ def test_empty_dataset_returns_empty_frames():
     assert_schema(flow)
     assert flow.items.empty and flow.stays.empty and flow.unmapped_events == 0
     assert flow.as_of.tzinfo is not None
-    h = headline(flow)
-    assert h["items"] == 0 and h["completed"] == 0
-    assert math.isnan(h["cycle_time_p50"]) and math.isnan(h["throughput_per_week_mean"])
+    assert flow.first_event_at is None
 
 
 def test_items_without_events():
@@ -517,50 +507,7 @@ def test_events_all_after_as_of():
     flow = build_flow(ds, FlowOptions(as_of=T("2024-01-01")))
     assert_schema(flow)
     assert flow.stays.empty and item(flow, "A")["state"] == "not_started"
-    assert math.isnan(headline(flow)["throughput_per_week_mean"])
-
-
-# --------------------------------------------------------------------------- headline helpers
-
-
-def test_percentiles_linear_and_nan_dropped():
-    result = percentiles(pd.Series([4.0, 1.0, np.nan, 3.0, 2.0]))
-    # sorted 1,2,3,4: rank = q/100 * 3 -> p50 1.5 -> 2.5; p70 2.1 -> 3.1;
-    # p85 2.55 -> 3.55; p95 2.85 -> 3.85
-    assert result == pytest.approx({50: 2.5, 70: 3.1, 85: 3.55, 95: 3.85})
-    empty = percentiles(pd.Series([np.nan]), qs=(50, 85))
-    assert set(empty) == {50, 85} and all(math.isnan(v) for v in empty.values())
-
-
-def test_headline_counts_and_weekly_throughput():
-    ds = dataset(
-        [
-            ("A", "In Progress", "2024-01-01T00:00Z"),  # Monday: first event, week of Jan 1
-            ("A", "Resolved", "2024-01-03T00:00Z"),  # cycle 2
-            ("B", "In Progress", "2024-01-02T00:00Z"),
-            ("B", "Closed", "2024-01-10T00:00Z"),  # cycle 8
-            ("C", "In Progress", "2024-01-05T00:00Z"),
-            ("D", "Backlog", "2024-01-17T00:00Z"),  # Wednesday: as_of, week of Jan 15
-        ]
-    )
-    h = headline(build_flow(ds))
-    counts = (h["items"], h["completed"], h["in_progress"], h["not_started"], h["cancelled"])
-    assert counts == (4, 2, 1, 1, 0)
-    assert h["cycle_time_p50"] == 5.0  # (2 + 8) / 2
-    assert h["cycle_time_p85"] == pytest.approx(7.1)  # 2 + 0.85 * 6
-    # weeks Jan 1, Jan 8, Jan 15 -> counts 1, 1, 0 -> mean 2/3
-    assert h["throughput_per_week_mean"] == pytest.approx(2 / 3)
-
-
-def test_headline_weeks_follow_dataset_timezone():
-    events = [
-        ("A", "In Progress", "2023-12-31T23:30Z"),  # Sunday in UTC, Monday 00:30 in Berlin
-        ("A", "Resolved", "2024-01-17T00:00Z"),  # Wednesday, week of Jan 15
-    ]
-    # UTC: weeks of Dec 25, Jan 1, Jan 8, Jan 15 = 4 -> 1/4; Berlin: Jan 1, 8, 15 = 3 -> 1/3
-    assert headline(build_flow(dataset(events)))["throughput_per_week_mean"] == 0.25
-    berlin = headline(build_flow(dataset(events, timezone="Europe/Berlin")))
-    assert berlin["throughput_per_week_mean"] == pytest.approx(1 / 3)
+    assert flow.first_event_at is None  # no event up to as-of
 
 
 # --------------------------------------------------------------------------- properties
@@ -644,8 +591,6 @@ def test_flow_properties(events, n_items, as_of_hour, mode):
     assert (flow.stays["duration_days"] >= 0).all()
     assert (flow.stays["exited_at"] >= flow.stays["entered_at"]).all()
     assert (flow.stays["exited_at"] <= flow.as_of).all()
-    h = headline(flow)
-    assert h["completed"] + h["in_progress"] + h["not_started"] + h["cancelled"] == h["items"]
 
     # Agreement with the slow reference, item by item.
     cut = flow.as_of
