@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.unit.builders import dataset_from_events
 from vsm_core.metrics.aging import (
     AGING_COLUMNS,
     RUN_CHART_COLUMNS,
@@ -30,7 +31,7 @@ from vsm_core.metrics.percentiles import summarize_days
 from vsm_core.metrics.scope import MetricOptions, build_scope
 from vsm_core.metrics.throughput import throughput_by_type, throughput_series, weekly_throughput
 from vsm_core.metrics.wip import daily_flow_load, daily_wip, range_min, sample_positions
-from vsm_core.model import Category, Stage, Workflow, make_dataset
+from vsm_core.model import Category, Stage, Workflow
 
 # Positions: 0 Backlog, 1 Ready (waiting, *before* commitment), 2 Doing (commitment),
 # 3 Review (waiting), 4 Done, 5 Cancelled.
@@ -56,18 +57,13 @@ def D(text: str) -> date:
 
 def dataset(events, types=None, *, timezone="UTC"):
     """events: (item_id, status, ISO time); types: {item_id: type} (missing = no type)."""
-    ev = pd.DataFrame(events, columns=["item_id", "status", "entered_at"])
-    ev["entered_at"] = pd.to_datetime(ev["entered_at"], utc=True, format="ISO8601")
-    ids = list(dict.fromkeys(ev["item_id"]))
-    types = types or {}
-    items = pd.DataFrame(
-        {
-            "item_id": ids,
-            "title": [f"title {i}" for i in ids],
-            "type": pd.Series([types.get(i) for i in ids], dtype="str"),
-        }
+    return dataset_from_events(
+        events,
+        WORKFLOW,
+        timezone=timezone,
+        title=lambda item_id: f"title {item_id}",
+        type=(types or {}).get,
     )
-    return make_dataset(items, ev, WORKFLOW, timezone=timezone)
 
 
 def scope_of(ds, **options):
@@ -441,12 +437,7 @@ def test_dst_same_data_in_utc():
 
 @pytest.fixture(scope="module")
 def empty_scope():
-    ds = make_dataset(
-        pd.DataFrame({"item_id": []}),
-        pd.DataFrame({"item_id": [], "status": [], "entered_at": []}),
-        WORKFLOW,
-    )
-    return build_scope(ds)
+    return build_scope(dataset([]))
 
 
 @pytest.fixture(scope="module")
@@ -618,15 +609,7 @@ def random_scopes(draw):
             minutes = draw(st.integers(0, 9 * 24)) * 60 + draw(st.sampled_from([0, 0, 30]))
             events.append((item_id, status, (BASE + pd.Timedelta(minutes=minutes)).isoformat()))
     timezone = draw(st.sampled_from(["UTC", BERLIN, "America/New_York"]))
-    if events:
-        ds = dataset(events, types, timezone=timezone)
-    else:
-        ds = make_dataset(
-            pd.DataFrame({"item_id": []}),
-            pd.DataFrame({"item_id": [], "status": [], "entered_at": []}),
-            WORKFLOW,
-            timezone=timezone,
-        )
+    ds = dataset(events, types, timezone=timezone)
     options = {}
     if draw(st.booleans()):
         options["as_of"] = BASE + pd.Timedelta(hours=draw(st.integers(0, 10 * 24)))

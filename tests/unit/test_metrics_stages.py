@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.unit.builders import dataset_from_events
 from vsm_core.metrics.efficiency import flow_efficiency
 from vsm_core.metrics.scope import MetricOptions, build_scope
 from vsm_core.metrics.stages import (
@@ -109,12 +110,10 @@ AS_OF = pd.Timestamp("2024-01-10T00:00Z")
 
 
 def dataset(events, *, blocked=None, timezone="UTC", workflow=WORKFLOW):
-    ev = pd.DataFrame(events, columns=["item_id", "status", "entered_at"])
-    ev["entered_at"] = pd.to_datetime(ev["entered_at"], utc=True, format="ISO8601")
-    ids = list(dict.fromkeys(ev["item_id"]))
-    blocked = blocked or {}
-    items = pd.DataFrame({"item_id": ids, "blocked_days": [blocked.get(i) for i in ids]})
-    return make_dataset(items, ev, workflow, timezone=timezone)
+    """events: (item_id, status, ISO time); blocked: {item_id: blocked days} (missing = none)."""
+    return dataset_from_events(
+        events, workflow, timezone=timezone, blocked_days=(blocked or {}).get
+    )
 
 
 def golden_scope(**options):
@@ -123,12 +122,7 @@ def golden_scope(**options):
 
 
 def empty_scope():
-    ds = make_dataset(
-        pd.DataFrame({"item_id": []}),
-        pd.DataFrame({"item_id": [], "status": [], "entered_at": []}),
-        WORKFLOW,
-    )
-    return build_scope(ds)
+    return build_scope(dataset([]))
 
 
 def not_done_scope():
