@@ -538,7 +538,10 @@ def suggest_workflow(statuses: list[str], *, counts: dict[str, int] | None = Non
 
 
 def order_statuses_by_flow(
-    events: pd.DataFrame, *, item_codes: np.ndarray | None = None
+    events: pd.DataFrame,
+    *,
+    item_codes: np.ndarray | None = None,
+    status_codes: tuple[np.ndarray, Any] | None = None,
 ) -> list[str]:
     """A suggested flow order for the statuses of an event log.
 
@@ -553,12 +556,13 @@ def order_statuses_by_flow(
     of a status is returned, adjacent, in first-appearance order.
 
     ``item_codes`` (optional) gives an integer code per event standing for
-    its item id (equal codes for equal ids, ``>= 0``), saving the hashing of
-    the ids' text when the caller has codes already.
+    its item id (equal codes for equal ids, ``>= 0``), and ``status_codes``
+    (optional) ``pd.factorize(events["status"])``, saving the hashing of
+    the ids' and statuses' text when the caller has the codes already.
     """
     if events is None or len(events) == 0:
         return []
-    spelling_code, spellings = _spellings(events["status"])
+    spelling_code, spellings = _spellings(events["status"], status_codes)
     present = spelling_code >= 0
     if not present.any():
         return []
@@ -588,8 +592,7 @@ def order_statuses_by_flow(
     norm = np.where(size > 1, position / np.maximum(size - 1, 1), np.nan)
 
     # Each item's first visit of each status, then the median over items per status.
-    visit = item_s.astype(np.int64) * len(keys) + key_s
-    first_visit = np.flatnonzero(~pd.Series(visit).duplicated().to_numpy())
+    first_visit = _first_visits(item_s, key_s, len(keys))
     median = pd.Series(norm[first_visit]).groupby(key_s[first_visit]).median()
     median = median.reindex(range(len(keys)))
 
@@ -606,14 +609,39 @@ def order_statuses_by_flow(
     return [str(spellings[i]) for i in spelling_order]
 
 
-def _spellings(statuses: pd.Series) -> tuple[np.ndarray, pd.Index]:
+def _spellings(statuses: pd.Series, codes=None) -> tuple[np.ndarray, pd.Index]:
     """(code per event of its stripped status, -1 when blank; the stripped spellings in
-    first-appearance order). Only the few distinct raw statuses are converted and stripped."""
-    raw_code, raw = pd.factorize(statuses)
-    stripped = pd.Series(raw, dtype=object).astype("str").str.strip()
-    stripped = stripped.where(stripped != "")
-    spelling_of_raw, spellings = pd.factorize(stripped)  # raw order = first appearance
-    return np.append(spelling_of_raw, -1)[raw_code], spellings  # -1 (missing) stays -1
+    first-appearance order).
+
+    Only the few distinct raw statuses are converted and stripped. ``codes``
+    is ``pd.factorize`` of ``statuses`` or of a longer column they were
+    taken from (its distinct values may then include some that do not occur,
+    and be in another order: the first appearances are found here).
+    """
+    raw_code, raw = pd.factorize(statuses) if codes is None else codes
+    first = np.full(len(raw), len(raw_code), dtype=np.int64)
+    seen = raw_code >= 0
+    np.minimum.at(first, raw_code[seen], np.flatnonzero(seen))
+    occurring = np.flatnonzero(first < len(raw_code))
+    in_order = occurring[np.argsort(first[occurring], kind="stable")]
+    stripped = pd.Series(np.asarray(raw, dtype=object)[in_order], dtype=object)
+    stripped = stripped.astype("str").str.strip()
+    spelling_in_order, spellings = pd.factorize(stripped.where(stripped != ""))
+    spelling_of_raw = np.full(len(raw) + 1, -1, dtype=np.int64)  # the last slot: missing
+    spelling_of_raw[in_order] = spelling_in_order
+    return spelling_of_raw[raw_code], spellings
+
+
+def _first_visits(item: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
+    """The positions of each (item, key) pair's first event (in no particular order: they
+    feed a per-status median)."""
+    visit = item.astype(np.int64) * n_keys + key
+    slots = (int(item.max()) + 1) * n_keys if len(item) else 0
+    if slots > 4 * len(item) + 1024:  # many statuses: hash the pairs instead of a table
+        return np.flatnonzero(~pd.Series(visit).duplicated().to_numpy())
+    first = np.full(slots, len(item), dtype=np.int64)  # a table: one slot per pair
+    np.minimum.at(first, visit, np.arange(len(item)))
+    return first[first < len(item)]
 
 
 def _sortable_times(entered_at: pd.Series) -> np.ndarray:

@@ -264,6 +264,28 @@ def test_order_statuses_by_flow_equals_the_three_sort_reference(events, drop_seq
     assert order_statuses_by_flow(events) == expected
     codes = common.factorize_ids(events["item_id"])[0]
     assert order_statuses_by_flow(events, item_codes=codes) == expected
+    # codes of a longer column the events were taken from, as the events parser has them
+    longer = pd.concat([pd.Series(["doing ", "Zed", None], dtype="str"), events["status"]])
+    raw_code, raw = pd.factorize(longer)
+    status_codes = (raw_code[3:], raw)
+    assert order_statuses_by_flow(events, status_codes=status_codes) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 400)), max_size=60),
+)
+def test_first_visits_with_a_table_or_by_hashing_find_the_same_events(pairs):
+    from vsm_core.workflow import _first_visits
+
+    item = np.array(sorted(p[0] for p in pairs), dtype=np.int64)  # grouped, as sorted
+    key = np.array([p[1] for p in pairs], dtype=np.int64)
+    expected = np.unique(item * 401 + key, return_index=True)[1] if len(pairs) else []
+    for n_keys in (401, 10**6):  # a small table, and so many keys that pairs are hashed
+        visit = item * 401 + key if n_keys == 401 else item * n_keys + key
+        found = _first_visits(item, key, n_keys)
+        assert sorted(found.tolist()) == sorted(np.asarray(expected).tolist())
+        assert len(set(visit[found].tolist())) == len(found)
 
 
 def test_order_statuses_by_flow_reads_nanosecond_times_as_the_reference_did():
@@ -299,13 +321,13 @@ def test_events_import_equals_the_general_paths_end_to_end(shuffle, monkeypatch)
         rows = [rows[i] for i in rng.permutation(len(rows))]
     data = ("Key,Status,Changed,Title,Priority\n" + "\n".join(rows) + "\n").encode()
     fast = import_bytes(data, "events.csv", ImportOptions(), quality=False)
-    monkeypatch.setattr(events_format, "kept_events", lambda events, codes: None)
-    monkeypatch.setattr(common, "kept_events", lambda events, codes: None)
+    monkeypatch.setattr(events_format, "kept_events", lambda *args: None)
+    monkeypatch.setattr(common, "kept_events", lambda *args: None)
     monkeypatch.setattr(common, "_picked_items", _grouped_as_picked)
     monkeypatch.setattr(
         events_format,
         "order_statuses_by_flow",
-        lambda events, item_codes=None: reference_order(events),
+        lambda events, **codes: reference_order(events),
     )
     slow = import_bytes(data, "events.csv", ImportOptions(), quality=False)
     pd.testing.assert_frame_equal(fast.dataset.items, slow.dataset.items)

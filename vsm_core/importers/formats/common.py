@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from vsm_core.importers.dates import NAT, parse_timestamps
 from vsm_core.importers.errors import ImportFailed, ImportProblem
@@ -252,19 +254,23 @@ def _attribute_dicts_of(columns: dict[str, pd.Series], n_items: int) -> list[dic
     if not columns:
         return [{} for _ in range(n_items)]
     names = list(columns)
-    values = []
-    for series in columns.values():
-        cells = series.astype(object).where(series.notna(), None).tolist()
-        if series.dtype == object:  # merged duplicate headers hold tuples
-            cells = [list(v) if isinstance(v, tuple) else v for v in cells]
-        values.append(cells)
+    values = [_python_cells(series) for series in columns.values()]
     if len(names) == 1:
         name = names[0]
-        return [{} if v is None or v == [] else {name: v} for v in values[0]]
+        return [{} if v is None else {name: v} for v in values[0]]
     return [
-        {k: v for k, v in zip(names, row, strict=True) if v is not None and v != []}
+        {k: v for k, v in zip(names, row, strict=True) if v is not None}
         for row in zip(*values, strict=True)
     ]
+
+
+def _python_cells(series: pd.Series) -> list:
+    """The cells as Python values, None where blank; tuples (merged repeated headers) as
+    lists, an empty one as None."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return pa.array(series.array).to_pylist()  # Arrow: None for missing, in C
+    cells = series.astype(object).where(series.notna(), None).tolist()
+    return [(list(v) or None) if isinstance(v, tuple) else v for v in cells]
 
 
 def _union_labels(values: pd.Series) -> tuple:
@@ -323,11 +329,18 @@ def _collapse_by_sorting(events: pd.DataFrame) -> pd.DataFrame:
     return ordered.loc[~repeat].sort_values("seq", kind="stable").reset_index(drop=True)
 
 
-def kept_events(events: pd.DataFrame, item_codes: np.ndarray | None) -> np.ndarray | None:
+def kept_events(
+    events: pd.DataFrame,
+    item_codes: np.ndarray | None,
+    status_codes: tuple[np.ndarray, Any] | None = None,
+) -> np.ndarray | None:
     """The positions :func:`collapse_repeats` keeps, in its output order; None: use the sort.
 
     ``events.take(kept_events(...)).reset_index(drop=True)`` is the collapsed
     log; a parser that keeps the positions can carry its ids' codes along.
+    ``item_codes`` is ``factorize_ids(events["item_id"])[0]`` and
+    ``status_codes`` ``pd.factorize(events["status"])``, each computed here
+    when None.
 
     Items are told apart by integer codes rather than sorted by their text
     (which item comes first does not change which events repeat), statuses
@@ -351,7 +364,7 @@ def kept_events(events: pd.DataFrame, item_codes: np.ndarray | None) -> np.ndarr
     when = pd.DatetimeIndex(events["entered_at"]).asi8.copy()
     when[when == NAT] = np.iinfo(np.int64).max  # NaT sorts last
     order = _item_time_order(item, when, seq)
-    key = status_keys(events["status"])
+    key = status_keys(events["status"], status_codes)
     item_o = item if order is None else item[order]
     key_o = key if order is None else key[order]
     repeat_o = np.zeros(len(item), dtype=bool)
@@ -383,12 +396,13 @@ def _item_time_order(item: np.ndarray, when: np.ndarray, seq: np.ndarray) -> np.
     return np.lexsort((seq, when, item))
 
 
-def status_keys(statuses: pd.Series) -> np.ndarray:
+def status_keys(statuses: pd.Series, codes: tuple[np.ndarray, Any] | None = None) -> np.ndarray:
     """A code per event for its status with surrounding spaces and case ignored; -1 if missing.
 
     The few distinct spellings are stripped and case-folded, not every event.
+    ``codes`` is ``pd.factorize(statuses)`` when the caller has it.
     """
-    spelling, spellings = pd.factorize(statuses)
+    spelling, spellings = pd.factorize(statuses) if codes is None else codes
     keys = pd.Series(spellings).str.strip().str.casefold()
     key_of_spelling = pd.factorize(keys)[0]
     return np.append(key_of_spelling, -1)[spelling]  # -1 (missing) picks the appended -1

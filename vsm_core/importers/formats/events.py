@@ -7,6 +7,7 @@ consecutive rows of the same status into the moment the status changed.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from vsm_core.importers.columns import resolve_mapping
 from vsm_core.importers.formats.common import (
@@ -43,14 +44,16 @@ def parse(table: RawTable, options: ImportOptions, *, kind: str = "events") -> P
         problems.timestamps(table, mapping["created"], options) if "created" in mapping else None
     )
     problems.raise_if_any()
-    ids = text(table, mapping["item_id"])
-    codes = factorize_ids(ids)  # the ids' text is hashed here only
-    rows = events_frame(ids, text(table, mapping["status"]), times, np.arange(len(ids)))
-    kept = kept_events(rows, codes[0])
+    ids, statuses = text(table, mapping["item_id"]), text(table, mapping["status"])
+    # The ids' and statuses' text is hashed here only; the steps below share the codes.
+    codes, status_codes = factorize_ids(ids), pd.factorize(statuses)
+    rows = events_frame(ids, statuses, times, np.arange(len(ids)))
+    kept = kept_events(rows, codes[0], status_codes)
     if kept is None:
-        events, event_codes = collapse_repeats(rows), None
+        events, event_codes, event_statuses = collapse_repeats(rows), None, None
     else:
-        events, event_codes = rows.take(kept).reset_index(drop=True), codes[0][kept]
+        events = rows.take(kept).reset_index(drop=True)
+        event_codes, event_statuses = codes[0][kept], (status_codes[0][kept], status_codes[1])
     attributes = attribute_columns(table, mapping)
     items = row_items(table, ids, mapping, created, attributes, codes=codes)
     notes = []
@@ -64,7 +67,9 @@ def parse(table: RawTable, options: ImportOptions, *, kind: str = "events") -> P
         date_orders=problems.date_orders,
         items=items,
         events=events,
-        status_order=order_statuses_by_flow(events, item_codes=event_codes),
+        status_order=order_statuses_by_flow(
+            events, item_codes=event_codes, status_codes=event_statuses
+        ),
         mapping=mapping,
         notes=notes,
     )
