@@ -9,6 +9,17 @@ the end of the after window, so items still going then are censored. With no
 effect, a verdict of "improved" or "worsened" is a false positive; with a
 30 % drop in the cycle time of the items that start after the change, the
 verdict should be "improved".
+
+The issue asks for at most 8 % false verdicts and at least 90 % "improved"
+under a 30 % drop. Measured (docs/experiments.md, "Calibration"), on the
+test's 150 teams and on 900 more: false verdicts 2.7–4.2 % for both
+metrics; "improved" under the drop 97.5 % for ``cycle_time_p50`` (1,024 of
+1,050 teams) but 88.7 % for ``cycle_time_p85`` (931 of 1,050; 86.7 % on the
+test's seed). The 85th percentile of ~150 items is estimated from the thin,
+partly censored upper tail, so its interval is wider: a 30 % drop is about
+3.4 standard errors of the p85 difference against about 4.1 for the median.
+With about 200 items per window p85 gets there (96 % measured), which
+:func:`test_p85_power_with_two_hundred_items_per_window` holds it to.
 """
 
 from __future__ import annotations
@@ -32,10 +43,12 @@ MEDIAN_DAYS = 5.0
 TEAMS = 150
 METRICS = ("cycle_time_p85", "cycle_time_p50")
 MAX_FALSE_POSITIVE_RATE = 0.08
-#: The median reaches 90 % power comfortably (~98 % measured on 400 teams); the 85th
-#: percentile is estimated from the thin tail and sits right at ~91 % (400 teams), so a
-#: 150-team run is held to 85 % to keep the test about the method, not the seed.
+#: The median reaches the issue's 90 % comfortably (97.5 % measured on 1,050 teams). The
+#: 85th percentile of ~150 items does not (88.7 % on 1,050 teams, 86.7 % on this seed):
+#: it is held to 85 % here, and to 90 % with ~200 items per window (see the docstring).
 MIN_POWER = {"cycle_time_p50": 0.90, "cycle_time_p85": 0.85}
+#: Items per window at which the 85th percentile is held to the issue's 90 %.
+P85_FULL_POWER_PER_WINDOW = 200
 
 WORKFLOW = Workflow(
     stages=(
@@ -47,13 +60,13 @@ WORKFLOW = Workflow(
 _DAY_US = 86_400 * 1_000_000
 
 
-def simulate_team(rng: np.random.Generator, effect: float = 1.0):
+def simulate_team(rng: np.random.Generator, effect: float = 1.0, per_window: int = PER_WINDOW):
     """One team's dataset; ``effect`` multiplies the cycle time of items starting after CHANGE."""
     change = np.datetime64(datetime(2026, 6, 1), "us")
     first = change - np.timedelta64(WINDOW_DAYS + 14, "D")
     end = change + np.timedelta64(WINDOW_DAYS, "D") - np.timedelta64(1, "s")
     span_us = int((end - first) // np.timedelta64(1, "us"))
-    n = rng.poisson(PER_WINDOW * (2 * WINDOW_DAYS + 14) / WINDOW_DAYS)
+    n = rng.poisson(per_window * (2 * WINDOW_DAYS + 14) / WINDOW_DAYS)
     start = first + np.sort(rng.integers(0, span_us, n)).astype("timedelta64[us]")
     created = start - (rng.exponential(3.0, n) * _DAY_US).astype("timedelta64[us]")
     cycle_days = rng.lognormal(np.log(MEDIAN_DAYS), SIGMA, n)
@@ -80,16 +93,22 @@ def simulate_team(rng: np.random.Generator, effect: float = 1.0):
 
 
 @functools.cache
-def _verdicts(effect: float, seed: int, teams: int = TEAMS) -> dict[str, list[str]]:
-    """Verdicts of both percentile metrics on the same ``teams`` simulated teams."""
+def _verdicts(
+    effect: float,
+    seed: int,
+    teams: int = TEAMS,
+    metrics: tuple[str, ...] = METRICS,
+    per_window: int = PER_WINDOW,
+) -> dict[str, list[str]]:
+    """Verdicts of the percentile ``metrics`` on the same ``teams`` simulated teams."""
     rng = np.random.default_rng(seed)
     specs = {
         metric: EvidenceSpec(metric=metric, direction="decrease", change_date=CHANGE)
-        for metric in METRICS
+        for metric in metrics
     }
-    out: dict[str, list[str]] = {metric: [] for metric in METRICS}
+    out: dict[str, list[str]] = {metric: [] for metric in metrics}
     for _ in range(teams):
-        dataset = simulate_team(rng, effect)
+        dataset = simulate_team(rng, effect, per_window)
         for metric, spec in specs.items():
             out[metric].append(evaluate(dataset, spec).verdict)
     return out
@@ -124,3 +143,16 @@ def test_power_for_a_thirty_percent_drop(metric):
     improved = sum(v == "improved" for v in verdicts)
     assert "worsened" not in verdicts
     assert improved / len(verdicts) >= MIN_POWER[metric], improved
+
+
+def test_p85_power_with_two_hundred_items_per_window():
+    """The 85th percentile reaches the issue's 90 % once the windows hold ~200 items."""
+    verdicts = _verdicts(
+        effect=0.7,
+        seed=303,
+        metrics=("cycle_time_p85",),
+        per_window=P85_FULL_POWER_PER_WINDOW,
+    )["cycle_time_p85"]
+    improved = sum(v == "improved" for v in verdicts)
+    assert "worsened" not in verdicts
+    assert improved / len(verdicts) >= 0.90, improved
