@@ -40,7 +40,7 @@ from benchmarks.cli_bench import run_command
 #: The issue's target for one ``experiments show`` process, in seconds.
 TARGET_SECONDS = 2.0
 #: Default sizes (items) of the synthetic datasets stored beside the demo.
-DEFAULT_LARGE_SIZES = (100_000,)
+DEFAULT_LARGE_SIZES = (10_000, 100_000)
 #: The synthetic data runs from 2025-01-06 for a year; a Monday in the middle.
 LARGE_CHANGE_DATE = date(2025, 7, 7)
 #: One per-item metric (the full Kaplan–Meier bootstrap; the synthetic data has too

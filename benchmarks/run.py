@@ -31,7 +31,7 @@ Then issue #5's target (:mod:`benchmarks.experiments_bench`; ``--no-experiments`
 skips it): the wall clock of the whole ``python -m vsm_core experiments show ID``
 process, with and without ``--json``, for the demo team's two experiments in a
 fresh SQLite database seeded by the app's own bootstrap, and for experiments on
-the synthetic datasets of ``--experiment-sizes`` (default 100k items) stored
+the synthetic datasets of ``--experiment-sizes`` (default 10k and 100k items) stored
 beside them; with the imports of one run by top-level package.
 
 The tables go to stdout and everything to ``<out>/results.json``. The run
@@ -602,7 +602,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=list(DEFAULT_LARGE_SIZES),
         metavar="ITEMS",
         help="items of the synthetic datasets stored beside the demo, each with a "
-        "cycle_time_p50 and a throughput_per_week experiment (default: 100000; none: demo only)",
+        "cycle_time_p50 and a throughput_per_week experiment (default: 10000 100000; none: demo "
+        "only)",
     )
     parser.add_argument(
         "--no-store",
