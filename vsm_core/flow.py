@@ -174,14 +174,22 @@ def _to_utc_timestamp(value: object) -> pd.Timestamp:
 
 
 def _naive_us(values: pd.Series) -> np.ndarray:
-    """UTC wall times as ``datetime64[us]`` (NaT kept); never an int view."""
+    """UTC wall times as ``datetime64[us]`` (NaT kept); never an int view.
+
+    A tz-aware column is read through a read-only view of its UTC values (no
+    copy of the whole event log); anything else is converted.
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        view = values.to_numpy(dtype=_US).view()
+        view.flags.writeable = False
+        return view
     values = pd.to_datetime(values, utc=True)
     return values.dt.tz_convert(None).to_numpy(dtype=_US)
 
 
 def _aware(values: np.ndarray) -> pd.Series:
-    """``datetime64[us]`` UTC wall times -> a ``datetime64[us, UTC]`` series."""
-    return pd.Series(np.asarray(values, dtype=_US)).dt.tz_localize("UTC").astype(_TS)
+    """``datetime64[us]`` UTC wall times -> a ``datetime64[us, UTC]`` series (one copy)."""
+    return pd.Series(np.asarray(values, dtype=_US), dtype=_TS)
 
 
 def _new_group(*keys: np.ndarray) -> np.ndarray:
@@ -265,6 +273,65 @@ def _sorted_order(item: np.ndarray, times: np.ndarray, seq: np.ndarray) -> np.nd
     return order[np.argsort(item[order], kind="stable")]
 
 
+def _ordered_events(
+    item_ids: pd.Series,
+    events: pd.DataFrame,
+    times: np.ndarray,
+    as_of_np: np.datetime64,
+    workflow: Workflow,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The events build_flow reads, in ``(item, entered_at, seq)`` order.
+
+    ``item_ids``: the item table's ids; ``times``: the events' ``entered_at``
+    as ``datetime64[us]`` UTC wall times. Keeps the events up to
+    ``as_of_np`` of known items and returns ``(item position, time, stage
+    position, unmapped count)``: int64 rows of the item table,
+    ``datetime64[us]``, int64 workflow positions (-1 = unmapped status), and
+    the number of kept events with an unmapped status. Arrays that need no
+    cut and no reordering are returned as they are (possibly ``times``
+    itself), so a sorted, complete log costs no copies.
+    """
+    if len(events) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, np.empty(0, dtype=_US), empty, 0
+    # Item positions (row in the item table; -1 = unknown item, dropped): the log is
+    # nearly always grouped by item, so only run heads are looked up (model.item_positions).
+    item_pos = item_positions(item_ids, events["item_id"])
+    # Stage positions: map each distinct status once (there are few), then broadcast.
+    status_codes, statuses = pd.factorize(events["status"].astype("str"))
+    status_pos = workflow.stage_positions(pd.Series(statuses, dtype="str"))
+    status_pos = np.append(status_pos.fillna(-1).to_numpy(dtype=np.int64), -1)
+    event_pos = status_pos[status_codes]  # a missing status (code -1) hits the -1 sentinel
+    del status_codes
+    seq = events["seq"].to_numpy(dtype=np.int64)
+    keep = (times <= as_of_np) & (item_pos >= 0)
+    if not keep.all():
+        item_pos, times, event_pos, seq = item_pos[keep], times[keep], event_pos[keep], seq[keep]
+    del keep
+    unmapped = int((event_pos < 0).sum())
+    order = event_order(item_pos, times, seq)
+    if order is not None:
+        item_pos, times, event_pos = item_pos[order], times[order], event_pos[order]
+    return item_pos, times, event_pos, unmapped
+
+
+def _stay_starts(
+    item: np.ndarray, times: np.ndarray, pos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Item, stage position and entry time of each stay, from the ordered events.
+
+    Unmapped events (``pos < 0``) are skipped (they never split a stay); a
+    stay starts where the item or the stage changes. Returns fresh arrays
+    (int64, int64, ``datetime64[us]``), one row per stay.
+    """
+    mapped = pos >= 0
+    if not mapped.all():
+        item, times, pos = item[mapped], times[mapped], pos[mapped]
+    del mapped
+    stay_rows = np.flatnonzero(_new_group(item, pos))
+    return item[stay_rows], pos[stay_rows], times[stay_rows]
+
+
 # --------------------------------------------------------------------------- build
 
 
@@ -292,39 +359,23 @@ def build_flow(dataset: CanonicalDataset, options: FlowOptions = FlowOptions()) 
         as_of = _to_utc_timestamp(created.max() if len(created) else pd.Timestamp.now(tz="UTC"))
     as_of_np = as_of.tz_convert(None).to_datetime64().astype(_US)
 
-    # Item positions (row in the item table; -1 = unknown item, dropped): the log is
-    # nearly always grouped by item, so only run heads are looked up (model.item_positions).
-    n_events = len(events)
-    if n_events:
-        item_pos = item_positions(items_in["item_id"], events["item_id"])
-        # Stage positions: map each distinct status once (there are few), then broadcast.
-        status_codes, statuses = pd.factorize(events["status"].astype("str"))
-        status_pos = workflow.stage_positions(pd.Series(statuses, dtype="str"))
-        status_pos = np.append(status_pos.fillna(-1).to_numpy(dtype=np.int64), -1)
-        event_pos = status_pos[status_codes]  # a missing status (code -1) hits the -1 sentinel
-        seq_all = events["seq"].to_numpy(dtype=np.int64)
-    else:
-        item_pos = event_pos = seq_all = np.empty(0, dtype=np.int64)
-    keep = (times <= as_of_np) & (item_pos >= 0)
-    idx_all, t_all, pos_all, seq_all = item_pos[keep], times[keep], event_pos[keep], seq_all[keep]
-    unmapped_events = int((pos_all < 0).sum())
-
-    # -- order: (item, entered_at, seq), stable -------------------------------------------
-    order = event_order(idx_all, t_all, seq_all)
-    if order is not None:
-        idx_all, t_all, pos_all = idx_all[order], t_all[order], pos_all[order]
+    # Event-level arrays (one row per event: 6.7M at 1M items) live only inside these
+    # helpers and until the stays are found, so they never coexist with the frames.
+    idx_all, t_all, pos_all, unmapped_events = _ordered_events(
+        items_in["item_id"], events, times, as_of_np, workflow
+    )
+    del times
 
     # created_at fallback: first event of each item (mapped or not).
     first_event = np.full(n_items, _NAT)
     heads = np.flatnonzero(_new_group(idx_all))
     first_event[idx_all[heads]] = t_all[heads]
     first_event_at = _to_utc_timestamp(pd.Timestamp(t_all.min())) if len(t_all) else None
+    del heads
 
     # -- stays --------------------------------------------------------------------------
-    mapped = pos_all >= 0
-    idx, t, pos = idx_all[mapped], t_all[mapped], pos_all[mapped]
-    stay_rows = np.flatnonzero(_new_group(idx, pos))
-    s_item, s_pos, s_enter = idx[stay_rows], pos[stay_rows], t[stay_rows]
+    s_item, s_pos, s_enter = _stay_starts(idx_all, t_all, pos_all)
+    del idx_all, t_all, pos_all
     n_stays = len(s_item)
 
     # Per-stage lookups, with one extra sentinel entry so that position -1 means "none".
@@ -337,33 +388,22 @@ def build_flow(dataset: CanonicalDataset, options: FlowOptions = FlowOptions()) 
     )
     committed_stage = np.arange(n_stages + 1) >= workflow.commitment_index
     committed_stage[-1] = False
+    starts_stage = committed_stage & is_work_stage  # a stay here starts (or continues) work
     stage_names = pd.array(workflow.stage_names, dtype="str")
     category_names = pd.array([str(c) for c in categories], dtype="str")
 
     next_same = np.zeros(n_stays, dtype=bool)
     if n_stays > 1:
-        next_same[:-1] = s_item[1:] == s_item[:-1]
+        np.equal(s_item[1:], s_item[:-1], out=next_same[:-1])
     is_last = ~next_same
     s_exit = np.full(n_stays, as_of_np)
     if n_stays > 1:
         s_exit[:-1] = np.where(next_same[:-1], s_enter[1:], as_of_np)
     s_done = is_done_stage[s_pos]
-    zero = s_done | is_cancelled_stage[s_pos]
-    duration = np.where(zero, 0.0, (s_exit - s_enter) / _DAY)
-
-    stays = pd.DataFrame(
-        {
-            "item_id": pd.Series(items_in["item_id"].astype("str").array.take(s_item), dtype="str"),
-            "stage": pd.Series(stage_names.take(s_pos), dtype="str"),
-            "stage_index": pd.Series(s_pos, dtype="int64"),
-            "category": pd.Series(category_names.take(s_pos), dtype="str"),
-            "entered_at": _aware(s_enter),
-            "exited_at": _aware(s_exit),
-            "duration_days": pd.Series(duration, dtype="float64"),
-            "is_last": pd.Series(is_last, dtype="bool"),
-        },
-        columns=list(STAY_COLUMNS),
-    )
+    zero = (is_done_stage | is_cancelled_stage)[s_pos]
+    duration = (s_exit - s_enter) / _DAY
+    duration[zero] = 0.0
+    del zero
 
     # -- per item -----------------------------------------------------------------------
     last_rows = np.flatnonzero(is_last)
@@ -372,17 +412,19 @@ def build_flow(dataset: CanonicalDataset, options: FlowOptions = FlowOptions()) 
 
     # start: first stay in a committed active/waiting stage.
     start = np.full(n_items, _NAT)
-    q_rows = np.flatnonzero(committed_stage[s_pos] & is_work_stage[s_pos])
+    q_rows = np.flatnonzero(starts_stage[s_pos])
     q_first = q_rows[_new_group(s_item[q_rows])]
     start[s_item[q_first]] = s_enter[q_first]
+    del q_rows, q_first
 
     # done: entry of the final run of done-category stays, when the last stay is done.
-    run_new = _new_group(s_item, s_done)
-    run_id = np.cumsum(run_new) - 1
-    run_enter = s_enter[run_new]
+    # The run holding a row starts at the last run head at or before it.
+    run_heads = np.flatnonzero(_new_group(s_item, s_done))
     done_last = last_rows[s_done[last_rows]]
     done = np.full(n_items, _NAT)
-    done[s_item[done_last]] = run_enter[run_id[done_last]]
+    run_of_last = np.searchsorted(run_heads, done_last, side="right") - 1
+    done[s_item[done_last]] = s_enter[run_heads[run_of_last]]
+    del run_heads, run_of_last
 
     # flags
     reopened = np.zeros(n_items, dtype=bool)
@@ -393,9 +435,31 @@ def build_flow(dataset: CanonicalDataset, options: FlowOptions = FlowOptions()) 
         reopened[s_item[:-1][left_done]] = True
         back = moves & (s_pos[1:] < s_pos[:-1])
         backward = np.bincount(s_item[:-1][back], minlength=n_items).astype(np.int64)
+        del moves, left_done, back
+    del next_same, s_done
+
+    # The stays frame now, so that the stay arrays it consumes can go before the items.
+    # copy=False: the columns are fresh arrays of this call, nothing else holds them.
+    stays = pd.DataFrame(
+        {
+            "item_id": pd.Series(
+                items_in["item_id"].astype("str").array.take(s_item), dtype="str", copy=False
+            ),
+            "stage": pd.Series(stage_names.take(s_pos), dtype="str", copy=False),
+            "stage_index": pd.Series(s_pos, dtype="int64", copy=False),
+            "category": pd.Series(category_names.take(s_pos), dtype="str", copy=False),
+            "entered_at": _aware(s_enter),
+            "exited_at": _aware(s_exit),
+            "duration_days": pd.Series(duration, dtype="float64", copy=False),
+            "is_last": pd.Series(is_last, dtype="bool", copy=False),
+        },
+        columns=list(STAY_COLUMNS),
+        copy=False,
+    )
+    del s_item, s_pos, s_enter, s_exit, duration, is_last, last_rows
 
     state_code = np.full(n_items, 2, dtype=np.int64)  # not_started
-    state_code[committed_stage[current_pos] & is_work_stage[current_pos]] = 1
+    state_code[starts_stage[current_pos]] = 1
     state_code[is_cancelled_stage[current_pos]] = 3
     state_code[is_done_stage[current_pos]] = 0
     state = pd.array(list(STATES), dtype="str").take(state_code)
@@ -421,17 +485,20 @@ def build_flow(dataset: CanonicalDataset, options: FlowOptions = FlowOptions()) 
             "created_at": _aware(created),
             "start": _aware(start),
             "done": _aware(done),
-            "state": pd.Series(state, dtype="str"),
-            "current_stage": pd.Series(current_stage, dtype="str"),
-            "cycle_time_days": pd.Series(cycle_time, dtype="float64"),
-            "lead_time_days": pd.Series(lead_time, dtype="float64"),
-            "age_days": pd.Series(age, dtype="float64"),
-            "done_without_start": pd.Series(~np.isnat(done) & np.isnat(start), dtype="bool"),
-            "reopened": pd.Series(reopened, dtype="bool"),
-            "backward_moves": pd.Series(backward, dtype="int64"),
+            "state": pd.Series(state, dtype="str", copy=False),
+            "current_stage": pd.Series(current_stage, dtype="str", copy=False),
+            "cycle_time_days": pd.Series(cycle_time, dtype="float64", copy=False),
+            "lead_time_days": pd.Series(lead_time, dtype="float64", copy=False),
+            "age_days": pd.Series(age, dtype="float64", copy=False),
+            "done_without_start": pd.Series(
+                ~np.isnat(done) & np.isnat(start), dtype="bool", copy=False
+            ),
+            "reopened": pd.Series(reopened, dtype="bool", copy=False),
+            "backward_moves": pd.Series(backward, dtype="int64", copy=False),
             "blocked_days": items_in["blocked_days"].astype("float64"),
         },
         columns=list(FLOW_ITEM_COLUMNS),
+        copy=False,  # text columns shared with the dataset's items (copy-on-write)
     )
 
     return FlowTables(
