@@ -663,6 +663,52 @@ def test_general_invariants(paths, timezone, blocked):
     assert all(0 <= s["visited_share"] <= 1 for s in vs["stages"])
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    paths=item_paths(36),
+    timezone=st.sampled_from(["UTC", "Europe/Berlin"]),
+    window_days=st.none() | st.tuples(st.integers(0, 4), st.integers(0, 4)),
+)
+def test_time_in_stage_summary_equals_the_per_item_table(paths, timezone, window_days):
+    """The summary (a grid over the completed items) equals the per-item table restricted
+    to the completed items, bit for bit: same sums, taken in item-table order."""
+    scope = random_scope(paths, timezone)
+    if window_days is not None:
+        first = BASE.date() + pd.Timedelta(days=window_days[0])
+        window = (first, first + pd.Timedelta(days=window_days[1]))
+        scope = build_scope(
+            make_dataset(
+                scope.flow.items[["item_id", "blocked_days"]],
+                _events_of(scope),
+                WORKFLOW,
+                timezone=timezone,
+            ),
+            MetricOptions(window=window),
+        )
+    table = time_in_stage(scope)
+    table = table[table["item_id"].isin(scope.completed["item_id"])]
+    expected = {}
+    for index, name in enumerate(WORKFLOW.stage_names):
+        values = table.loc[table["stage_index"] == index, "days"].to_numpy()
+        if values.size:
+            p50, p85 = np.percentile(values, [50, 85])
+            expected[name] = {
+                "p50": float(p50),
+                "p85": float(p85),
+                "mean": float(values.mean()),
+                "total": float(values.sum()),
+            }
+    assert time_in_stage_summary(scope) == expected
+
+
+def _events_of(scope) -> pd.DataFrame:
+    """The mapped moves of a scope as an event log (its stays' entries), for rebuilding it."""
+    stays = scope.flow.stays
+    return pd.DataFrame(
+        {"item_id": stays["item_id"], "status": stays["stage"], "entered_at": stays["entered_at"]}
+    )
+
+
 def reference_heatmap(scope) -> pd.DataFrame:
     """Slow, loop-based heatmap straight from the definition (test oracle)."""
     info_terminal = {"done", "cancelled"}

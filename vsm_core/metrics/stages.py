@@ -265,6 +265,21 @@ def _completed_positions(scope: Scope) -> np.ndarray:
     return _memo(scope, "completed_positions", compute)
 
 
+def _stay_completed_rows(scope: Scope) -> np.ndarray:
+    """Row in ``scope.completed`` of each stay's item, -1 when not completed (memoised)."""
+
+    def compute() -> np.ndarray:
+        pos = _completed_positions(scope)
+        code = np.full(len(scope.flow.items) + 1, -1, dtype=np.int64)  # last: stay of no item
+        found = pos >= 0
+        code[pos[found]] = np.flatnonzero(found)
+        rows = code[_stays(scope).item]
+        _readonly(rows)
+        return rows
+
+    return _memo(scope, "stay_completed_rows", compute)
+
+
 def _stays(scope: Scope) -> _Stays:
     """``scope.flow.stays`` as arrays (memoised per scope)."""
     return _memo(scope, "stays", lambda: _stay_arrays(scope.flow))
@@ -377,8 +392,7 @@ def _committed(scope: Scope) -> _Committed:
 
 
 def _committed_arrays(scope: Scope) -> _Committed:
-    flow = scope.flow
-    info = _stage_info(flow)
+    info = _stage_info(scope.flow)
     completed = scope.completed
     pos = _completed_positions(scope)
     start = _naive(completed["start"])
@@ -388,13 +402,14 @@ def _committed_arrays(scope: Scope) -> _Committed:
     cycle[has_start] = (done[has_start] - start[has_start]) / _DAY
 
     stays = _stays(scope)
-    code = np.full(len(flow.items), -1, dtype=np.int64)
-    code[pos[pos >= 0]] = np.flatnonzero(pos >= 0)
-    row = code[stays.item]
-    keep = row >= 0
-    keep[keep] = info.committed_work[stays.stage[keep]] & has_start[row[keep]]
-    row = row[keep]
-    enter, leave = stays.enter[keep], stays.exit[keep]
+    row = _stay_completed_rows(scope)
+    # Stays of completed items with a start, in committed active/waiting stages (row -1
+    # reads the appended False).
+    keep = info.committed_work[stays.stage] & np.append(has_start, False)[row]
+    picked = np.flatnonzero(keep)
+    del keep
+    row = row[picked]
+    enter, leave = stays.enter[picked], stays.exit[picked]
     lo, hi = start[row], done[row]
     within = enter <= hi
     days = np.clip((np.minimum(leave, hi) - np.maximum(enter, lo)) / _DAY, 0.0, None)
@@ -404,7 +419,7 @@ def _committed_arrays(scope: Scope) -> _Committed:
         done=done,
         cycle=cycle,
         row=row[within],
-        stage=stays.stage[keep][within],
+        stage=stays.stage[picked[within]],
         days=days[within],
     )
     _readonly(out.start, out.done, out.cycle, out.row, out.stage, out.days)
@@ -495,16 +510,26 @@ def time_in_stage_summary(scope: Scope) -> dict:
     stays = _stays(scope)
     if len(stays) == 0 or len(scope.completed) == 0:
         return {}
-    is_completed = np.zeros(len(flow.items), dtype=bool)
-    pos = _completed_positions(scope)
-    is_completed[pos[pos >= 0]] = True
-    item, stage, days = _time_in_stage_arrays(scope)
-    mask = is_completed[item]
     info = _stage_info(flow)
-    bounds, (days,) = _by_stage(stage[mask], info.n, days[mask])
+    # Days per (completed item, stage) on a dense grid: one bincount over the completed
+    # items' stays (summed in stay order), a row per completed item.
+    row = _stay_completed_rows(scope)
+    picked = np.flatnonzero(row >= 0)
+    n_rows = len(scope.completed)
+    keys = row[picked] * info.n + stays.stage[picked]
+    size = n_rows * info.n
+    sums = np.bincount(keys, weights=stays.days[picked], minlength=size).reshape(n_rows, info.n)
+    visits = np.bincount(keys, minlength=size).reshape(n_rows, info.n)
+    del picked, keys
+    # Each stage's values are taken in item-table order (their order decides the float
+    # rounding of mean and total): completed rows sorted by their item's position.
+    pos = _completed_positions(scope)
+    if len(pos) > 1 and not (pos[1:] > pos[:-1]).all():
+        by_item = np.argsort(pos, kind="stable")
+        sums, visits = sums[by_item], visits[by_item]
     out: dict = {}
     for s in range(info.n):  # a loop over stages, not items
-        values = days[bounds[s] : bounds[s + 1]]
+        values = sums[visits[:, s] > 0, s]
         if values.size == 0:
             continue
         p50, p85 = _percentiles(values)
