@@ -6,9 +6,9 @@ import math
 
 import streamlit as st
 
+from ui.metrics_state import get_home_summary
 from ui.state import Selection
 from vsm_core.charts.throughput import weekly_throughput_chart
-from vsm_core.summary import home_summary
 
 
 def _days(value: float) -> str:
@@ -16,11 +16,10 @@ def _days(value: float) -> str:
 
 
 def render_home(selection: Selection) -> None:
-    dataset = selection.load()
-    if dataset is None:
+    summary = get_home_summary(selection)
+    if summary is None:
         st.info("No dataset yet. Go to **Import** to upload your team's export.")
         return
-    summary = home_summary(dataset, item_filter=selection.item_filter, window=selection.window)
     info = selection.dataset
     st.subheader(f"{info.name} · version {selection.version}")
     st.caption(

@@ -18,6 +18,7 @@ from vsm_core.filters import ItemFilter
 from vsm_core.metrics.scope import MetricOptions, build_scope
 from vsm_core.metrics.views import BottleneckView, FlowView, bottleneck_view, flow_view
 from vsm_core.store import database_url
+from vsm_core.summary import HomeSummary, home_summary
 
 
 def _options(window, filters: tuple, mode: str, as_of) -> MetricOptions:
@@ -89,6 +90,29 @@ def get_bottleneck_view(
     selection: Selection, *, mode: str = "elapsed", as_of: str | date | None = None
 ) -> BottleneckView:
     return _bottleneck_view(*bottleneck_view_key(selection, mode=mode, as_of=as_of))
+
+
+@st.cache_data(show_spinner="Summarising…", max_entries=16)
+def _home_summary(url: str, version_id: int, stamp, window, filters: tuple) -> HomeSummary:
+    types, teams, attributes = filters
+    return home_summary(
+        load_version(url, version_id, stamp),
+        item_filter=ItemFilter(work_types=types, teams=teams, attributes=attributes),
+        window=window,
+    )
+
+
+def get_home_summary(selection: Selection) -> HomeSummary | None:
+    """The Home headline of the selection (None without a dataset), cached like the views."""
+    if selection.version_id is None:
+        return None
+    return _home_summary(
+        database_url(),
+        selection.version_id,
+        selection.version_stamp,
+        selection.window,
+        _filters(selection),
+    )
 
 
 def change_markers(selection: Selection) -> tuple[tuple[date, str], ...]:
