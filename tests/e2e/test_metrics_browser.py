@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,3 +63,35 @@ def test_flow_metrics_and_bottleneck_show_the_clis_numbers(page, tmp_path):
         expect(sentence).to_contain_text(bottleneck["stage"], timeout=TIMEOUT_MS)
         expect(sentence).to_contain_text(f"{bottleneck['share']:.0%}")
         flowlab.assert_no_error()
+
+
+def test_flow_metrics_draws_the_open_tab_named_in_the_link_and_remembers_it(flowlab):
+    """Only the open tab is drawn; ``?view=`` opens a tab, clicking one puts it in the URL,
+    and coming back to the page reopens it."""
+    page = flowlab.page
+    charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
+    titles = page.locator('[data-testid="stPlotlyChart"] .gtitle')
+
+    flowlab.open("/flow_metrics?view=Process+behaviour")
+    expect(page.get_by_role("tab", name="Process behaviour")).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(charts).to_have_count(3)
+    expect(titles.filter(has_text="Cycle time of the last 100 completed items")).to_be_visible()
+    # the per-item XmR reached the browser with an id and a title per point
+    first = charts.first.evaluate("plot => plot.data[0].customdata.slice(0, 2)")
+    assert len(first) == 2 and all(row[0].startswith("DEMO-") for row in first)
+    assert all(len(row[1]) > len("<br>") for row in first)
+
+    page.get_by_role("tab", name="Aging").click()
+    expect(page).to_have_url(re.compile(r"[?&]view=Aging"))
+    expect(titles.filter(has_text="Aging work in progress")).to_be_visible()
+    flowlab.wait_for_run()
+    expect(charts).to_have_count(2)
+    expect(titles.filter(has_text="Cycle time of the last")).to_have_count(0)
+
+    flowlab.click_nav("Bottlenecks")
+    flowlab.click_nav("Flow metrics")
+    expect(page.get_by_role("tab", name="Aging")).to_have_attribute("aria-selected", "true")
+    expect(titles.filter(has_text="Aging work in progress")).to_be_visible()
+    flowlab.assert_no_error()
