@@ -22,6 +22,7 @@ from tests.unit.builders import dataset_from_events
 from vsm_core.metrics.efficiency import flow_efficiency
 from vsm_core.metrics.scope import MetricOptions, build_scope
 from vsm_core.metrics.stages import (
+    _cell_medians,
     _committed,
     _searchsorted_spaced,
     bottleneck,
@@ -806,3 +807,25 @@ def test_searchsorted_spaced_matches_numpy(gaps, origin, values, side):
     probe = np.asarray(values + edges.tolist(), dtype=np.int64)
     got = _searchsorted_spaced(edges, probe, side)
     assert got.tolist() == np.searchsorted(edges, probe, side=side).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(st.lists(st.integers(0, 100), max_size=7), st.integers(0, 9)), max_size=6
+    )
+)
+def test_cell_medians_match_numpy_median_with_the_copies(cells):
+    """Heatmap medians: each cell's partial values plus its copies of the week length (which
+    no partial value exceeds, here 100) give numpy's median, exactly."""
+    full_value = np.full(len(cells), 100, dtype=np.int64)
+    cell = np.array([k for k, (values, _) in enumerate(cells) for _ in values], dtype=np.int64)
+    values = np.array([v for values, _ in cells for v in values], dtype=np.int64)
+    n_values = np.array([len(values) for values, _ in cells], dtype=np.int64)
+    n_full = np.array([full for _, full in cells], dtype=np.int64)
+    got = _cell_medians(cell, values, n_values, n_full, full_value)
+    expected = [
+        float(np.median(values + [100] * full)) if values or full else math.nan
+        for values, full in cells
+    ]
+    assert got.tolist() == pytest.approx(expected, nan_ok=True, abs=0, rel=0)

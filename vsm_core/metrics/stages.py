@@ -633,15 +633,19 @@ _DAY_US = 86_400_000_000
 _VALUE_BITS = 41  # a week's overlap in microseconds (< 8 days) fits in 40 bits
 
 
-def _micros(bounds: np.ndarray, stays: _Stays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bounds, stay entries and exits as int64 microseconds since ``bounds[0]`` (exact)."""
+def _stay_micros(
+    bounds: np.ndarray, stays: _Stays, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bounds, and the entries and exits of the stays ``rows``, as int64 microseconds since
+    ``bounds[0]`` (exact). The stay arrays are fresh copies, cut in place afterwards."""
     # The arrays are datetime64[us] by construction, so their int64 view is microseconds.
-    origin = bounds.astype(_US).view(np.int64)[0]
-    return (
-        bounds.astype(_US).view(np.int64) - origin,
-        stays.enter.astype(_US, copy=False).view(np.int64) - origin,
-        stays.exit.astype(_US, copy=False).view(np.int64) - origin,
-    )
+    edges = bounds.astype(_US).view(np.int64)
+    origin = edges[0]
+    enter = stays.enter.astype(_US, copy=False)[rows].view(np.int64)
+    leave = stays.exit.astype(_US, copy=False)[rows].view(np.int64)
+    enter -= origin
+    leave -= origin
+    return edges - origin, enter, leave
 
 
 def _empty_heatmap() -> pd.DataFrame:
@@ -655,6 +659,36 @@ def _empty_heatmap() -> pd.DataFrame:
         },
         columns=list(HEATMAP_COLUMNS),
     )
+
+
+def _cell_medians(
+    cell: np.ndarray, values: np.ndarray, n_values: np.ndarray, n_full: np.ndarray, full_value
+) -> np.ndarray:
+    """Per cell, the median of its ``values`` plus ``n_full`` copies of ``full_value``.
+
+    ``cell``/``values``: int64 cell and value of each partial value;
+    ``n_values``: partial values per cell; ``n_full``: copies per cell;
+    ``full_value``: per cell, a value no partial value of the cell exceeds.
+    Returns float64 per cell (NaN for an empty cell): the middle value, or
+    the mean of the two middle ones (numpy's median). Exact for integer
+    values below 2**52.
+
+    The copies all sort last, so only as many are needed as can reach the
+    middle: all of them while they do not outnumber the partial values, else
+    one more than the partial values (the median is then the copy's value).
+    pandas' grouped median selects per group without sorting everything.
+    """
+    n_cells = len(n_values)
+    extra = np.where(n_full <= n_values, n_full, n_values + 1)
+    extra[n_full == 0] = 0
+    filler = np.repeat(np.arange(n_cells), extra)
+    keys = np.concatenate([cell, filler])
+    data = np.concatenate([values, np.broadcast_to(full_value, n_cells)[filler]])
+    del filler
+    medians = pd.Series(data.astype(np.float64)).groupby(keys, sort=True).median()
+    out = np.full(n_cells, np.nan)
+    out[medians.index.to_numpy(dtype=np.int64)] = medians.to_numpy(dtype=np.float64)
+    return out
 
 
 def stage_week_heatmap(scope: Scope) -> pd.DataFrame:
@@ -672,12 +706,19 @@ def stage_week_heatmap(scope: Scope) -> pd.DataFrame:
     n_weeks = len(mondays)
     stages_shown = np.flatnonzero(~info.terminal)
     stays = _stays(scope)
-    edges, enter, leave = _micros(bounds, stays)
-    # Non-terminal stays cut to the scope's interval, non-empty ones only.
-    enter = np.maximum(enter, 0)
-    leave = np.minimum(leave, edges[-1])
-    keep = ~info.terminal[stays.stage] & (leave > enter)
-    item, stage, enter, leave = stays.item[keep], stays.stage[keep], enter[keep], leave[keep]
+    # Non-terminal stays cut to the scope's interval, non-empty ones only. The work below
+    # runs on arrays of one or two rows per stay (millions): each is dropped as soon as
+    # it is used, so few of them are alive at once.
+    rows = np.flatnonzero(~info.terminal[stays.stage])
+    edges, enter, leave = _stay_micros(bounds, stays, rows)
+    np.maximum(enter, 0, out=enter)
+    np.minimum(leave, edges[-1], out=leave)
+    nonempty = leave > enter
+    if not nonempty.all():
+        rows, enter, leave = rows[nonempty], enter[nonempty], leave[nonempty]
+    del nonempty
+    item, stage = stays.item[rows], stays.stage[rows]
+    del rows
     first = _searchsorted_spaced(edges, enter, "right") - 1  # week holding enter
     last = _searchsorted_spaced(edges, leave, "left") - 1  # week holding leave
     week_len = np.diff(edges)
@@ -690,6 +731,7 @@ def stage_week_heatmap(scope: Scope) -> pd.DataFrame:
     size = info.n * width
     opens = np.bincount(stage[inner] * width + first[inner] + 1, minlength=size)
     closes = np.bincount(stage[inner] * width + last[inner], minlength=size)
+    del inner
     full = np.cumsum((opens - closes).reshape(info.n, width), axis=1)[:, :n_weeks]
     full = full.reshape(-1)  # by cell = stage * n_weeks + week
 
@@ -709,46 +751,41 @@ def stage_week_heatmap(scope: Scope) -> pd.DataFrame:
     r_week[pos_a], r_week[pos_b] = first, last[multi]
     r_micros[pos_a] = np.minimum(leave, edges[first + 1]) - enter
     r_micros[pos_b] = leave[multi] - edges[last[multi]]
+    del item, stage, enter, leave, first, last, multi, pos_a, pos_b
 
     # Sum per (item, week, stage): number the (item, week) blocks (block ids grow with
     # the row), then a stable sort by stage alone (a radix sort on small ints) orders the
-    # rows by (stage, block), and equal neighbours are summed; exact integer microseconds.
+    # rows by (stage, block), and equal neighbours are summed.
     new_block = np.ones(n_rows, dtype=bool)
     if n_rows > 1:
         new_block[1:] = (r_item[1:] != r_item[:-1]) | (r_week[1:] != r_week[:-1])
+    del r_item
     block = np.cumsum(new_block, dtype=np.int32) - 1
     block_week = r_week[new_block]
+    del r_week, new_block
     order = np.argsort(r_stage, kind="stable")
-    s_stage, s_block = r_stage[order], block[order]
+    s_stage, s_block, s_micros = r_stage[order], block[order], r_micros[order]
+    del r_stage, block, r_micros, order
     new_group = np.ones(n_rows, dtype=bool)
     if n_rows > 1:
         new_group[1:] = (s_stage[1:] != s_stage[:-1]) | (s_block[1:] != s_block[:-1])
     starts = np.flatnonzero(new_group)
-    part = np.add.reduceat(r_micros[order], starts) if n_rows else r_micros
+    group = np.cumsum(new_group) - 1
+    del new_group
+    # Exact integer sums: a group is one item's time in one stage within one week, so it
+    # and every partial sum stay below a week in microseconds (< 2**40), which float64
+    # adds without rounding (far below 2**53).
+    part = np.bincount(group, weights=s_micros, minlength=len(starts)).astype(np.int64)
+    del group, s_micros
     part_cell = s_stage[starts].astype(np.int64) * n_weeks + block_week[s_block[starts]]
+    del s_stage, s_block, starts, block_week
 
     cell_week = np.tile(np.arange(n_weeks), info.n)
+    n_part = np.bincount(part_cell, minlength=n_cells)
     totals = np.bincount(part_cell, weights=part, minlength=n_cells)
     totals = totals + full * week_len[cell_week]
-
-    # Median per cell of its partial values plus `full` copies of the week's length
-    # (which no partial value exceeds): sort the partial values within cells with one
-    # integer sort of (cell, microseconds), then pick the middle element(s).
-    ordered = np.sort((part_cell << _VALUE_BITS) | part)
-    sorted_cell = ordered >> _VALUE_BITS
-    sorted_value = ordered & ((1 << _VALUE_BITS) - 1)
-    cell_start = np.searchsorted(sorted_cell, np.arange(n_cells))
-    n_part = np.bincount(part_cell, minlength=n_cells)
-    count = n_part + full
-
-    def kth(k: np.ndarray) -> np.ndarray:
-        in_part = k < n_part
-        at = np.minimum(cell_start + k, max(len(sorted_value) - 1, 0))
-        picked = sorted_value[at] if len(sorted_value) else np.zeros(n_cells, dtype=np.int64)
-        return np.where(in_part, picked, week_len[cell_week])
-
-    lower, upper = kth((count - 1) // 2), kth(count // 2)
-    medians = np.where(count > 0, (lower + upper) / 2 / _DAY_US, np.nan)
+    medians = _cell_medians(part_cell, part, n_part, full, week_len[cell_week]) / _DAY_US
+    del part_cell, part
     totals = totals / _DAY_US
 
     grid_stage = np.repeat(stages_shown, n_weeks)
