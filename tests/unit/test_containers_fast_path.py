@@ -327,3 +327,74 @@ def test_line_numbers_count_empty_lines_and_take_the_shortcut_without_them():
     assert containers._line_numbers(b"a\nb\nc\n", 3).tolist() == [1, 2, 3]
     assert containers._line_numbers(b"a\n\nb\r\n\r\nc\n", 3).tolist() == [1, 3, 5]
     assert containers._line_numbers(b"a\n\nb\n", 1) is None  # not what Arrow counted
+
+
+# --- UTF-8 files read without decoding them whole ----------------------------------------------
+
+UTF8_PIECES = st.sampled_from(
+    [
+        b"a",
+        b"\xc3\xa9",
+        b"\xe2\x82\xac",
+        b"\xf0\x9f\x98\x80",
+        b"\xc0\x80",
+        b"\xed\xa0\x80",
+        b"\xf4\x90\x80\x80",
+        b"\xf5",
+        b"\xff",
+        b"\xc3",
+        b"\xe2\x82",
+        b"\x80",
+        b"\xef\xbf\xbe",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(UTF8_PIECES, max_size=8), noise=st.binary(max_size=8))
+def test_arrow_checks_utf8_as_python_decodes_it(pieces, noise):
+    for data in (b"".join(pieces), noise, b"".join(pieces) + noise):
+        try:
+            data.decode("utf-8")
+            decodes = True
+        except UnicodeDecodeError:
+            decodes = False
+        assert containers._valid_utf8(data) is decodes
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(
+        st.lists(st.sampled_from(["a", "b;c", "d,e", "f\tg", "h|i", "", " ", "ü"]), max_size=4),
+        max_size=70,
+    ),
+    prefix=st.integers(1, 40),
+    prefer_tab=st.booleans(),
+    newline=st.sampled_from(["\n", "\r\n"]),
+)
+def test_sniffing_a_prefix_of_utf8_finds_the_separator_of_the_whole_text(
+    lines, prefix, prefer_tab, newline
+):
+    text = newline.join(",".join(cells) for cells in lines)
+    expected = containers._sniff_separator(text, prefer_tab)
+    saved = containers.SNIFF_PREFIX_BYTES
+    containers.SNIFF_PREFIX_BYTES = prefix
+    try:
+        assert containers._sniff_utf8(text.encode(), prefer_tab) == expected
+    finally:
+        containers.SNIFF_PREFIX_BYTES = saved
+
+
+def test_a_quote_free_utf8_csv_is_read_without_decoding_it_whole(monkeypatch):
+    rows = "".join(f"K-{n},Ünïcode {n},2024-01-0{n % 9 + 1}\n" for n in range(200))
+    data = ("Key,Title,When\n" + rows).encode()
+    fast, slow, used = read_both(data, "big.csv")
+    assert used
+    assert_same(fast, slow)
+    decoded = []
+    monkeypatch.setattr(containers, "_decode", lambda *args: decoded.append(args))
+    monkeypatch.setattr(containers, "SNIFF_PREFIX_BYTES", 64)
+    table = containers.read_upload(data, "big.csv", ImportOptions()).table
+    assert decoded == []  # the whole text was never decoded
+    assert table.frame["Title"].iloc[-1] == "Ünïcode 199"
+    assert table.rows.tolist() == list(range(2, 202))

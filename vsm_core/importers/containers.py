@@ -55,6 +55,8 @@ XLSX_MAX_RATIO = 100
 XLSX_RATIO_MIN_SIZE = 1 * MB
 #: Records looked at to guess the separator.
 SNIFF_RECORDS = 50
+#: The first prefix of a UTF-8 file decoded to sniff it (grown until it holds the records).
+SNIFF_PREFIX_BYTES = 1 << 16
 SEPARATORS = (",", ";", "\t", "|")
 #: Every character ``str.strip()`` removes (``str.isspace()``), for Arrow's ``utf8_trim``.
 PY_WHITESPACE = (
@@ -91,8 +93,8 @@ _BINARY_SIGNATURES = (
 _HTML_STARTS = ("<!doctype html", "<html", "<table", "<head", "<body", "<meta")
 _EXPORTS = "export CSV, Excel (.xlsx) or JSON instead"
 
-# Line ends at the start of a text: the empty lines before its header.
-_LEADING_LINE_ENDS = re.compile(r"[\r\n]*")
+# Line ends at the start of a text (its UTF-8): the empty lines before its header.
+_LEADING_LINE_ENDS_UTF8 = re.compile(rb"[\r\n]*")
 # UTF-8 byte-order marks and the bytes ``bytes.strip()`` removes.
 _BLANK_UTF8 = re.compile(rb"(?:\xef\xbb\xbf|[ \t\n\r\x0b\x0c])*")
 # A quoted field (only where a field starts), a candidate separator, or a line end.
@@ -151,6 +153,10 @@ def _read_upload(data: bytes, filename: str, options: ImportOptions) -> Upload:
             "if it is CSV text, rename it to .csv"
         )
 
+    if ext in TEXT_EXTENSIONS and not options.encoding:
+        table = _read_utf8_table(data, ext, options)
+        if table is not None:  # BOM-less UTF-8 read by the fast path, never decoded whole
+            return upload("csv", table=table)
     text, encoding, notes = _decode(data, options.encoding, ext)
     if ext in JSON_EXTENSIONS:
         return upload("json", records=_read_json(text))
@@ -322,7 +328,12 @@ def _separator_option(separator: str) -> str:
 
 def _sniff_separator(text: str, prefer_tab: bool) -> str:
     """The candidate found the same non-zero number of times in (nearly) every record."""
-    order = ("\t", ",", ";", "|") if prefer_tab else SEPARATORS
+    return _choose_separator(_sniff_records(text)[0], prefer_tab)
+
+
+def _sniff_records(text: str) -> tuple[list[Counter[str]], bool]:
+    """(candidate counts of the first SNIFF_RECORDS non-blank records, whether it stopped
+    there before the end of ``text``)."""
     records: list[Counter[str]] = []
     current: Counter[str] = Counter()
     start = 0
@@ -334,11 +345,15 @@ def _sniff_separator(text: str, prefer_tab: bool) -> str:
             if text[start : match.start()].strip():
                 records.append(current)
                 if len(records) >= SNIFF_RECORDS:
-                    break
+                    return records, True
             current, start = Counter(), match.end()
-    else:
-        if text[start:].strip():
-            records.append(current)
+    if text[start:].strip():
+        records.append(current)
+    return records, False
+
+
+def _choose_separator(records: list[Counter[str]], prefer_tab: bool) -> str:
+    order = ("\t", ",", ";", "|") if prefer_tab else SEPARATORS
     if not records:
         return order[0]
     scores = []
@@ -353,6 +368,57 @@ def _sniff_separator(text: str, prefer_tab: bool) -> str:
     if consistent:
         return min(consistent, key=lambda score: -score[1])[2]
     return max(scores)[2]
+
+
+def _read_utf8_table(data: bytes, ext: str, options: ImportOptions) -> RawTable | None:
+    """The table of a quote-free, BOM-less UTF-8 text file read by the fast path, without
+    decoding the whole file into a ``str``; None: read it the usual way (decoded).
+
+    The same table as :func:`_decode` then :func:`_read_delimited` give: the
+    bytes are checked to be valid UTF-8 (what decoding would check), the
+    separator is sniffed from a decoded prefix holding the records the
+    sniffer reads, and :func:`_split_fast` works on the bytes.
+    """
+    if _detect_encoding(data, ext) != "utf-8" or b'"' in data or not _valid_utf8(data):
+        return None
+    if options.separator:
+        sep = _separator_option(options.separator)
+    else:
+        sep = _sniff_utf8(data, prefer_tab=ext in TAB_EXTENSIONS)
+    records = _split_fast(None, sep, utf8=data)
+    if records is None:
+        return None
+    return _build_table(
+        records, encoding="utf-8", separator=sep, container="csv", joiner=sep, notes=[]
+    )
+
+
+def _valid_utf8(data: bytes) -> bool:
+    """Whether ``data.decode("utf-8")`` would succeed, checked by Arrow without a copy."""
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    cells = pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data))
+    try:
+        cells.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _sniff_utf8(data: bytes, prefer_tab: bool) -> str:
+    """:func:`_sniff_separator` of the text of quote-free UTF-8 ``data``, decoding only a
+    prefix: lines up to a line end, enough for the sniffer to stop before their end (or
+    all of the text). Without quotes every token the sniffer sees is a character or a
+    line end, so those lines tokenise as they do in the whole text."""
+    limit = SNIFF_PREFIX_BYTES
+    while True:
+        cut = len(data) if limit >= len(data) else data.rfind(b"\n", 0, limit) + 1
+        if cut > 0 or not data:
+            records, stopped = _sniff_records(data[:cut].decode("utf-8"))
+            if stopped or cut == len(data):
+                return _choose_separator(records, prefer_tab)
+        limit *= 4
 
 
 def _read_delimited(
@@ -409,6 +475,14 @@ def fast_path_applies(text: str, separator: str) -> bool:
     return "\r" not in text or text.count("\r") == text.count("\r\n")
 
 
+def _fast_path_applies_utf8(data: bytes, separator: str) -> bool:
+    """:func:`fast_path_applies` to the text whose UTF-8 is ``data`` (no byte of a multi-byte
+    character is ASCII, so ``"`` and ``\\r`` are found and counted in the bytes alike)."""
+    if separator not in SEPARATORS or b'"' in data or data.startswith(codecs.BOM_UTF8):
+        return False
+    return b"\r" not in data or data.count(b"\r") == data.count(b"\r\n")
+
+
 @dataclass(frozen=True)
 class SplitRows:
     """Records already split, stripped and filtered, as :func:`_build_table` would leave them.
@@ -424,7 +498,7 @@ class SplitRows:
     repeated_rows: list[int]
 
 
-def _split_fast(text: str, sep: str, *, utf8: bytes | None = None) -> SplitRows | None:
+def _split_fast(text: str | None, sep: str, *, utf8: bytes | None = None) -> SplitRows | None:
     """The rows the ``csv`` path would keep, read by Arrow; None: let the ``csv`` path read it.
 
     Only for text where :func:`fast_path_applies`: then the ``csv`` module's
@@ -440,18 +514,26 @@ def _split_fast(text: str, sep: str, *, utf8: bytes | None = None) -> SplitRows 
     fewer cells than the header (ragged rows are padded, trimmed or reported
     there), a first line without a header cell, a cell that might exceed
     :data:`FIELD_LIMIT`, a header without rows, or any error from Arrow.
-    ``utf8``, when given, must be ``text.encode("utf-8")`` (saves encoding it).
+    ``utf8``, when given, must be ``text.encode("utf-8")`` (saves encoding it);
+    ``text`` may then be None (the rule is checked on the bytes).
     """
-    if not fast_path_applies(text, sep):
-        return None
-    lead = _LEADING_LINE_ENDS.match(text).end()  # empty lines before the header
-    first_end = text.find("\n", lead)
-    first = text[lead : first_end if first_end >= 0 else len(text)].removesuffix("\r")
-    header: list[str | None] = [cell.strip() or None for cell in first.split(sep)]
-    if not any(header):
+    if text is not None and not fast_path_applies(text, sep):
         return None
     try:
         data = text.encode("utf-8") if utf8 is None else utf8
+    except UnicodeEncodeError:  # lone surrogates: the csv path keeps them
+        return None
+    if text is None and not _fast_path_applies_utf8(data, sep):
+        return None
+    lead = _LEADING_LINE_ENDS_UTF8.match(data).end()  # empty lines before the header
+    first_end = data.find(b"\n", lead)
+    first = data[lead : first_end if first_end >= 0 else len(data)].decode("utf-8")
+    header: list[str | None] = [
+        cell.strip() or None for cell in first.removesuffix("\r").split(sep)
+    ]
+    if not any(header):
+        return None
+    try:
         table = _arrow_read_text(data, sep, len(header))
     except Exception:  # any doubt: the csv path reads it and reports problems itself
         return None
@@ -598,10 +680,10 @@ def _line_numbers(data: bytes, rows: int) -> np.ndarray | None:
     ``rows`` (Arrow's count) equals the number of lines, none is empty and
     the numbers are 1..rows without looking for empty lines.
     """
-    codes = np.frombuffer(data, dtype=np.uint8)
-    lines = np.count_nonzero(codes == ord("\n")) + (1 if data and data[-1:] != b"\n" else 0)
+    lines = data.count(b"\n") + (1 if data and data[-1:] != b"\n" else 0)  # no temporary
     if lines == rows:  # Arrow skipped no line, so none is empty: lines 1..rows
         return np.arange(1, rows + 1, dtype=np.int64)
+    codes = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(codes == ord("\n"))
     if len(codes) and codes[-1] != ord("\n"):
         ends = np.append(ends, len(codes))  # the last line has no line end
