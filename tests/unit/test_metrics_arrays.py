@@ -19,7 +19,7 @@ from vsm_core.flow import FlowTables
 from vsm_core.metrics.report import calculate_metrics
 from vsm_core.metrics.scope import build_scope
 from vsm_core.metrics.stages import _naive, _stays, stay_items
-from vsm_core.metrics.wip import stay_cover, utc_wall
+from vsm_core.metrics.wip import daily_wip, range_counts, stay_cover, utc_wall
 from vsm_core.model import Category, Stage, Workflow, item_positions, make_dataset
 
 WORKFLOW = Workflow(
@@ -104,3 +104,42 @@ def test_views_leave_the_frames_writable_and_the_cover_is_memoised():
     stays = scope.flow.stays
     stays.loc[0, "duration_days"] = 9.0  # the frame itself is still writable
     assert stays.loc[0, "duration_days"] == 9.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(0, 12),
+    ranges=st.lists(
+        st.tuples(st.integers(0, 12), st.integers(0, 12), st.integers(0, 2), st.integers(-3, 5)),
+        max_size=25,
+    ),
+    use_keys=st.booleans(),
+    weighted=st.booleans(),
+)
+def test_range_counts_matches_a_loop(n, ranges, use_keys, weighted):
+    """Sums of the ranges [lo, hi) covering each position; empty and reversed ranges add
+    nothing, whichever path (one key, several keys, weights) is taken."""
+    ranges = [(min(lo, n), min(hi, n), key, w) for lo, hi, key, w in ranges]
+    lo = np.array([r[0] for r in ranges], dtype=np.int64)
+    hi = np.array([r[1] for r in ranges], dtype=np.int64)
+    n_keys = 3 if use_keys else 1
+    keys = np.array([r[2] for r in ranges], dtype=np.int64) if use_keys else None
+    weights = np.array([float(r[3]) for r in ranges]) if weighted else None
+    expected = np.zeros((n, n_keys))
+    for a, b, key, w in ranges:
+        for j in range(a, b):
+            expected[j, key if use_keys else 0] += w if weighted else 1
+    got = range_counts(lo, hi, n, keys, n_keys, weights)
+    assert got.shape == (n, n_keys)
+    if not weighted:
+        assert got.dtype == np.int64
+    assert np.allclose(got, expected)
+
+
+def test_daily_wip_frames_are_independent_of_the_memo():
+    rows = [("I0", "Doing", BASE), ("I0", "Done", BASE + pd.Timedelta(days=2))]
+    events = pd.DataFrame(rows, columns=["item_id", "status", "entered_at"])
+    scope = build_scope(make_dataset(pd.DataFrame({"item_id": ["I0"]}), events, WORKFLOW))
+    first = daily_wip(scope)
+    first.loc[0, "count"] = 99  # a caller may change its copy
+    assert daily_wip(scope)["count"].tolist() == [1, 0, 0]  # the move at 00:00 is seen

@@ -176,6 +176,16 @@ def range_counts(
     dtype = np.int64 if weights is None else np.float64
     if n == 0 or n_keys == 0:
         return np.zeros((n, n_keys), dtype=dtype)
+    if weights is None:
+        # Integer counts: an empty range (lo == hi) adds and removes the same 1 at one
+        # position, so it needs no dropping; only reversed ranges (hi < lo) would count.
+        reversed_ = hi < lo
+        if reversed_.any():
+            lo, hi = lo[~reversed_], hi[~reversed_]
+            keys = None if keys is None else keys[~reversed_]
+        if keys is None and n_keys == 1:  # one key: no key arithmetic at all
+            diff = np.bincount(lo, minlength=n + 1) - np.bincount(hi, minlength=n + 1)
+            return np.cumsum(diff)[:n].astype(dtype).reshape(n, 1)
     keys = np.zeros(len(lo), dtype=np.int64) if keys is None else keys
     keep = hi > lo
     lo, hi, keys = lo[keep], hi[keep], keys[keep]
@@ -235,9 +245,21 @@ def daily_wip(scope: Scope) -> pd.DataFrame:
     ``scope.days``) and ``count`` (int64). ``wip.mean`` is
     ``daily_wip(scope)["count"].mean()``.
     """
-    cover, mask = wip_stays(scope)
-    counts = range_counts(cover.lo[mask], cover.hi[mask], cover.n_samples)[:, 0]
+    counts = _daily_wip_counts(scope)
     return pd.DataFrame({"date": _dates(scope), "count": pd.Series(counts, dtype="int64")})
+
+
+def _daily_wip_counts(scope: Scope) -> np.ndarray:
+    """The daily WIP counts (int64, read-only), memoised per scope: the JSON document and
+    the XmR chart of WIP both read them."""
+
+    def compute() -> np.ndarray:
+        cover, mask = wip_stays(scope)
+        counts = range_counts(cover.lo[mask], cover.hi[mask], cover.n_samples)[:, 0]
+        _readonly(counts)
+        return counts
+
+    return _memo(scope, "daily_wip_counts", compute)
 
 
 def daily_flow_load(scope: Scope) -> pd.DataFrame:
