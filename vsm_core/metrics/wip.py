@@ -111,13 +111,17 @@ def sample_positions(
     n_buckets = int((samples[-1] - first) // step) + 2  # the last bucket starts after samples[-1]
     table = np.searchsorted(samples, first + np.arange(n_buckets) * step, side="left")
     bucket = (values - first) // step
-    lo = table[np.clip(bucket, 0, n_buckets - 1)].astype(np.int64)
-    lo[bucket < 0] = 0
-    while True:  # rounds <= samples sharing one hour + 1; never a loop over values or days
-        behind = (lo < n) & (samples[np.minimum(lo, n - 1)] < values)
-        if not behind.any():
-            return lo
-        lo += behind
+    # A value before the first sample clips to bucket 0, whose entry is 0 (samples[0] itself).
+    lo = table[np.clip(bucket, 0, n_buckets - 1, out=bucket)].astype(np.int64, copy=False)
+    del bucket
+    # Rounds <= samples sharing one hour + 1; never a loop over values or days. After the
+    # first round only the values still behind a sample are looked at.
+    behind = np.flatnonzero((lo < n) & (samples[np.minimum(lo, n - 1)] < values))
+    while behind.size:
+        lo[behind] += 1
+        at = lo[behind]
+        behind = behind[(at < n) & (samples[np.minimum(at, n - 1)] < values[behind])]
+    return lo
 
 
 def stay_cover(scope: Scope) -> StayCover:
@@ -274,8 +278,10 @@ def daily_flow_load(scope: Scope) -> pd.DataFrame:
     cover, mask = wip_stays(scope)
     item_codes, all_types = pd.factorize(type_labels(scope.flow.items["type"]), sort=True)
     codes = item_codes[cover.item_pos[mask]]
-    present = np.unique(codes)  # sorted, so the types stay sorted
-    type_codes = np.searchsorted(present, codes)
+    # The types present, in sorted order (a count per type code, not a sort of the stays).
+    seen = np.bincount(codes, minlength=len(all_types)) > 0
+    present = np.flatnonzero(seen)
+    type_codes = (np.cumsum(seen) - 1)[codes]
     types = np.asarray(all_types, dtype=object)[present]
     n, n_types = cover.n_samples, len(types)
     counts = range_counts(cover.lo[mask], cover.hi[mask], n, type_codes, n_types)
