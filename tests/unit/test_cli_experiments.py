@@ -178,3 +178,23 @@ def test_show_on_a_database_at_head_imports_nothing_it_does_not_need(db):
     )
     result = json.loads(run.stdout)
     assert result == {"code": 0, "verdict": "improved", "heavy": []}
+
+
+def test_show_and_review_as_a_process_of_their_own(db):
+    """``python -m vsm_core`` freezes what start-up loaded; the answers are the same."""
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "vsm_core", *db, "experiments"]
+    shown = subprocess.run(
+        [*command, "show", "1", "--json"], capture_output=True, text=True, cwd=root, check=True
+    )
+    reviewed = subprocess.run(
+        [*command, "review", "1", "--status", "adopted", "--author", "t", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=True,
+    )
+    first, second = json.loads(shown.stdout), json.loads(reviewed.stdout)
+    assert first["verdict"] == second["verdict"] == "improved"
+    assert second["snapshot"]["ci95"] == first["ci95"]
+    assert second["status"] == "adopted" and second["snapshot_differs"] is False

@@ -9,7 +9,14 @@ from __future__ import annotations
 import getpass
 import sys
 
-from vsm_core.cli.common import EXIT_OK, UsageError, open_engine, print_json, print_table
+from vsm_core.cli.common import (
+    EXIT_OK,
+    UsageError,
+    loading_modules,
+    open_engine,
+    print_json,
+    print_table,
+)
 
 
 def register(commands) -> None:
@@ -135,7 +142,9 @@ def list_command(args) -> int:
 
 def show_command(args) -> int:
     # Reads only, with SQLAlchemy Core: no ORM, no SQLModel to import (start-up time).
-    from vsm_core.experiments.service import judge, show_document
+    with loading_modules():
+        import vsm_core.store  # noqa: F401  (open_engine's, loaded with the rest)
+        from vsm_core.experiments.service import judge, show_document
 
     engine = open_engine(args)
     try:
@@ -155,9 +164,11 @@ def show_command(args) -> int:
 
 
 def review_command(args) -> int:
-    from sqlmodel import Session
+    with loading_modules():
+        from sqlmodel import Session
 
-    from vsm_core.experiments.service import review, show_document
+        import vsm_core.store  # noqa: F401  (open_engine's, loaded with the rest)
+        from vsm_core.experiments.service import review, show_document
 
     engine = open_engine(args)
     try:
