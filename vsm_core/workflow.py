@@ -566,15 +566,20 @@ def order_statuses_by_flow(
     present = spelling_code >= 0
     if not present.any():
         return []
-    spelling_code = spelling_code[present]
+    every = bool(present.all())  # usually: then nothing is copied to drop blanks
+
+    def kept(values: np.ndarray) -> np.ndarray:
+        return values if every else values[present]
+
+    spelling_code = kept(spelling_code)
     key_of_spelling, keys = pd.factorize(pd.Series(spellings, dtype="str").str.casefold())
     key = key_of_spelling[spelling_code]
     if item_codes is None:
         item_codes = pd.factorize(events["item_id"].astype("str"))[0]
-    item = np.asarray(item_codes)[present]
-    t = _sortable_times(events["entered_at"])[present]
+    item = kept(np.asarray(item_codes))
+    t = kept(_sortable_times(events["entered_at"]))
     seq = (
-        events["seq"].to_numpy(dtype=np.int64)[present]
+        kept(events["seq"].to_numpy(dtype=np.int64))
         if "seq" in events
         else np.flatnonzero(present).astype(np.int64)
     )
@@ -587,13 +592,14 @@ def order_statuses_by_flow(
     heads = np.ones(n_events, dtype=bool)
     heads[1:] = item_s[1:] != item_s[:-1]
     head_index = np.maximum.accumulate(np.where(heads, np.arange(n_events), 0))
-    position = np.arange(n_events) - head_index
-    size = np.bincount(item_s)[item_s]
-    norm = np.where(size > 1, position / np.maximum(size - 1, 1), np.nan)
 
-    # Each item's first visit of each status, then the median over items per status.
+    # Each item's first visit of each status, at its normalised position in the item,
+    # then the median over items per status.
     first_visit = _first_visits(item_s, key_s, len(keys))
-    median = pd.Series(norm[first_visit]).groupby(key_s[first_visit]).median()
+    position = first_visit - head_index[first_visit]
+    size = np.bincount(item_s)[item_s[first_visit]]
+    norm = np.where(size > 1, position / np.maximum(size - 1, 1), np.nan)
+    median = pd.Series(norm).groupby(key_s[first_visit]).median()
     median = median.reindex(range(len(keys)))
 
     # First appearance in time order, of each status and of each spelling (all occur).
