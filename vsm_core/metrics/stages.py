@@ -666,29 +666,35 @@ def _cell_medians(
 ) -> np.ndarray:
     """Per cell, the median of its ``values`` plus ``n_full`` copies of ``full_value``.
 
-    ``cell``/``values``: int64 cell and value of each partial value;
-    ``n_values``: partial values per cell; ``n_full``: copies per cell;
-    ``full_value``: per cell, a value no partial value of the cell exceeds.
-    Returns float64 per cell (NaN for an empty cell): the middle value, or
-    the mean of the two middle ones (numpy's median). Exact for integer
-    values below 2**52.
+    ``cell``/``values``: int64 cell (``< 2**22``) and value (``0 <= value <
+    2**41``) of each partial value; ``n_values``: partial values per cell;
+    ``n_full``: copies per cell; ``full_value``: per cell, a value no partial
+    value of the cell exceeds. Returns float64 per cell (NaN for an empty
+    cell): the middle value, or the mean of the two middle ones (numpy's
+    median), exact.
 
-    The copies all sort last, so only as many are needed as can reach the
-    middle: all of them while they do not outnumber the partial values, else
-    one more than the partial values (the median is then the copy's value).
-    pandas' grouped median selects per group without sorting everything.
+    One in-place sort of ``(cell, value)`` packed into int64 orders the
+    values within their cells (no other array of that size is made); the
+    copies sort last, so a middle position past a cell's partial values
+    reads ``full_value``.
     """
     n_cells = len(n_values)
-    extra = np.where(n_full <= n_values, n_full, n_values + 1)
-    extra[n_full == 0] = 0
-    filler = np.repeat(np.arange(n_cells), extra)
-    keys = np.concatenate([cell, filler])
-    data = np.concatenate([values, np.broadcast_to(full_value, n_cells)[filler]])
-    del filler
-    medians = pd.Series(data.astype(np.float64)).groupby(keys, sort=True).median()
-    out = np.full(n_cells, np.nan)
-    out[medians.index.to_numpy(dtype=np.int64)] = medians.to_numpy(dtype=np.float64)
-    return out
+    count = n_values + n_full
+    packed = cell << _VALUE_BITS
+    packed |= values
+    packed.sort()
+    cell_start = np.searchsorted(packed, np.arange(n_cells, dtype=np.int64) << _VALUE_BITS)
+    full_value = np.broadcast_to(full_value, n_cells)
+
+    def kth(k: np.ndarray) -> np.ndarray:
+        in_part = k < n_values
+        if len(packed) == 0:
+            return full_value
+        at = np.minimum(cell_start + k, len(packed) - 1)
+        return np.where(in_part, packed[at] & ((1 << _VALUE_BITS) - 1), full_value)
+
+    lower, upper = kth((count - 1) // 2), kth(count // 2)
+    return np.where(count > 0, (lower + upper) / 2, np.nan)
 
 
 def stage_week_heatmap(scope: Scope) -> pd.DataFrame:
