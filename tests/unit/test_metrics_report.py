@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from vsm_core.metrics.report import json_records, to_json_ready
+from vsm_core.metrics.report import json_records, started, to_json_ready
 
 
 def _slow(frame: pd.DataFrame) -> list[dict]:
@@ -40,3 +40,15 @@ def test_json_records_of_an_empty_frame():
         {"item_id": pd.Series([], dtype="str"), "age_days": pd.Series([], dtype="float64")}
     )
     assert json_records(frame) == [] == _slow(frame)
+
+
+def test_started_drops_only_items_done_without_a_start():
+    completed = pd.DataFrame(
+        {"item_id": ["A", "B", "C"], "done_without_start": [False, True, False]}
+    )
+    pd.testing.assert_frame_equal(started(completed), completed[~completed["done_without_start"]])
+    all_started = completed[~completed["done_without_start"]].reset_index(drop=True)
+    assert started(all_started) is all_started  # nothing to drop: no copy
+    pd.testing.assert_frame_equal(
+        started(all_started), all_started[~all_started["done_without_start"]]
+    )

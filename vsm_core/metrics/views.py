@@ -25,7 +25,7 @@ from vsm_core.metrics import (
     xmr,
 )
 from vsm_core.metrics.percentiles import summarize_days
-from vsm_core.metrics.report import core_tables, definitions, metrics_document
+from vsm_core.metrics.report import core_tables, definitions, metrics_document, started
 from vsm_core.metrics.scope import Scope
 from vsm_core.model import Category
 
@@ -67,7 +67,7 @@ class FlowView:
 
 def default_sle(scope: Scope) -> float | None:
     """The 85th percentile of completed items' cycle time (days), or None without any."""
-    values = scope.completed.loc[~scope.completed["done_without_start"], "cycle_time_days"]
+    values = started(scope.completed)["cycle_time_days"]
     value = summarize_days(values, (DEFAULT_SLE_PERCENTILE,))[f"p{DEFAULT_SLE_PERCENTILE}"]
     return None if math.isnan(value) else round(float(value), 1)
 
@@ -75,7 +75,7 @@ def default_sle(scope: Scope) -> float | None:
 def flow_view(scope: Scope, *, sle_days: float | None = None, freq: str = "week") -> FlowView:
     """Every table of the Flow metrics page; ``sle_days`` None = the default SLE."""
     completed = scope.completed
-    started = completed[~completed["done_without_start"]]
+    with_start = started(completed)
     sle = sle_days if sle_days is not None else default_sle(scope)
     tables = core_tables(scope)
     aging_table = tables.aging
@@ -88,13 +88,13 @@ def flow_view(scope: Scope, *, sle_days: float | None = None, freq: str = "week"
     return FlowView(
         document=metrics_document(scope, tables),
         definitions=definitions(scope),
-        completed=started[["item_id", "title", "type", "done", "cycle_time_days"]].reset_index(
+        completed=with_start[["item_id", "title", "type", "done", "cycle_time_days"]].reset_index(
             drop=True
         ),
         lead=completed[["item_id", "title", "type", "done", "lead_time_days"]].reset_index(
             drop=True
         ),
-        cycle_percentiles=summarize_days(started["cycle_time_days"], scope.options.percentiles),
+        cycle_percentiles=summarize_days(with_start["cycle_time_days"], scope.options.percentiles),
         lead_percentiles=summarize_days(completed["lead_time_days"], scope.options.percentiles),
         sle_days=sle,
         throughput=tables.weekly if freq == "week" else throughput.throughput_series(scope, freq),
