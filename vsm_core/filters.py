@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
-from vsm_core.model import CanonicalDataset
+from vsm_core.model import CanonicalDataset, item_positions
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,14 @@ class ItemFilter:
             keep &= items["attributes"].map(
                 lambda attrs, n=name, wanted=frozenset(values): _matches(attrs.get(n), wanted)
             )
-        kept = items.loc[keep].reset_index(drop=True)
-        ids = pd.Index(kept["item_id"])
+        keep_rows = keep.to_numpy(dtype=bool)
+        kept = items.loc[keep_rows].reset_index(drop=True)
         events = dataset.events
-        events = events.loc[ids.get_indexer(events["item_id"]) >= 0].reset_index(drop=True)
+        # Each event's item row (a run-head look-up, the log being grouped by item), then
+        # whether that item is kept; events of unknown items (-1) go too.
+        item_row = item_positions(items["item_id"], events["item_id"])
+        keep_event = np.append(keep_rows, False)[item_row]
+        events = events.loc[keep_event].reset_index(drop=True)
         return CanonicalDataset(kept, events, dataset.workflow, dataset.timezone, dataset.metadata)
 
 
