@@ -398,3 +398,51 @@ def test_a_quote_free_utf8_csv_is_read_without_decoding_it_whole(monkeypatch):
     assert decoded == []  # the whole text was never decoded
     assert table.frame["Title"].iloc[-1] == "Ünïcode 199"
     assert table.rows.tolist() == list(range(2, 202))
+
+
+# --- reading ahead ------------------------------------------------------------------------------
+
+AHEAD_ROWS = "".join(f"K-{n},Status {n % 3},2024-01-0{n % 9 + 1}T10:00:00Z\n" for n in range(300))
+AHEAD_DATA = ("Key,Status,When\n" + AHEAD_ROWS).encode()
+
+
+def test_read_ahead_gives_read_upload_the_same_table_without_reading_again(monkeypatch):
+    options = ImportOptions()
+    expected = containers.read_upload(AHEAD_DATA, "ahead.csv", options)
+    containers.read_ahead(AHEAD_DATA, "ahead.csv", options)
+    reads = []
+    original = containers._arrow_read_text
+    monkeypatch.setattr(containers, "_arrow_read_text", lambda *a: reads.append(a) or original(*a))
+    upload = containers.read_upload(AHEAD_DATA, "ahead.csv", options)
+    assert reads == []  # the table read ahead was used
+    assert_same(upload, expected)
+    assert containers._READ_AHEAD == {}  # used once, then dropped
+    containers.read_upload(AHEAD_DATA, "ahead.csv", options)
+    assert len(reads) == 1
+
+
+def test_read_ahead_is_only_used_for_the_same_bytes_object():
+    options = ImportOptions()
+    containers.read_ahead(AHEAD_DATA, "ahead.csv", options)
+    copy = bytes(bytearray(AHEAD_DATA))
+    assert containers._taken_read_ahead(copy, ",", 3) is None
+    assert containers._taken_read_ahead(AHEAD_DATA, ";", 3) is None
+    assert containers._taken_read_ahead(AHEAD_DATA, ",", 3) is not None
+    containers.forget_read_ahead()
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        (b'Key,Title\nA-1,"quoted, cell"\n', "q.csv"),  # quotes: the csv path
+        (b"\xef\xbb\xbfKey,Title\nA-1,x\n", "bom.csv"),
+        ("Key;Wer\nA-1;Müller\n".encode("cp1252"), "cp.csv"),
+        (b"Key,Title\nA-1,x\n", "export.json"),
+        (b"Key,Title\nA-1,x\n", "export.xlsx"),
+        (b"", "empty.csv"),
+        (b"Key,Title\nA-1,x,y\n", "ragged.csv"),  # Arrow fails: nothing kept, no error
+    ],
+)
+def test_read_ahead_keeps_nothing_for_what_the_fast_path_does_not_read(data, filename):
+    containers.read_ahead(data, filename, ImportOptions())
+    assert containers._READ_AHEAD == {}

@@ -7,13 +7,16 @@ database; ``--dataset ID`` reads a stored version (the latest unless
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 from vsm_core.cli.common import EXIT_OK, UsageError, open_engine, print_json
-from vsm_core.cli.importing import add_import_options
+from vsm_core.cli.importing import add_import_options, start_reading
 
 
 def register(commands) -> None:
@@ -48,29 +51,53 @@ def register(commands) -> None:
 
 
 def metrics_command(args) -> int:
+    # FILE is read (and Arrow-parsed) on a thread while pandas and the metrics are imported.
+    pending = start_reading(args) if args.file is not None and args.dataset is None else None
+
     from vsm_core.filters import ItemFilter
     from vsm_core.metrics.report import calculate_metrics, item_table
     from vsm_core.metrics.scope import MetricOptions
 
-    dataset = _load(args)
-    options = MetricOptions(
-        window=_window(args),
-        item_filter=ItemFilter(work_types=tuple(args.types), teams=tuple(args.teams)),
-        as_of=_as_of(args.as_of),
-        cycle_time_mode=args.cycle_time,
-    )
-    report = calculate_metrics(dataset, options)
-    if args.items:
-        _write_items(item_table(report.scope), args.items)
-    if args.json:
-        print_json(report.document)
-    else:
-        print_summary(report.document)
+    with _without_cycle_collection():
+        dataset = _load(args, pending)
+        options = MetricOptions(
+            window=_window(args),
+            item_filter=ItemFilter(work_types=tuple(args.types), teams=tuple(args.teams)),
+            as_of=_as_of(args.as_of),
+            cycle_time_mode=args.cycle_time,
+        )
+        report = calculate_metrics(dataset, options)
+        if args.items:
+            _write_items(item_table(report.scope), args.items)
+        if args.json:
+            print_json(report.document)
+        else:
+            print_summary(report.document)
     return EXIT_OK
 
 
-def _load(args):
-    """The dataset: parsed from FILE in memory, or read from the store."""
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off for the duration (then back as it was).
+
+    The command makes a few hundred thousand small objects (an attribute
+    dict and a labels tuple per item, JSON values) and drops them together;
+    the collector would walk every live object again and again while they
+    are made (~0.08 s at 100k items) and find no cycles to free. Reference
+    counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(args, pending=None):
+    """The dataset: parsed from FILE in memory (``pending``: FILE being read already, from
+    :func:`start_reading`), or read from the store."""
     if (args.file is None) == (args.dataset is None):
         raise UsageError("give either FILE or --dataset ID")
     if args.file is not None:
@@ -78,7 +105,8 @@ def _load(args):
 
         if args.version is not None:
             raise UsageError("--version goes with --dataset")
-        return run_import(args, quality=False).dataset  # metrics never read the report
+        # metrics never read the quality report
+        return run_import(args, quality=False, pending=pending).dataset
     from dataclasses import replace
 
     from sqlmodel import Session

@@ -28,6 +28,7 @@ import io
 import json
 import math
 import re
+import threading
 import warnings
 import zipfile
 from collections import Counter
@@ -36,7 +37,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from vsm_core.importers.errors import ImportFailed, ImportProblem, clip
 from vsm_core.importers.options import ImportOptions
@@ -379,18 +379,81 @@ def _read_utf8_table(data: bytes, ext: str, options: ImportOptions) -> RawTable 
     separator is sniffed from a decoded prefix holding the records the
     sniffer reads, and :func:`_split_fast` works on the bytes.
     """
-    if _detect_encoding(data, ext) != "utf-8" or b'"' in data or not _valid_utf8(data):
+    sep = _utf8_separator(data, ext, options)
+    if sep is None:
         return None
-    if options.separator:
-        sep = _separator_option(options.separator)
-    else:
-        sep = _sniff_utf8(data, prefer_tab=ext in TAB_EXTENSIONS)
     records = _split_fast(None, sep, utf8=data)
     if records is None:
         return None
     return _build_table(
         records, encoding="utf-8", separator=sep, container="csv", joiner=sep, notes=[]
     )
+
+
+def _utf8_separator(data: bytes, ext: str, options: ImportOptions) -> str | None:
+    """The separator of a file :func:`_read_utf8_table` may read; None when it may not."""
+    if _detect_encoding(data, ext) != "utf-8" or b'"' in data or not _valid_utf8(data):
+        return None
+    if options.separator:
+        return _separator_option(options.separator)
+    return _sniff_utf8(data, prefer_tab=ext in TAB_EXTENSIONS)
+
+
+# --- reading ahead on a worker thread ---------------------------------------------------------
+
+#: The Arrow read and line numbers of one upload done ahead by :func:`read_ahead`.
+_READ_AHEAD: dict[str, Any] = {}
+_READ_AHEAD_LOCK = threading.Lock()
+
+
+def read_ahead(data: bytes, filename: str, options: ImportOptions) -> None:
+    """Do the slow part of :func:`read_upload` of ``data`` now, typically on a worker thread.
+
+    A command that has the file's bytes before it has imported pandas and
+    the rest can call this on a thread: the Arrow read and the line count
+    release the GIL, so they overlap with the imports. When ``data`` takes
+    the fast path of a quote-free, BOM-less UTF-8 ``.csv``/``.tsv``/``.txt``,
+    the Arrow table and line numbers are kept, and :func:`read_upload` of
+    the same bytes object (with the same separator and width) uses them
+    instead of reading again. Anything else, or any error, keeps nothing:
+    :func:`read_upload` then does all the work itself, with its usual checks
+    and messages. Needs neither pandas nor anything but numpy and pyarrow.
+    """
+    try:
+        ext = _extension(filename)
+        if ext not in TEXT_EXTENSIONS or options.encoding or len(data) > options.max_bytes:
+            return
+        if _is_blank(data) or data.startswith(_ZIP):
+            return
+        sep = _utf8_separator(data, ext, options)
+        if sep is None or not _fast_path_applies_utf8(data, sep):
+            return
+        header = _header_cells(data, sep)
+        if not any(header):
+            return
+        table = _arrow_read_text(data, sep, len(header))
+        lines = _line_numbers(data, table.num_rows)
+    except Exception:  # read_upload will meet it again, and say what it is
+        return
+    with _READ_AHEAD_LOCK:
+        _READ_AHEAD.clear()
+        _READ_AHEAD.update(data=data, sep=sep, width=len(header), table=table, lines=lines)
+
+
+def forget_read_ahead() -> None:
+    """Drop what :func:`read_ahead` kept (read_upload takes it when it uses it)."""
+    with _READ_AHEAD_LOCK:
+        _READ_AHEAD.clear()
+
+
+def _taken_read_ahead(data: bytes, sep: str, width: int) -> tuple[Any, Any] | None:
+    """(Arrow table, line numbers) read ahead for exactly these bytes, separator and width."""
+    with _READ_AHEAD_LOCK:
+        ahead = dict(_READ_AHEAD)
+        if ahead.get("data") is not data or (ahead["sep"], ahead["width"]) != (sep, width):
+            return None
+        _READ_AHEAD.clear()
+    return ahead["table"], ahead["lines"]
 
 
 def _valid_utf8(data: bytes) -> bool:
@@ -475,6 +538,14 @@ def fast_path_applies(text: str, separator: str) -> bool:
     return "\r" not in text or text.count("\r") == text.count("\r\n")
 
 
+def _header_cells(data: bytes, sep: str) -> list[str | None]:
+    """The stripped cells of the first non-empty line of UTF-8 ``data`` (None when blank)."""
+    lead = _LEADING_LINE_ENDS_UTF8.match(data).end()  # empty lines before the header
+    first_end = data.find(b"\n", lead)
+    first = data[lead : first_end if first_end >= 0 else len(data)].decode("utf-8")
+    return [cell.strip() or None for cell in first.removesuffix("\r").split(sep)]
+
+
 def _fast_path_applies_utf8(data: bytes, separator: str) -> bool:
     """:func:`fast_path_applies` to the text whose UTF-8 is ``data`` (no byte of a multi-byte
     character is ASCII, so ``"`` and ``\\r`` are found and counted in the bytes alike)."""
@@ -525,19 +596,19 @@ def _split_fast(text: str | None, sep: str, *, utf8: bytes | None = None) -> Spl
         return None
     if text is None and not _fast_path_applies_utf8(data, sep):
         return None
-    lead = _LEADING_LINE_ENDS_UTF8.match(data).end()  # empty lines before the header
-    first_end = data.find(b"\n", lead)
-    first = data[lead : first_end if first_end >= 0 else len(data)].decode("utf-8")
-    header: list[str | None] = [
-        cell.strip() or None for cell in first.removesuffix("\r").split(sep)
-    ]
+    header = _header_cells(data, sep)
     if not any(header):
         return None
-    try:
-        table = _arrow_read_text(data, sep, len(header))
-    except Exception:  # any doubt: the csv path reads it and reports problems itself
-        return None
-    lines = lines_all = _line_numbers(data, table.num_rows)
+    ahead = _taken_read_ahead(data, sep, len(header))
+    if ahead is not None:
+        table, lines = ahead
+    else:
+        try:
+            table = _arrow_read_text(data, sep, len(header))
+        except Exception:  # any doubt: the csv path reads it and reports problems itself
+            return None
+        lines = _line_numbers(data, table.num_rows)
+    lines_all = lines
     if lines is None:
         return None
 
@@ -680,10 +751,14 @@ def _line_numbers(data: bytes, rows: int) -> np.ndarray | None:
     ``rows`` (Arrow's count) equals the number of lines, none is empty and
     the numbers are 1..rows without looking for empty lines.
     """
-    lines = data.count(b"\n") + (1 if data and data[-1:] != b"\n" else 0)  # no temporary
-    if lines == rows:  # Arrow skipped no line, so none is empty: lines 1..rows
-        return np.arange(1, rows + 1, dtype=np.int64)
     codes = np.frombuffer(data, dtype=np.uint8)
+    step = 1 << 20  # counted a megabyte at a time: no file-sized temporary
+    newlines = sum(
+        int(np.count_nonzero(codes[at : at + step] == ord("\n")))
+        for at in range(0, len(codes), step)
+    )
+    if newlines + (1 if data and data[-1:] != b"\n" else 0) == rows:
+        return np.arange(1, rows + 1, dtype=np.int64)  # Arrow skipped no line: none is empty
     ends = np.flatnonzero(codes == ord("\n"))
     if len(codes) and codes[-1] != ord("\n"):
         ends = np.append(ends, len(codes))  # the last line has no line end
@@ -751,6 +826,8 @@ def _build_table(
     ``records`` are (line, stripped cells) pairs, or rows the fast path has
     already split and filtered.
     """
+    import pandas as pd  # here, so that a reading thread can import this module without it
+
     split = records if isinstance(records, SplitRows) else _split_records(records, joiner)
     names = _column_names(split.header)
     positions: dict[str, list[int]] = {}
@@ -849,6 +926,8 @@ def _column_names(header: list[str | None]) -> list[str]:
 
 
 def _column(columns: list[Any], where: list[int]) -> Any:
+    import pandas as pd
+
     if len(where) == 1:
         return pd.array(columns[where[0]], dtype="str")
     merged = [

@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # not imported at run time: a reading thread may use this without pandas
+    import numpy as np
+    import pandas as pd
 
 Container = Literal["csv", "xlsx", "json", "jsonl"]
 
