@@ -413,22 +413,28 @@ def test_read_ahead_gives_read_upload_the_same_table_without_reading_again(monke
     reads = []
     original = containers._arrow_read_text
     monkeypatch.setattr(containers, "_arrow_read_text", lambda *a: reads.append(a) or original(*a))
+    monkeypatch.setattr(containers, "_valid_utf8", lambda data: reads.append(data) or True)
     upload = containers.read_upload(AHEAD_DATA, "ahead.csv", options)
     assert reads == []  # the table read ahead was used
     assert_same(upload, expected)
     assert containers._READ_AHEAD == {}  # used once, then dropped
     containers.read_upload(AHEAD_DATA, "ahead.csv", options)
-    assert len(reads) == 1
+    assert len(reads) == 2  # checked and read again
 
 
-def test_read_ahead_is_only_used_for_the_same_bytes_object():
+def test_read_ahead_is_only_used_for_the_same_bytes_object_and_options():
     options = ImportOptions()
     containers.read_ahead(AHEAD_DATA, "ahead.csv", options)
     copy = bytes(bytearray(AHEAD_DATA))
-    assert containers._taken_read_ahead(copy, ",", 3) is None
-    assert containers._taken_read_ahead(AHEAD_DATA, ";", 3) is None
-    assert containers._taken_read_ahead(AHEAD_DATA, ",", 3) is not None
+    assert containers._taken_read_ahead(copy, ".csv", options) is None
+    assert containers._taken_read_ahead(AHEAD_DATA, ".tsv", options) is None
+    semicolon = ImportOptions(separator=";")
+    assert containers._taken_read_ahead(AHEAD_DATA, ".csv", semicolon) is None
+    assert containers._taken_read_ahead(AHEAD_DATA, ".csv", options) is not None
+    assert containers._taken_read_ahead(AHEAD_DATA, ".csv", options) is None  # taken once
+    containers.read_ahead(AHEAD_DATA, "ahead.csv", options)
     containers.forget_read_ahead()
+    assert containers._READ_AHEAD == {}
 
 
 @pytest.mark.parametrize(

@@ -379,10 +379,14 @@ def _read_utf8_table(data: bytes, ext: str, options: ImportOptions) -> RawTable 
     separator is sniffed from a decoded prefix holding the records the
     sniffer reads, and :func:`_split_fast` works on the bytes.
     """
-    sep = _utf8_separator(data, ext, options)
-    if sep is None:
-        return None
-    records = _split_fast(None, sep, utf8=data)
+    ahead = _taken_read_ahead(data, ext, options)
+    if ahead is not None:  # done by read_ahead, on a thread, from these very bytes
+        sep, records = ahead
+    else:
+        sep = _utf8_separator(data, ext, options)
+        if sep is None:
+            return None
+        records = _split_fast(None, sep, utf8=data)
     if records is None:
         return None
     return _build_table(
@@ -401,7 +405,7 @@ def _utf8_separator(data: bytes, ext: str, options: ImportOptions) -> str | None
 
 # --- reading ahead on a worker thread ---------------------------------------------------------
 
-#: The Arrow read and line numbers of one upload done ahead by :func:`read_ahead`.
+#: The rows of one upload split ahead by :func:`read_ahead` (on a thread).
 _READ_AHEAD: dict[str, Any] = {}
 _READ_AHEAD_LOCK = threading.Lock()
 
@@ -410,12 +414,13 @@ def read_ahead(data: bytes, filename: str, options: ImportOptions) -> None:
     """Do the slow part of :func:`read_upload` of ``data`` now, typically on a worker thread.
 
     A command that has the file's bytes before it has imported pandas and
-    the rest can call this on a thread: the Arrow read and the line count
-    release the GIL, so they overlap with the imports. When ``data`` takes
-    the fast path of a quote-free, BOM-less UTF-8 ``.csv``/``.tsv``/``.txt``,
-    the Arrow table and line numbers are kept, and :func:`read_upload` of
-    the same bytes object (with the same separator and width) uses them
-    instead of reading again. Anything else, or any error, keeps nothing:
+    the rest can call this on a thread: the UTF-8 check, the Arrow read,
+    the line count and the column clean-up mostly release the GIL, so they
+    overlap with the imports. When ``data`` is a ``.csv``/``.tsv``/``.txt``
+    the UTF-8 fast route reads (quote-free, BOM-less UTF-8), its separator
+    and split rows are kept, and :func:`read_upload` of the same bytes
+    object with the same separator option uses them, building only the
+    pandas table. Anything else, or any error, keeps nothing:
     :func:`read_upload` then does all the work itself, with its usual checks
     and messages. Needs neither pandas nor anything but numpy and pyarrow.
     """
@@ -426,18 +431,16 @@ def read_ahead(data: bytes, filename: str, options: ImportOptions) -> None:
         if _is_blank(data) or data.startswith(_ZIP):
             return
         sep = _utf8_separator(data, ext, options)
-        if sep is None or not _fast_path_applies_utf8(data, sep):
-            return
-        header = _header_cells(data, sep)
-        if not any(header):
-            return
-        table = _arrow_read_text(data, sep, len(header))
-        lines = _line_numbers(data, table.num_rows)
+        records = None if sep is None else _split_fast(None, sep, utf8=data)
     except Exception:  # read_upload will meet it again, and say what it is
+        return
+    if records is None:
         return
     with _READ_AHEAD_LOCK:
         _READ_AHEAD.clear()
-        _READ_AHEAD.update(data=data, sep=sep, width=len(header), table=table, lines=lines)
+        _READ_AHEAD.update(
+            data=data, ext=ext, separator=options.separator, sep=sep, records=records
+        )
 
 
 def forget_read_ahead() -> None:
@@ -446,14 +449,20 @@ def forget_read_ahead() -> None:
         _READ_AHEAD.clear()
 
 
-def _taken_read_ahead(data: bytes, sep: str, width: int) -> tuple[Any, Any] | None:
-    """(Arrow table, line numbers) read ahead for exactly these bytes, separator and width."""
+def _taken_read_ahead(
+    data: bytes, ext: str, options: ImportOptions
+) -> tuple[str, SplitRows] | None:
+    """(separator, split rows) read ahead from exactly these bytes, extension and separator
+    option; taken once."""
     with _READ_AHEAD_LOCK:
         ahead = dict(_READ_AHEAD)
-        if ahead.get("data") is not data or (ahead["sep"], ahead["width"]) != (sep, width):
+        if ahead.get("data") is not data or (ahead["ext"], ahead["separator"]) != (
+            ext,
+            options.separator,
+        ):
             return None
         _READ_AHEAD.clear()
-    return ahead["table"], ahead["lines"]
+    return ahead["sep"], ahead["records"]
 
 
 def _valid_utf8(data: bytes) -> bool:
@@ -599,16 +608,11 @@ def _split_fast(text: str | None, sep: str, *, utf8: bytes | None = None) -> Spl
     header = _header_cells(data, sep)
     if not any(header):
         return None
-    ahead = _taken_read_ahead(data, sep, len(header))
-    if ahead is not None:
-        table, lines = ahead
-    else:
-        try:
-            table = _arrow_read_text(data, sep, len(header))
-        except Exception:  # any doubt: the csv path reads it and reports problems itself
-            return None
-        lines = _line_numbers(data, table.num_rows)
-    lines_all = lines
+    try:
+        table = _arrow_read_text(data, sep, len(header))
+    except Exception:  # any doubt: the csv path reads it and reports problems itself
+        return None
+    lines = lines_all = _line_numbers(data, table.num_rows)
     if lines is None:
         return None
 
