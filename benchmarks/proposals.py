@@ -1,26 +1,37 @@
-"""Prototypes of speed-ups proposed for modules the benchmarks do not own, checked and timed.
+"""Fast paths of the import, timed against the general paths they shortcut, and proposals left.
 
 ``python -m benchmarks.proposals --items 100000`` writes the synthetic
-``events`` CSV (or reads ``FILE``), runs the import up to the format parser,
-and for each proposal below times the current function and the prototype
-(min of ``--repeat``) and checks that both give equal results
-(``assert_frame_equal``). Nothing here is used by Flowlab itself: these are
-drafts for the owners of ``vsm_core/importers/formats/common.py`` and
-``vsm_core/importers/dates.py`` (see docs/benchmarks.md).
+``events`` CSV (or reads ``FILE``), reads it up to the events parser, and
+for each fast path times the general path and the fast path (min of
+``--repeat``, seconds) after checking that both give equal results. The
+first three were proposed here and have landed in
+``vsm_core/importers/dates.py``, ``vsm_core/importers/formats/common.py``
+and ``vsm_core/workflow.py``:
 
-* :func:`collapse_repeats` – integer codes and one ``np.lexsort`` instead of
-  sorting the frame by its string ``item_id`` (and ``str.strip().casefold()``
-  over the distinct statuses only, not over every event);
-* :func:`row_items` – no per-item Python aggregation of ``labels`` when the
-  file has no labels column (every item gets ``()``), and the grouped frame
-  built from the Arrow-backed columns instead of object arrays;
-* :func:`fixed_iso_timestamps` – a fast path for a column whose every cell
-  is ``YYYY-MM-DDTHH:MM:SSZ``: one ``pyarrow.compute.strptime``.
+* ``parse_timestamps``: the fixed-ISO-layout fast path against the general
+  parser (regular expressions and ``pd.to_datetime``);
+* ``collapse_repeats``: integer codes, no sort for a grouped log, against
+  sorting the frame by the ids' text;
+* ``row_items`` without a labels column: values picked per item by index
+  arithmetic, against ``groupby().last()``;
+* ``order_statuses_by_flow``: with the parser's codes, against hashing the
+  ids and statuses again.
+
+Left for a module the importers do not own (``--teardown``, a subprocess
+each, best of ``--repeat``): **the interpreter's teardown** after
+``python -m vsm_core metrics FILE --json``. At exit Python clears every
+module and runs the cycle collector over everything pandas, numpy,
+pyarrow and pydantic imported; ``vsm_core/__main__.py`` ending with
+``code = main(); gc.freeze(); sys.exit(code)`` (or flushing stdout and
+stderr and calling ``os._exit(code)``) skips most of it. The option times
+the command as it is, with ``gc.freeze()`` before exiting, and with
+``os._exit``.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,94 +40,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from vsm_core.importers.formats import common
+ROOT = Path(__file__).resolve().parents[1]
 
-
-def collapse_repeats(events: pd.DataFrame) -> pd.DataFrame:
-    """Same result as ``common.collapse_repeats`` when ``seq`` has no duplicates.
-
-    Repeats are found per item in ``(entered_at, seq)`` order (NaT last, as
-    ``sort_values`` puts it); which item comes first does not matter, so the
-    items are grouped by factorised codes instead of sorted by their text.
-    """
-    if events.empty:
-        return events
-    item, _ = pd.factorize(events["item_id"])
-    status, names = pd.factorize(events["status"])
-    keys = pd.Series(names, dtype="str").str.strip().str.casefold()
-    key_of_name = pd.factorize(keys)[0]
-    key = np.where(status >= 0, key_of_name[np.maximum(status, 0)], -1)
-    when = events["entered_at"].to_numpy(dtype="datetime64[us]").view(np.int64).copy()
-    when[when == np.iinfo(np.int64).min] = np.iinfo(np.int64).max  # NaT sorts last
-    seq = events["seq"].to_numpy(dtype=np.int64)
-    order = np.lexsort((seq, when, item))
-    item_o, key_o = item[order], key[order]
-    repeat_o = np.zeros(len(order), dtype=bool)
-    same_item = (item_o[1:] == item_o[:-1]) & (item_o[1:] >= 0)
-    repeat_o[1:] = same_item & (key_o[1:] == key_o[:-1]) & (key_o[1:] >= 0)
-    repeat = np.empty_like(repeat_o)
-    repeat[order] = repeat_o
-    kept = events.loc[~repeat]
-    if not (np.diff(seq[~repeat]) >= 0).all():
-        kept = kept.sort_values("seq", kind="stable")
-    return kept.reset_index(drop=True)
-
-
-def row_items(table, ids, mapping, created, attributes) -> pd.DataFrame:
-    """Same result as ``common.row_items``; no Python-level work per item without labels."""
-    if "labels" in mapping:  # the per-item union of labels stays as it is
-        return common.row_items(table, ids, mapping, created, attributes)
-    frame = pd.DataFrame(
-        {
-            "item_id": ids.reset_index(drop=True),
-            "title": common.text(table, mapping.get("title")).reset_index(drop=True),
-            "type": common.text(table, mapping.get("type")).reset_index(drop=True),
-            "team": common.text(table, mapping.get("team")).reset_index(drop=True),
-            "created_at": created.reset_index(drop=True) if created is not None else pd.NaT,
-            "blocked_days": common._numbers(table, mapping.get("blocked_days")),
-        }
-    )
-    for column in attributes:
-        frame[f"attr::{column}"] = table.frame[column].reset_index(drop=True)
-    grouped = frame.groupby("item_id", sort=False)
-    items = grouped.last().reset_index()
-    items["created_at"] = grouped["created_at"].min().to_numpy()
-    items.insert(items.columns.get_loc("blocked_days") + 1, "labels", [()] * len(items))
-    items["attributes"] = common._attribute_dicts(items, attributes)
-    return items.drop(columns=[f"attr::{c}" for c in attributes])
-
-
-def fixed_iso_timestamps(values: pd.Series) -> pd.Series | None:
-    """``datetime64[us, UTC]`` when every cell is ``YYYY-MM-DDTHH:MM:SSZ``; else None.
-
-    A guard for the general parser: blanks, other layouts, other lengths or
-    any cell ``strptime`` rejects leave the column to ``parse_timestamps``.
-    """
-    cells = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-    if hasattr(values.array, "_pa_array"):  # Arrow-backed str: no conversion
-        cells = values.array._pa_array
-    if cells.null_count:
-        return None
-    lengths = pc.utf8_length(cells)
-    if pc.min(lengths).as_py() != 20 or pc.max(lengths).as_py() != 20:
-        return None
-    if not pc.all(pc.equal(pc.utf8_slice_codeunits(cells, 19, 20), "Z")).as_py():
-        return None
-    parsed = pc.strptime(cells, format="%Y-%m-%dT%H:%M:%SZ", unit="us", error_is_null=True)
-    if parsed.null_count:
-        return None
-    utc = pc.cast(parsed, pa.timestamp("us", tz="UTC"))
-    return pd.Series(
-        pd.array(utc.to_numpy(zero_copy_only=False), dtype="datetime64[us, UTC]"),
-        index=values.index,
-        name=values.name,
-    )
+#: The command run by --teardown, ending three ways.
+_TEARDOWN = {
+    "as it is": "sys.exit(main())",
+    "gc.freeze() first": "code = main(); gc.freeze(); sys.exit(code)",
+    "os._exit": "code = main(); sys.stdout.flush(); sys.stderr.flush(); os._exit(code)",
+}
 
 
 def best(function: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """(fewest seconds of ``repeat`` calls, the last result)."""
     seconds, result = float("inf"), None
     for _ in range(repeat):
         started = time.perf_counter()
@@ -125,27 +61,17 @@ def best(function: Callable[[], object], repeat: int) -> tuple[float, object]:
     return seconds, result
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.proposals")
-    parser.add_argument("file", nargs="?", type=Path)
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args(argv)
-
+def fast_paths(path: Path, repeat: int) -> list[tuple[str, float, float]]:
+    """(what, general seconds, fast seconds) of each landed fast path on the events CSV."""
+    from vsm_core.importers import dates
     from vsm_core.importers.columns import resolve_mapping
     from vsm_core.importers.containers import read_upload
-    from vsm_core.importers.dates import parse_timestamps
+    from vsm_core.importers.formats import common
     from vsm_core.importers.formats import events as events_format
     from vsm_core.importers.options import ImportOptions
+    from vsm_core.workflow import order_statuses_by_flow
 
-    with tempfile.TemporaryDirectory(prefix="flowlab-proposals-") as folder:
-        path = args.file
-        if path is None:
-            from benchmarks.events_csv import write_events_csv
-
-            path = Path(folder) / "events.csv"
-            write_events_csv(path, args.items)
-        table = read_upload(path.read_bytes(), path.name, ImportOptions(max_bytes=2**40)).table
+    table = read_upload(path.read_bytes(), path.name, ImportOptions(max_bytes=2**40)).table
     mapping = resolve_mapping(
         table.columns,
         required=events_format.REQUIRED,
@@ -156,33 +82,96 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
 
     column = table.frame[mapping["timestamp"]]
-    old_s, old = best(
-        lambda: parse_timestamps(column, column="t", rows=table.rows).values, args.repeat
-    )
-    new_s, new = best(lambda: fixed_iso_timestamps(column), args.repeat)
-    if new is not None:
-        pd.testing.assert_series_equal(new, old, check_names=False)
-    rows.append(("parse_timestamps (fixed ISO layout)", old_s, new_s, new is not None))
 
-    ids = common.text(table, mapping["item_id"])
-    times = old
-    frame = common.events_frame(
-        ids, common.text(table, mapping["status"]), times, np.arange(len(ids))
-    )
-    old_s, old = best(lambda: common.collapse_repeats(frame), args.repeat)
-    new_s, new = best(lambda: collapse_repeats(frame), args.repeat)
-    pd.testing.assert_frame_equal(new, old)
-    rows.append(("collapse_repeats", old_s, new_s, True))
+    def parse() -> pd.Series:
+        return dates.parse_timestamps(column, column="t", rows=table.rows).values
+
+    fast_s, times = best(parse, repeat)
+    saved, dates._fixed_layout_iso = dates._fixed_layout_iso, lambda _values, _zone: None
+    try:
+        slow_s, slow = best(parse, repeat)
+    finally:
+        dates._fixed_layout_iso = saved
+    pd.testing.assert_series_equal(times, slow)
+    rows.append(("parse_timestamps (fixed ISO layout)", slow_s, fast_s))
+
+    ids, statuses = common.text(table, mapping["item_id"]), common.text(table, mapping["status"])
+    codes, status_codes = common.factorize_ids(ids), pd.factorize(statuses)
+    frame = common.events_frame(ids, statuses, times, np.arange(len(ids)))
+    slow_s, slow = best(lambda: common._collapse_by_sorting(frame), repeat)
+    fast_s, fast = best(lambda: common.collapse_repeats(frame, item_codes=codes[0]), repeat)
+    pd.testing.assert_frame_equal(fast, slow)
+    rows.append(("collapse_repeats", slow_s, fast_s))
 
     attributes = common.attribute_columns(table, mapping)
-    old_s, old = best(lambda: common.row_items(table, ids, mapping, None, attributes), args.repeat)
-    new_s, new = best(lambda: row_items(table, ids, mapping, None, attributes), args.repeat)
-    pd.testing.assert_frame_equal(new, old)
-    rows.append(("row_items (no labels column)", old_s, new_s, True))
+    slow_s, slow = best(
+        lambda: common._grouped_items(table, ids, mapping, None, attributes), repeat
+    )
+    fast_s, fast = best(
+        lambda: common.row_items(table, ids, mapping, None, attributes, codes=codes), repeat
+    )
+    text = dict.fromkeys(["item_id", "title", "type", "team"], "str")
+    pd.testing.assert_frame_equal(fast, slow.astype(text))
+    rows.append(("row_items (no labels column)", slow_s, fast_s))
 
-    print(f"{'function':<40} {'current':>8} {'proposal':>9}  equal")
-    for name, old_s, new_s, equal in rows:
-        print(f"{name:<40} {old_s:8.3f} {new_s:9.3f}  {'yes' if equal else 'not applied'}")
+    kept = common.kept_events(frame, codes[0], status_codes)
+    events = frame.take(kept).reset_index(drop=True)
+    event_statuses = (status_codes[0][kept], status_codes[1])
+    slow_s, slow = best(lambda: order_statuses_by_flow(events), repeat)
+    fast_s, fast = best(
+        lambda: order_statuses_by_flow(
+            events, item_codes=codes[0][kept], status_codes=event_statuses
+        ),
+        repeat,
+    )
+    assert fast == slow, (fast, slow)
+    rows.append(("order_statuses_by_flow (parser's codes)", slow_s, fast_s))
+    return rows
+
+
+def teardown(path: Path, repeat: int) -> list[tuple[str, float]]:
+    """(ending, best wall seconds) of the whole metrics command ended each way."""
+    results = []
+    for label, ending in _TEARDOWN.items():
+        code = (
+            "import gc, os, sys\n"
+            f"sys.argv = ['vsm_core', 'metrics', {str(path)!r}, '--json']\n"
+            "from vsm_core.cli import main\n" + ending
+        )
+        seconds = float("inf")
+        for _ in range(repeat):
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-c", code], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+            )
+            seconds = min(seconds, time.perf_counter() - started)
+        results.append((label, seconds))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.proposals")
+    parser.add_argument("file", nargs="?", type=Path)
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--teardown", action="store_true", help="also time the exit proposal")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="flowlab-proposals-") as folder:
+        path = args.file
+        if path is None:
+            from benchmarks.events_csv import write_events_csv
+
+            path = Path(folder) / "events.csv"
+            write_events_csv(path, args.items)
+        rows = fast_paths(path, args.repeat)
+        print(f"{'function':<42} {'general':>8} {'fast':>8}  (equal results checked)")
+        for name, slow_s, fast_s in rows:
+            print(f"{name:<42} {slow_s:8.3f} {fast_s:8.3f}")
+        if args.teardown:
+            print("\nmetrics FILE --json, whole process, ended:")
+            for label, seconds in teardown(path, args.repeat):
+                print(f"  {label:<24} {seconds:6.3f}")
     return 0
 
 
