@@ -340,3 +340,20 @@ def test_events_import_equals_the_general_paths_end_to_end(shuffle, monkeypatch)
 
 def _grouped_as_picked(table, ids, mapping, created, attributes, codes):
     return common._grouped_items(table, ids, mapping, created, attributes)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    statuses=st.lists(st.sampled_from(STATUSES), max_size=30),
+    extra=st.lists(st.sampled_from(["Zed", "Done", " to do"]), max_size=3),
+    data=st.data(),
+)
+def test_counted_statuses_equal_value_counts_in_order(statuses, extra, data):
+    column = pd.Series(extra + statuses, dtype="str")  # codes of a longer column
+    codes, names = pd.factorize(column)
+    kept = codes[len(extra) :]
+    if data.draw(st.booleans()) and len(kept):
+        kept = kept[data.draw(st.permutations(range(len(kept))))]  # any event order
+    events = pd.Series(np.append(names.to_numpy(dtype=object), None)[kept], dtype="str")
+    expected = {str(k): int(v) for k, v in events.value_counts(sort=False).items()}
+    assert list(common.counted_statuses(kept, names).items()) == list(expected.items())

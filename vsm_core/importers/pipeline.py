@@ -124,7 +124,9 @@ def _import(data, filename, options, workflow, want_quality: bool = True) -> Imp
     else:
         format_name, reason = options.format, "chosen by the user"
     parsed = _parse(upload, format_name, options)
-    status_counts = _status_counts(parsed.events)
+    status_counts = (
+        parsed.status_counts if parsed.status_counts is not None else _status_counts(parsed.events)
+    )
     chosen = (
         workflow or parsed.workflow or suggest_workflow(parsed.status_order, counts=status_counts)
     )

@@ -38,6 +38,8 @@ class ParsedImport:
     workflow: Workflow | None = None  # a format that knows its stages suggests them itself
     #: column -> "dayfirst" / "monthfirst", or None where no order was needed (ISO, unambiguous)
     date_orders: dict[str, str | None] = field(default_factory=dict)
+    #: raw status -> events, in first-appearance order, when the parser counted them
+    status_counts: dict[str, int] | None = None
 
 
 class ProblemCollector:
@@ -406,6 +408,20 @@ def status_keys(statuses: pd.Series, codes: tuple[np.ndarray, Any] | None = None
     keys = pd.Series(spellings).str.strip().str.casefold()
     key_of_spelling = pd.factorize(keys)[0]
     return np.append(key_of_spelling, -1)[spelling]  # -1 (missing) picks the appended -1
+
+
+def counted_statuses(codes: np.ndarray, names: Any) -> dict[str, int]:
+    """``{status: events}`` from ``pd.factorize`` codes of the events' statuses (``names``
+    may hold statuses no event has), in first-appearance order: what
+    ``statuses.value_counts(sort=False)`` gives, without hashing the text again."""
+    present = codes >= 0
+    rows = np.flatnonzero(present)
+    counts = np.bincount(codes[rows], minlength=len(names))
+    first = np.full(len(names), len(codes), dtype=np.int64)
+    np.minimum.at(first, codes[rows], rows)
+    occurring = np.flatnonzero(counts)
+    in_order = occurring[np.argsort(first[occurring], kind="stable")]
+    return {str(names[i]): int(counts[i]) for i in in_order.tolist()}  # a few statuses
 
 
 def first_seen_order(statuses: pd.Series) -> list[str]:

@@ -16,6 +16,7 @@ from vsm_core.importers.formats.common import (
     ProblemCollector,
     attribute_columns,
     collapse_repeats,
+    counted_statuses,
     events_frame,
     factorize_ids,
     kept_events,
@@ -72,4 +73,5 @@ def parse(table: RawTable, options: ImportOptions, *, kind: str = "events") -> P
         ),
         mapping=mapping,
         notes=notes,
+        status_counts=counted_statuses(*event_statuses) if event_statuses else None,
     )
