@@ -153,7 +153,7 @@ def test_show_by_done_date_counts_straddlers(db, capsys):
     assert shown["evidence"]["straddlers"]["count"] > 0
 
 
-_HEAVY = ("scipy", "sqlmodel", "sqlalchemy.orm", "alembic", "plotly", "streamlit")
+_HEAVY = ("sqlmodel", "sqlalchemy.orm", "alembic", "plotly", "streamlit")
 _SHOW_IN_A_FRESH_PROCESS = """
 import contextlib, io, json, sys
 from vsm_core.cli import main
@@ -169,7 +169,7 @@ print(json.dumps({{"code": code, "verdict": verdict, "heavy": heavy}}))
 
 
 def test_show_on_a_database_at_head_imports_nothing_it_does_not_need(db):
-    """Start-up is most of ``experiments show``: no Alembic (schema at head), no ORM, no scipy."""
+    """Start-up is most of ``experiments show``: no Alembic (schema at head), no ORM."""
     root = Path(__file__).resolve().parents[2]
     code = _SHOW_IN_A_FRESH_PROCESS.format(heavy=_HEAVY)
     argv = [*db, "experiments", "show", "1", "--json"]

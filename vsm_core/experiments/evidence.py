@@ -48,16 +48,13 @@ Definitions (the contract)
 
     The value of a window is the Kaplan–Meier percentile: the smallest
     observed duration at which the KM estimate of the CDF reaches p/100
-    (no interpolation; the same estimate and inverse as ``scipy.stats.ecdf`` of
-    ``scipy.stats.CensoredData``, computed in :mod:`._survival` without
-    importing scipy, see there).
+    (``scipy.stats.ecdf`` of ``scipy.stats.CensoredData``; no interpolation).
     If the estimated CDF never gets there (censoring), the percentile is
     undefined and the verdict is ``"not enough data"``. These cohort
     percentiles are a different quantity from the metrics pages' cycle-time
     percentiles (items *done* in a window, linear interpolation); the
-    ``label`` says so. ``p_value``: the two-sided log-rank test of the two
-    cohorts (as ``scipy.stats.logrank``), shown beside the verdict, never
-    used for it.
+    ``label`` says so. ``p_value``: ``scipy.stats.logrank`` (two-sided) of
+    the two cohorts, shown beside the verdict, never used for it.
 
     With ``assign="done"`` the windows hold the items **done** on a date in
     the window instead (no censoring; same percentile rule). ``straddlers``
@@ -78,9 +75,8 @@ Definitions (the contract)
 
     A week without a value (nothing done for flow efficiency or share of
     type; nothing in progress for the age) is left out and counted in a
-    warning. ``p_value``: the two-sided Mann–Whitney U test (as
-    ``scipy.stats.mannwhitneyu``, ``method="auto"``) on the two windows'
-    weekly values. ``assign`` does not apply (reported as null).
+    warning. ``p_value``: ``scipy.stats.mannwhitneyu`` (two-sided) on the
+    two windows' weekly values. ``assign`` does not apply (reported as null).
 
 *difference and confidence interval*
     ``change_abs = after − before``; ``change_pct = change_abs / before`` as
@@ -495,10 +491,10 @@ class _Base:
             "censored": None,
             "straddlers": None,
             "p_value_method": (
-                "log-rank test, two-sided (as scipy.stats.logrank)"
+                "log-rank test, two-sided (scipy.stats.logrank)"
                 if metric.kind == "per_item"
                 else "Mann–Whitney U test on the weekly values, two-sided "
-                "(as scipy.stats.mannwhitneyu)"
+                "(scipy.stats.mannwhitneyu)"
             ),
             "weekly": [],
             "points": [],
