@@ -217,14 +217,24 @@ def _picked_items(
         picked = values.iloc[np.where(found, rows, 0)].reset_index(drop=True)
         return picked if found.all() else picked.where(found)
 
+    def pick_text(role: str) -> pd.Series:
+        if role not in mapping:  # no column: nothing to look at row by row
+            return pd.Series(np.full(n_items, np.nan, dtype=object), dtype="str")
+        return pick(text(table, mapping[role]))
+
+    blocked = (
+        pick(pd.Series(_numbers(table, mapping["blocked_days"])))
+        if "blocked_days" in mapping
+        else pd.Series(np.full(n_items, np.nan))
+    )
     items = pd.DataFrame(
         {
             "item_id": distinct.reset_index(drop=True),
-            "title": pick(text(table, mapping.get("title"))),
-            "type": pick(text(table, mapping.get("type"))),
-            "team": pick(text(table, mapping.get("team"))),
+            "title": pick_text("title"),
+            "type": pick_text("type"),
+            "team": pick_text("team"),
             "created_at": _earliest(created, item_of_row, n_items),
-            "blocked_days": pick(pd.Series(_numbers(table, mapping.get("blocked_days")))),
+            "blocked_days": blocked,
             "labels": pd.Series([()] * n_items, dtype=object),  # no labels column
         }
     )
@@ -319,7 +329,15 @@ def collapse_repeats(events: pd.DataFrame, *, item_codes: np.ndarray | None = No
     kept = kept_events(events, item_codes)
     if kept is None:  # duplicate seq or unusual dtypes: the sort by text decides ties
         return _collapse_by_sorting(events)
-    return events.take(kept).reset_index(drop=True)
+    return take_rows(events, kept)
+
+
+def take_rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """``frame.take(positions)`` with a fresh index, without copying when ``positions`` are
+    all the rows in order (nothing collapsed, as in most event exports)."""
+    if len(positions) == len(frame) and np.array_equal(positions, np.arange(len(frame))):
+        return frame.reset_index(drop=True)
+    return frame.take(positions).reset_index(drop=True)
 
 
 def _collapse_by_sorting(events: pd.DataFrame) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from vsm_core.importers.formats.common import (
     factorize_ids,
     kept_events,
     row_items,
+    take_rows,
     text,
 )
 from vsm_core.importers.options import ImportOptions
@@ -53,7 +54,7 @@ def parse(table: RawTable, options: ImportOptions, *, kind: str = "events") -> P
     if kept is None:
         events, event_codes, event_statuses = collapse_repeats(rows), None, None
     else:
-        events = rows.take(kept).reset_index(drop=True)
+        events = take_rows(rows, kept)
         event_codes, event_statuses = codes[0][kept], (status_codes[0][kept], status_codes[1])
     attributes = attribute_columns(table, mapping)
     items = row_items(table, ids, mapping, created, attributes, codes=codes)
