@@ -598,9 +598,7 @@ def order_statuses_by_flow(
     first_visit = _first_visits(item_s, key_s, len(keys))
     position = first_visit - head_index[first_visit]
     size = np.bincount(item_s)[item_s[first_visit]]
-    norm = np.where(size > 1, position / np.maximum(size - 1, 1), np.nan)
-    median = pd.Series(norm).groupby(key_s[first_visit]).median()
-    median = median.reindex(range(len(keys)))
+    median = _median_positions(position, size, key_s[first_visit], len(keys))
 
     # First appearance in time order, of each status and of each spelling (all occur).
     first_seen = _first_appearance_rank(key, len(keys), t, seq)
@@ -636,6 +634,48 @@ def _spellings(statuses: pd.Series, codes=None) -> tuple[np.ndarray, pd.Index]:
     spelling_of_raw = np.full(len(raw) + 1, -1, dtype=np.int64)  # the last slot: missing
     spelling_of_raw[in_order] = spelling_in_order
     return spelling_of_raw[raw_code], spellings
+
+
+def _median_positions(
+    position: np.ndarray, size: np.ndarray, key: np.ndarray, n_keys: int
+) -> pd.Series:
+    """Per key ``0..n_keys-1``, the median of ``position / (size - 1)`` over the visits with
+    ``size > 1`` (NaN for a key with none), as ``groupby(key).median()`` gives it.
+
+    Positions and sizes are small counts, so the values are few distinct
+    fractions: the visits are counted per (key, position, size) and each
+    key's middle value(s) read off the sorted distinct values (the mean of
+    the two middle ones for an even count, as pandas takes it). Falls back
+    to ``groupby`` when items are long enough to make that table large.
+    """
+    norm_of = np.where(size > 1, position / np.maximum(size - 1, 1), np.nan)
+    longest = int(size.max(initial=1))
+    if n_keys * longest * longest > 4_000_000:
+        median = pd.Series(norm_of).groupby(key).median()
+        return median.reindex(range(n_keys))
+    counts = np.bincount(
+        (key.astype(np.int64) * longest + position) * longest + (size - 1),
+        minlength=n_keys * longest * longest,
+    ).reshape(n_keys, longest * longest)
+    pairs = np.arange(longest * longest)
+    p, d = pairs // longest, pairs % longest  # position, size - 1
+    value = np.where(d > 0, p / np.maximum(d, 1), np.nan)  # the same division as above
+    usable = (d > 0) & (p <= d)
+    order = np.flatnonzero(usable)[np.argsort(value[usable], kind="stable")]
+    medians = np.full(n_keys, np.nan)
+    for k in range(n_keys):  # a few statuses, each a few hundred distinct values
+        tally = counts[k, order]
+        total = int(tally.sum())
+        if not total:
+            continue
+        cumulative = np.cumsum(tally)
+        upper = value[order[np.searchsorted(cumulative, total // 2, side="right")]]
+        if total % 2:
+            medians[k] = upper
+        else:
+            lower = value[order[np.searchsorted(cumulative, total // 2 - 1, side="right")]]
+            medians[k] = (upper + lower) / 2
+    return pd.Series(medians)
 
 
 def _first_visits(item: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:

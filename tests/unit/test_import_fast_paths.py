@@ -357,3 +357,27 @@ def test_counted_statuses_equal_value_counts_in_order(statuses, extra, data):
     events = pd.Series(np.append(names.to_numpy(dtype=object), None)[kept], dtype="str")
     expected = {str(k): int(v) for k, v in events.value_counts(sort=False).items()}
     assert list(common.counted_statuses(kept, names).items()) == list(expected.items())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    visits=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(1, 9), st.integers(0, 8)), max_size=80
+    ),
+    n_keys=st.integers(6, 8),
+)
+def test_median_positions_by_counting_equal_groupby_median_bit_for_bit(visits, n_keys):
+    from vsm_core.workflow import _median_positions
+
+    key = np.array([v[0] for v in visits], dtype=np.int64)
+    size = np.array([v[1] for v in visits], dtype=np.int64)
+    position = np.array([min(v[2], v[1] - 1) for v in visits], dtype=np.int64)
+    norm = np.where(size > 1, position / np.maximum(size - 1, 1), np.nan)
+    expected = pd.Series(norm).groupby(key).median().reindex(range(n_keys)).to_numpy()
+    found = _median_positions(position, size, key, n_keys).to_numpy()
+    assert found.tobytes() == expected.tobytes()  # NaN where no visit, equal bits elsewhere
+    long = size * 1000  # items so long that the table would be large: groupby decides
+    norm = np.where(long > 1, position / np.maximum(long - 1, 1), np.nan)
+    expected = pd.Series(norm).groupby(key).median().reindex(range(n_keys)).to_numpy()
+    found = _median_positions(position, long, key, n_keys).to_numpy()
+    assert found.tobytes() == expected.tobytes()
