@@ -17,6 +17,13 @@ the wrapped names, which are restored afterwards.
 Interpreter start-up (``python -c pass``) is timed in a subprocess and
 printed first. Run it as its own process: imports already done by the
 caller would not be counted.
+
+``metrics FILE`` reads and Arrow-parses FILE on a thread while it imports
+pandas and the metrics; here the imports are done before the command runs,
+so the main thread waits for that thread in "read file + options", and the
+thread's own stages are listed after the main thread's. In a plain
+``python -m vsm_core metrics FILE --json`` most of that wait overlaps with
+the imports.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import re  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
+import threading  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -49,7 +57,9 @@ COMMAND_IMPORTS = (
 
 #: (module, attribute, label): the functions timed, looked up where they are called from.
 PROBES: tuple[tuple[str, str, str], ...] = (
-    ("vsm_core.cli.importing", "read_import_request", "read file + options"),
+    ("vsm_core.cli.importing", "read_import_request", "read file + options (waits for the thread)"),
+    ("vsm_core.importers.containers", "read_ahead", "read_ahead (reading thread)"),
+    ("vsm_core.importers.containers", "_valid_utf8", "UTF-8 check"),
     ("vsm_core.importers.pipeline", "read_upload", "read_upload (container)"),
     ("vsm_core.importers.containers", "_decode", "decode bytes"),
     ("vsm_core.importers.containers", "_sniff_separator", "sniff separator"),
@@ -102,11 +112,23 @@ RECURSIVE = frozenset({"to_json_ready"})
 
 
 class Timings:
-    """Seconds and calls per probe, nested by call stack, in first-call order."""
+    """Seconds and calls per probe, nested by call stack, in first-call order.
+
+    Each thread has its own stack; probes called on another thread than the
+    main one (metrics FILE reads ahead on one) are listed under its name.
+    """
 
     def __init__(self) -> None:
-        self.stack: list[str] = []
+        self.local = threading.local()
         self.rows: dict[tuple[str, ...], list[float]] = {}  # path -> [seconds, calls]
+
+    @property
+    def stack(self) -> list[str]:
+        if not hasattr(self.local, "stack"):
+            thread = threading.current_thread()
+            main = thread is threading.main_thread()
+            self.local.stack = [] if main else [f"[thread {thread.name}]"]
+        return self.local.stack
 
     def wrap(self, label: str, function: Callable, module=None, attribute: str = "") -> Callable:
         """``function`` timed under ``label``; with ``module``, a recursive function: its inner
@@ -115,8 +137,9 @@ class Timings:
         def timed(*args, **kwargs):
             if module is not None:
                 setattr(module, attribute, function)
-            self.stack.append(label)
-            path = tuple(self.stack)
+            stack = self.stack
+            stack.append(label)
+            path = tuple(stack)
             row = self.rows.setdefault(path, [0.0, 0])
             started = time.perf_counter()
             try:
@@ -124,7 +147,7 @@ class Timings:
             finally:
                 row[0] += time.perf_counter() - started
                 row[1] += 1
-                self.stack.pop()
+                stack.pop()
                 if module is not None:
                     setattr(module, attribute, timed)
 
@@ -132,9 +155,17 @@ class Timings:
         return timed
 
     def lines(self) -> Iterator[str]:
-        for path, (seconds, calls) in self.rows.items():
-            label = "  " * (len(path) - 1) + path[-1] + (f" x{calls}" if calls > 1 else "")
-            yield f"{label:<46} {seconds:8.3f}"
+        """The main thread's rows, then each other thread's under a heading of its own."""
+        threads = sorted({p[0] for p in self.rows if p[0].startswith("[thread ")})
+        for heading in [None, *threads]:
+            if heading is not None:
+                yield heading
+            for path, (seconds, calls) in self.rows.items():
+                on_thread = path[0].startswith("[thread ")
+                if (path[0] != heading) if heading else on_thread:
+                    continue
+                label = "  " * (len(path) - 1) + path[-1] + (f" x{calls}" if calls > 1 else "")
+                yield f"{label:<46} {seconds:8.3f}"
 
 
 @contextlib.contextmanager
