@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vsm_core.flow import FlowTables
+from vsm_core.metrics.efficiency import flow_efficiency
 from vsm_core.metrics.report import calculate_metrics
 from vsm_core.metrics.scope import build_scope
-from vsm_core.metrics.stages import _naive, _stays, stay_items
+from vsm_core.metrics.stages import _naive, _stays, stay_items, time_in_stage_summary
 from vsm_core.metrics.wip import daily_wip, range_counts, stay_cover, utc_wall
 from vsm_core.model import Category, Stage, Workflow, item_positions, make_dataset
 
@@ -143,3 +144,22 @@ def test_daily_wip_frames_are_independent_of_the_memo():
     first = daily_wip(scope)
     first.loc[0, "count"] = 99  # a caller may change its copy
     assert daily_wip(scope)["count"].tolist() == [1, 0, 0]  # the move at 00:00 is seen
+
+
+def test_memoised_results_are_handed_out_as_independent_copies():
+    rows = [
+        ("I0", "Doing", BASE),
+        ("I0", "Review", BASE + pd.Timedelta(days=1)),
+        ("I0", "Done", BASE + pd.Timedelta(days=3)),
+    ]
+    events = pd.DataFrame(rows, columns=["item_id", "status", "entered_at"])
+    scope = build_scope(make_dataset(pd.DataFrame({"item_id": ["I0"]}), events, WORKFLOW))
+    frame, summary = flow_efficiency(scope)
+    frame.loc[0, "efficiency"] = -1.0
+    summary["n"] = 99
+    again, summary_again = flow_efficiency(scope)
+    assert again["efficiency"].tolist() == [pytest.approx(1 / 3)]  # 1 active day of 3
+    assert summary_again["n"] == 1
+    tis = time_in_stage_summary(scope)
+    tis["Doing"]["total"] = -1.0
+    assert time_in_stage_summary(scope)["Doing"]["total"] == 1.0

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from vsm_core.metrics.scope import Scope
-from vsm_core.metrics.stages import _committed, _stage_info
+from vsm_core.metrics.stages import _committed, _memo, _stage_info
 
 EFFICIENCY_COLUMNS: tuple[str, ...] = ("item_id", "active_days", "cycle_days", "efficiency")
 
@@ -44,7 +44,16 @@ def flow_efficiency(scope: Scope) -> tuple[pd.DataFrame, dict]:
     Returns ``(frame, summary)``: the frame has columns ``item_id``,
     ``active_days``, ``cycle_days``, ``efficiency`` in ``scope.completed``
     order; the summary is ``{"ratio_of_sums", "mean_of_ratios", "n"}``.
+
+    Computed once per scope (the JSON document, the Flow metrics page and
+    the value stream map all ask for it); each call gets its own frame and
+    dict (a copy-on-write copy, so changing one leaves the others alone).
     """
+    frame, summary = _memo(scope, "flow_efficiency", lambda: _flow_efficiency(scope))
+    return frame.copy(deep=False), dict(summary)
+
+
+def _flow_efficiency(scope: Scope) -> tuple[pd.DataFrame, dict]:
     completed = scope.completed
     committed = _committed(scope)
     info = _stage_info(scope.flow)

@@ -504,8 +504,15 @@ def time_in_stage_summary(scope: Scope) -> dict:
     """``{stage: {p50, p85, mean, total}}`` over the completed items (see module docstring).
 
     Keys in workflow order, only the stages some completed item visited;
-    ``{}`` when there are no completed items.
+    ``{}`` when there are no completed items. Computed once per scope (the
+    JSON document and the Bottlenecks page both show it); each call gets its
+    own dicts.
     """
+    summary = _memo(scope, "time_in_stage_summary", lambda: _time_in_stage_summary(scope))
+    return {stage: dict(values) for stage, values in summary.items()}
+
+
+def _time_in_stage_summary(scope: Scope) -> dict:
     flow = scope.flow
     stays = _stays(scope)
     if len(stays) == 0 or len(scope.completed) == 0:
