@@ -319,22 +319,29 @@ def _searchsorted_spaced(edges: np.ndarray, values: np.ndarray, side: str) -> np
     # count of edges below (left) / not above (right) each value
     estimate = np.clip((values - edges[0]) // step + 1, 0, n)
     padded = np.concatenate([[np.iinfo(np.int64).min], edges, [np.iinfo(np.int64).max]])
-    for _ in range(3):
-        below, above = padded[estimate], padded[estimate + 1]  # edges[est - 1], edges[est]
+
+    def moves(at: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        below, above = padded[at], padded[at + 1]  # edges[at - 1], edges[at]
         if side == "left":
-            down, up = below >= values, above < values
-        else:
-            down, up = below > values, above <= values
-        if not (down.any() or up.any()):
+            return below >= value, above < value
+        return below > value, above <= value
+
+    # One pass over every value; later rounds revisit only the values still off.
+    down, up = moves(estimate, values)
+    off = np.flatnonzero(down | up)
+    estimate[off] += up[off].astype(np.int64) - down[off]
+    for _ in range(2):
+        if off.size == 0:
             return estimate
-        estimate = estimate - down + up
+        down, up = moves(estimate[off], values[off])
+        still = down | up
+        off, down, up = off[still], down[still], up[still]
+        estimate[off] += up.astype(np.int64) - down
     # Very uneven edges: finish the values still off with a plain binary search.
-    below, above = padded[estimate], padded[estimate + 1]
-    if side == "left":
-        off = (below >= values) | (above < values)
-    else:
-        off = (below > values) | (above <= values)
-    estimate[off] = np.searchsorted(edges, values[off], side=side)
+    if off.size:
+        down, up = moves(estimate[off], values[off])
+        off = off[down | up]
+        estimate[off] = np.searchsorted(edges, values[off], side=side)
     return estimate
 
 
