@@ -402,6 +402,13 @@ def test_a_quote_free_utf8_csv_is_read_without_decoding_it_whole(monkeypatch):
 
 # --- reading ahead ------------------------------------------------------------------------------
 
+
+@pytest.fixture(autouse=True)
+def _nothing_read_ahead_is_left_behind():
+    yield
+    containers.forget_read_ahead()
+
+
 AHEAD_ROWS = "".join(f"K-{n},Status {n % 3},2024-01-0{n % 9 + 1}T10:00:00Z\n" for n in range(300))
 AHEAD_DATA = ("Key,Status,When\n" + AHEAD_ROWS).encode()
 
@@ -450,5 +457,8 @@ def test_read_ahead_is_only_used_for_the_same_bytes_object_and_options():
     ],
 )
 def test_read_ahead_keeps_nothing_for_what_the_fast_path_does_not_read(data, filename):
+    from vsm_core.importers import ahead
+
     containers.read_ahead(data, filename, ImportOptions())
     assert containers._READ_AHEAD == {}
+    assert ahead._COLUMNS == {}

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from vsm_core.importers import ahead
 from vsm_core.importers.errors import ImportFailed, ImportProblem, clip
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.table import Container, RawTable, Upload
@@ -441,12 +442,42 @@ def read_ahead(data: bytes, filename: str, options: ImportOptions) -> None:
         _READ_AHEAD.update(
             data=data, ext=ext, separator=options.separator, sep=sep, records=records
         )
+    try:
+        _work_out_columns(records, options)
+    except Exception:  # only a head start: the parsers compute whatever is missing
+        ahead.forget()
+
+
+def _work_out_columns(records: SplitRows, options: ImportOptions) -> None:
+    """Factorise the columns that look like the item id and the status, and read the ones
+    that look like the timestamps, for the parsers to find (:mod:`vsm_core.importers.ahead`).
+
+    A guess from the headers and the user's mapping, as the events parser
+    will make it; a wrong guess only means the parser computes it itself.
+    """
+    from vsm_core.importers.columns import suggest_columns
+
+    names = _column_names(records.header)
+    index = {name: at for at, name in enumerate(names) if names.count(name) == 1}
+    wanted = ("item_id", "status", "timestamp", "created")
+    roles = suggest_columns(list(index), wanted)
+    roles.update((role, column) for role, column in options.mapping.items() if role in wanted)
+    for role, column in roles.items():
+        if column in index:
+            dated = role in ("timestamp", "created")
+            ahead.work_out(
+                records.columns[index[column]],
+                codes=not dated,
+                timezone=options.timezone if dated else None,
+            )
 
 
 def forget_read_ahead() -> None:
-    """Drop what :func:`read_ahead` kept (read_upload takes it when it uses it)."""
+    """Drop what :func:`read_ahead` kept (read_upload takes it when it uses it), and the
+    column results worked out with it."""
     with _READ_AHEAD_LOCK:
         _READ_AHEAD.clear()
+    ahead.forget()
 
 
 def _taken_read_ahead(

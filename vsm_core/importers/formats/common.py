@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from vsm_core.importers import ahead
 from vsm_core.importers.dates import NAT, parse_timestamps
 from vsm_core.importers.errors import ImportFailed, ImportProblem
 from vsm_core.importers.options import ImportOptions
@@ -111,8 +112,18 @@ def factorize_ids(ids: pd.Series) -> tuple[np.ndarray, pd.Series]:
     :func:`collapse_repeats` and ``order_statuses_by_flow``, so that the
     ids' text is hashed once rather than by each of them.
     """
-    codes, uniques = pd.factorize(ids)
+    codes, uniques = factorize_text(ids)
     return codes.astype(np.int64, copy=False), pd.Series(uniques, dtype=ids.dtype)
+
+
+def factorize_text(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values)``, taken from the reading thread's work when it factorised this
+    very column (:func:`vsm_core.importers.ahead.codes_of`)."""
+    found = ahead.codes_of(values)
+    if found is None:
+        return pd.factorize(values)
+    codes, distinct = found
+    return codes, pd.Index(pd.array(distinct, dtype=values.dtype))
 
 
 def row_items(

@@ -7,7 +7,6 @@ consecutive rows of the same status into the moment the status changed.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from vsm_core.importers.columns import resolve_mapping
 from vsm_core.importers.formats.common import (
@@ -19,6 +18,7 @@ from vsm_core.importers.formats.common import (
     counted_statuses,
     events_frame,
     factorize_ids,
+    factorize_text,
     kept_events,
     row_items,
     take_rows,
@@ -48,7 +48,7 @@ def parse(table: RawTable, options: ImportOptions, *, kind: str = "events") -> P
     problems.raise_if_any()
     ids, statuses = text(table, mapping["item_id"]), text(table, mapping["status"])
     # The ids' and statuses' text is hashed here only; the steps below share the codes.
-    codes, status_codes = factorize_ids(ids), pd.factorize(statuses)
+    codes, status_codes = factorize_ids(ids), factorize_text(statuses)
     rows = events_frame(ids, statuses, times, np.arange(len(ids)))
     kept = kept_events(rows, codes[0], status_codes)
     if kept is None:
