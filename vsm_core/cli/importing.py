@@ -77,25 +77,34 @@ class PendingRead:
     the file anyway.
     """
 
+    #: GIL switch interval while the thread runs (Python's default is 5 ms).
+    SWITCH_INTERVAL = 0.0005
+
     def __init__(self, path: Path, filename: str, options) -> None:
         import threading
 
         self._path, self._filename, self._options = path, filename, options
         self._data: bytes | None = None
         self._error: OSError | None = None
+        # The thread releases the GIL for each Arrow or numpy step and must get it back
+        # from the importing main thread in between: with the default 5 ms interval those
+        # waits add up to more than the steps take.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(self.SWITCH_INTERVAL)
         self._thread = threading.Thread(target=self._run, name="flowlab-read", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
             self._data = self._path.read_bytes()
+            if self._options is not None:
+                from vsm_core.importers.containers import read_ahead
+
+                read_ahead(self._data, self._filename, self._options)
         except OSError as error:
             self._error = error
-            return
-        if self._options is not None:
-            from vsm_core.importers.containers import read_ahead
-
-            read_ahead(self._data, self._filename, self._options)
+        finally:
+            sys.setswitchinterval(self._switch_interval)
 
     def data(self) -> bytes:
         self._thread.join()

@@ -787,7 +787,7 @@ def _line_numbers(data: bytes, rows: int) -> np.ndarray | None:
     the numbers are 1..rows without looking for empty lines.
     """
     codes = np.frombuffer(data, dtype=np.uint8)
-    step = 1 << 20  # counted a megabyte at a time: no file-sized temporary
+    step = 1 << 22  # counted 4 MB at a time: no file-sized temporary, few steps
     newlines = sum(
         int(np.count_nonzero(codes[at : at + step] == ord("\n")))
         for at in range(0, len(codes), step)
