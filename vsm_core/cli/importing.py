@@ -107,10 +107,14 @@ class PendingRead:
             sys.setswitchinterval(self._switch_interval)
 
     def data(self) -> bytes:
-        self._thread.join()
+        self.finish()
         if self._error is not None:
             raise self._error
         return self._data
+
+    def finish(self) -> None:
+        """Wait for the thread to end."""
+        self._thread.join()
 
 
 def start_reading(args) -> PendingRead:

@@ -59,7 +59,11 @@ def metrics_command(args) -> int:
     from vsm_core.metrics.scope import MetricOptions
 
     with _without_cycle_collection():
-        dataset = _load(args, pending)
+        try:
+            dataset = _load(args, pending)
+        finally:
+            if pending is not None:
+                pending.finish()  # never leave it running (e.g. after a usage error)
         options = MetricOptions(
             window=_window(args),
             item_filter=ItemFilter(work_types=tuple(args.types), teams=tuple(args.teams)),
