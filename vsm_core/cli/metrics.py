@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from vsm_core.cli.common import EXIT_OK, UsageError, open_engine, print_json
+from vsm_core.cli.common import EXIT_OK, UsageError, loading_modules, open_engine, print_json
 from vsm_core.cli.importing import add_import_options, start_reading
 
 
@@ -54,9 +54,13 @@ def metrics_command(args) -> int:
     # FILE is read (and Arrow-parsed) on a thread while pandas and the metrics are imported.
     pending = start_reading(args) if args.file is not None and args.dataset is None else None
 
-    from vsm_core.filters import ItemFilter
-    from vsm_core.metrics.report import calculate_metrics, item_table
-    from vsm_core.metrics.scope import MetricOptions
+    with loading_modules():
+        from vsm_core.filters import ItemFilter
+        from vsm_core.metrics.report import calculate_metrics, item_table
+        from vsm_core.metrics.scope import MetricOptions
+
+        if pending is not None:
+            import vsm_core.importers.pipeline  # noqa: F401  (loaded here to be frozen with the rest)
 
     with _without_cycle_collection():
         try:
