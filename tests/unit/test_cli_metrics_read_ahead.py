@@ -96,3 +96,17 @@ def test_the_gil_switch_interval_is_back_as_it_was(events_csv, capsys):
     assert main(["metrics", str(events_csv), "--version", "2", "--json"]) == 2  # data unread
     assert not [t for t in threading.enumerate() if t.name == "flowlab-read"]  # waited for
     assert sys.getswitchinterval() == before
+
+
+def test_a_failing_head_start_changes_nothing(events_csv, capsys, monkeypatch):
+    assert main(["metrics", str(events_csv), "--json"]) == 0
+    expected = capsys.readouterr().out
+
+    def broken(*args):
+        raise RuntimeError("no head start today")
+
+    monkeypatch.setattr(containers, "read_ahead", broken)
+    assert main(["metrics", str(events_csv), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == expected
+    assert "head start" not in captured.err

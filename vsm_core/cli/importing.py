@@ -97,12 +97,17 @@ class PendingRead:
     def _run(self) -> None:
         try:
             self._data = self._path.read_bytes()
+        except OSError as error:
+            self._error = error
+            sys.setswitchinterval(self._switch_interval)
+            return
+        try:
             if self._options is not None:
                 from vsm_core.importers.containers import read_ahead
 
                 read_ahead(self._data, self._filename, self._options)
-        except OSError as error:
-            self._error = error
+        except Exception:  # only a head start: the import does all of it itself otherwise
+            pass
         finally:
             sys.setswitchinterval(self._switch_interval)
 
