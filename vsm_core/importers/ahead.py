@@ -83,7 +83,10 @@ def _found(values: Any) -> dict[str, Any] | None:
     array = values.array
     if not hasattr(array, "__arrow_array__"):
         return None
-    cells = pa.array(array)
+    try:
+        cells = pa.array(array)
+    except (pa.ArrowException, TypeError, ValueError):  # not what a table column holds
+        return None
     if isinstance(cells, pa.ChunkedArray):
         if cells.num_chunks != 1:
             return None
