@@ -690,10 +690,18 @@ def _cell_medians(
     One in-place sort of ``(cell, value)`` packed into int64 orders the
     values within their cells (no other array of that size is made); the
     copies sort last, so a middle position past a cell's partial values
-    reads ``full_value``.
+    reads ``full_value`` (and cells where that holds for both middle
+    positions are left out of the sort).
     """
     n_cells = len(n_values)
     count = n_values + n_full
+    # Where the copies outnumber the partial values, both middle positions fall among the
+    # copies whatever the partial values are: those cells' values need no sorting.
+    decided = n_full > n_values
+    if decided.any():
+        needed = ~decided[cell]
+        cell, values = cell[needed], values[needed]
+        del needed
     packed = cell << _VALUE_BITS
     packed |= values
     packed.sort()
