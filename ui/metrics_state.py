@@ -53,16 +53,7 @@ def _bottleneck_view(url: str, version_id: int, stamp, window, filters: tuple, m
 def flow_view_key(selection: Selection, *, mode: str, as_of: str | date | None, freq: str) -> tuple:
     """The cache key of the Flow metrics view: database, version, stamp, window, filters,
     cycle-time mode, as-of and period."""
-    return (
-        database_url(),
-        selection.version_id,
-        selection.version_stamp,
-        selection.window,
-        _filters(selection),
-        mode,
-        as_of,
-        freq,
-    )
+    return (*bottleneck_view_key(selection, mode=mode, as_of=as_of), freq)
 
 
 def get_flow_view(

@@ -197,6 +197,22 @@ def empty_figure(title: str, message: str = "No data") -> go.Figure:
     return fig
 
 
+def add_corner_note(fig: go.Figure, name: str, text: str, color: str | None = None) -> None:
+    """A small note just above the plot's top-right corner (``name`` identifies it)."""
+    fig.add_annotation(
+        name=name,
+        text=text,
+        xref="paper",
+        yref="paper",
+        x=1,
+        y=1.0,
+        xanchor="right",
+        yanchor="bottom",
+        showarrow=False,
+        font=dict(size=11) if color is None else dict(size=11, color=color),
+    )
+
+
 def is_empty(table: Any, *columns: str) -> bool:
     """True when ``table`` is None, has no rows, or lacks one of ``columns``."""
     if table is None:

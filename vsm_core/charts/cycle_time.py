@@ -14,6 +14,7 @@ from vsm_core.charts.common import (
     ITEM_HOVER,
     MUTED,
     add_change_markers,
+    add_corner_note,
     add_hline,
     add_sle_line,
     add_vline,
@@ -194,18 +195,8 @@ def cycle_time_scatter(
     add_percentile_lines(fig, percentiles, sle_days, y_range=(0, top), plot_px=380 - 78 - 50)
     add_change_markers(fig, change_dates, timezone=timezone)
     if drawn.size < n:
-        fig.add_annotation(
-            name="sample",
-            text=f"{drawn.size:,} of {n:,} items drawn (random sample); lines use every item",
-            xref="paper",
-            yref="paper",
-            x=1,
-            y=1.0,
-            xanchor="right",
-            yanchor="bottom",
-            showarrow=False,
-            font=dict(size=11, color=MUTED),
-        )
+        note = f"{drawn.size:,} of {n:,} items drawn (random sample); lines use every item"
+        add_corner_note(fig, "sample", note, color=MUTED)
     return fig
 
 

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from vsm_core.charts.common import (
     add_change_markers,
+    add_corner_note,
     apply_layout,
     empty_figure,
     is_empty,
@@ -110,20 +111,11 @@ def net_flow_chart(
         fig, title, f"{word.capitalize()} starting", f"Items started − finished per {word}"
     )
     set_layout(fig, yaxis=dict(zeroline=True, zerolinecolor="#999", zerolinewidth=1), bargap=0.15)
-    fig.add_annotation(
-        name="legend-note",
-        text=(
-            f"<span style='color:{NET_UP}'>■</span> WIP grew  "
-            f"<span style='color:{NET_DOWN}'>■</span> WIP shrank"
-        ),
-        xref="paper",
-        yref="paper",
-        x=1,
-        y=1.0,
-        xanchor="right",
-        yanchor="bottom",
-        showarrow=False,
-        font=dict(size=11),
+    add_corner_note(
+        fig,
+        "legend-note",
+        f"<span style='color:{NET_UP}'>■</span> WIP grew  "
+        f"<span style='color:{NET_DOWN}'>■</span> WIP shrank",
     )
     add_change_markers(fig, change_dates)
     return fig
