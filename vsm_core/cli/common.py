@@ -32,7 +32,25 @@ FREEZE_START_UP = False
 
 
 @contextmanager
-def loading_modules() -> Iterator[None]:
+def collection_paused(*, freeze: bool = False) -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, then back as it was.
+
+    Reference counting still frees everything as usual; only the search for
+    cycles waits. With ``freeze``, every object alive at the end is moved out
+    of the collector's sight (``gc.freeze``) before it resumes.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def loading_modules():
     """Import a command's heavy modules with the cyclic garbage collector paused.
 
     Importing pandas, SQLAlchemy and the engine allocates a few hundred
@@ -43,15 +61,7 @@ def loading_modules() -> Iterator[None]:
     then frozen (``gc.freeze``), so later collections skip them too; a
     caller in a longer-lived process (the tests) only gets the pause.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if FREEZE_START_UP:
-            gc.freeze()
-        if was_enabled:
-            gc.enable()
+    return collection_paused(freeze=FREEZE_START_UP)
 
 
 def open_engine(args):
