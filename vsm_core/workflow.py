@@ -349,6 +349,7 @@ _CATEGORY_RULES: tuple[tuple[Category, re.Pattern[str]], ...] = (
         _rules(
             r"cancel",
             r"\bwon'?t(?=\b|fix|do)",
+            r"\bcan'?t ?fix|\bcannot ?fix",
             r"\breject",
             r"\binvalid",
             r"\bduplicate",
@@ -475,7 +476,71 @@ def suggest_category(status: str) -> Category:
     return Category.ACTIVE
 
 
-def suggest_workflow(statuses: list[str], *, counts: dict[str, int] | None = None) -> Workflow:
+#: A tool's own status categories (normalised: lower case, letters only) -> the category
+#: they seed. Jira: To Do / In Progress / Done; Azure DevOps state categories: Proposed /
+#: InProgress / Resolved / Completed / Removed; GitHub / Linear style open / started / closed.
+FILE_CATEGORIES: dict[str, Category | None] = {
+    "todo": Category.BACKLOG,
+    "new": Category.BACKLOG,
+    "proposed": Category.BACKLOG,
+    "backlog": Category.BACKLOG,
+    "unstarted": Category.BACKLOG,
+    "triage": Category.BACKLOG,
+    "open": Category.BACKLOG,
+    "inprogress": None,  # active or waiting, as the status name says
+    "indeterminate": None,  # Jira's API key of "In Progress"
+    "started": None,
+    "resolved": None,  # Azure DevOps: fixed, awaiting verification — still in the flow
+    "done": Category.DONE,
+    "completed": Category.DONE,
+    "complete": Category.DONE,
+    "closed": Category.DONE,
+    "removed": Category.CANCELLED,
+    "canceled": Category.CANCELLED,
+    "cancelled": Category.CANCELLED,
+}
+
+
+def category_from_file(status: str, file_category: str) -> Category | None:
+    """The category a status gets when its export names its status category; None when the
+    file's category is not one Flowlab knows (the name alone then decides).
+
+    * a backlog-like file category (To Do, Proposed, New, …) gives **backlog**, unless
+      the name says the item was dropped (**cancelled**: "Won't Do" in To Do);
+    * a done-like one (Done, Completed, Closed) gives **done**, unless the name is a
+      non-delivery ending ("Can't Fix", "Won't Do", "Duplicate", "Rejected", …) ->
+      **cancelled**;
+    * an in-progress one (In Progress, Resolved, started) gives **waiting** when the name
+      reads as a queue (Ready…, Review, Blocked, …) and **active** otherwise;
+    * Removed / Cancelled gives **cancelled**.
+    """
+    key = re.sub(r"[^a-z]", "", str(file_category).casefold())
+    if key not in FILE_CATEGORIES:
+        return None
+    by_name = suggest_category(status)
+    seeded = FILE_CATEGORIES[key]
+    if by_name == Category.CANCELLED:
+        return Category.CANCELLED
+    if seeded is None:
+        return Category.WAITING if by_name == Category.WAITING else Category.ACTIVE
+    return seeded
+
+
+def _file_category(spellings: list[str], file_categories: dict[str, str] | None):
+    """The category the file gives the first spelling of a status that it categorises."""
+    for spelling in spellings:
+        given = (file_categories or {}).get(spelling)
+        if given:
+            return category_from_file(spelling, given)
+    return None
+
+
+def suggest_workflow(
+    statuses: list[str],
+    *,
+    counts: dict[str, int] | None = None,
+    file_categories: dict[str, str] | None = None,
+) -> Workflow:
     """A first workflow for the given raw statuses, for the user to edit.
 
     * One stage per distinct status, ignoring case and surrounding spaces; its
@@ -485,7 +550,10 @@ def suggest_workflow(statuses: list[str], *, counts: dict[str, int] | None = Non
     * Stages keep the given order, except that stages suggested as done and
       then cancelled move to the end (each keeping its relative order), so the
       flow reads left to right.
-    * Categories come from :func:`suggest_category`; ``start`` is ``None``.
+    * Categories come from :func:`suggest_category`, seeded by the file's own
+      status category where it has one (``file_categories``: raw status ->
+      the category the tool exported, e.g. Jira's "To Do" / "In Progress" /
+      "Done"; see :func:`category_from_file`); ``start`` is ``None``.
     * When no stage is active or waiting but some stage is done, the last
       backlog stage becomes active (e.g. GitHub's open -> closed: the work
       happens while open). Otherwise (every status is backlog, or done /
@@ -512,7 +580,8 @@ def suggest_workflow(statuses: list[str], *, counts: dict[str, int] | None = Non
     drafts: list[tuple[str, tuple[str, ...], Category]] = []
     for group in spellings.values():
         name = max(group, key=lambda s: (totals.get(s, 0), -group.index(s))) if totals else group[0]
-        drafts.append((name, tuple(group), suggest_category(name)))
+        seeded = _file_category(group, file_categories)
+        drafts.append((name, tuple(group), seeded or suggest_category(name)))
 
     def rank(draft: tuple[str, tuple[str, ...], Category]) -> int:
         return {Category.DONE: 1, Category.CANCELLED: 2}.get(draft[2], 0)

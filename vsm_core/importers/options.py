@@ -43,6 +43,7 @@ ROLES = (
     "started",
     "done",
     "blocked_days",
+    "status_category",
 )
 
 DEFAULT_MAX_UPLOAD_MB = 50

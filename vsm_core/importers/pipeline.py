@@ -128,7 +128,13 @@ def _import(data, filename, options, workflow, want_quality: bool = True) -> Imp
         parsed.status_counts if parsed.status_counts is not None else _status_counts(parsed.events)
     )
     chosen = (
-        workflow or parsed.workflow or suggest_workflow(parsed.status_order, counts=status_counts)
+        workflow
+        or parsed.workflow
+        or suggest_workflow(
+            parsed.status_order,
+            counts=status_counts,
+            file_categories=parsed.status_categories,
+        )
     )
     dataset = make_dataset(
         parsed.items,

@@ -41,6 +41,9 @@ class ParsedImport:
     date_orders: dict[str, str | None] = field(default_factory=dict)
     #: raw status -> events, in first-appearance order, when the parser counted them
     status_counts: dict[str, int] | None = None
+    #: raw status -> the status category the file itself gives it (Jira "Status Category",
+    #: Azure DevOps "State Category"): seeds the suggested workflow
+    status_categories: dict[str, str] = field(default_factory=dict)
 
 
 class ProblemCollector:
