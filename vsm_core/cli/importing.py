@@ -65,72 +65,6 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
     return mapping
 
 
-class PendingRead:
-    """FILE's bytes being read on a worker thread, with the import's slow reading step.
-
-    Made by :func:`start_reading` before a command imports pandas and the
-    metrics (about 0.3 s of work that holds the GIL): the thread reads the
-    file and runs :func:`vsm_core.importers.containers.read_ahead` (the Arrow
-    read, which does not hold it), so both proceed at once on two cores.
-    :meth:`data` waits for the thread and gives the bytes, or raises the
-    ``OSError`` reading them raised, at the point where the command reads
-    the file anyway.
-    """
-
-    #: GIL switch interval while the thread runs (Python's default is 5 ms).
-    SWITCH_INTERVAL = 0.0005
-
-    def __init__(self, path: Path, filename: str, options) -> None:
-        import threading
-
-        self._path, self._filename, self._options = path, filename, options
-        self._data: bytes | None = None
-        self._error: OSError | None = None
-        # The thread releases the GIL for each Arrow or numpy step and must get it back
-        # from the importing main thread in between: with the default 5 ms interval those
-        # waits add up to more than the steps take.
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(self.SWITCH_INTERVAL)
-        self._thread = threading.Thread(target=self._run, name="flowlab-read", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._data = self._path.read_bytes()
-        except OSError as error:
-            self._error = error
-            sys.setswitchinterval(self._switch_interval)
-            return
-        try:
-            if self._options is not None:
-                from vsm_core.importers.containers import read_ahead
-
-                read_ahead(self._data, self._filename, self._options)
-        except Exception:  # only a head start: the import does all of it itself otherwise
-            pass
-        finally:
-            sys.setswitchinterval(self._switch_interval)
-
-    def data(self) -> bytes:
-        self.finish()
-        if self._error is not None:
-            raise self._error
-        return self._data
-
-    def finish(self) -> None:
-        """Wait for the thread to end."""
-        self._thread.join()
-
-
-def start_reading(args) -> PendingRead:
-    """Start reading ``args.file`` (and its slow import step) on a worker thread."""
-    try:
-        options = _import_options(args)
-    except (UsageError, ValueError):
-        options = None  # reported by read_import_request, in its order
-    return PendingRead(Path(args.file), Path(args.file).name, options)
-
-
 def _import_options(args):
     from vsm_core.importers.options import ImportOptions
 
@@ -143,18 +77,15 @@ def _import_options(args):
     )
 
 
-def read_import_request(args, pending: PendingRead | None = None):
-    """(bytes, ImportOptions, Workflow | None) from the shared options, or a UsageError.
-
-    ``pending``, from :func:`start_reading`, has the file's bytes already.
-    """
+def read_import_request(args):
+    """(bytes, ImportOptions, Workflow | None) from the shared options, or a UsageError."""
     from pydantic import ValidationError
 
     from vsm_core.workflow import WorkflowFileError, load_workflow_file
 
     path = Path(args.file)
     try:
-        data = pending.data() if pending is not None else path.read_bytes()
+        data = path.read_bytes()
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
     try:
@@ -168,22 +99,19 @@ def read_import_request(args, pending: PendingRead | None = None):
     return data, options, workflow
 
 
-def run_import(args, *, quality: bool = True, pending: PendingRead | None = None):
+def run_import(args, *, quality: bool = True):
     """Parse the file; on bad input print every problem and raise UsageError (exit 2)."""
-    from vsm_core.importers.containers import forget_read_ahead
     from vsm_core.importers.errors import ImportFailed
     from vsm_core.importers.pipeline import import_bytes
 
     try:
-        data, options, workflow = read_import_request(args, pending)
+        data, options, workflow = read_import_request(args)
         return import_bytes(data, Path(args.file).name, options, workflow=workflow, quality=quality)
     except ImportFailed as failure:
         print_problems(failure)
         raise UsageError(
             f"{Path(args.file).name} was not imported: {len(failure.problems)} problem(s)"
         ) from failure
-    finally:
-        forget_read_ahead()  # nothing read ahead outlives the import
 
 
 def print_problems(failure) -> None:

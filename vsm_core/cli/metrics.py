@@ -20,7 +20,7 @@ from vsm_core.cli.common import (
     open_engine,
     print_json,
 )
-from vsm_core.cli.importing import add_import_options, start_reading
+from vsm_core.cli.importing import add_import_options
 
 
 def register(commands) -> None:
@@ -55,26 +55,18 @@ def register(commands) -> None:
 
 
 def metrics_command(args) -> int:
-    # FILE is read (and Arrow-parsed) on a thread while pandas and the metrics are imported.
-    pending = start_reading(args) if args.file is not None and args.dataset is None else None
-
     with loading_modules():
         from vsm_core.filters import ItemFilter
         from vsm_core.metrics.report import calculate_metrics, item_table
         from vsm_core.metrics.scope import MetricOptions
-
-        if pending is not None:
+        if args.file is not None:
             import vsm_core.importers.pipeline  # noqa: F401  (loaded here to be frozen with the rest)
 
     # The command makes a few hundred thousand small objects (an attribute dict and a
     # labels tuple per item, JSON values) and finds no cycles among them: ~0.08 s of
     # collector walks at 100k items saved.
     with collection_paused():
-        try:
-            dataset = _load(args, pending)
-        finally:
-            if pending is not None:
-                pending.finish()  # never leave it running (e.g. after a usage error)
+        dataset = _load(args)
         options = MetricOptions(
             window=_window(args),
             item_filter=ItemFilter(work_types=tuple(args.types), teams=tuple(args.teams)),
@@ -91,9 +83,8 @@ def metrics_command(args) -> int:
     return EXIT_OK
 
 
-def _load(args, pending=None):
-    """The dataset: parsed from FILE in memory (``pending``: FILE being read already, from
-    :func:`start_reading`), or read from the store."""
+def _load(args):
+    """The dataset: parsed from FILE in memory, or read from the store."""
     if (args.file is None) == (args.dataset is None):
         raise UsageError("give either FILE or --dataset ID")
     if args.file is not None:
@@ -102,7 +93,7 @@ def _load(args, pending=None):
         if args.version is not None:
             raise UsageError("--version goes with --dataset")
         # metrics never read the quality report
-        return run_import(args, quality=False, pending=pending).dataset
+        return run_import(args, quality=False).dataset
     from dataclasses import replace
 
     from sqlmodel import Session
