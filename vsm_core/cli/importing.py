@@ -44,6 +44,11 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date-order", choices=("dayfirst", "monthfirst"))
     parser.add_argument("--timezone", default="UTC", metavar="TZ", help="zone of naive times")
     parser.add_argument(
+        "--force",
+        action="store_true",
+        help="use the file even when the sanity check says the result cannot be right",
+    )
+    parser.add_argument(
         "--github-status",
         default="milestone",
         choices=("milestone", "labels", "project", "state"),
@@ -66,6 +71,7 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
 
 
 def _import_options(args):
+    """The ImportOptions the shared command-line options say."""
     from vsm_core.importers.options import ImportOptions
 
     return ImportOptions(
@@ -100,18 +106,36 @@ def read_import_request(args):
 
 
 def run_import(args, *, quality: bool = True):
-    """Parse the file; on bad input print every problem and raise UsageError (exit 2)."""
+    """Parse the file; on bad input print every problem and raise UsageError (exit 2).
+
+    A format that detection is not sure of, and a result the sanity check
+    finds implausible (unless ``--force``), are bad input too: nothing is
+    stored, and the message names what to pass instead.
+    """
+    from vsm_core.importers.detect import FormatUnclear
     from vsm_core.importers.errors import ImportFailed
     from vsm_core.importers.pipeline import import_bytes
 
+    name = Path(args.file).name
     try:
         data, options, workflow = read_import_request(args)
-        return import_bytes(data, Path(args.file).name, options, workflow=workflow, quality=quality)
+        result = import_bytes(data, name, options, workflow=workflow, quality=quality)
+    except FormatUnclear as unclear:
+        raise UsageError(f"{unclear}; nothing was stored") from unclear
     except ImportFailed as failure:
         print_problems(failure)
         raise UsageError(
-            f"{Path(args.file).name} was not imported: {len(failure.problems)} problem(s)"
+            f"{name} was not imported: {len(failure.problems)} problem(s)"
         ) from failure
+    if result.implausible and not getattr(args, "force", False):
+        print(f"{name} was read as {result.format} ({result.format_reason}), but:", file=sys.stderr)
+        for finding in result.implausible:
+            print(f"  - {finding}", file=sys.stderr)
+        raise UsageError(
+            f"{name} was not imported: the result cannot be right (see above); fix the "
+            "options, or pass --force to use it anyway"
+        )
+    return result
 
 
 def print_problems(failure) -> None:
@@ -161,6 +185,9 @@ def import_command(args) -> int:
                 "items": len(result.dataset.items),
                 "events": len(result.dataset.events),
                 "quality": summary,
+                "format": result.format,
+                "columns": result.mapping,
+                "detected": result.detection.as_json(),
             }
         )
         return EXIT_OK
@@ -169,6 +196,10 @@ def import_command(args) -> int:
         f"{version_number}: {len(result.dataset.items)} items, {len(result.dataset.events)} "
         f"events, format {result.format} ({result.format_reason})"
     )
+    print("columns: " + ", ".join(f"{role}={column!r}" for role, column in result.mapping.items()))
+    for role, others in result.detection.alternatives.items():
+        if role in result.mapping:
+            print(f"  {role}: also fits {', '.join(map(repr, others))} (--map {role}=COLUMN)")
     flagged = {k: v for k, v in summary.items() if v}
     print(
         "data quality: " + (", ".join(f"{k}={v}" for k, v in flagged.items()) or "no issues found")

@@ -1,24 +1,36 @@
-"""Which column plays which role: suggestions from header names, user overrides.
+"""Which column plays which role: scores from header names, user overrides.
 
-Header names are compared after lower-casing and dropping everything but
-letters and digits, so "Issue Key", "issue_key" and "ISSUE-KEY" are alike.
+A header is read as words: camelCase is split and everything but letters
+and digits separates words, so "Issue Key", "issue_key", "ISSUE-KEY" and
+"issueKey" are all ``issue key``. A column fits a role
+
+* **exactly** (score 1.0, a little less for the later aliases of a role) when
+  its words joined are one of the role's :data:`ALIASES` (``issuekey``);
+* **by its words** (score 0.6–0.95, :data:`WORD_RULES`) when it holds one of
+  the role's words and none of the words that rule it out: ``SR Number`` is an
+  item id, ``status_to_name`` a to-status, ``status_from_category_name`` is
+  not a status (it is a category), ``resolved_by`` is not a done date.
+
+What the cells hold is checked separately (:mod:`vsm_core.importers.detect`):
+a name alone never makes a date column of a column without dates.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from vsm_core.importers.errors import ImportFailed, ImportProblem
 
-#: Header aliases per role, most specific first (normalised form).
+#: Exact header aliases per role, most specific first (words joined, lower case).
 ALIASES: dict[str, tuple[str, ...]] = {
     "item_id": (
         "itemid",
         "item",
         "itemkey",
-        "id",
-        "key",
         "issuekey",
+        "key",
+        "id",
         "issueid",
         "workitemid",
         "number",
@@ -30,7 +42,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "sysid",
     ),
     "title": ("title", "name", "summary", "subject", "shortdescription"),
-    "type": ("type", "issuetype", "workitemtype", "itemtype", "kind", "tickettype"),
+    "type": (
+        "type",
+        "issuetype",
+        "issuetypename",
+        "workitemtype",
+        "itemtype",
+        "kind",
+        "tickettype",
+    ),
     "team": ("team", "squad", "board", "areapath", "assignmentgroup"),
     "labels": ("labels", "label", "tags", "tag"),
     "from_status": (
@@ -40,6 +60,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "oldstatus",
         "previousstatus",
         "fromstate",
+        "statusfromname",
+        "statusfrom",
         "originalfromvalue",
         "oldvalue",
     ),
@@ -51,9 +73,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "tostring",
         "newstatus",
         "tostate",
+        "statustoname",
+        "statusto",
         "stage",
         "originaltovalue",
         "newvalue",
+    ),
+    "status_category": (
+        "statuscategory",
+        "statecategory",
+        "statustocategoryname",
+        "tostatuscategory",
+        "statuscategoryname",
     ),
     "timestamp": (
         "timestamp",
@@ -62,6 +93,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "changedat",
         "changed",
         "changedate",
+        "changeddate",
+        "statuschangedate",
+        "changedatetime",
         "date",
         "time",
         "datetime",
@@ -70,9 +104,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "updatedat",
         "updated",
         "sysupdatedon",
+        "sysupdatedat",
         "eventtime",
     ),
-    "created": ("created", "createdat", "createddate", "creationdate", "opened", "syscreatedon"),
+    "created": (
+        "created",
+        "createdat",
+        "createddate",
+        "creationdate",
+        "issuecreateddate",
+        "opened",
+        "openedat",
+        "syscreatedon",
+        "syscreatedat",
+    ),
     "started": ("started", "startedat", "startdate", "activateddate", "inprogressdate"),
     "done": (
         "done",
@@ -81,6 +126,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "completedat",
         "completeddate",
         "resolved",
+        "resolvedat",
         "resolutiondate",
         "closed",
         "closedat",
@@ -91,27 +137,211 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+@dataclass(frozen=True)
+class WordRule:
+    """A column fits a role when it has one word of ``any_of`` (and, if given, one of
+    ``with_one_of``) and none of ``none_of``; ``score`` says how sure that is."""
+
+    score: float
+    any_of: frozenset[str]
+    none_of: frozenset[str] = frozenset()
+    with_one_of: frozenset[str] = frozenset()
+
+
+def _words(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+_STATUS = _words("status", "state")
+_TIME_WORDS = _words("date", "time", "datetime", "timestamp", "at", "on", "dt", "ts")
+_PERSON = _words("by", "user", "caller", "assignee", "owner", "creator", "reporter", "author")
+#: Rules tried after the exact aliases; the best score wins.
+WORD_RULES: dict[str, tuple[WordRule, ...]] = {
+    "item_id": (
+        WordRule(
+            0.9,
+            _words("key"),
+            none_of=_STATUS
+            | _PERSON
+            | _words("sprint", "parent", "epic", "project", "change", "from", "to", "link"),
+        ),
+        WordRule(
+            0.85,
+            _words("number", "nr", "no", "ref", "ticket"),
+            none_of=_STATUS
+            | _PERSON
+            | _words("sprint", "parent", "phone", "count", "change", "from", "to", "version"),
+        ),
+        WordRule(
+            0.8,
+            _words("id"),
+            none_of=_STATUS
+            | _PERSON
+            | _words(
+                "sprint", "parent", "epic", "project", "change", "from", "to", "board", "type"
+            ),
+        ),
+    ),
+    "from_status": (
+        WordRule(
+            0.95,
+            _words("from", "old", "previous", "prev"),
+            with_one_of=_STATUS,
+            none_of=_TIME_WORDS | _words("category", "id", "code"),
+        ),
+    ),
+    "status": (
+        WordRule(
+            0.95,
+            _words("to", "new"),
+            with_one_of=_STATUS,
+            none_of=_TIME_WORDS | _words("category", "id", "code", "from", "old"),
+        ),
+        WordRule(
+            0.8,
+            _STATUS,
+            none_of=_TIME_WORDS
+            | _words("category", "id", "code", "from", "old", "previous", "sub", "reason", "count"),
+        ),
+        WordRule(
+            0.6,
+            _STATUS,
+            none_of=_TIME_WORDS | _words("category", "id", "code", "from", "old", "count"),
+        ),
+    ),
+    "status_category": (
+        WordRule(
+            0.9,
+            _words("category"),
+            with_one_of=_STATUS,
+            none_of=_words("from", "old", "previous", "id"),
+        ),
+    ),
+    "timestamp": (
+        WordRule(
+            0.9,
+            _words("changed", "change", "transition", "transitioned", "entered", "event"),
+            none_of=_words("by", "id", "count", "reason", "type", "request"),
+        ),
+        WordRule(
+            0.8,
+            _words("updated", "modified", "update"),
+            none_of=_words("by", "id", "count"),
+        ),
+    ),
+    "created": (
+        WordRule(0.9, _words("created", "opened", "creation"), none_of=_PERSON | _words("id")),
+    ),
+    "started": (
+        WordRule(0.9, _words("started", "start", "activated"), none_of=_PERSON | _words("id")),
+    ),
+    "done": (
+        WordRule(
+            0.9,
+            _words("completed", "resolved", "closed", "done", "finished", "resolution"),
+            with_one_of=_TIME_WORDS,
+            none_of=_PERSON | _words("code", "notes", "count", "id"),
+        ),
+        WordRule(
+            0.8,
+            _words("completed", "resolved", "closed", "done", "finished"),
+            none_of=_PERSON | _words("code", "notes", "count", "id", "reason"),
+        ),
+    ),
+    "title": (
+        WordRule(0.9, _words("summary", "title", "subject")),
+        WordRule(0.7, _words("description"), with_one_of=_words("short", "brief")),
+    ),
+    "type": (
+        WordRule(
+            0.85,
+            _words("type"),
+            none_of=_words("contact", "change", "link", "id", "relation", "content"),
+        ),
+    ),
+    "team": (
+        WordRule(0.85, _words("team", "squad")),
+        WordRule(0.7, _words("area", "group"), none_of=_PERSON | _words("id")),
+    ),
+    "labels": (WordRule(0.85, _words("labels", "label", "tags", "tag")),),
+    "blocked_days": (WordRule(0.8, _words("blocked"), with_one_of=_words("days", "time")),),
+}
+
+
+#: Header words that make a column an attribute, never a workflow stage, even when its cells
+#: could be read as dates (a numeric ``Issue id`` of 45123 reads as an Excel day number).
+NOT_STAGE_WORDS = frozenset(
+    {
+        "id",
+        "key",
+        "number",
+        "no",
+        "points",
+        "point",
+        "estimate",
+        "name",
+        "title",
+        "summary",
+        "link",
+        "url",
+        "count",
+        "size",
+        "priority",
+        "rank",
+        "version",
+        "sprint",
+    }
+)
+
+
+def is_attribute_name(column: str) -> bool:
+    """Whether ``column``'s name says it is an attribute (id, key, points, …), never a stage."""
+    return bool(set(header_words(column)) & NOT_STAGE_WORDS)
+
+
+def header_words(name: str) -> list[str]:
+    """The lower-case words of a header: camelCase split, any non-alphanumeric separates."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name))
+    return [w for w in re.split(r"[^0-9a-z]+", spaced.casefold()) if w]
+
+
 def normalise_header(name: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", name.casefold())
+    return re.sub(r"[^0-9a-z]", "", str(name).casefold())
+
+
+def name_score(role: str, column: str) -> float:
+    """How well ``column``'s name fits ``role``: 0 (not at all) to 1 (an exact alias)."""
+    aliases = ALIASES.get(role, ())
+    key = normalise_header(column)
+    if key in aliases:
+        return 1.0 - 0.005 * aliases.index(key)
+    words = set(header_words(column))
+    best = 0.0
+    for rule in WORD_RULES.get(role, ()):
+        if (
+            words & rule.any_of
+            and not words & rule.none_of
+            and (not rule.with_one_of or words & rule.with_one_of)
+        ):
+            best = max(best, rule.score)
+    return best
 
 
 def suggest_columns(columns: list[str], roles: tuple[str, ...]) -> dict[str, str]:
-    """For each of ``roles``, the first column whose normalised name is one of its aliases.
+    """For each of ``roles``, the best-named column (by :func:`name_score`), from names alone.
 
-    A column is given to at most one role, in the order of ``roles``.
+    A column is given to at most one role, in the order of ``roles``; ties go to
+    the column that comes first.
     """
-    by_key = {}
-    for column in columns:
-        by_key.setdefault(normalise_header(column), column)
     taken: set[str] = set()
     chosen: dict[str, str] = {}
     for role in roles:
-        for alias in ALIASES.get(role, ()):
-            column = by_key.get(alias)
-            if column is not None and column not in taken:
-                chosen[role] = column
-                taken.add(column)
-                break
+        scored = [(name_score(role, c), -i, c) for i, c in enumerate(columns) if c not in taken]
+        scored = [s for s in scored if s[0] > 0]
+        if scored:
+            column = max(scored)[2]
+            chosen[role] = column
+            taken.add(column)
     return chosen
 
 
@@ -130,7 +360,7 @@ def resolve_mapping(
     problems = [
         ImportProblem(
             column=column,
-            message=f"--map {role}={column}: no such column; columns are {_listing(columns)}",
+            message=f"--map {role}={column}: no such column; columns are {listing(columns)}",
         )
         for role, column in given.items()
         if column not in columns
@@ -141,7 +371,7 @@ def resolve_mapping(
     problems += [
         ImportProblem(
             message=(
-                f"no column found for {role!r}; columns are {_listing(columns)} "
+                f"no column found for {role!r}; columns are {listing(columns)} "
                 f"(name one with --map {role}=COLUMN)"
             )
         )
@@ -153,6 +383,7 @@ def resolve_mapping(
     return mapping
 
 
-def _listing(columns: list[str]) -> str:
+def listing(columns: list[str]) -> str:
+    """Up to 15 column names, quoted, for a message."""
     shown = ", ".join(repr(c) for c in columns[:15])
     return shown + (f" and {len(columns) - 15} more" if len(columns) > 15 else "")

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from vsm_core.importers.columns import suggest_columns
 from vsm_core.importers.containers import read_upload
+from vsm_core.importers.detect import Detection, FormatUnclear, detect
 from vsm_core.importers.errors import ImportFailed
 from vsm_core.importers.formats.common import ParsedImport
 from vsm_core.importers.options import ImportOptions
-from vsm_core.importers.sniff import detect_format
+from vsm_core.importers.sanity import implausibilities
 from vsm_core.importers.table import Upload
 from vsm_core.model import CanonicalDataset, ModelError, Workflow, make_dataset
 from vsm_core.workflow import WorkflowFileError, suggest_workflow
@@ -69,12 +69,19 @@ JSON_PARSERS: Mapping[str, ModuleType] = _ParserModules(
 
 @dataclass(frozen=True)
 class ImportResult:
-    """A parsed, validated upload, ready to store."""
+    """A parsed, validated upload, ready to store.
+
+    ``detection`` says how the format and columns were found; ``mapping`` is
+    role -> column as the parser used it; ``implausible`` lists what cannot
+    be right about this reading (:mod:`vsm_core.importers.sanity`): such a
+    result is not stored unless the user insists.
+    """
 
     dataset: CanonicalDataset
     format: str
     format_reason: str
     mapping: dict[str, str]
+    detection: Detection
     workflow: Workflow
     workflow_suggested: bool
     quality: QualityReport | None
@@ -84,6 +91,7 @@ class ImportResult:
     raw_item_ids: pd.Series | None = None
     repeated_header_rows: int = 0
     date_orders: dict[str, str | None] = field(default_factory=dict)
+    implausible: tuple[str, ...] = ()
 
 
 def import_bytes(
@@ -119,11 +127,15 @@ def import_bytes(
 
 def _import(data, filename, options, workflow, want_quality: bool = True) -> ImportResult:
     upload = read_upload(data, filename, options)
-    if options.format == "auto":
-        format_name, reason = detect_format(upload, options.mapping)
-    else:
-        format_name, reason = options.format, "chosen by the user"
-    parsed = _parse(upload, format_name, options)
+    detection = detect(upload, options)
+    if detection.format is None:
+        raise FormatUnclear(detection, filename)
+    format_name = detection.format
+    # The parser reads exactly the columns detection chose (the user's --map over them).
+    parse_options = options.model_copy(
+        update={"mapping": {**detection.columns, **options.mapping}, "format": format_name}
+    )
+    parsed = _parse(upload, format_name, parse_options)
     status_counts = (
         parsed.status_counts if parsed.status_counts is not None else _status_counts(parsed.events)
     )
@@ -153,8 +165,9 @@ def _import(data, filename, options, workflow, want_quality: bool = True) -> Imp
     return ImportResult(
         dataset=dataset,
         format=format_name,
-        format_reason=reason,
+        format_reason=detection.evidence,
         mapping=parsed.mapping,
+        detection=detection,
         workflow=chosen,
         workflow_suggested=workflow is None,
         quality=report,
@@ -164,6 +177,9 @@ def _import(data, filename, options, workflow, want_quality: bool = True) -> Imp
         raw_item_ids=parsed.raw_item_ids,
         repeated_header_rows=_repeated_rows(upload),
         date_orders=parsed.date_orders,
+        implausible=implausibilities(
+            dataset, format_name=format_name, raw_item_ids=parsed.raw_item_ids
+        ),
     )
 
 
@@ -177,8 +193,16 @@ def with_workflow(result: ImportResult, workflow: Workflow) -> ImportResult:
         raw_item_ids=result.raw_item_ids,
         repeated_header_rows=result.repeated_header_rows,
     )
+    implausible = implausibilities(
+        dataset, format_name=result.format, raw_item_ids=result.raw_item_ids
+    )
     return replace(
-        result, dataset=dataset, workflow=workflow, workflow_suggested=False, quality=report
+        result,
+        dataset=dataset,
+        workflow=workflow,
+        workflow_suggested=False,
+        quality=report,
+        implausible=implausible,
     )
 
 
@@ -188,14 +212,11 @@ def format_roles(format_name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return (parser.REQUIRED, parser.OPTIONAL) if parser else ((), ())
 
 
-def suggested_mapping(
-    columns: list[str], format_name: str, given: dict[str, str]
-) -> dict[str, str]:
-    """Role -> column the parser would use: the user's choices over header-name suggestions."""
-    required, optional = format_roles(format_name)
-    free = [c for c in columns if c not in given.values()]
-    open_roles = tuple(r for r in required + optional if r not in given)
-    return {**suggest_columns(free, open_roles), **given}
+def suggested_mapping(upload: Upload, format_name: str, given: dict[str, str]) -> dict[str, str]:
+    """Role -> column the parser would use for ``format_name``: the user's choices over
+    what detection finds from names and content."""
+    options = ImportOptions(format=format_name, mapping=given)
+    return {**detect(upload, options).columns, **given}
 
 
 def _parse(upload: Upload, format_name: str, options: ImportOptions) -> ParsedImport:

@@ -7,6 +7,7 @@ consecutive rows of the same status into the moment the status changed.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from vsm_core.importers.columns import resolve_mapping
 from vsm_core.importers.formats.common import (
@@ -28,8 +29,11 @@ from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.table import RawTable
 from vsm_core.workflow import order_statuses_by_flow
 
+#: Optional roles besides the item's: the file's own status category (Jira, Azure DevOps).
+STATUS_CATEGORY = "status_category"
+
 REQUIRED = ("item_id", "status", "timestamp")
-OPTIONAL = ITEM_ROLES
+OPTIONAL = (*ITEM_ROLES, STATUS_CATEGORY)
 
 
 def parse(table: RawTable, options: ImportOptions, *, kind: str = "events") -> ParsedImport:
@@ -75,4 +79,23 @@ def parse(table: RawTable, options: ImportOptions, *, kind: str = "events") -> P
         mapping=mapping,
         notes=notes,
         status_counts=counted_statuses(*event_statuses) if event_statuses else None,
+        status_categories=file_status_categories(table, mapping),
     )
+
+
+def file_status_categories(table: RawTable, mapping: dict[str, str]) -> dict[str, str]:
+    """Raw status -> the status category the file gives it most often (Jira's "Status
+    Category", Azure DevOps' "State Category"); empty when the file has none."""
+    if STATUS_CATEGORY not in mapping:
+        return {}
+    pairs = pd.DataFrame(
+        {
+            "status": text(table, mapping["status"]),
+            "category": text(table, mapping[STATUS_CATEGORY]),
+        }
+    ).dropna()
+    if pairs.empty:
+        return {}
+    counted = pairs.value_counts(sort=True).reset_index()  # most frequent pair first
+    first = counted.drop_duplicates("status")
+    return dict(zip(first["status"], first["category"], strict=True))

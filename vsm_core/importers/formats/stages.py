@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from vsm_core.importers.columns import normalise_header, resolve_mapping
+from vsm_core.importers.columns import is_attribute_name, normalise_header, resolve_mapping
 from vsm_core.importers.dates import AmbiguousDateOrder, parse_timestamps
 from vsm_core.importers.errors import ImportFailed, ImportProblem
 from vsm_core.importers.formats.common import (
@@ -50,7 +50,10 @@ def parse(table: RawTable, options: ImportOptions) -> ParsedImport:
     candidates = [
         c for c in table.columns if c not in set(mapping.values()) | set(ignored + ranges)
     ]
-    stage_columns, stage_times, date_orders = _stage_columns(table, candidates, options)
+    # An id-, key-, points- or name-like column is an attribute even if its numbers read as
+    # dates (Excel day numbers): it must never become a stage.
+    possible = [c for c in candidates if not is_attribute_name(c)]
+    stage_columns, stage_times, date_orders = _stage_columns(table, possible, options)
     raw_ids = text(table, mapping["item_id"])
     keep = ~raw_ids.duplicated(keep="last").to_numpy()  # a repeated row replaces the earlier one
     table = _rows(table, keep)

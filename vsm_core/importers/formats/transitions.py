@@ -23,12 +23,13 @@ from vsm_core.importers.formats.common import (
     row_items,
     text,
 )
+from vsm_core.importers.formats.events import STATUS_CATEGORY, file_status_categories
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.table import RawTable
 from vsm_core.workflow import order_statuses_by_flow
 
 REQUIRED = ("item_id", "from_status", "status", "timestamp")
-OPTIONAL = ITEM_ROLES
+OPTIONAL = (*ITEM_ROLES, STATUS_CATEGORY)
 
 
 def parse(table: RawTable, options: ImportOptions) -> ParsedImport:
@@ -69,6 +70,7 @@ def parse(table: RawTable, options: ImportOptions) -> ParsedImport:
         status_order=order_statuses_by_flow(events),
         mapping=mapping,
         notes=notes,
+        status_categories=file_status_categories(table, mapping),
     )
 
 
