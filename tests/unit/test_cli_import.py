@@ -33,7 +33,17 @@ def test_import_json_prints_one_document_and_the_workflow_goes_to_stderr(db, cap
     assert main([*db, "import", str(DATA / "events.csv"), "--json", "--team", "Web"]) == 0
     out, err = capsys.readouterr()
     document = json.loads(out)
-    assert set(document) == {"dataset_id", "version", "items", "events", "quality"}
+    assert set(document) == {
+        "dataset_id",
+        "version",
+        "items",
+        "events",
+        "quality",
+        "format",
+        "columns",
+        "detected",
+    }
+    assert set(document["detected"]) == {"format", "score", "evidence"}
     assert (document["version"], document["items"], document["events"]) == (1, 2, 6)
     assert document["quality"]["zero_or_negative_durations"] == 1
     assert "[[stage]]" in err  # the suggested workflow, as TOML, on stderr

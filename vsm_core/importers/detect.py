@@ -39,8 +39,10 @@ from vsm_core.importers.errors import ImportFailed
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.table import RawTable, Upload
 
-#: Rows of the table looked at: detection costs the same for any file size.
+#: Rows of the table whose ids are compared (repeats, changes of status), and rows whose
+#: cells are profiled: detection costs the same for any file size.
 SAMPLE_ROWS = 2000
+PROFILE_ROWS = 500
 #: The least score a format needs to be used without asking.
 MIN_SCORE = 0.6
 #: How far the best format must be ahead of the next (incompatible) one.
@@ -53,7 +55,7 @@ NAMED_DATE_SHARE = 0.5
 #: Cells that exports write for "no value" (ServiceNow's ``?``); ignored when profiling.
 MISSING_MARKERS = frozenset({"?", "-", "n/a", "na", "null", "none", "nan", "(none)"})
 
-_DATE = re.compile(
+_DATE_PATTERN = (
     r"^\s*(?:\d{4}-\d{1,2}-\d{1,2}"  # ISO
     r"|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"  # 05/03/2024, 5.3.24, 29/2/2016 01:16
     r"|\d{1,2}[/\- ][A-Za-z]{3,9}[/\- ]\d{2,4}"  # Jira 05/Mar/24, 5 March 2024
@@ -231,20 +233,24 @@ class _Profile:
 
 
 def _profiles(frame: pd.DataFrame) -> dict[str, _Profile]:
+    """A profile per column of the sample ``frame``, computed by Arrow (no Python per cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     found = {}
     rows = max(len(frame), 1)
+    missing = pa.array(sorted(MISSING_MARKERS))
     for column in frame.columns:
         cells = frame[column]
-        if cells.dtype == object and cells.map(lambda v: isinstance(v, tuple)).any():
-            found[str(column)] = _Profile(
-                cells.notna().mean(), 0.0, 0, int(cells.notna().sum()), True
-            )
+        if cells.dtype == object:  # a repeated header merged into tuples of values
+            found[str(column)] = _Profile(float(cells.notna().mean()), 0.0, 0, 0, True)
             continue
-        text = cells.dropna().astype(str)
-        text = text[~text.str.casefold().isin(MISSING_MARKERS)]
+        text = pa.array(cells.dropna().to_numpy(dtype=object), type=pa.string())
+        text = text.filter(pc.invert(pc.is_in(pc.utf8_lower(text), value_set=missing)))
         n = len(text)
-        dates = float(text.str.match(_DATE).mean()) if n else 0.0
-        found[str(column)] = _Profile(n / rows, dates, int(text.nunique()), n, False)
+        dates = pc.sum(pc.match_substring_regex(text, _DATE_PATTERN)).as_py() or 0
+        distinct = pc.count_distinct(text).as_py() if n else 0
+        found[str(column)] = _Profile(n / rows, dates / n if n else 0.0, distinct, n, False)
     return found
 
 
@@ -299,8 +305,8 @@ _KEY_LIKE = re.compile(r"^[A-Za-z]{1,12}[-_ ]?\d+$|^\d+(?:-\d+)*$")
 def _detect_table(table: RawTable, given: dict[str, str]) -> Detection:
     frame = table.frame.head(SAMPLE_ROWS)
     columns = table.columns
-    profiles = _profiles(frame)
-    rows = len(frame)
+    profiles = _profiles(frame.head(PROFILE_ROWS))
+    rows = min(len(frame), PROFILE_ROWS)
     chosen, alternatives, notes = _role_choices(columns, profiles, rows, given)
     if "item_id" not in chosen:
         chosen.update(_key_column(frame, columns, profiles, {c for c, _ in chosen.values()}))
@@ -441,6 +447,9 @@ def _dates(chosen, repeats, columns, profiles) -> Candidate | None:
         "one row per item",
         "date columns " + ", ".join(f"{r} {chosen[r][0]!r}" for r in ends),
     ]
+    if "done" not in chosen:
+        score *= 0.5  # nothing in the file says when an item finished: not flow data
+        evidence.append("no done column")
     if "started" not in chosen:
         evidence.append("no started column: only lead time can be measured")
     return Candidate("dates", score, tuple(evidence), _columns_of("dates", chosen))
@@ -534,7 +543,7 @@ def _columns_for(upload: Upload, options: ImportOptions) -> dict[str, str]:
     """Columns for a format the user chose that detection did not consider at all."""
     if upload.table is None or options.format not in TABLE_FORMAT_ROLES:
         return {}
-    frame = upload.table.frame.head(SAMPLE_ROWS)
+    frame = upload.table.frame.head(PROFILE_ROWS)
     profiles = _profiles(frame)
     chosen, _, _ = _role_choices(upload.table.columns, profiles, len(frame), dict(options.mapping))
     return _columns_of(options.format, chosen)
