@@ -156,3 +156,42 @@ def test_github_status_source_is_chosen_on_the_command_line(db, capsys):
     document = json.loads(capsys.readouterr().out)
     # open/closed only: every issue opens once, 60 of the 100 were closed
     assert (document["items"], document["events"]) == (100, 160)
+
+
+def test_an_unclear_file_exits_2_with_the_candidates_and_stores_nothing(db, tmp_path, capsys):
+    path = tmp_path / "budget.csv"
+    path.write_text("Cost centre,Budget,Spent\nA,100,20\nB,200,250\n")
+    assert main([*db, "import", str(path)]) == 2
+    assert "could not tell the format of budget.csv" in capsys.readouterr().err
+    assert _datasets(db, capsys) == []
+
+
+def _future_events(tmp_path) -> Path:
+    path = tmp_path / "future.csv"
+    path.write_text(
+        "Key,Status,Entered\n"
+        + "".join(f"F-{n},Doing,2090-01-0{n + 1}\nF-{n},Done,2090-02-0{n + 1}\n" for n in range(5))
+    )
+    return path
+
+
+def test_an_implausible_result_exits_2_unless_forced(db, tmp_path, capsys):
+    path = _future_events(tmp_path)
+    assert main([*db, "import", str(path), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "100% of the events are dated in the future" in err and "--force" in err
+    assert _datasets(db, capsys) == []
+    assert main([*db, "import", str(path), "--json", "--force"]) == 0
+    assert json.loads(capsys.readouterr().out)["format"] == "events"
+
+
+def test_given_format_and_columns_are_said_in_detected(db, capsys):
+    args = [*db, "import", str(DATA / "events.csv"), "--json", "--format", "events"]
+    assert main(args) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["detected"] == {
+        "format": "events",
+        "score": 1.0,
+        "evidence": "chosen by the user (--format)",
+    }
+    assert document["columns"]["item_id"] and document["columns"]["status"]
