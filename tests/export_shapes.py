@@ -86,6 +86,8 @@ class Export:
     cancelled: tuple[str, ...] = ()
     #: statuses a suggested workflow must keep in the backlog
     backlog: tuple[str, ...] = ()
+    #: stages files: the stage columns in flow order (the workflow's stages, in order)
+    stage_order: tuple[str, ...] = ()
     #: a short description of what the file is, for test ids and messages
     note: str = ""
 
@@ -138,12 +140,24 @@ VARIANTS: tuple[Variant, ...] = (
 
 
 def write_table(
-    header: Sequence[str], rows: Sequence[Sequence[object]], variant: Variant = Variant()
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    variant: Variant = Variant(),
+    *,
+    together: Sequence[str] = (),
 ) -> bytes:
-    """The bytes of a CSV/TSV table written as ``variant`` says (None cells are blank)."""
-    order = list(range(len(header)))
+    """The bytes of a CSV/TSV table written as ``variant`` says (None cells are blank).
+
+    ``together`` names a run of columns that a shuffle moves as one block, in its
+    order (a stages file's stage columns: their order is the flow).
+    """
+    units = [[i] for i, name in enumerate(header) if name not in together]
+    if together:
+        block = [i for i, name in enumerate(header) if name in together]
+        units.insert(min(block), block)
     if variant.shuffle is not None:
-        random.Random(variant.shuffle).shuffle(order)
+        random.Random(variant.shuffle).shuffle(units)
+    order = [i for unit in units for i in unit]
     out = io.StringIO()
     writer = csv.writer(
         out,
@@ -228,11 +242,17 @@ def walk(
     cancel_chance: float = 0.12,
     unfinished: float = 0.3,
     gap_minutes: tuple[int, int] = (30, 6 * 24 * 60),
+    finish: bool = False,
 ) -> list[Step]:
     """An item's path through ``flow`` from ``start``: skips, back-moves, a cancellation
-    or an unfinished stop; consecutive steps always differ and times strictly increase."""
+    or an unfinished stop; consecutive steps always differ and times strictly increase.
+
+    ``finish`` makes it reach the last status (generators finish their first item, so
+    that every file, however small, has an item that can finish)."""
     last = len(flow) - 1
-    end = rng.randrange(0, last) if rng.random() < unfinished else last
+    end = rng.randrange(0, last) if rng.random() < unfinished and not finish else last
+    if finish:
+        cancel = ()
     steps = [Step(flow[0], start)]
     at, i, backs = start, 0, 0
     while i < end:
@@ -362,7 +382,7 @@ def jira_csv(seed: int = 0, n: int = 40, **variant) -> Export:
     ]
     rows, events = [], 0
     for i in range(n):
-        steps = walk(rng, JIRA_FLOW, _start(rng), cancel=JIRA_CANCEL)
+        steps = walk(rng, JIRA_FLOW, _start(rng), cancel=JIRA_CANCEL, finish=i == 0)
         status = steps[-1].status
         resolved = steps[-1].at if JIRA_CATEGORY[status] == "Done" else None
         updated = steps[-1].at + timedelta(minutes=rng.randint(1, 3000))
@@ -443,7 +463,7 @@ def jira_changelog(seed: int = 0, n: int = 30, **variant) -> Export:
     ]
     rows, events, change_id = [], 0, 500_000
     for i in range(n):
-        steps = walk(rng, JIRA_FLOW, _start(rng), cancel=JIRA_CANCEL)
+        steps = walk(rng, JIRA_FLOW, _start(rng), cancel=JIRA_CANCEL, finish=i == 0)
         if i == 1:  # one issue nobody moved: a row with the change columns blank
             steps = steps[:1]
         issue = [str(20_100 + i * 11), f"{key}-{7 + i}", rng.choice(ISSUE_TYPES)]
@@ -537,7 +557,7 @@ def ado_revisions_csv(seed: int = 0, n: int = 25, **variant) -> Export:
         start = _start(rng)
         if i == 0:
             start = start.replace(day=min(28, max(13, start.day)))
-        steps = walk(rng, ADO_FLOW, start, cancel=("Removed",), back=0.15)
+        steps = walk(rng, ADO_FLOW, start, cancel=("Removed",), back=0.15, finish=i == 0)
         work_item = str(4100 + i * 13 + rng.randint(0, 9))
         kind, title = rng.choice(ADO_TYPES), _title(rng)
         area = f"Shop\\{team}" if rng.random() < 0.8 else "Shop"
@@ -612,7 +632,7 @@ def linear_csv(seed: int = 0, n: int = 30, **variant) -> Export:
     ]
     rows, events = [], 0
     for i in range(n):
-        steps = walk(rng, LINEAR_FLOW, _start(rng), cancel=("Canceled",))
+        steps = walk(rng, LINEAR_FLOW, _start(rng), cancel=("Canceled",), finish=i == 0)
         status = steps[-1].status
         started = next((s.at for s in steps if s.status in ("In Progress", "In Review")), None)
         completed = steps[-1].at if status == "Done" else None
@@ -703,7 +723,14 @@ def servicenow_incidents(seed: int = 0, n: int = 25, **variant) -> Export:
         if rng.random() < 0.5:  # most incidents never wait for the user
             path = ["New", "Active", "Resolved", "Closed"]
         steps = walk(
-            rng, path, opened, skip=0.1, back=0.0, cancel_chance=0.0, gap_minutes=(5, 4000)
+            rng,
+            path,
+            opened,
+            skip=0.1,
+            back=0.0,
+            cancel_chance=0.0,
+            gap_minutes=(5, 4000),
+            finish=i == 0,
         )
         resolved = next((s.at for s in steps if s.status == "Resolved"), None)
         closed = next((s.at for s in steps if s.status == "Closed"), None)
@@ -814,8 +841,10 @@ def volvo_incidents(seed: int = 0, n: int = 25, **variant) -> Export:
     rows, events = [], 0
     for i in range(n):
         at = datetime(2012, 3, 1, 8, 0, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 90 * 1440))
-        path = [p for p in VOLVO_FLOW if rng.random() < 0.8 or p == VOLVO_FLOW[0]]
-        if rng.random() < 0.1:
+        path = [p for p in VOLVO_FLOW if rng.random() < 0.8 or p in (VOLVO_FLOW[0], VOLVO_FLOW[-1])]
+        if i == 0:
+            path = list(VOLVO_FLOW)
+        elif rng.random() < 0.1:
             path = [*path[:3], ("Completed", "Cancelled")]
         elif rng.random() < 0.2:
             path = path[: rng.randint(1, max(1, len(path) - 2))]  # still open
@@ -868,7 +897,7 @@ def volvo_incidents(seed: int = 0, n: int = 25, **variant) -> Export:
 AA_STAGES = ("Backlog", "Refinement", "Ready for Dev", "In Development", "Code Review", "Done")
 
 
-def _stage_rows(rng: random.Random, stages: Sequence[str]) -> list[str | None]:
+def _stage_rows(rng: random.Random, stages: Sequence[str], finish: bool) -> list[str | None]:
     """One item's stage cells: dates (no time) never decreasing, skips, unfinished items."""
     steps = walk(
         rng,
@@ -877,6 +906,7 @@ def _stage_rows(rng: random.Random, stages: Sequence[str]) -> list[str | None]:
         back=0.0,
         cancel_chance=0.0,
         gap_minutes=(0, 9 * 1440),
+        finish=finish,
     )
     entered = {s.status: s.at for s in steps}
     return [day(entered[s]) if s in entered else None for s in stages]
@@ -891,7 +921,7 @@ def actionableagile_stages(seed: int = 0, n: int = 40, **variant) -> Export:
     rows, events = [], 0
     for i in range(n):
         issue = f"{key}-{300 + i}"
-        cells = _stage_rows(rng, AA_STAGES)
+        cells = _stage_rows(rng, AA_STAGES, finish=i == 0)
         events += sum(c is not None for c in cells)
         rows.append(
             [
@@ -906,8 +936,9 @@ def actionableagile_stages(seed: int = 0, n: int = 40, **variant) -> Export:
     return Export(
         shape="actionableagile-stages",
         filename=_filename("jira-to-analytics", v),
-        data=write_table(header, rows, v),
+        data=write_table(header, rows, v, together=AA_STAGES),
         format="stages",
+        stage_order=tuple(AA_STAGES),
         accepted=frozenset({"stages"}),
         roles={"item_id": "ID", "title": "Name"},
         counts={"stages": (n, events)},
@@ -937,6 +968,7 @@ def real_stages_file(name: str) -> Export:
         accepted=frozenset({"stages"}),
         roles={"item_id": "ID"},
         counts={"stages": (len(rows), events)},
+        stage_order=tuple(stages),
         note=f"real ActionableAgile export {name}",
     )
 
@@ -1070,7 +1102,7 @@ def events_table(
     header = [cols[r] for r in roles]
     rows, events = [], 0
     for i in range(n):
-        steps = walk(rng, GENERIC_FLOW, _start(rng), cancel=("Cancelled",))
+        steps = walk(rng, GENERIC_FLOW, _start(rng), cancel=("Cancelled",), finish=i == 0)
         title, kind = _title(rng), rng.choice(ISSUE_TYPES)
         for step in steps:
             cells = [f"A-{i + 1}", step.status, iso_z(step.at)]
@@ -1105,7 +1137,9 @@ def transitions_table(
     header = [*[cols[r] for r in roles], cols["type"]]
     rows, events = [], 0
     for i in range(n):
-        steps = walk(rng, GENERIC_FLOW, _start(rng), cancel=("Cancelled",), unfinished=0.2)
+        steps = walk(
+            rng, GENERIC_FLOW, _start(rng), cancel=("Cancelled",), unfinished=0.2, finish=i == 0
+        )
         if len(steps) == 1:  # every item moves at least once here
             steps.append(Step(GENERIC_FLOW[1], steps[0].at + timedelta(hours=3)))
         kind = rng.choice(ISSUE_TYPES)
@@ -1144,7 +1178,9 @@ def snapshots_table(
     header = [cols[r] for r in roles]
     rows, events = [], 0
     for i in range(n):
-        steps = walk(rng, ("New", "In Progress", "On Hold", "Resolved", "Closed"), _start(rng))
+        steps = walk(
+            rng, ("New", "In Progress", "On Hold", "Resolved", "Closed"), _start(rng), finish=i == 0
+        )
         title, states = _title(rng), []
         for n_step, step in enumerate(steps):
             at = step.at
@@ -1187,14 +1223,15 @@ def stages_table(
     header = [cols["item_id"], cols["title"], *stages, cols["type"]]
     rows, events = [], 0
     for i in range(n):
-        cells = _stage_rows(rng, stages)
+        cells = _stage_rows(rng, stages, finish=i == 0)
         events += sum(c is not None for c in cells)
         rows.append([f"S-{i + 1}", _title(rng), *cells, rng.choice(ISSUE_TYPES)])
     return Export(
         shape=shape,
         filename=_filename(shape, v),
-        data=write_table(header, rows, v),
+        data=write_table(header, rows, v, together=stages),
         format="stages",
+        stage_order=tuple(stages),
         accepted=frozenset({"stages"}),
         roles={"item_id": cols["item_id"]},
         counts={"stages": (n, events)},
@@ -1219,10 +1256,12 @@ def dates_table(
     rows, events = [], 0
     for i in range(n):
         created = _start(rng)
-        started = created + timedelta(days=rng.randint(0, 20)) if rng.random() < 0.8 else None
+        started = (
+            created + timedelta(days=rng.randint(0, 20)) if rng.random() < 0.8 or i == 0 else None
+        )
         done = (
             started + timedelta(days=rng.randint(0, 15))
-            if started is not None and rng.random() < 0.7
+            if started is not None and (rng.random() < 0.7 or i == 0)
             else None
         )
         rows.append(
@@ -1262,7 +1301,7 @@ def jira_search_json(seed: int = 0, n: int = 12) -> Export:
     key = rng.choice(PROJECT_KEYS)
     issues, events = [], 0
     for i in range(n):
-        steps = walk(rng, JIRA_FLOW, _start(rng), cancel=JIRA_CANCEL)
+        steps = walk(rng, JIRA_FLOW, _start(rng), cancel=JIRA_CANCEL, finish=i == 0)
         if i == 2:
             steps = steps[:1]
         histories, history_id = [], 90_000 + i * 100
@@ -1348,7 +1387,7 @@ def ado_updates_json(seed: int = 0, n: int = 8) -> Export:
     rng = random.Random(seed)
     pages, events = [], 0
     for i in range(n):
-        steps = walk(rng, ADO_FLOW, _start(rng), cancel=("Removed",))
+        steps = walk(rng, ADO_FLOW, _start(rng), cancel=("Removed",), finish=i == 0)
         work_item = 700 + i
         updates, rev = [], 0
         previous_changed = None
@@ -1551,7 +1590,7 @@ def stages_with_numeric_ids(seed: int = 0, n: int = 20, **variant) -> Export:
     header = ["Key", "Issue id", "Summary", *stages, "Story Points", "Type"]
     rows, events = [], 0
     for i in range(n):
-        cells = _stage_rows(rng, stages)
+        cells = _stage_rows(rng, stages, finish=i == 0)
         events += sum(c is not None for c in cells)
         rows.append(
             [
@@ -1566,8 +1605,9 @@ def stages_with_numeric_ids(seed: int = 0, n: int = 20, **variant) -> Export:
     return Export(
         shape="near-stages-numeric-ids",
         filename=_filename("board-stages", v),
-        data=write_table(header, rows, v),
+        data=write_table(header, rows, v, together=stages),
         format="stages",
+        stage_order=tuple(stages),
         accepted=frozenset({"stages"}),
         may_refuse=True,
         roles={"item_id": "Key"},
@@ -1585,14 +1625,19 @@ def stages_with_id_column_named_like_status(seed: int = 0, n: int = 20, **varian
     header = ["Key", "Title", "Backlog", "Ready", "In Progress", "Blocked", "Review", "Done"]
     rows, events = [], 0
     for i in range(n):
-        cells = _stage_rows(rng, stages)
+        cells = _stage_rows(rng, stages, finish=i == 0)
         events += sum(c is not None for c in cells)
         blocker = f"PAY-{rng.randint(1, 400)}" if rng.random() < 0.5 else None
         rows.append([f"PAY-{500 + i}", _title(rng), *cells[:3], blocker, *cells[3:]])
     return Export(
         shape="near-stages-status-named-ids",
         filename=_filename("flow-dates", v),
-        data=write_table(header, rows, v),
+        data=write_table(
+            header,
+            rows,
+            v,
+            together=("Backlog", "Ready", "In Progress", "Blocked", "Review", "Done"),
+        ),
         format="stages",
         accepted=frozenset({"stages"}),
         may_refuse=True,
@@ -1677,7 +1722,7 @@ def two_formats_file(seed: int = 0, n: int = 15, **variant) -> Export:
     header = ["ID", "Title", "Status", "Updated", "Created", "Started", "Completed"]
     rows, date_events = [], 0
     for i in range(n):
-        steps = walk(rng, GENERIC_FLOW, _start(rng), cancel=())
+        steps = walk(rng, GENERIC_FLOW, _start(rng), cancel=(), finish=i == 0)
         started = next((s.at for s in steps if s.status == "In Progress"), None)
         if started is None and len(steps) > 1:
             started = steps[1].at
@@ -1703,6 +1748,56 @@ def two_formats_file(seed: int = 0, n: int = 15, **variant) -> Export:
         may_refuse=True,
         counts={"dates": (n, date_events), "snapshots": (n, n), "events": (n, n)},
         note="one row per item with a status snapshot and dates",
+    )
+
+
+def repeated_attempts(seed: int = 0, n: int = 10, **variant) -> Export:
+    """One row per attempt at an item (most ids on two or three rows), with only ``Started``
+    and ``Finished`` dates: neither a one-row-per-item file (dates, stages) nor a log with a
+    status (events, transitions). No format fits: it must be refused."""
+    v = _variant(variant)
+    rng = random.Random(seed)
+    header = ["Ticket", "Owner", "Started", "Finished"]
+    rows = []
+    for i in range(n):
+        at = _start(rng)
+        for _attempt in range(rng.choice((2, 2, 3))):
+            finished = at + timedelta(days=rng.randint(1, 6))
+            rows.append([f"T-{i + 1}", rng.choice(PEOPLE), day(at), day(finished)])
+            at = finished + timedelta(days=rng.randint(1, 9))
+    return Export(
+        shape="near-repeated-attempts",
+        filename=_filename("attempts", v),
+        data=write_table(header, rows, v),
+        format=None,
+        may_refuse=True,
+        note="rows per attempt, ids repeat, only started/finished dates",
+    )
+
+
+def epoch_stages(seed: int = 0, n: int = 15, **variant) -> Export:
+    """A stages file (clean shape) whose dates came out as 1970 (a tool that wrote zero
+    timestamps): the right format, but a reading no one should store without ``--force``."""
+    v = _variant(variant)
+    rng = random.Random(seed)
+    stages = ("Backlog", "Analysis", "Doing", "Done")
+    header = ["ID", "Name", *stages, "Type"]
+    rows, events = [], 0
+    for i in range(n):
+        cells = _stage_rows(rng, stages, finish=i == 0)
+        cells = [None if c is None else "1970" + c[4:] for c in cells]
+        events += sum(c is not None for c in cells)
+        rows.append([f"E-{i + 1}", _title(rng), *cells, rng.choice(ISSUE_TYPES)])
+    return Export(
+        shape="implausible-epoch-stages",
+        filename=_filename("epoch-stages", v),
+        data=write_table(header, rows, v, together=stages),
+        format="stages",
+        stage_order=tuple(stages),
+        accepted=frozenset({"stages"}),
+        roles={"item_id": "ID"},
+        counts={"stages": (n, events)},
+        note="a stages file dated 1970: implausible",
     )
 
 
@@ -1741,6 +1836,7 @@ NEAR_MISSES: dict[str, Callable[..., Export]] = {
     "near-budget": budget_table,
     "near-contacts": contact_list,
     "near-two-formats": two_formats_file,
+    "near-repeated-attempts": repeated_attempts,
 }
 
 SHAPES: dict[str, Callable[..., Export]] = {**TABLE_SHAPES, **JSON_SHAPES}
