@@ -391,13 +391,16 @@ def _events_and_snapshots(chosen, repeats, frame) -> list[Candidate | None]:
     base = (f"status {status!r} and time {when!r} on every row", _per_item(repeats))
     if same >= 0.3:
         base = (*base, f"{same:.0%} of rows repeat the item's previous status")
-    # Both read the file the same way; the name of the time column decides the label.
+    # Both read the file the same way; which label fits is told by rows that repeat the
+    # item's status (a full record written at an update that changed something else), with
+    # an update-time name as the tie-breaker.
+    full_records = same >= 0.3 or (is_update and same >= 0.1)
     events = Candidate(
-        "events", score * (0.95 if is_update else 1.0), base, _columns_of("events", chosen)
+        "events", score * (0.95 if full_records else 1.0), base, _columns_of("events", chosen)
     )
     snapshots = Candidate(
         "snapshots",
-        score * (1.0 if is_update else 0.95),
+        score * (1.0 if full_records else 0.9),
         (*base, f"{when!r} is an update time") if is_update else base,
         _columns_of("snapshots", chosen),
     )
