@@ -30,7 +30,7 @@ from vsm_core.metrics.net_flow import net_flow
 from vsm_core.metrics.percentiles import summarize_days
 from vsm_core.metrics.scope import MetricOptions, build_scope
 from vsm_core.metrics.throughput import throughput_by_type, throughput_series, weekly_throughput
-from vsm_core.metrics.wip import daily_flow_load, daily_wip, range_min, sample_positions
+from vsm_core.metrics.wip import daily_flow_load, daily_wip, range_min, stay_cover
 from vsm_core.model import Category, Stage, Workflow
 
 # Positions: 0 Backlog, 1 Ready (waiting, *before* commitment), 2 Doing (commitment),
@@ -546,18 +546,34 @@ def test_summarize_days_linear_interpolation():
 # --------------------------------------------------------------------------- helpers
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    samples=st.lists(st.integers(0, 200), min_size=1, max_size=12),
-    values=st.lists(st.integers(-50, 260), max_size=40),
-)
-def test_sample_positions_matches_searchsorted(samples, values):
-    # Hours as microsecond times; samples may repeat and sit closer than the hourly grid.
-    base = np.datetime64("2025-01-01T00:00", "us")
-    s = base + np.sort(np.array(samples, dtype=np.int64)) * np.timedelta64(37, "m")
-    v = base + np.array(values, dtype=np.int64) * np.timedelta64(11, "m")
-    expected = np.searchsorted(s, v, side="left")
-    assert sample_positions(s, v, min_grid=0).tolist() == expected.tolist()
+def test_stay_cover_on_sample_boundaries():
+    """A stay covers the samples t with entered_at <= t < exited_at (the module docstring)."""
+    # Samples (UTC days 03-03 .. 03-06, as-of 03-06 12:00): 0 = 03-04 00:00, 1 = 03-05 00:00,
+    # 2 = 03-06 00:00, 3 = as-of.
+    ds = dataset(
+        [
+            ("X", "Backlog", "2025-03-03T09:00Z"),  # first sample at or after: 0
+            ("X", "Doing", "2025-03-05T00:00Z"),  # exactly at sample 1: seen by it
+            ("X", "Review", "2025-03-06T12:00Z"),  # exactly at as-of: seen by the last sample
+            ("Y", "Doing", "2025-03-04T23:59:59.999999Z"),  # a microsecond before sample 1
+            ("Y", "Review", "2025-03-04T23:59:59.999999Z"),  # same instant: Doing covers none
+            ("Y", "Done", "2025-03-05T00:00:00.000001Z"),  # just after sample 1
+        ]
+    )
+    scope = scope_of(ds, as_of=pd.Timestamp("2025-03-06T12:00Z"))
+    cover = stay_cover(scope)
+    stays = scope.flow.stays
+    keys = zip(stays["item_id"], stays["stage"], strict=True)
+    got = {key: (int(lo), int(hi)) for key, lo, hi in zip(keys, cover.lo, cover.hi, strict=True)}
+    assert cover.n_samples == 4
+    assert got == {
+        ("X", "Backlog"): (0, 1),
+        ("X", "Doing"): (1, 3),
+        ("X", "Review"): (3, 4),
+        ("Y", "Doing"): (1, 1),
+        ("Y", "Review"): (1, 2),
+        ("Y", "Done"): (2, 4),
+    }
 
 
 @settings(max_examples=200, deadline=None)

@@ -91,39 +91,6 @@ def stay_item_positions(flow: FlowTables) -> np.ndarray:
     return stay_items(flow)
 
 
-def sample_positions(
-    samples: np.ndarray, values: np.ndarray, *, min_grid: int = 10_000
-) -> np.ndarray:
-    """``np.searchsorted(samples, values, side="left")`` for increasing ``datetime64[us]`` samples.
-
-    Exact for any increasing ``samples``; faster than a binary search per
-    value when there are many unsorted values: an hourly look-up table gives
-    the first sample at or after each hour, and each value moves past the few
-    samples between its hour's start and itself (daily samples: at most one,
-    so one or two vectorised correction rounds). Plain ``np.searchsorted``
-    below ``min_grid`` values.
-    """
-    n = len(samples)
-    if n == 0 or len(values) < min_grid:
-        return np.searchsorted(samples, values, side="left").astype(np.int64)
-    step = np.timedelta64(1, "h")
-    first = samples[0]
-    n_buckets = int((samples[-1] - first) // step) + 2  # the last bucket starts after samples[-1]
-    table = np.searchsorted(samples, first + np.arange(n_buckets) * step, side="left")
-    bucket = (values - first) // step
-    # A value before the first sample clips to bucket 0, whose entry is 0 (samples[0] itself).
-    lo = table[np.clip(bucket, 0, n_buckets - 1, out=bucket)].astype(np.int64, copy=False)
-    del bucket
-    # Rounds <= samples sharing one hour + 1; never a loop over values or days. After the
-    # first round only the values still behind a sample are looked at.
-    behind = np.flatnonzero((lo < n) & (samples[np.minimum(lo, n - 1)] < values))
-    while behind.size:
-        lo[behind] += 1
-        at = lo[behind]
-        behind = behind[(at < n) & (samples[np.minimum(at, n - 1)] < values[behind])]
-    return lo
-
-
 def stay_cover(scope: Scope) -> StayCover:
     """The sample range covered by every stay (see the module docstring's covering rule).
 
@@ -142,7 +109,7 @@ def _stay_cover(scope: Scope) -> StayCover:
     # (t < exited_at is covered); a stay that is not its item's last exits when the next stay
     # (the next row) enters, so hi is the next row's lo; the last stay covers every later
     # sample (samples never pass as-of).
-    lo = sample_positions(samples, stays.enter)
+    lo = np.searchsorted(samples, stays.enter, side="left")
     hi = np.full(len(lo), n, dtype=np.int64)
     if len(lo) > 1:
         hi[:-1] = np.where(is_last[:-1], n, lo[1:])
