@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from vsm_core.experiments._survival import (
-    RADIX_SORT_FROM,
     bootstrap_km_percentiles,
     km_percentile,
     km_percentiles_from_counts,
@@ -287,12 +286,16 @@ def test_mann_whitney_p_of_empty_or_nan_samples_is_none():
     assert mann_whitney_p(np.array([np.nan, 1.0]), np.array([1.0])) is None
 
 
-def test_radix_sorted_picks_equal_quicksorted_picks():
-    n = RADIX_SORT_FROM + 537
-    radix = resample_picks(n, 20, np.random.default_rng(5))
-    plain = np.random.default_rng(5).integers(0, n, size=(20, n), dtype=np.int16)
-    plain.sort(axis=1)
-    np.testing.assert_array_equal(radix, plain)
+@pytest.mark.parametrize("n", [1, 7, 1537, 40_000])
+def test_resample_picks_are_sorted_resamples_of_the_seeded_draws(n):
+    picks = resample_picks(n, 20, np.random.default_rng(5))
+    # The dtype decides the generator's draws, so every recorded interval depends on it.
+    dtype = np.int16 if n <= 32_767 else np.int64
+    assert picks.shape == (20, n) and picks.dtype == dtype
+    assert (picks[:, 1:] >= picks[:, :-1]).all()
+    draws = np.random.default_rng(5).integers(0, n, size=(20, n), dtype=dtype)
+    for row, drawn in zip(picks, draws, strict=True):  # the same positions, sorted
+        assert np.bincount(row, minlength=n).tolist() == np.bincount(drawn, minlength=n).tolist()
 
 
 def test_bootstrap_is_seeded_and_marks_undefined_resamples():
