@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import bindparam, inspect, text
 from sqlmodel import Session, SQLModel
 
@@ -33,6 +37,7 @@ from vsm_core.store import (
 from vsm_core.store.migrate import alembic_config
 
 CREATED = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -248,9 +253,28 @@ def _count_alembic_upgrades(monkeypatch) -> list[str]:
     return calls
 
 
-def test_the_head_read_from_the_files_is_alembics():
-    migrate.script_head.cache_clear()
-    assert migrate.script_head() == head_revision()
+def test_the_head_constant_is_alembics_head():
+    """A new migration must update HEAD_REVISION too (else starts would run Alembic)."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head == migrate.HEAD_REVISION
+
+
+def test_a_start_at_head_imports_no_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path / 'at_head.db'}"
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    engine.dispose()
+    probe = (
+        "import sys\n"
+        "from vsm_core.store import make_engine, upgrade_to_head\n"
+        f"engine = make_engine({url!r})\n"
+        "upgrade_to_head(engine)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == "[]"
 
 
 def test_a_fresh_database_is_migrated_by_alembic(fresh_engine, monkeypatch):
@@ -307,61 +331,12 @@ def test_an_explicit_revision_always_goes_to_alembic(fresh_engine, monkeypatch):
     assert calls == ["0003"]
 
 
-def _versions(tmp_path, files: dict[str, str]):
-    folder = tmp_path / "versions"
-    folder.mkdir()
-    for name, body in files.items():
-        (folder / name).write_text(body)
-    return folder
-
-
-@pytest.mark.parametrize(
-    ("files", "head"),
-    [
-        (
-            {
-                "a.py": "revision: str = 'a'\ndown_revision: Union[str, None] = None\n",
-                "b.py": 'revision = "b"\ndown_revision = "a"\n',
-            },
-            "b",
-        ),
-        (  # a merge revision names both parents
-            {
-                "a.py": "revision = 'a'\ndown_revision = None\n",
-                "b.py": "revision = 'b'\ndown_revision = 'a'\n",
-                "c.py": "revision = 'c'\ndown_revision = 'a'\n",
-                "m.py": "revision = 'm'\ndown_revision = ('b', 'c')\n",
-            },
-            "m",
-        ),
-        (  # two heads: Alembic decides (and would refuse "head")
-            {
-                "a.py": "revision = 'a'\ndown_revision = None\n",
-                "b.py": "revision = 'b'\ndown_revision = 'a'\n",
-                "c.py": "revision = 'c'\ndown_revision = 'a'\n",
-            },
-            None,
-        ),
-        ({"a.py": "revision = make_id()\ndown_revision = None\n"}, None),  # not a literal
-        ({"a.py": "revision = 'a'\n"}, None),  # no down_revision
-        ({"a.py": "revision = 'a'\ndown_revision = 'gone'\n"}, None),  # unknown parent
-        ({"a.py": "revision = 'a'\ndown_revision = None\ndef broken(:\n"}, None),
-        ({}, None),
-    ],
-)
-def test_script_head_from_the_files_or_none(tmp_path, monkeypatch, files, head):
-    monkeypatch.setattr(migrate, "VERSIONS_DIR", _versions(tmp_path, files))
-    migrate.script_head.cache_clear()
-    try:
-        assert migrate.script_head() == head
-    finally:
-        migrate.script_head.cache_clear()
-
-
-def test_without_a_head_from_the_files_alembic_decides(fresh_engine, monkeypatch):
-    upgrade_to_head(fresh_engine)
-    monkeypatch.setattr(migrate, "script_head", lambda: None)
+def test_a_stale_head_constant_only_costs_an_alembic_run(fresh_engine, monkeypatch):
+    """Alembic, not the constant, decides what head is: a constant left behind by a new
+    migration makes starts run Alembic (the test above catches it), never a wrong schema."""
+    monkeypatch.setattr(migrate, "HEAD_REVISION", "0002")
     calls = _count_alembic_upgrades(monkeypatch)
     upgrade_to_head(fresh_engine)
-    assert calls == ["head"]
+    upgrade_to_head(fresh_engine)
+    assert calls == ["head", "head"]
     assert current_revision(fresh_engine) == head_revision()

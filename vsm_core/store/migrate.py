@@ -7,17 +7,14 @@ Most starts find the database already at head. Importing Alembic and loading
 its script directory (each migration file imports SQLModel) costs about
 0.15 s, more than a short command's own work, so :func:`upgrade_to_head`
 first compares the database's ``alembic_version`` row, read with one plain
-query, with the head revision read from the migration files' text
-(:func:`script_head`). Only when they differ, or when either cannot be told
-for sure, does Alembic run, exactly as before: a fresh database, a database
-behind (or ahead of) the code, and a migration tree with several heads all
-go through ``alembic upgrade``.
+query, with :data:`HEAD_REVISION`. Only when they differ does Alembic run: a
+fresh database, a database behind the code (upgraded) and one ahead of it
+(Alembic refuses it, naming the revision it does not know) all go through
+``alembic upgrade``.
 """
 
 from __future__ import annotations
 
-import ast
-import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +25,10 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-VERSIONS_DIR = MIGRATIONS_DIR / "versions"
+#: The newest revision in ``migrations/versions``. A new migration updates it too:
+#: tests/unit/test_migrations.py checks that it is Alembic's head. It only decides when
+#: Alembic may be skipped; what Alembic upgrades to is always the files' own head.
+HEAD_REVISION = "0003"
 #: Alembic's default version table (``env.py`` does not change it).
 VERSION_TABLE = "alembic_version"
 
@@ -58,18 +58,14 @@ def upgrade_to_head(engine: Engine, *, revision: str = "head") -> None:
 
 
 def at_head(engine: Engine) -> bool:
-    """Whether the database records exactly the migration files' single head.
+    """Whether the database records exactly :data:`HEAD_REVISION`.
 
-    False when the version table is missing or empty, holds another revision
-    (behind, or ahead of this code) or several, or when the head cannot be
-    read from the files (:func:`script_head` is None): the caller then lets
-    Alembic decide.
+    False when the version table is missing or empty, or holds another
+    revision (behind, or ahead of this code) or several: the caller then
+    lets Alembic decide.
     """
-    head = script_head()
-    if head is None:
-        return False
     with engine.connect() as connection:
-        return recorded_revisions(connection) == [head]
+        return recorded_revisions(connection) == [HEAD_REVISION]
 
 
 def recorded_revisions(connection: Connection) -> list[str]:
@@ -78,68 +74,6 @@ def recorded_revisions(connection: Connection) -> list[str]:
         return []
     rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
     return sorted(rows)
-
-
-@functools.cache
-def script_head() -> str | None:
-    """The head revision of the migration files, read from their text without Alembic.
-
-    Each file in ``migrations/versions`` declares ``revision`` and
-    ``down_revision`` (a revision, a tuple of them for a merge, or None) as
-    module-level literals; the head is the one revision no other revision
-    names as its parent. None when that is not exactly one revision or a
-    file cannot be read that way: then Alembic is asked instead.
-    """
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in sorted(VERSIONS_DIR.glob("*.py")):
-        declared = _declared_revisions(path)
-        if declared is None:
-            return None
-        revision, down = declared
-        if revision in revisions:
-            return None
-        revisions.add(revision)
-        parents.update(down)
-    heads = revisions - parents
-    if len(heads) != 1 or not parents <= revisions:
-        return None
-    return heads.pop()
-
-
-def _declared_revisions(path: Path) -> tuple[str, tuple[str, ...]] | None:
-    """``(revision, down_revisions)`` of one migration file; None when not plain literals."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except (OSError, SyntaxError, ValueError):
-        return None
-    values: dict[str, object] = {}
-    for node in tree.body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            name, value = node.target.id, node.value
-        elif (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-        ):
-            name, value = node.targets[0].id, node.value
-        else:
-            continue
-        if name in ("revision", "down_revision") and value is not None:
-            try:
-                values[name] = ast.literal_eval(value)
-            except (ValueError, TypeError, SyntaxError):
-                return None
-    revision, down = values.get("revision"), values.get("down_revision", "missing")
-    if not isinstance(revision, str) or down == "missing":
-        return None
-    if down is None:
-        return revision, ()
-    if isinstance(down, str):
-        return revision, (down,)
-    if isinstance(down, (tuple, list)) and all(isinstance(d, str) for d in down):
-        return revision, tuple(down)
-    return None
 
 
 def head_revision() -> str:
