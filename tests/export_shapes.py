@@ -1003,8 +1003,28 @@ def generic_dates(seed: int = 0, n: int = 20, **variant) -> Export:
 #: Column spellings the tools use, per role and format (for renamed-column tests).
 SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
     "events": {
-        "item_id": ("id", "ID", "Key", "Issue key", "Item", "Ticket", "SR Number", "Work Item ID"),
-        "status": ("status", "Status", "State", "incident_state", "Workflow State"),
+        "item_id": (
+            "id",
+            "ID",
+            "Key",
+            "Issue key",
+            "Item",
+            "Ticket",
+            "SR Number",
+            "Work Item ID",
+            "Card ID",
+            "Case Number",
+            "issue_id",
+        ),
+        "status": (
+            "status",
+            "Status",
+            "State",
+            "incident_state",
+            "Workflow State",
+            "Column",
+            "Stage",
+        ),
         "timestamp": (
             "timestamp",
             "Timestamp",
@@ -1015,12 +1035,16 @@ SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
             "Entered",
             "Transition Date",
             "Time",
+            "Entered At",
+            "Event Time",
+            "Moved At",
+            "Changed On",
         ),
         "title": ("Title", "Summary", "Name", "short_description"),
         "type": ("Type", "Issue Type", "Work Item Type"),
     },
     "transitions": {
-        "item_id": ("Key", "issue_key", "Issue key", "ID", "Item"),
+        "item_id": ("Key", "issue_key", "Issue key", "ID", "Item", "issue_id", "Card ID"),
         "from_status": (
             "From",
             "From Status",
@@ -1029,8 +1053,23 @@ SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
             "fromString",
             "Previous Status",
             "From State",
+            "original_from_value",
+            "Status From",
+            "Old State",
+            "From Column",
         ),
-        "status": ("To", "To Status", "status_to_name", "New Status", "toString", "To State"),
+        "status": (
+            "To",
+            "To Status",
+            "status_to_name",
+            "New Status",
+            "toString",
+            "To State",
+            "original_to_value",
+            "Status To",
+            "New State",
+            "To Column",
+        ),
         "timestamp": (
             "Changed",
             "Date",
@@ -1038,12 +1077,15 @@ SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
             "Transition Date",
             "Changed At",
             "Timestamp",
+            "created_date",
+            "Transition Time",
+            "Moved At",
         ),
-        "created": ("Created", "issue_created_date", "Created Date"),
+        "created": ("Created", "issue_created_date", "Created Date", "Date Created"),
         "type": ("Issue Type", "issue_type_name", "Type"),
     },
     "snapshots": {
-        "item_id": ("number", "ID", "Key", "Incident"),
+        "item_id": ("number", "ID", "Key", "Incident", "Incident Number", "Work Item ID"),
         "status": ("state", "incident_state", "State", "Status"),
         "timestamp": (
             "sys_updated_on",
@@ -1052,21 +1094,52 @@ SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
             "Last Updated",
             "Modified",
             "Updated At",
+            "Changed Date",
+            "Last Modified",
+            "Updated On",
+            "Modified Date",
         ),
         "title": ("short_description", "Title", "Summary"),
         "team": ("assignment_group", "Team", "Area Path"),
     },
     "stages": {
-        "item_id": ("ID", "Key", "Issue key"),
-        "title": ("Name", "Title", "Summary"),
+        "item_id": ("ID", "Key", "Issue key", "Card ID", "Work Item ID"),
+        "title": ("Name", "Title", "Summary", "Card Title"),
         "type": ("Type", "Issue Type"),
     },
     "dates": {
-        "item_id": ("ID", "Key", "Ticket", "Issue key"),
+        "item_id": ("ID", "Key", "Ticket", "Issue key", "Card ID", "Number"),
         "title": ("Title", "Summary", "Name"),
-        "created": ("Created", "Created At", "Opened", "Creation Date", "Created Date"),
-        "started": ("Started", "Start Date", "Started At", "Activated Date", "In Progress Date"),
-        "done": ("Completed", "Done", "Resolved", "Closed", "Finished", "Resolution Date"),
+        "created": (
+            "Created",
+            "Created At",
+            "Opened",
+            "Creation Date",
+            "Created Date",
+            "Date Created",
+            "Opened At",
+        ),
+        "started": (
+            "Started",
+            "Start Date",
+            "Started At",
+            "Activated Date",
+            "In Progress Date",
+            "InProgressDate",
+        ),
+        "done": (
+            "Completed",
+            "Done",
+            "Resolved",
+            "Closed",
+            "Finished",
+            "Resolution Date",
+            "Closed Date",
+            "Completed At",
+            "Done Date",
+            "CompletedDate",
+            "ClosedDate",
+        ),
     },
 }
 
@@ -1801,6 +1874,138 @@ def epoch_stages(seed: int = 0, n: int = 15, **variant) -> Export:
     )
 
 
+def leave_calendar(seed: int = 0, **variant) -> Export:
+    """Staff leave: ``Employee, Type, From, To, Days`` where ``From`` and ``To`` hold dates.
+    The names say transitions, the cells do not; nothing here flows. Must be refused."""
+    v = _variant(variant)
+    rng = random.Random(seed)
+    header = ["Employee", "Type", "From", "To", "Days"]
+    rows = []
+    for person in PEOPLE:
+        at = date(2024, 1, 2) + timedelta(days=rng.randint(0, 40))
+        for _leave in range(rng.randint(1, 4)):
+            days = rng.randint(1, 10)
+            rows.append(
+                [
+                    person,
+                    rng.choice(("Vacation", "Sick", "Training")),
+                    day(at),
+                    day(at + timedelta(days=days - 1)),
+                    str(days),
+                ]
+            )
+            at += timedelta(days=days + rng.randint(10, 60))
+    return Export(
+        shape="near-leave-calendar",
+        filename=_filename("leave", v),
+        data=write_table(header, rows, v),
+        format=None,
+        may_refuse=True,
+        note="a leave calendar whose From/To columns hold dates",
+    )
+
+
+def current_status_list(seed: int = 0, n: int = 25, **variant) -> Export:
+    """An issue list with each issue's current ``Status`` and ``Updated`` time, one row per
+    issue, no created/started/done dates: a picture of today, not a log of changes. Read as
+    events it would say each issue entered its status when it was last edited. Must be
+    refused."""
+    v = _variant(variant)
+    rng = random.Random(seed)
+    key = rng.choice(PROJECT_KEYS)
+    header = ["Issue key", "Summary", "Status", "Assignee", "Updated", "Priority"]
+    rows = []
+    for i in range(n):
+        steps = walk(rng, JIRA_FLOW, _start(rng), cancel=JIRA_CANCEL, finish=i == 0)
+        rows.append(
+            [
+                f"{key}-{900 + i}",
+                _title(rng),
+                steps[-1].status,
+                rng.choice(PEOPLE),
+                jira_csv_time(steps[-1].at + timedelta(minutes=rng.randint(1, 900))),
+                rng.choice(("High", "Medium", "Low")),
+            ]
+        )
+    return Export(
+        shape="near-current-status-list",
+        filename=_filename("Jira current", v),
+        data=write_table(header, rows, v),
+        format=None,
+        may_refuse=True,
+        note="one row per issue: current status and last update only",
+    )
+
+
+def all_fields_changelog(seed: int = 0, n: int = 15, **variant) -> Export:
+    """A flattened Jira changelog of every field: ``Key, Field, From, To, Changed``. Only the
+    rows whose ``Field`` is ``status`` are status changes; assignee and priority changes
+    interleave. Read right (status rows only) as transitions, or refused."""
+    v = _variant(variant)
+    rng = random.Random(seed)
+    header = ["Key", "Field", "From", "To", "Changed", "Author"]
+    rows, events = [], 0
+    for i in range(n):
+        steps = walk(rng, GENERIC_FLOW, _start(rng), cancel=("Cancelled",), finish=i == 0)
+        if len(steps) == 1:
+            steps.append(Step(GENERIC_FLOW[1], steps[0].at + timedelta(hours=3)))
+        assignee = None
+        for before, after in pairwise(steps):
+            if rng.random() < 0.6:  # someone takes the item just before it moves
+                taker = rng.choice(PEOPLE)
+                edit_at = after.at - timedelta(minutes=rng.randint(1, 20))
+                rows.append([f"K-{i + 1}", "assignee", assignee, taker, iso_z(edit_at), taker])
+                assignee = taker
+            rows.append(
+                [f"K-{i + 1}", "status", before.status, after.status, iso_z(after.at), assignee]
+            )
+            if rng.random() < 0.3:
+                rows.append(
+                    [
+                        f"K-{i + 1}",
+                        "priority",
+                        "Medium",
+                        "High",
+                        iso_z(after.at + timedelta(minutes=2)),
+                        rng.choice(PEOPLE),
+                    ]
+                )
+        events += _collapsed([s.status for s in steps])
+    return Export(
+        shape="near-all-fields-changelog",
+        filename=_filename("changelog-all-fields", v),
+        data=write_table(header, rows, v),
+        format="transitions",
+        accepted=frozenset({"transitions"}),
+        may_refuse=True,
+        roles={"item_id": "Key", "from_status": "From", "status": "To", "timestamp": "Changed"},
+        counts={"transitions": (n, events)},
+        note="a changelog of every field (status rows are the status changes)",
+    )
+
+
+def committed_date_dates(seed: int = 0, n: int = 15, **variant) -> Export:
+    """A dates file whose start column is ``Committed Date`` (Azure DevOps Scrum's state
+    "Committed"): a filled date column named after a workflow state. Read right with it as
+    the started date, or refused; a dates reading that drops it loses every start."""
+    return _replace(
+        dates_table(
+            seed,
+            n,
+            names={
+                "item_id": "ID",
+                "created": "Created Date",
+                "started": "Committed Date",
+                "done": "Closed Date",
+            },
+            shape="near-dates-committed-date",
+            **variant,
+        ),
+        may_refuse=True,
+        note="a dates file whose start column is 'Committed Date'",
+    )
+
+
 def _replace(export: Export, **changes) -> Export:
     return replace(export, **changes)
 
@@ -1820,6 +2025,15 @@ TABLE_SHAPES: dict[str, Callable[..., Export]] = {
     "generic-dates": generic_dates,
 }
 
+#: One generator per table format, taking (seed, n, names=role -> column, **variant).
+TABLE_GENERATORS: dict[str, Callable[..., Export]] = {
+    "events": events_table,
+    "transitions": transitions_table,
+    "snapshots": snapshots_table,
+    "stages": stages_table,
+    "dates": dates_table,
+}
+
 #: Realistic JSON shapes: name -> generator taking (seed).
 JSON_SHAPES: dict[str, Callable[..., Export]] = {
     "jira-search-json": jira_search_json,
@@ -1837,6 +2051,10 @@ NEAR_MISSES: dict[str, Callable[..., Export]] = {
     "near-contacts": contact_list,
     "near-two-formats": two_formats_file,
     "near-repeated-attempts": repeated_attempts,
+    "near-leave-calendar": leave_calendar,
+    "near-current-status-list": current_status_list,
+    "near-all-fields-changelog": all_fields_changelog,
+    "near-dates-committed-date": committed_date_dates,
 }
 
 SHAPES: dict[str, Callable[..., Export]] = {**TABLE_SHAPES, **JSON_SHAPES}
@@ -1844,7 +2062,9 @@ SHAPES: dict[str, Callable[..., Export]] = {**TABLE_SHAPES, **JSON_SHAPES}
 #: One confidently detectable shape per format.
 EXAMPLES: dict[str, Callable[[], Export]] = {
     "stages": actionableagile_stages,
-    "events": volvo_incidents,
+    # Volvo's log repeats Status while Sub Status changes: labelled snapshots or events
+    # (one parser), so the unambiguous events file is the example.
+    "events": generic_events,
     "transitions": jira_changelog,
     "snapshots": servicenow_incidents,
     "dates": linear_csv,
