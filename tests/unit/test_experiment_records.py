@@ -29,8 +29,8 @@ from vsm_core.experiments.records import (
     save_snapshot,
     update_experiment,
 )
-from vsm_core.experiments.spec import ExperimentScope
-from vsm_core.store import crud
+from vsm_core.experiments.spec import ExperimentScope, evidence_spec
+from vsm_core.store import crud, reading
 from vsm_core.store.models import Dataset, Experiment, ExperimentEdit, ExperimentSnapshot
 
 CHANGE = date(2024, 3, 1)
@@ -189,6 +189,21 @@ def test_create_stores_the_experiment_and_a_created_history_entry(engine, small_
         assert created.changes["change_date"] == [None, "2024-03-01"]
         assert created.changes["status"] == [None, "planned"]
         assert "baseline_from" not in created.changes  # empty fields are not listed
+
+
+def test_one_evidence_spec_reads_the_model_the_stored_row_and_the_core_row(engine, small_dataset):
+    scope = ExperimentScope(work_types=("Story",), attributes={"area": ("web",)})
+    with Session(engine) as session:
+        dataset_id = _version(session, small_dataset).dataset_id
+        baseline = {"baseline_from": date(2024, 1, 1), "baseline_to": date(2024, 2, 1)}
+        data = _create_data(dataset_id, scope=scope, **baseline)
+        experiment_id = create_experiment(session, data=data, author="ana").id
+        stored = get_experiment(session, experiment_id=experiment_id)
+        core_row = reading.experiment(session, experiment_id=experiment_id)
+        specs = [evidence_spec(data), evidence_spec(stored), evidence_spec(core_row)]
+    assert specs[0] == specs[1] == specs[2]
+    assert (specs[0].metric, specs[0].scope) == ("cycle_time_p85", scope)
+    assert (specs[0].baseline_from, specs[0].baseline_to) == (date(2024, 1, 1), date(2024, 2, 1))
 
 
 def test_edits_record_who_when_and_only_what_changed(engine, small_dataset):

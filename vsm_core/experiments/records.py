@@ -35,9 +35,9 @@ from vsm_core.experiments.spec import (
     DEFAULT_WINDOW,
     REVIEWED_STATUSES,
     Direction,
-    EvidenceSpec,
     ExperimentScope,
     Status,
+    evidence_spec,
     experiment_scope,
     experiment_window,
     overlapping,
@@ -158,7 +158,7 @@ class ExperimentCreate(ExperimentBase):
     @model_validator(mode="after")
     def check_dates(self) -> ExperimentCreate:
         try:
-            self.evidence_spec()
+            evidence_spec(self)
         except ValidationError as error:
             [detail] = error.errors(include_url=False)[:1]
             message = detail["msg"].removeprefix("Value error, ")
@@ -166,17 +166,6 @@ class ExperimentCreate(ExperimentBase):
         if self.review_date is not None and self.review_date < self.change_date:
             raise _field_error("review_date", "the review date must not be before the change date")
         return self
-
-    def evidence_spec(self) -> EvidenceSpec:
-        return EvidenceSpec(
-            metric=self.metric,
-            direction=self.direction,
-            target=self.target,
-            change_date=self.change_date,
-            baseline_from=self.baseline_from,
-            baseline_to=self.baseline_to,
-            scope=self.scope,
-        )
 
 
 def _baseline_field(data: ExperimentCreate) -> str:
@@ -244,19 +233,6 @@ def field_errors(error: ValidationError) -> dict[str, str]:
 
 
 # --- reading an experiment ----------------------------------------------------------------
-
-
-def evidence_spec(experiment: Experiment) -> EvidenceSpec:
-    """What the before/after evidence of a stored experiment needs."""
-    return EvidenceSpec(
-        metric=experiment.metric,
-        direction=experiment.direction,
-        target=experiment.target,
-        change_date=experiment.change_date,
-        baseline_from=experiment.baseline_from,
-        baseline_to=experiment.baseline_to,
-        scope=experiment_scope(experiment),
-    )
 
 
 def _as_create(experiment: Experiment) -> dict[str, Any]:

@@ -15,12 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vsm_core.experiments.evidence import EvidenceResult, evaluate
-from vsm_core.experiments.spec import (
-    REVIEWED_STATUSES,
-    EvidenceSpec,
-    ExperimentScope,
-    overlapping,
-)
+from vsm_core.experiments.spec import REVIEWED_STATUSES, evidence_spec, overlapping
 from vsm_core.metrics.report import to_json_ready
 from vsm_core.store import reading
 
@@ -39,20 +34,6 @@ class Judgement:
     snapshot: dict[str, Any] | None
     differs: bool
     overlaps: list[Any]
-
-
-def evidence_spec(experiment) -> EvidenceSpec:
-    """The evidence-relevant fields of a stored experiment."""
-    scope = experiment.scope if isinstance(experiment.scope, dict) else {}
-    return EvidenceSpec(
-        metric=experiment.metric,
-        direction=experiment.direction,
-        target=experiment.target,
-        change_date=experiment.change_date,
-        baseline_from=experiment.baseline_from,
-        baseline_to=experiment.baseline_to,
-        scope=ExperimentScope.model_validate(scope),
-    )
 
 
 def judge(db, *, experiment_id: int, assign: str = "start") -> Judgement:

@@ -96,6 +96,24 @@ def experiment_scope(experiment: Any) -> ExperimentScope:
     return ExperimentScope.model_validate(experiment.scope or {})
 
 
+def evidence_spec(experiment: Any) -> EvidenceSpec:
+    """What the before/after evidence of ``experiment`` needs, validated.
+
+    ``experiment``: a stored experiment (ORM object or Core row, its scope a
+    JSON dict) or an unsaved ``ExperimentCreate``. Raises pydantic's
+    ``ValidationError`` when the metric or the baseline dates are not valid.
+    """
+    return EvidenceSpec(
+        metric=experiment.metric,
+        direction=experiment.direction,
+        target=experiment.target,
+        change_date=experiment.change_date,
+        baseline_from=experiment.baseline_from,
+        baseline_to=experiment.baseline_to,
+        scope=experiment_scope(experiment),
+    )
+
+
 def experiment_window(experiment: Any) -> tuple[date, date]:
     """``[start, end)`` of the dates the experiment's evidence reads.
 
