@@ -29,7 +29,12 @@ from vsm_core.metrics.distribution import distribution_over_time, flow_distribut
 from vsm_core.metrics.net_flow import net_flow
 from vsm_core.metrics.percentiles import summarize_days
 from vsm_core.metrics.scope import MetricOptions, build_scope
-from vsm_core.metrics.throughput import throughput_by_type, throughput_series, weekly_throughput
+from vsm_core.metrics.throughput import (
+    day_period_index,
+    throughput_by_type,
+    throughput_series,
+    weekly_throughput,
+)
 from vsm_core.metrics.wip import daily_flow_load, daily_wip, range_min, stay_cover
 from vsm_core.model import Category, Stage, Workflow
 
@@ -544,6 +549,27 @@ def test_summarize_days_linear_interpolation():
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def test_day_period_index_finds_the_week_of_each_day():
+    """The one week index (throughput, net flow, the experiments' weekly values)."""
+    mondays = np.array(["2025-03-03", "2025-03-10", "2025-03-24"], dtype="datetime64[D]")
+    days = np.array(
+        [
+            "2025-03-03",  # Monday: its own week
+            "2025-03-09",  # Sunday: the week before the next Monday
+            "2025-03-10",
+            "2025-03-17",  # a week not listed (a gap)
+            "2025-03-02",  # before the first week
+            "2025-03-30",  # Sunday of the last week
+            "2025-03-31",  # after the last week
+            "NaT",
+        ],
+        dtype="datetime64[D]",
+    )
+    assert day_period_index(days, mondays, "week").tolist() == [0, 0, 1, -1, -1, 2, -1, -1]
+    assert day_period_index(days, mondays[:0], "week").tolist() == [-1] * len(days)
+    assert day_period_index(days[:0], mondays, "week").tolist() == []
 
 
 def test_stay_cover_on_sample_boundaries():

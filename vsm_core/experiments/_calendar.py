@@ -16,7 +16,7 @@ import pandas as pd
 
 from vsm_core.metrics.efficiency import flow_efficiency
 from vsm_core.metrics.scope import Scope
-from vsm_core.metrics.throughput import local_dates, period_keys, scope_days, type_labels
+from vsm_core.metrics.throughput import period_index, scope_days, type_labels
 from vsm_core.metrics.wip import daily_wip, utc_wall, wip_stays
 
 _DAY = np.timedelta64(1, "D")
@@ -24,21 +24,10 @@ _US = np.timedelta64(1, "us")
 _DAY_US = 86_400 * 1_000_000
 
 
-def _week_of(done_days: np.ndarray, mondays: np.ndarray) -> np.ndarray:
-    """Position in ``mondays`` of the ISO week of each ``datetime64[D]`` day; -1 when none."""
-    keys = period_keys(done_days, "week")
-    if len(mondays) == 0 or len(keys) == 0:
-        return np.full(len(keys), -1, dtype=np.int64)
-    pos = np.searchsorted(mondays, keys)
-    clipped = np.minimum(pos, len(mondays) - 1)
-    found = ~np.isnat(keys) & (mondays[clipped] == keys)
-    return np.where(found, clipped, -1).astype(np.int64)
-
-
 def _done_week(scope: Scope, mondays: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
     """The done items of the scope and the position of each one's done week (-1 when none)."""
     completed = scope.completed
-    return completed, _week_of(local_dates(completed["done"], scope.timezone), mondays)
+    return completed, period_index(completed["done"], mondays, "week", scope.timezone)
 
 
 def weekly_throughput(scope: Scope, mondays: np.ndarray) -> np.ndarray:
