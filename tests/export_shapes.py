@@ -86,6 +86,9 @@ class Export:
     cancelled: tuple[str, ...] = ()
     #: statuses a suggested workflow must keep in the backlog
     backlog: tuple[str, ...] = ()
+    #: items the file says were cancelled (Won't Do, Removed, Canceled…): they must not end
+    #: in a done stage (cancelled work is not delivered work)
+    cancelled_items: tuple[str, ...] = ()
     #: stages files: the stage columns in flow order (the workflow's stages, in order)
     stage_order: tuple[str, ...] = ()
     #: a short description of what the file is, for test ids and messages
@@ -239,7 +242,7 @@ def walk(
     cancel: Sequence[str] = (),
     skip: float = 0.25,
     back: float = 0.12,
-    cancel_chance: float = 0.12,
+    cancel_chance: float = 0.05,
     unfinished: float = 0.3,
     gap_minutes: tuple[int, int] = (30, 6 * 24 * 60),
     finish: bool = False,
@@ -381,6 +384,7 @@ def jira_csv(seed: int = 0, n: int = 40, **variant) -> Export:
         "Custom field (Story Points)",
     ]
     rows, events = [], 0
+    cancelled_items: list[str] = []
     for i in range(n):
         steps = walk(rng, JIRA_FLOW, _start(rng), cancel=JIRA_CANCEL, finish=i == 0)
         status = steps[-1].status
@@ -389,6 +393,8 @@ def jira_csv(seed: int = 0, n: int = 40, **variant) -> Export:
         sprint = rng.randint(30, 41)
         sprints = [f"{key} Sprint {sprint}", f"{key} Sprint {sprint + 1}"]
         labels = [*_labels(rng), "", ""]
+        if status in JIRA_CANCEL:
+            cancelled_items.append(f"{key}-{100 + i * 3}")
         rows.append(
             [
                 _title(rng),
@@ -419,6 +425,7 @@ def jira_csv(seed: int = 0, n: int = 40, **variant) -> Export:
         may_refuse=True,
         roles={"item_id": "Issue key", "created": "Created", "done": "Resolved"},
         counts={"dates": (n, events)},
+        cancelled_items=tuple(cancelled_items),
         note="Jira issue CSV (current status, created/resolved only)",
     )
 
@@ -462,11 +469,14 @@ def jira_changelog(seed: int = 0, n: int = 30, **variant) -> Export:
         "status_change_date",
     ]
     rows, events, change_id = [], 0, 500_000
+    cancelled_items: list[str] = []
     for i in range(n):
         steps = walk(rng, JIRA_FLOW, _start(rng), cancel=JIRA_CANCEL, finish=i == 0)
         if i == 1:  # one issue nobody moved: a row with the change columns blank
             steps = steps[:1]
         issue = [str(20_100 + i * 11), f"{key}-{7 + i}", rng.choice(ISSUE_TYPES)]
+        if steps[-1].status in JIRA_CANCEL:
+            cancelled_items.append(issue[1])
         created = iso_offset(steps[0].at)
         if len(steps) == 1:
             rows.append([*issue, created, *[""] * 8])
@@ -505,6 +515,7 @@ def jira_changelog(seed: int = 0, n: int = 30, **variant) -> Export:
         file_categories=dict(JIRA_CATEGORY),
         cancelled=JIRA_CANCEL,
         backlog=("Backlog", "Prioritized", "Accepted"),
+        cancelled_items=tuple(cancelled_items),
         note="Jira changelog, one row per status change",
     )
 
@@ -553,12 +564,15 @@ def ado_revisions_csv(seed: int = 0, n: int = 25, **variant) -> Export:
         "Tags",
     ]
     rows, events = [], 0
+    cancelled_items: list[str] = []
     for i in range(n):
         start = _start(rng)
         if i == 0:
             start = start.replace(day=min(28, max(13, start.day)))
         steps = walk(rng, ADO_FLOW, start, cancel=("Removed",), back=0.15, finish=i == 0)
         work_item = str(4100 + i * 13 + rng.randint(0, 9))
+        if steps[-1].status == "Removed":
+            cancelled_items.append(work_item)
         kind, title = rng.choice(ADO_TYPES), _title(rng)
         area = f"Shop\\{team}" if rng.random() < 0.8 else "Shop"
         tags = "; ".join(_labels(rng))
@@ -598,6 +612,7 @@ def ado_revisions_csv(seed: int = 0, n: int = 25, **variant) -> Export:
         counts={"snapshots": (n, events), "events": (n, events)},
         file_categories=dict(ADO_CATEGORY),
         cancelled=("Removed",),
+        cancelled_items=tuple(cancelled_items),
         note="Azure DevOps revisions CSV, one row per revision",
     )
 
@@ -631,12 +646,15 @@ def linear_csv(seed: int = 0, n: int = 30, **variant) -> Export:
         "Canceled",
     ]
     rows, events = [], 0
+    cancelled_items: list[str] = []
     for i in range(n):
         steps = walk(rng, LINEAR_FLOW, _start(rng), cancel=("Canceled",), finish=i == 0)
         status = steps[-1].status
         started = next((s.at for s in steps if s.status in ("In Progress", "In Review")), None)
         completed = steps[-1].at if status == "Done" else None
         canceled = steps[-1].at if status == "Canceled" else None
+        if canceled:
+            cancelled_items.append(f"{prefix}-{200 + i}")
         rows.append(
             [
                 f"{prefix}-{200 + i}",
@@ -665,6 +683,7 @@ def linear_csv(seed: int = 0, n: int = 30, **variant) -> Export:
         accepted=frozenset({"dates"}),
         roles={"item_id": "ID", "created": "Created", "started": "Started", "done": "Completed"},
         counts={"dates": (n, events)},
+        cancelled_items=tuple(cancelled_items),
         note="Linear CSV, one row per issue",
     )
 
@@ -1174,9 +1193,12 @@ def events_table(
     roles = ("item_id", "status", "timestamp", *(("title", "type") if extras else ()))
     header = [cols[r] for r in roles]
     rows, events = [], 0
+    cancelled_items: list[str] = []
     for i in range(n):
         steps = walk(rng, GENERIC_FLOW, _start(rng), cancel=("Cancelled",), finish=i == 0)
         title, kind = _title(rng), rng.choice(ISSUE_TYPES)
+        if steps[-1].status == "Cancelled":
+            cancelled_items.append(f"A-{i + 1}")
         for step in steps:
             cells = [f"A-{i + 1}", step.status, iso_z(step.at)]
             rows.append(cells + ([title, kind] if extras else []))
@@ -1189,6 +1211,7 @@ def events_table(
         accepted=frozenset(SAME_PARSER),
         roles={r: cols[r] for r in ("item_id", "status", "timestamp")},
         counts={"events": (n, events), "snapshots": (n, events)},
+        cancelled_items=tuple(cancelled_items),
         note="events file",
     )
 
@@ -1209,6 +1232,7 @@ def transitions_table(
     roles = ("item_id", *(("created",) if created else ()), "from_status", "status", "timestamp")
     header = [*[cols[r] for r in roles], cols["type"]]
     rows, events = [], 0
+    cancelled_items: list[str] = []
     for i in range(n):
         steps = walk(
             rng, GENERIC_FLOW, _start(rng), cancel=("Cancelled",), unfinished=0.2, finish=i == 0
@@ -1216,6 +1240,8 @@ def transitions_table(
         if len(steps) == 1:  # every item moves at least once here
             steps.append(Step(GENERIC_FLOW[1], steps[0].at + timedelta(hours=3)))
         kind = rng.choice(ISSUE_TYPES)
+        if steps[-1].status == "Cancelled":
+            cancelled_items.append(f"J-{i + 1}")
         for before, after in pairwise(steps):
             cells = [f"J-{i + 1}"]
             if created:
@@ -1231,6 +1257,7 @@ def transitions_table(
         accepted=frozenset({"transitions"}),
         roles={r: cols[r] for r in ("item_id", "from_status", "status", "timestamp")},
         counts={"transitions": (n, events)},
+        cancelled_items=tuple(cancelled_items),
         note="transitions file",
     )
 
@@ -1373,10 +1400,13 @@ def jira_search_json(seed: int = 0, n: int = 12) -> Export:
     rng = random.Random(seed)
     key = rng.choice(PROJECT_KEYS)
     issues, events = [], 0
+    cancelled_items: list[str] = []
     for i in range(n):
         steps = walk(rng, JIRA_FLOW, _start(rng), cancel=JIRA_CANCEL, finish=i == 0)
         if i == 2:
             steps = steps[:1]
+        if steps[-1].status in JIRA_CANCEL:
+            cancelled_items.append(f"{key}-{40 + i}")
         histories, history_id = [], 90_000 + i * 100
         for before, after in pairwise(steps):
             history_id += 1
@@ -1447,6 +1477,7 @@ def jira_search_json(seed: int = 0, n: int = 12) -> Export:
         format="jira-json",
         accepted=frozenset({"jira-json"}),
         counts={"jira-json": (n, events)},
+        cancelled_items=tuple(cancelled_items),
         note="Jira search page with changelogs",
     )
 
@@ -1459,9 +1490,12 @@ def ado_updates_json(seed: int = 0, n: int = 8) -> Export:
     """
     rng = random.Random(seed)
     pages, events = [], 0
+    cancelled_items: list[str] = []
     for i in range(n):
         steps = walk(rng, ADO_FLOW, _start(rng), cancel=("Removed",), finish=i == 0)
         work_item = 700 + i
+        if steps[-1].status == "Removed":
+            cancelled_items.append(str(work_item))
         updates, rev = [], 0
         previous_changed = None
         for n_step, step in enumerate(steps):
@@ -1531,6 +1565,7 @@ def ado_updates_json(seed: int = 0, n: int = 8) -> Export:
         accepted=frozenset({"ado-json"}),
         counts={"ado-json": (n, events)},
         cancelled=("Removed",),
+        cancelled_items=tuple(cancelled_items),
         note="Azure DevOps work item updates",
     )
 

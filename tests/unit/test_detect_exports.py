@@ -80,8 +80,28 @@ def _assert_read_right(export: Export, result: ImportResult) -> None:
         workflow = result.workflow
         flow = [status for stage in workflow.stages for status in workflow.statuses_of(stage)]
         assert flow == list(export.stage_order), why
+    _assert_cancelled_items_do_not_finish(export, result)
     assert result.implausible == (), why
     _assert_detection_reported(result)
+
+
+def _assert_cancelled_items_do_not_finish(export: Export, result: ImportResult) -> None:
+    """Items the file says were cancelled (Won't Do, Removed, Canceled) end in a stage that is
+    not done: cancelled work counted as delivered would inflate throughput."""
+    if not export.cancelled_items:
+        return
+    events = result.dataset.events.sort_values("entered_at", kind="stable")
+    last = events.groupby("item_id", sort=False)["status"].last()
+    finished = {
+        item: last[item]
+        for item in export.cancelled_items
+        if item in last.index and _category_of(result.workflow, last[item]) == Category.DONE
+    }
+    assert not finished, (
+        f"{export.note}: cancelled items end in a done stage ({len(finished)} of "
+        f"{len(export.cancelled_items)}, e.g. {dict(list(finished.items())[:3])}), "
+        f"read as {result.format} with {result.mapping}"
+    )
 
 
 def _assert_detection_reported(result: ImportResult) -> None:
@@ -308,7 +328,23 @@ def test_cli_import_json_names_the_format_the_columns_and_the_detection(
     assert stored["format"] == document["format"]
 
 
-def test_cli_with_format_and_map_says_the_user_chose(db, tmp_path, capsys):
+def test_cli_with_format_says_the_user_chose_it(db, tmp_path, capsys):
+    export = ado_revisions_csv(seed=9, quoted=True)
+    argv = [*db, "import", str(_write(tmp_path, export)), "--format", "events", "--json"]
+    assert main(argv) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["format"] == "events"
+    # docs/importing.md: with --format given, `detected` is exactly this
+    assert document["detected"] == {
+        "format": "events",
+        "score": 1.0,
+        "evidence": "chosen by the user (--format)",
+    }
+    assert {role: document["columns"].get(role) for role in export.roles} == export.roles
+    assert (document["items"], document["events"]) == export.counts["events"]
+
+
+def test_cli_with_format_and_map_uses_the_given_columns(db, tmp_path, capsys):
     export = jira_changelog(seed=9)
     argv = [
         *db,
@@ -324,8 +360,7 @@ def test_cli_with_format_and_map_says_the_user_chose(db, tmp_path, capsys):
     assert document["format"] == "transitions"
     assert document["detected"]["format"] == "transitions"
     assert "chosen by the user" in document["detected"]["evidence"]
-    assert document["columns"]["item_id"] == "issue_key"
-    assert document["columns"]["status"] == "status_to_name"
+    assert {role: document["columns"].get(role) for role in export.roles} == export.roles
     assert (document["items"], document["events"]) == export.counts["transitions"]
 
 
@@ -336,7 +371,22 @@ def test_cli_with_map_only_says_the_columns_were_given(db, tmp_path, capsys):
     document = json.loads(capsys.readouterr().out)
     assert document["format"] == "transitions"
     assert document["columns"]["status"] == "To"
-    assert "by the user" in document["detected"]["evidence"]
+    # docs/importing.md: with --map given, the evidence ends with this and the columns
+    evidence = document["detected"]["evidence"]
+    assert "columns given by the user (--map): " in evidence
+    assert "status" in evidence.rsplit("(--map): ", 1)[1]
+    assert "To" in evidence.rsplit("(--map): ", 1)[1]
+    assert (document["items"], document["events"]) == export.counts["transitions"]
+
+
+def test_cli_names_the_columns_and_offers_the_alternative(db, tmp_path, capsys):
+    export = volvo_incidents(seed=3)
+    assert main([*db, "import", str(_write(tmp_path, export))]) == 0
+    out = capsys.readouterr().out
+    assert "'SR Number'" in out
+    assert "'Change Date+Time'" in out
+    [offer] = [line for line in out.splitlines() if "Sub Status" in line]
+    assert "--map status=" in offer
 
 
 def test_import_options_chosen_by_the_user_are_reported_in_the_detection():
