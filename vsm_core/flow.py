@@ -91,6 +91,7 @@ import numpy as np
 import pandas as pd
 
 from vsm_core.model import CanonicalDataset, Category, Workflow, item_positions
+from vsm_core.ordering import in_time_order
 
 _US = "datetime64[us]"
 _DAY = np.timedelta64(1, "D")
@@ -240,10 +241,7 @@ def event_order(item: np.ndarray, times: np.ndarray, seq: np.ndarray) -> np.ndar
     if np.isnat(times).any():  # NaT sorts last but compares False: leave it to the sort
         return _sorted_order(item, times, seq)
     same = item[1:] == item[:-1]
-    later = times[1:] > times[:-1]
-    tied = times[1:] == times[:-1]
-    in_order = later | (tied & (seq[1:] >= seq[:-1]))  # (times, seq) non-decreasing
-    if not in_order[same].all():
+    if not in_time_order(times, seq)[same].all():
         return _sorted_order(item, times, seq)
     heads = np.flatnonzero(np.append(True, ~same))
     head_item = item[heads]

@@ -54,6 +54,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from vsm_core.model import Category, Stage, Workflow, normalise_status
+from vsm_core.ordering import first_appearance, grouped_time_order
 
 __all__ = [
     "CATEGORY_HELP",
@@ -654,7 +655,7 @@ def order_statuses_by_flow(
     )
 
     # Each item's events in (t, seq) order; usually they already are, grouped by item.
-    order = _grouped_in_time_order(item, t, seq)
+    order = grouped_time_order(item, t, seq)
     item_s = item if order is None else item[order]
     key_s = key if order is None else key[order]
     n_events = len(item_s)
@@ -669,9 +670,9 @@ def order_statuses_by_flow(
     size = np.bincount(item_s)[item_s[first_visit]]
     median = _median_positions(position, size, key_s[first_visit], len(keys))
 
-    # First appearance in time order, of each status and of each spelling (all occur).
-    first_seen = _first_appearance_rank(key, len(keys), t, seq)
-    spelling_seen = _first_appearance_rank(spelling_code, len(spellings), t, seq)
+    # Rank by first appearance in time order, of each status and of each spelling (all occur).
+    first_seen = np.argsort(first_appearance(key, len(keys), (t, seq)))
+    spelling_seen = np.argsort(first_appearance(spelling_code, len(spellings), (t, seq)))
 
     ranking = pd.DataFrame(
         {"unranked": median.isna().to_numpy(), "median": median.to_numpy(), "first": first_seen}
@@ -692,11 +693,7 @@ def _spellings(statuses: pd.Series, codes=None) -> tuple[np.ndarray, pd.Index]:
     and be in another order: the first appearances are found here).
     """
     raw_code, raw = pd.factorize(statuses) if codes is None else codes
-    first = np.full(len(raw), len(raw_code), dtype=np.int64)
-    seen = raw_code >= 0
-    np.minimum.at(first, raw_code[seen], np.flatnonzero(seen))
-    occurring = np.flatnonzero(first < len(raw_code))
-    in_order = occurring[np.argsort(first[occurring], kind="stable")]
+    in_order = first_appearance(raw_code, len(raw))
     stripped = pd.Series(np.asarray(raw, dtype=object)[in_order], dtype=object)
     stripped = stripped.astype("str").str.strip()
     spelling_in_order, spellings = pd.factorize(stripped.where(stripped != ""))
@@ -769,44 +766,6 @@ def _sortable_times(entered_at: pd.Series) -> np.ndarray:
         t = naive.view(np.int64).copy()
     t[t == np.iinfo(np.int64).min] = np.iinfo(np.int64).max  # NaT sorts last
     return t
-
-
-def _grouped_in_time_order(item: np.ndarray, t: np.ndarray, seq: np.ndarray) -> np.ndarray | None:
-    """The positions sorted by (item, t, seq), ties by position; None when already so grouped.
-
-    Items need not come in code order, only each item's events together and
-    in time order (item codes given by first appearance then never step
-    down), which one pass checks.
-    """
-    if len(item) > 1:
-        step = np.diff(item)
-        later = (t[1:] > t[:-1]) | ((t[1:] == t[:-1]) & (seq[1:] >= seq[:-1]))
-        if (step >= 0).all() and (later | (step != 0)).all():
-            return None
-        return np.lexsort((seq, t, item))
-    return None
-
-
-def _first_appearance_rank(code: np.ndarray, count: int, t: np.ndarray, seq: np.ndarray):
-    """For each of ``count`` codes, its rank by first appearance in (t, seq, position) order.
-
-    The same ranks as the positions of each code's first event in a stable
-    time sort, found with three grouped minimums instead of sorting the
-    events.
-    """
-    big = np.iinfo(np.int64).max
-    first_t = np.full(count, big, dtype=np.int64)
-    np.minimum.at(first_t, code, t)
-    at_first = t == first_t[code]
-    first_seq = np.full(count, big, dtype=np.int64)
-    np.minimum.at(first_seq, code[at_first], seq[at_first])
-    at_first &= seq == first_seq[code]
-    first_position = np.full(count, big, dtype=np.int64)
-    np.minimum.at(first_position, code[at_first], np.flatnonzero(at_first))
-    order = np.lexsort((first_position, first_seq, first_t))
-    rank = np.empty(count, dtype=np.int64)
-    rank[order] = np.arange(count)
-    return rank
 
 
 def describe_points(workflow: Workflow) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from vsm_core.importers.errors import ImportFailed, ImportProblem
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.table import RawTable
 from vsm_core.model import Workflow
+from vsm_core.ordering import first_appearance, grouped_time_order
 
 #: Roles whose columns describe the item rather than one event.
 ITEM_ROLES = ("title", "type", "team", "labels", "created", "blocked_days")
@@ -397,7 +398,7 @@ def kept_events(
     item = factorize_ids(events["item_id"])[0] if item_codes is None else item_codes
     when = pd.DatetimeIndex(events["entered_at"]).asi8.copy()
     when[when == NAT] = np.iinfo(np.int64).max  # NaT sorts last
-    order = _item_time_order(item, when, seq)
+    order = grouped_time_order(item, when, seq)
     key = status_keys(events["status"], status_codes)
     item_o = item if order is None else item[order]
     key_o = key if order is None else key[order]
@@ -412,22 +413,6 @@ def kept_events(
     if by_seq is None:
         return np.flatnonzero(~repeat)
     return by_seq[~repeat[by_seq]]
-
-
-def _item_time_order(item: np.ndarray, when: np.ndarray, seq: np.ndarray) -> np.ndarray | None:
-    """Positions sorted by (item, when, seq); None when they already are grouped that way.
-
-    "Grouped" is enough: items need not be in code order, only each item's
-    rows together and in (when, seq) order, as in a changelog export.
-    """
-    if len(item) < 2:
-        return None
-    step = np.diff(item)
-    same = step == 0
-    later = (when[1:] > when[:-1]) | ((when[1:] == when[:-1]) & (seq[1:] > seq[:-1]))
-    if (step >= 0).all() and (later | ~same).all():
-        return None  # codes count up by first appearance: grouped items never step down
-    return np.lexsort((seq, when, item))
 
 
 def status_keys(statuses: pd.Series, codes: tuple[np.ndarray, Any] | None = None) -> np.ndarray:
@@ -446,15 +431,6 @@ def counted_statuses(codes: np.ndarray, names: Any) -> dict[str, int]:
     """``{status: events}`` from ``pd.factorize`` codes of the events' statuses (``names``
     may hold statuses no event has), in first-appearance order: what
     ``statuses.value_counts(sort=False)`` gives, without hashing the text again."""
-    present = codes >= 0
-    rows = np.flatnonzero(present)
-    counts = np.bincount(codes[rows], minlength=len(names))
-    first = np.full(len(names), len(codes), dtype=np.int64)
-    np.minimum.at(first, codes[rows], rows)
-    occurring = np.flatnonzero(counts)
-    in_order = occurring[np.argsort(first[occurring], kind="stable")]
+    counts = np.bincount(codes[codes >= 0], minlength=len(names))
+    in_order = first_appearance(codes, len(names))
     return {str(names[i]): int(counts[i]) for i in in_order.tolist()}  # a few statuses
-
-
-def first_seen_order(statuses: pd.Series) -> list[str]:
-    return pd.unique(statuses.dropna()).tolist()
