@@ -92,6 +92,7 @@ import pandas as pd
 
 from vsm_core.model import CanonicalDataset, Category, Workflow, item_positions
 from vsm_core.ordering import in_time_order
+from vsm_core.timeutil import utc_naive_us
 
 _US = "datetime64[us]"
 _DAY = np.timedelta64(1, "D")
@@ -172,20 +173,6 @@ def _to_utc_timestamp(value: object) -> pd.Timestamp:
     ts = pd.Timestamp(value)
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     return ts.as_unit("us")
-
-
-def _naive_us(values: pd.Series) -> np.ndarray:
-    """UTC wall times as ``datetime64[us]`` (NaT kept); never an int view.
-
-    A tz-aware column is read through a read-only view of its UTC values (no
-    copy of the whole event log); anything else is converted.
-    """
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        view = values.to_numpy(dtype=_US).view()
-        view.flags.writeable = False
-        return view
-    values = pd.to_datetime(values, utc=True)
-    return values.dt.tz_convert(None).to_numpy(dtype=_US)
 
 
 def _aware(values: np.ndarray) -> pd.Series:
@@ -347,7 +334,7 @@ def build_flow(dataset: CanonicalDataset, options: FlowOptions = FlowOptions()) 
     n_items = len(items_in)
 
     # -- as_of and the event cut ------------------------------------------------------
-    times = _naive_us(events["entered_at"]) if len(events) else np.empty(0, dtype=_US)
+    times = utc_naive_us(events["entered_at"])
     if options.as_of is not None:
         as_of = _to_utc_timestamp(options.as_of)
     elif len(times):
@@ -464,7 +451,7 @@ def build_flow(dataset: CanonicalDataset, options: FlowOptions = FlowOptions()) 
 
     current_stage = pd.array([*workflow.stage_names, None], dtype="str").take(current_pos)
 
-    created_field = _naive_us(items_in["created_at"]) if n_items else np.empty(0, dtype=_US)
+    created_field = utc_naive_us(items_in["created_at"])
     created = np.where(np.isnat(created_field), first_event, created_field)
 
     mode = options.cycle_time_mode

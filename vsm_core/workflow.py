@@ -55,6 +55,7 @@ from pydantic import ValidationError
 
 from vsm_core.model import Category, Stage, Workflow, normalise_status
 from vsm_core.ordering import first_appearance, grouped_time_order
+from vsm_core.timeutil import sortable_micros
 
 __all__ = [
     "CATEGORY_HELP",
@@ -647,7 +648,7 @@ def order_statuses_by_flow(
     if item_codes is None:
         item_codes = pd.factorize(events["item_id"].astype("str"))[0]
     item = kept(np.asarray(item_codes))
-    t = kept(_sortable_times(events["entered_at"]))
+    t = kept(sortable_micros(events["entered_at"]))  # missing times last
     seq = (
         kept(events["seq"].to_numpy(dtype=np.int64))
         if "seq" in events
@@ -754,18 +755,6 @@ def _first_visits(item: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
     first = np.full(slots, len(item), dtype=np.int64)  # a table: one slot per pair
     np.minimum.at(first, visit, np.arange(len(item)))
     return first[first < len(item)]
-
-
-def _sortable_times(entered_at: pd.Series) -> np.ndarray:
-    """UTC microseconds as int64, ordered like the times (missing ones last)."""
-    times = pd.to_datetime(entered_at, utc=True)
-    if times.dt.unit == "us":
-        t = pd.DatetimeIndex(times).asi8.copy()
-    else:  # the same truncation to microseconds as comparing datetime64[us] values
-        naive = times.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
-        t = naive.view(np.int64).copy()
-    t[t == np.iinfo(np.int64).min] = np.iinfo(np.int64).max  # NaT sorts last
-    return t
 
 
 def describe_points(workflow: Workflow) -> dict[str, Any]:

@@ -19,9 +19,10 @@ from vsm_core.flow import FlowTables
 from vsm_core.metrics.efficiency import flow_efficiency
 from vsm_core.metrics.report import calculate_metrics
 from vsm_core.metrics.scope import build_scope
-from vsm_core.metrics.stages import _naive, _stays, stay_items, time_in_stage_summary
-from vsm_core.metrics.wip import daily_wip, range_counts, stay_cover, utc_wall
+from vsm_core.metrics.stages import _stays, stay_items, time_in_stage_summary
+from vsm_core.metrics.wip import daily_wip, range_counts, stay_cover
 from vsm_core.model import Category, Stage, Workflow, item_positions, make_dataset
+from vsm_core.timeutil import sortable_micros, utc_naive_us
 
 WORKFLOW = Workflow(
     stages=(
@@ -76,17 +77,27 @@ def test_stay_items_of_filtered_stays_falls_back_to_ids():
 def test_time_views_equal_the_conversion_and_are_read_only():
     times = pd.Series(pd.to_datetime(["2024-03-30T23:30Z", None, "2024-03-31T01:30Z"], utc=True))
     expected = times.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
-    for convert in (_naive, utc_wall):
-        view = convert(times)
-        assert view.dtype == np.dtype("datetime64[us]")
-        assert np.array_equal(view, expected, equal_nan=True)
-        with pytest.raises(ValueError):
-            view[0] = np.datetime64("2000-01-01")
-        berlin = convert(times.dt.tz_convert("Europe/Berlin"))  # any zone: UTC wall times
-        assert np.array_equal(berlin, expected, equal_nan=True)
-    nanoseconds = times.astype("datetime64[ns, UTC]")
-    assert np.array_equal(utc_wall(nanoseconds), expected, equal_nan=True)
-    assert utc_wall(pd.Series(["2024-03-30T23:30Z"]))[0] == expected[0]  # text is parsed
+    view = utc_naive_us(times)
+    assert view.dtype == np.dtype("datetime64[us]")
+    assert np.array_equal(view, expected, equal_nan=True)
+    with pytest.raises(ValueError):
+        view[0] = np.datetime64("2000-01-01")
+    berlin = utc_naive_us(times.dt.tz_convert("Europe/Berlin"))  # any zone: UTC wall times
+    assert np.array_equal(berlin, expected, equal_nan=True)
+    nanoseconds = times.astype("datetime64[ns, UTC]") + pd.Timedelta(nanoseconds=999)
+    assert np.array_equal(utc_naive_us(nanoseconds), expected, equal_nan=True)  # truncated
+    assert utc_naive_us(pd.Series(["2024-03-30T23:30Z"]))[0] == expected[0]  # text is parsed
+    naive = utc_naive_us(times.dt.tz_convert(None))  # naive times are taken as UTC
+    assert np.array_equal(naive, expected, equal_nan=True)
+    assert utc_naive_us(pd.Series([], dtype=object)).dtype == np.dtype("datetime64[us]")
+
+
+def test_sortable_micros_order_like_the_times_with_missing_ones_last():
+    times = pd.Series(pd.to_datetime(["2024-03-30T23:30Z", None, "1969-12-31T23:59Z"], utc=True))
+    micros = sortable_micros(times)
+    assert micros.dtype == np.int64 and micros.flags.writeable
+    assert micros.tolist() == [1_711_841_400_000_000, np.iinfo(np.int64).max, -60_000_000]
+    assert sortable_micros(pd.Series([], dtype="datetime64[us, UTC]")).tolist() == []
 
 
 def test_views_leave_the_frames_writable_and_the_cover_is_memoised():

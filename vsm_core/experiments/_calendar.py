@@ -17,7 +17,8 @@ import pandas as pd
 from vsm_core.metrics.efficiency import flow_efficiency
 from vsm_core.metrics.scope import Scope
 from vsm_core.metrics.throughput import period_index, scope_days, type_labels
-from vsm_core.metrics.wip import daily_wip, utc_wall, wip_stays
+from vsm_core.metrics.wip import daily_wip, wip_stays
+from vsm_core.timeutil import utc_naive_us
 
 _DAY = np.timedelta64(1, "D")
 _US = np.timedelta64(1, "us")
@@ -86,7 +87,7 @@ def weekly_age_p85(scope: Scope, mondays: np.ndarray) -> np.ndarray:
     stay = np.repeat(np.arange(len(lo)), span)
     offset = np.arange(len(stay)) - np.repeat(np.cumsum(span) - span, span)
     week = k_lo[stay] + offset
-    start = utc_wall(scope.flow.items["start"])[item[stay]]
+    start = utc_naive_us(scope.flow.items["start"])[item[stay]]
     age = (cover.samples[sunday[week]] - start) / _US / _DAY_US
     return _grouped_percentile(week, age, n_weeks, 85.0)
 

@@ -158,9 +158,10 @@ from vsm_core.experiments.catalogue import MetricSpec, parse_metric
 from vsm_core.experiments.spec import EvidenceSpec
 from vsm_core.metrics.scope import MetricOptions, Scope, build_scope
 from vsm_core.metrics.throughput import local_dates
-from vsm_core.metrics.wip import stay_item_positions, utc_wall
+from vsm_core.metrics.wip import stay_item_positions
 from vsm_core.metrics.xmr import xmr
 from vsm_core.model import CanonicalDataset
+from vsm_core.timeutil import utc_naive_us
 
 Assign = Literal["start", "done"]
 Verdict = Literal["improved", "worsened", "no clear change", "not enough data"]
@@ -529,9 +530,9 @@ def _per_item(scope: Scope, base: _Base, assign: str) -> EvidenceResult:
     flow = scope.flow
     items = flow.items
     n_items = len(items)
-    as_of = utc_wall(pd.Series([flow.as_of]))[0]
-    start = utc_wall(items["start"])
-    done = utc_wall(items["done"])
+    as_of = utc_naive_us(pd.Series([flow.as_of]))[0]
+    start = utc_naive_us(items["start"])
+    done = utc_naive_us(items["done"])
     state = items["state"].to_numpy(dtype=object)
     is_done = state == "done"
     cancelled = state == "cancelled"
@@ -542,7 +543,7 @@ def _per_item(scope: Scope, base: _Base, assign: str) -> EvidenceResult:
         so_far = (as_of - origin) / _DAY
         eligible = ~np.isnat(origin)
     elif metric.family.startswith("lead_time"):
-        origin = utc_wall(items["created_at"])
+        origin = utc_naive_us(items["created_at"])
         finished = (done - origin) / _DAY
         so_far = (as_of - origin) / _DAY
         eligible = ~np.isnat(origin)

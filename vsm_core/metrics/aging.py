@@ -42,7 +42,8 @@ import pandas as pd
 
 from vsm_core.metrics.scope import Scope
 from vsm_core.metrics.throughput import as_dates, scope_days, type_labels
-from vsm_core.metrics.wip import range_counts, range_min, utc_wall, wip_stays
+from vsm_core.metrics.wip import range_counts, range_min, wip_stays
+from vsm_core.timeutil import utc_naive_us
 
 AGING_COLUMNS: tuple[str, ...] = (
     "item_id",
@@ -134,7 +135,7 @@ def age_run_chart(scope: Scope) -> pd.DataFrame:
     cover, mask = wip_stays(scope)
     n = cover.n_samples
     lo, hi = cover.lo[mask], cover.hi[mask]
-    start = utc_wall(scope.flow.items["start"])[cover.item_pos[mask]]
+    start = utc_naive_us(scope.flow.items["start"])[cover.item_pos[mask]]
     samples = cover.samples
     base = samples[0] if n else np.datetime64(0, "us")
     # Start times in microseconds after the first sample (an explicit us unit, not an int view

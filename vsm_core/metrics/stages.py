@@ -90,6 +90,7 @@ import pandas as pd
 from vsm_core.flow import FlowTables
 from vsm_core.metrics.scope import Scope
 from vsm_core.model import Category, item_positions
+from vsm_core.timeutil import utc_naive_us
 
 _US = "datetime64[us]"
 _DAY = np.timedelta64(1, "D")
@@ -101,19 +102,6 @@ HEATMAP_COLUMNS: tuple[str, ...] = ("stage", "stage_index", "week_start", "media
 
 # --------------------------------------------------------------------------- shared helpers
 # (also used by vsm_core.metrics.efficiency and vsm_core.metrics.value_stream)
-
-
-def _naive(values: pd.Series) -> np.ndarray:
-    """UTC times as naive ``datetime64[us]`` (NaT kept); never an integer view.
-
-    For a tz-aware column this is a read-only view of its UTC values (no
-    copy; pandas stores tz-aware times as UTC), else a converted copy.
-    """
-    if len(values) == 0:
-        return np.empty(0, dtype=_US)
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return _column_view(values, _US)
-    return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype=_US)
 
 
 def _column_view(values: pd.Series, dtype) -> np.ndarray:
@@ -295,8 +283,8 @@ def _stay_arrays(flow: FlowTables) -> _Stays:
     out = _Stays(
         item=stay_items(flow),
         stage=_column_view(stays["stage_index"], np.int64),
-        enter=_naive(stays["entered_at"]),
-        exit=_naive(stays["exited_at"]),
+        enter=utc_naive_us(stays["entered_at"]),
+        exit=utc_naive_us(stays["exited_at"]),
         days=_column_view(stays["duration_days"], "float64"),
     )
     _readonly(out.item)
@@ -360,8 +348,8 @@ def _committed_arrays(scope: Scope) -> _Committed:
     info = _stage_info(scope.flow)
     completed = scope.completed
     pos = _completed_positions(scope)
-    start = _naive(completed["start"])
-    done = _naive(completed["done"])
+    start = utc_naive_us(completed["start"])
+    done = utc_naive_us(completed["done"])
     has_start = ~np.isnat(start)
     cycle = np.full(len(pos), np.nan)
     cycle[has_start] = (done[has_start] - start[has_start]) / _DAY

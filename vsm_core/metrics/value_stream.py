@@ -44,7 +44,8 @@ import numpy as np
 
 from vsm_core.metrics.efficiency import flow_efficiency
 from vsm_core.metrics.scope import Scope
-from vsm_core.metrics.stages import _DAY, _by_stage, _committed, _naive, _stage_info, _sum_by
+from vsm_core.metrics.stages import _DAY, _by_stage, _committed, _stage_info, _sum_by
+from vsm_core.timeutil import utc_naive_us
 
 
 def _clean(value: float | None) -> float | None:
@@ -89,7 +90,7 @@ def value_stream(scope: Scope) -> dict:
         )
 
     has_start = ~np.isnat(committed.start)
-    created = _naive(completed["created_at"])
+    created = utc_naive_us(completed["created_at"])
     backlog = (committed.start[has_start] - created[has_start]) / _DAY
     _, efficiency = flow_efficiency(scope)
     return {

@@ -41,9 +41,10 @@ import pandas as pd
 
 from vsm_core.flow import FlowTables
 from vsm_core.metrics.scope import Scope
-from vsm_core.metrics.stages import _memo, _naive, _readonly, _stays, stay_items
+from vsm_core.metrics.stages import _memo, _readonly, _stays, stay_items
 from vsm_core.metrics.throughput import as_dates, scope_days, type_labels
 from vsm_core.model import Category
+from vsm_core.timeutil import utc_naive_us
 
 _US = "datetime64[us]"
 _DAY = np.timedelta64(1, "D")
@@ -73,19 +74,6 @@ class StayCover:
         return len(self.samples)
 
 
-def utc_wall(values: pd.Series) -> np.ndarray:
-    """tz-aware times as ``datetime64[us]`` UTC wall times (NaT kept); never an int view.
-
-    For a tz-aware column of microseconds this is a read-only view of the
-    column (no copy); anything else is converted (a copy).
-    """
-    if len(values) == 0:
-        return np.empty(0, dtype=_US)
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return _naive(values)
-    return pd.to_datetime(values, utc=True).dt.tz_convert(None).to_numpy(dtype=_US)
-
-
 def stay_item_positions(flow: FlowTables) -> np.ndarray:
     """Row in ``flow.items`` of each stay (see :func:`vsm_core.metrics.stages.stay_items`)."""
     return stay_items(flow)
@@ -101,7 +89,7 @@ def stay_cover(scope: Scope) -> StayCover:
 
 
 def _stay_cover(scope: Scope) -> StayCover:
-    samples = utc_wall(scope.sample_times)
+    samples = utc_naive_us(scope.sample_times)
     stays = _stays(scope)
     is_last = scope.flow.stays["is_last"].to_numpy(dtype=bool)
     n = len(samples)

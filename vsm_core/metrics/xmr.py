@@ -56,9 +56,9 @@ import numpy as np
 import pandas as pd
 
 from vsm_core.metrics.scope import Scope
-from vsm_core.metrics.stages import _naive
 from vsm_core.metrics.throughput import throughput_series
 from vsm_core.metrics.wip import daily_wip
+from vsm_core.timeutil import utc_naive_us
 
 NPL_FACTOR = 2.66
 URL_FACTOR = 3.268
@@ -174,7 +174,7 @@ def cycle_time_xmr(scope: Scope, *, baseline: int | None = None) -> XmR:
     completed = scope.completed
     cycle = completed["cycle_time_days"].to_numpy(dtype="float64")
     keep = np.flatnonzero(~np.isnan(cycle))
-    done = _naive(completed["done"])[keep]
+    done = utc_naive_us(completed["done"])[keep]
     keep = keep[np.argsort(done, kind="stable")]
     ids = pd.Series(completed["item_id"].array.take(keep), dtype="str").tolist()
     return xmr(cycle[keep], baseline=baseline, labels=ids)
