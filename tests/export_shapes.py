@@ -674,14 +674,21 @@ def linear_csv(seed: int = 0, n: int = 30, **variant) -> Export:
                 iso_z(canceled) if canceled else "",
             ]
         )
-        events += 1 + (started is not None) + (completed is not None)
+        # A cancelled issue ends in a Cancelled event at its Canceled date.
+        events += 1 + (started is not None) + (completed is not None) + (canceled is not None)
     return Export(
         shape="linear-csv",
         filename=_filename("Linear-export", v),
         data=write_table(header, rows, v),
         format="dates",
         accepted=frozenset({"dates"}),
-        roles={"item_id": "ID", "created": "Created", "started": "Started", "done": "Completed"},
+        roles={
+            "item_id": "ID",
+            "created": "Created",
+            "started": "Started",
+            "done": "Completed",
+            "cancelled": "Canceled",
+        },
         counts={"dates": (n, events)},
         cancelled_items=tuple(cancelled_items),
         note="Linear CSV, one row per issue",

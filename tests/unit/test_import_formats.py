@@ -213,3 +213,12 @@ def test_real_export_cleaned_by_its_author():
     assert result.format == "stages"  # "Done" is a stage column here, not a done-date role
     assert len(result.dataset.items) == 200
     assert "TaskPentest" in set(result.dataset.items["type"])  # dirty data kept as it is
+
+
+def test_a_column_settled_by_another_that_turns_out_not_to_hold_dates_is_no_stage():
+    # Backlog reads both ways until Done settles day-first; then "02" is no date, so
+    # Backlog holds too few dates to be a stage (it was an internal AttributeError).
+    data = b"ID,Name,Backlog,Doing,Done\nS-1,a,01/02/2024,05/02/2024,13/02/2024\nS-2,b,02,,\n"
+    result = import_bytes(data, "stages.csv", ImportOptions(format="stages"))
+    assert [stage.name for stage in result.workflow.stages] == ["Doing", "Done"]
+    assert result.dataset.items["attributes"][1]["Backlog"] == "02"

@@ -133,6 +133,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "closeddate",
         "finished",
     ),
+    "cancelled": (
+        "cancelled",
+        "canceled",
+        "cancelledat",
+        "canceledat",
+        "cancelleddate",
+        "canceleddate",
+    ),
     "blocked_days": ("blockeddays", "daysblocked", "blockedtime"),
 }
 
@@ -153,6 +161,8 @@ def _words(*names: str) -> frozenset[str]:
 
 
 _STATUS = _words("status", "state")
+#: Board words: a from/to pair of these (``From Column``/``To Column``) is a status change.
+_BOARD = _words("column", "stage", "lane", "step")
 _TIME_WORDS = _words("date", "time", "datetime", "timestamp", "at", "on", "dt", "ts")
 _PERSON = _words("by", "user", "caller", "assignee", "owner", "creator", "reporter", "author")
 #: Rules tried after the exact aliases; the best score wins.
@@ -186,7 +196,7 @@ WORD_RULES: dict[str, tuple[WordRule, ...]] = {
         WordRule(
             0.95,
             _words("from", "old", "previous", "prev"),
-            with_one_of=_STATUS,
+            with_one_of=_STATUS | _BOARD,
             none_of=_TIME_WORDS | _words("category", "id", "code"),
         ),
     ),
@@ -194,7 +204,7 @@ WORD_RULES: dict[str, tuple[WordRule, ...]] = {
         WordRule(
             0.95,
             _words("to", "new"),
-            with_one_of=_STATUS,
+            with_one_of=_STATUS | _BOARD,
             none_of=_TIME_WORDS | _words("category", "id", "code", "from", "old"),
         ),
         WordRule(
@@ -205,7 +215,7 @@ WORD_RULES: dict[str, tuple[WordRule, ...]] = {
         ),
         WordRule(
             0.6,
-            _STATUS,
+            _STATUS | _BOARD,
             none_of=_TIME_WORDS | _words("category", "id", "code", "from", "old", "count"),
         ),
     ),
@@ -233,7 +243,17 @@ WORD_RULES: dict[str, tuple[WordRule, ...]] = {
         WordRule(0.9, _words("created", "opened", "creation"), none_of=_PERSON | _words("id")),
     ),
     "started": (
-        WordRule(0.9, _words("started", "start", "activated"), none_of=_PERSON | _words("id")),
+        WordRule(
+            0.9,
+            # "Committed": Azure DevOps Scrum's state between Approved and Done.
+            _words("started", "start", "activated", "committed", "commitment"),
+            none_of=_PERSON | _words("id"),
+        ),
+    ),
+    "cancelled": (
+        WordRule(
+            0.9, _words("cancelled", "canceled", "cancellation"), none_of=_PERSON | _words("id")
+        ),
     ),
     "done": (
         WordRule(

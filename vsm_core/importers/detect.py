@@ -34,7 +34,12 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from vsm_core.importers.columns import NOT_STAGE_WORDS, header_words, name_score
+from vsm_core.importers.columns import (
+    NOT_STAGE_WORDS,
+    header_words,
+    name_score,
+    normalise_header,
+)
 from vsm_core.importers.errors import ImportFailed
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.table import RawTable, Upload
@@ -101,11 +106,23 @@ TABLE_FORMAT_ROLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "dates": (
         ("item_id",),
-        ("title", "type", "team", "labels", "blocked_days", "created", "started", "done"),
+        (
+            "title",
+            "type",
+            "team",
+            "labels",
+            "blocked_days",
+            "created",
+            "started",
+            "done",
+            "cancelled",
+            "status",
+            "status_category",
+        ),
     ),
     "stages": (("item_id",), ("title", "type", "team", "labels", "blocked_days")),
 }
-_DATE_ROLES = frozenset({"timestamp", "created", "started", "done"})
+_DATE_ROLES = frozenset({"timestamp", "created", "started", "done", "cancelled"})
 _TEXT_ROLES = frozenset({"status", "from_status", "status_category"})
 #: Roles in the order columns are handed out (a column plays one role).
 _ROLE_ORDER = (
@@ -117,6 +134,7 @@ _ROLE_ORDER = (
     "created",
     "started",
     "done",
+    "cancelled",
     "title",
     "type",
     "team",
@@ -305,8 +323,10 @@ _KEY_LIKE = re.compile(r"^[A-Za-z]{1,12}[-_ ]?\d+$|^\d+(?:-\d+)*$")
 def _detect_table(table: RawTable, given: dict[str, str]) -> Detection:
     frame = table.frame.head(SAMPLE_ROWS)
     columns = table.columns
-    profiles = _profiles(frame.head(PROFILE_ROWS))
-    rows = min(len(frame), PROFILE_ROWS)
+    status_rows = _status_change_rows(frame, columns)
+    profiled = frame if status_rows is None else frame[status_rows]
+    profiles = _profiles(profiled.head(PROFILE_ROWS))
+    rows = min(len(profiled), PROFILE_ROWS)
     chosen, alternatives, notes = _role_choices(columns, profiles, rows, given)
     if "item_id" not in chosen:
         chosen.update(_key_column(frame, columns, profiles, {c for c, _ in chosen.values()}))
@@ -323,6 +343,19 @@ def _detect_table(table: RawTable, given: dict[str, str]) -> Detection:
     ]
     candidates.sort(key=lambda c: -c.score)
     return _decide(tuple(candidates), alternatives, notes)
+
+
+def _status_change_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series | None:
+    """In a changelog of every field (a ``Field`` column naming status on some rows), the
+    rows that change the status: only their from/to cells say anything about the flow."""
+    from vsm_core.importers.formats.transitions import FIELD_HEADERS, STATUS_FIELDS
+
+    for column in columns:
+        if normalise_header(column) in FIELD_HEADERS and frame[column].dtype != object:
+            rows = frame[column].str.casefold().isin(STATUS_FIELDS).fillna(False).astype(bool)
+            if rows.any():
+                return rows
+    return None
 
 
 def _key_column(frame, columns, profiles, taken) -> dict[str, tuple[str, float]]:

@@ -44,6 +44,7 @@ ROLES = (
     "done",
     "blocked_days",
     "status_category",
+    "cancelled",
 )
 
 DEFAULT_MAX_UPLOAD_MB = 50

@@ -86,15 +86,13 @@ def _stage_columns(
     own takes the order another stage column settles. If none settles it,
     the user is asked (:class:`AmbiguousDateOrder`).
     """
-    parsed, undecided, is_date, orders, used = {}, {}, [], set(), {}
+    parsed, undecided, orders, used = {}, {}, set(), {}
     for column in candidates:
         try:
             result = _parse_column(table, column, options.date_order, options.timezone)
         except AmbiguousDateOrder as ambiguous:
             undecided[column] = ambiguous
-            is_date.append(True)
             continue
-        is_date.append(result is not None)
         if result is not None:
             parsed[column] = result.values
             used[column] = result.date_order_used
@@ -105,8 +103,12 @@ def _stage_columns(
             raise next(iter(undecided.values()))
         order = orders.pop()
         for column in undecided:
-            parsed[column] = _parse_column(table, column, order, options.timezone).values
-            used[column] = order
+            # Read in the settled order, a column may turn out not to hold dates after all
+            # (``02`` is no date): it is then an attribute, not a stage.
+            result = _parse_column(table, column, order, options.timezone)
+            if result is not None:
+                parsed[column], used[column] = result.values, order
+    is_date = [column in parsed for column in candidates]
     if not any(is_date):
         raise ImportFailed(
             "no stage columns found: a stages file needs columns of dates, one per workflow "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vsm_core.importers.columns import resolve_mapping
+from vsm_core.importers.columns import normalise_header, resolve_mapping
 from vsm_core.importers.errors import ImportProblem
 from vsm_core.importers.formats.common import (
     ITEM_ROLES,
@@ -41,6 +41,15 @@ def parse(table: RawTable, options: ImportOptions) -> ParsedImport:
     ids = text(table, mapping["item_id"])
     from_status = text(table, mapping["from_status"])
     to_status = text(table, mapping["status"])
+    field_notes = []
+    field = field_column(table, mapping)
+    if field is not None:  # a changelog of every field: only status changes move the flow
+        is_status = status_field_rows(table, field)
+        from_status, to_status = from_status.where(is_status), to_status.where(is_status)
+        field_notes.append(
+            f"{int(is_status.sum())} of {len(is_status)} rows change the status (column "
+            f"{field!r}); the other rows only create their items"
+        )
     times = problems.timestamps(table, mapping["timestamp"], options)
     created = (
         problems.timestamps(table, mapping["created"], options) if "created" in mapping else None
@@ -58,7 +67,7 @@ def parse(table: RawTable, options: ImportOptions) -> ParsedImport:
     combined["seq"] = np.arange(len(combined))
     events = collapse_repeats(combined)
     items = row_items(table, ids, mapping, created, attribute_columns(table, mapping))
-    notes = (
+    notes = field_notes + (
         []
         if "created" in mapping
         else ["no created column: each item's first status starts at its first change"]
@@ -72,6 +81,27 @@ def parse(table: RawTable, options: ImportOptions) -> ParsedImport:
         notes=notes,
         status_categories=file_status_categories(table, mapping),
     )
+
+
+#: Header names (words joined) of the column saying which field a changelog row changed.
+FIELD_HEADERS = frozenset({"field", "fieldname", "fieldid", "changedfield", "fieldchanged"})
+#: Field names (lower case) that are the workflow status.
+STATUS_FIELDS = frozenset({"status", "state", "system.state", "workflow state"})
+
+
+def field_column(table: RawTable, mapping: dict[str, str]) -> str | None:
+    """The column naming the field each row changed, when it names the status on some rows."""
+    used = set(mapping.values())
+    for column in table.columns:
+        named = column not in used and normalise_header(column) in FIELD_HEADERS
+        if named and status_field_rows(table, column).any():
+            return column
+    return None
+
+
+def status_field_rows(table: RawTable, column: str) -> pd.Series:
+    """Per row: whether ``column`` says the row changed the status."""
+    return text(table, column).str.casefold().isin(STATUS_FIELDS).fillna(False).astype(bool)
 
 
 def _require_times_on_changes(problems, table, column, times, is_change) -> None:
