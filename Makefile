@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+# Served on this machine only unless a deployment says otherwise (docs/deployment.md).
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test bench lint db clean
 
@@ -17,10 +19,10 @@ $(VENV)/.dev-installed: requirements-dev.txt requirements.txt $(VENV)/.runtime-i
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## run: migrate the database (seeding the demo team when empty) and serve http://localhost:$(PORT)
+## run: migrate the database (seeding the demo team when empty) and serve http://$(ADDRESS):$(PORT)
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m vsm_core db upgrade --seed-demo
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
 ## test: the whole suite (unit, AppTest, browser tests where Chromium exists)
 test: $(VENV)/.dev-installed
