@@ -18,8 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vsm_core.importers import containers
-from vsm_core.importers.containers import read_upload
+from vsm_core.importers.containers import delimited, lenient, read_upload
 from vsm_core.importers.errors import ImportFailed
 from vsm_core.importers.options import ImportOptions
 
@@ -202,7 +201,7 @@ def test_a_giant_field_is_fine():
 
 
 def test_a_field_over_the_cap_is_reported():
-    big = "x" * (containers.FIELD_LIMIT + 10)
+    big = "x" * (lenient.FIELD_LIMIT + 10)
     error = failure(f"Key,Text\nA-1,{big}\n".encode())
     assert error.problems[0].row == 2
     assert "larger than" in error.problems[0].message
@@ -422,7 +421,7 @@ def test_unexpected_errors_become_import_failed(monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(containers, "_build_table", explode)
+    monkeypatch.setattr(delimited, "build_table", explode)
     error = failure(b"a,b\n1,2\n")
     assert str(error) == "could not read the file: boom"
     assert isinstance(error.__cause__, RuntimeError)
