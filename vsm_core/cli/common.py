@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
+
+from vsm_core.gcpause import collection_paused
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -29,25 +28,6 @@ class UsageError(CliError):
 #: True in a ``python -m vsm_core`` process of its own (set by ``vsm_core/__main__.py``):
 #: what start-up loads is then frozen out of the garbage collector's sight.
 FREEZE_START_UP = False
-
-
-@contextmanager
-def collection_paused(*, freeze: bool = False) -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block, then back as it was.
-
-    Reference counting still frees everything as usual; only the search for
-    cycles waits. With ``freeze``, every object alive at the end is moved out
-    of the collector's sight (``gc.freeze``) before it resumes.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def loading_modules():
