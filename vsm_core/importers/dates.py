@@ -19,7 +19,9 @@ microsecond resolution (``datetime64[us, UTC]``).
 
 The common path is vectorised: each format is tried on the whole column with
 one regular expression (a gate) and one ``pd.to_datetime`` call, and only the
-cells no format could read are visited one by one, to report them.
+cells no format could read are visited one by one, to report them. Before
+it, a column of ISO 8601 text all in the range is read by Arrow's cast
+(:func:`_iso_by_arrow`), which gives the same instants.
 """
 
 from __future__ import annotations
@@ -30,12 +32,18 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from vsm_core.importers import ahead
+from vsm_core.importers.arrow_text import byte_offsets, data_bytes, large_text
 from vsm_core.importers.errors import ImportFailed, ImportProblem, clip
-from vsm_core.importers.fixed_iso import MAX_YEAR, MIN_YEAR, NAT, read_fixed_iso
 
 DateOrder = Literal["dayfirst", "monthfirst"]
+
+#: The integer behind ``NaT``.
+NAT = np.iinfo(np.int64).min
+#: Instants outside [1900-01-01, 2101-01-01) UTC are reported as problems.
+MIN_YEAR = 1900
+MAX_YEAR = 2100
 
 _MIN_US = int(np.datetime64(f"{MIN_YEAR}-01-01T00:00:00", "us").astype(np.int64))
 _END_US = int(np.datetime64(f"{MAX_YEAR + 1}-01-01T00:00:00", "us").astype(np.int64))
@@ -46,6 +54,9 @@ EXCEL_SERIAL_MAX = 80000
 _EXCEL_EPOCH_DAYS = 25569  # days from 1899-12-30 (Excel day 0) to 1970-01-01
 _US_PER_MS = 1000
 _MS_PER_DAY = 86_400_000
+#: Near the ends of the accepted years (within two days, more than any UTC offset) the
+#: year a value names on its own clock is read from its text, not from its UTC instant.
+_EDGE_US = 2 * _MS_PER_DAY * _US_PER_MS
 
 # Gates: which cells are candidates for each family of formats. Written in the
 # common subset of Python's ``re`` and RE2 so that pyarrow runs them for ``str``
@@ -173,11 +184,11 @@ def parse_timestamps(
     if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values):
         return _already_datetimes(values, timezone)
 
-    fixed = ahead.instants_of(values, timezone) or _fixed_layout_iso(values, timezone)
-    if fixed is not None:
-        # Every non-blank cell has one fixed ISO layout and valid fields: the general
-        # path below would read exactly these instants and report no problem.
-        positions, instant = fixed
+    iso = _iso_by_arrow(values, timezone)
+    if iso is not None:
+        # Every non-blank cell is ISO 8601 Arrow reads, well inside the years accepted:
+        # the general path below would read exactly these instants and report no problem.
+        positions, instant = iso
         return ParsedDates(_utc_series(values, positions, instant), [], None, False)
 
     text = pd.Series(values, dtype="str").str.strip()
@@ -257,53 +268,67 @@ def _utc_series(values: pd.Series, positions: np.ndarray, instant: np.ndarray) -
     return series.dt.tz_localize("UTC")
 
 
-# --- the fixed-layout ISO fast path (vsm_core/importers/fixed_iso.py) -----------------------
+# --- ISO 8601 read by Arrow ---------------------------------------------------------------------
 
 
-def _fixed_layout_iso(values: pd.Series, timezone: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """(positions, instants) when every non-blank cell has one fixed ISO layout; else None.
+def _iso_by_arrow(values: pd.Series, timezone: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(positions of the non-blank cells, their UTC epoch microseconds) when Arrow's cast
+    reads every non-blank cell as ISO 8601; else None (the general path reads the column).
 
-    The fast path of :func:`parse_timestamps` for the common export column:
-    every cell the same number of bytes, written the same way (say
-    ``2024-03-05T14:07:09Z`` or ``2024-03-05 14:07:09.123+01:00``; ``T`` or
-    a space, and the offset's sign, may vary), with no surrounding spaces.
-    Instead of three regular expressions and ``pd.to_datetime`` over the
-    column, the cells' bytes are checked and read as digits with numpy.
-
-    * ``positions``: the indices of the non-blank (non-missing, non-empty) cells;
-    * ``instants``: their UTC epoch microseconds: the offset (``Z``, ``±HH``,
-      ``±HHMM``, ``±HH:MM``) applied, or wall-clock times localised in
-      ``timezone`` as the general path does (:func:`_localise`).
-
-    Fractional seconds are cut (not rounded) to microseconds, as in the
-    general path. Returns None, leaving the column to the general path (and
-    its problem reports), unless every cell is present in that layout and
-    valid: month 1-12, a day the month has, hour <= 23, minute and second
-    <= 59, offset hour <= 23 and minute <= 59, written year within
-    MIN_YEAR..MAX_YEAR. For such cells the general path reads the same
-    instants (tests/unit/test_dates_fast_path.py checks it) and reports no
-    problem: it flags the year a value names on its own clock, which is the
-    written year for wall-clock values and, for values with an offset, the
-    UTC year except within two days of the range's ends, where it is the
-    written year again; an offset moves an instant by less than a day, so a
-    UTC year outside the range only occurs there.
+    The cells must all carry an offset (``Z``, ``+01``, ``+0100``, ``+01:00``:
+    cast to UTC) or none (wall-clock times, placed in ``timezone`` by
+    :func:`_localise`, as the general path places them; Arrow's
+    ``assume_timezone`` was measured to ignore summer time after 2037, where
+    the system's time zone files stop listing changes). Arrow reads a date,
+    ``T`` or a space, ``hh:mm``, ``:ss`` and 1-9 fraction digits (cut, not
+    rounded, to microseconds, as the general path cuts them); it refuses
+    surrounding spaces, impossible fields and a space before the offset,
+    which the general path then reads or reports. It also reads an hour
+    without minutes, which the general path refuses: such cells are not
+    handed to it. None as well when an instant is within two days of the
+    years outside MIN_YEAR..MAX_YEAR (the general path reports those years).
     """
-    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+    cells = large_text(values)
+    if cells is None:
         return None
-    try:
-        cells = pa.array(values.array if values.dtype != object else values, from_pandas=True)
-        if isinstance(cells, pa.ChunkedArray):
-            cells = cells.combine_chunks()
-        if not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)):
+    offsets = byte_offsets(cells)
+    lengths = np.diff(offsets)
+    present = lengths > 0
+    if cells.null_count:
+        present &= cells.is_valid().to_numpy(zero_copy_only=False)
+    positions = np.flatnonzero(present)
+    if not len(positions):
+        return None
+    # A date alone is 10 bytes; with a time, its 14th byte is the colon of hh:mm.
+    starts, lengths = offsets[positions], lengths[positions]
+    timed = lengths != 10
+    if timed.any():
+        if lengths[timed].min() < 14:
             return None
-        cells = cells.cast(pa.large_string())
-    except (pa.ArrowException, TypeError, ValueError):
-        return None  # not all text: the general path says what it is
-    read = read_fixed_iso(cells)
-    if read is None:
+        if not (data_bytes(cells)[starts[timed] + 13] == ord(":")).all():
+            return None
+    if len(positions) < len(cells):
+        cells = cells.take(pa.array(positions))
+    zone = None if _without_offset(cells[0]) else "UTC"
+    try:
+        stamps = pc.cast(cells, pa.timestamp("ns", zone))
+    except pa.ArrowInvalid:  # not ISO, offsets on some cells only, or a field out of range
         return None
-    positions, wall, offset_us = read
-    return positions, (_localise(wall, timezone) if offset_us is None else wall - offset_us)
+    instants = stamps.cast(pa.int64()).to_numpy() // 1000  # floor: cut, not rounded
+    if zone is None:
+        instants = _localise(instants, timezone)
+    if instants.min() < _MIN_US + _EDGE_US or instants.max() >= _END_US - _EDGE_US:
+        return None
+    return positions, instants
+
+
+def _without_offset(cell: pa.Scalar) -> bool:
+    """Whether Arrow reads the cell as a wall-clock time (it refuses one with an offset)."""
+    try:
+        pc.cast(pa.array([cell.as_py()], pa.large_string()), pa.timestamp("ns"))
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 # --- formats ---------------------------------------------------------------------------------
@@ -457,9 +482,8 @@ def _wall_years(cells: pd.Series, wall: np.ndarray, instant: np.ndarray) -> np.n
     """
     clock = np.where(wall != NAT, wall, instant)
     years = np.where(clock != NAT, clock.view("M8[us]").astype("M8[Y]").astype(np.int64) + 1970, 0)
-    slack = 2 * _MS_PER_DAY * _US_PER_MS
     near = (wall == NAT) & (instant != NAT)
-    near &= (instant < _MIN_US + slack) | (instant >= _END_US - slack)
+    near &= (instant < _MIN_US + _EDGE_US) | (instant >= _END_US - _EDGE_US)
     for at in np.flatnonzero(near).tolist():
         years[at] = int(str(cells.iloc[at])[:4])
     return years

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from vsm_core.importers import ahead
 from vsm_core.importers.dates import NAT, parse_timestamps
 from vsm_core.importers.errors import ImportFailed, ImportProblem
 from vsm_core.importers.options import ImportOptions
@@ -121,13 +120,9 @@ def factorize_ids(ids: pd.Series) -> tuple[np.ndarray, pd.Series]:
 
 
 def factorize_text(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize(values)``, taken from the reading thread's work when it factorised this
-    very column (:func:`vsm_core.importers.ahead.codes_of`)."""
-    found = ahead.codes_of(values)
-    if found is None:
-        return pd.factorize(values)
-    codes, distinct = found
-    return codes, pd.Index(pd.array(distinct, dtype=values.dtype))
+    """``pd.factorize(values)``: (int64 code per cell, -1 where missing; the distinct values
+    in first-appearance order)."""
+    return pd.factorize(values)
 
 
 def row_items(
