@@ -170,6 +170,31 @@ def test_spread_keeps_close_labels_apart():
     assert y[1] - y[0] >= 15 - 1 and shifts[2] == 0
 
 
+def test_percentile_lines_are_labelled_in_the_margin_nudged_apart_with_the_sle_inside():
+    fig = go.Figure()
+    common.add_percentile_lines(
+        fig, {"p50": 10.0, "p70": np.nan, "p85": 10.1}, 12.0, y_range=(0, 100), plot_px=200
+    )
+    assert [s.name for s in fig.layout.shapes] == ["percentile:50", "percentile:85", "sle"]
+    p50, p85 = notes(fig, "percentile:50")[0], notes(fig, "percentile:85")[0]
+    assert (p50.text, p85.text) == ("50% ≤ 10.0 d", "85% ≤ 10.1 d")
+    assert p50.xanchor == p85.xanchor == "left" and p50.x == p85.x == 1  # the right margin
+    assert p85.yshift - p50.yshift >= 14  # 0.1 d apart = 0.2 px: nudged to ~15 px
+    (sle,) = notes(fig, "sle")
+    assert (sle.text, sle.x, sle.xanchor) == ("SLE 12.0 d", 0, "left")
+    bare = go.Figure()
+    common.add_percentile_lines(bare, None, float("nan"), y_range=(0, 1), plot_px=100)
+    assert not bare.layout.shapes and not bare.layout.annotations
+
+
+def test_the_scatter_and_the_aging_chart_draw_the_same_percentile_lines():
+    scatter = cycle_time_scatter(completed_table(), percentiles=PCT, sle_days=10.0)
+    aging = aging_wip_chart(aging_table(), stages=["Ready"], percentiles=PCT, sle_days=10.0)
+    for name in [f"percentile:{q}" for q in PCT] + ["sle"]:
+        (a,), (b,) = notes(scatter, name), notes(aging, name)
+        assert (a.text, a.x, a.xanchor, a.y) == (b.text, b.x, b.xanchor, b.y)
+
+
 # --------------------------------------------------------------------------- cycle time
 
 

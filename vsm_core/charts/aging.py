@@ -13,8 +13,7 @@ from vsm_core.charts.common import (
     ITEM_HOVER,
     PACE_COLOURS,
     add_change_markers,
-    add_hline,
-    add_sle_line,
+    add_percentile_lines,
     apply_layout,
     as_float_array,
     empty_figure,
@@ -24,7 +23,6 @@ from vsm_core.charts.common import (
     item_customdata,
     percentile_items,
     set_layout,
-    spread,
     to_wall,
 )
 from vsm_core.charts.cycle_time import scatter_class
@@ -145,7 +143,7 @@ def aging_wip_chart(
         yaxis=dict(range=[0, top]),
     )
     _add_bands(fig, levels, top, len(columns))
-    add_sle_line(fig, sle)
+    add_percentile_lines(fig, percentiles, sle, y_range=(0, top), plot_px=_PLOT_PX)
     if frame.empty:
         fig.add_annotation(
             name="empty",
@@ -204,7 +202,7 @@ def _start_dates(start: pd.Series, timezone: str) -> pd.Series:
 
 
 def _add_bands(fig: go.Figure, levels: list, top: float, n_columns: int) -> None:
-    """Shaded pace bands (``band:<colour>``) and dotted percentile lines (``percentile:NN``)."""
+    """Shaded pace bands (``band:<colour>``) up to each percentile level, the last to ``top``."""
     bounds = dict(levels)
     lower = 0.0
     x1 = max(n_columns, 1) - 0.5
@@ -228,16 +226,6 @@ def _add_bands(fig: go.Figure, levels: list, top: float, n_columns: int) -> None
                 layer="below",
             )
         lower = max(lower, upper)
-    shifts = spread([v for _, v in levels], 0, top, _PLOT_PX)
-    for (q, value), shift in zip(levels, shifts, strict=True):
-        add_hline(
-            fig,
-            value,
-            f"{q}% ≤ {value:.1f} d",
-            name=f"percentile:{q}",
-            side="outside",
-            yshift=shift,
-        )
 
 
 def age_run_chart(

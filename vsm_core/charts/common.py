@@ -543,6 +543,38 @@ def as_float_array(values: Any) -> np.ndarray:
     )
 
 
+def add_percentile_lines(
+    fig: go.Figure,
+    percentiles: Mapping | None,
+    sle_days: float | None,
+    *,
+    y_range: tuple[float, float],
+    plot_px: float,
+) -> None:
+    """Dotted ``"85% ≤ 12.3 d"`` lines (named ``percentile:85``) and the SLE line (``sle``).
+
+    For charts with days on the y axis (the cycle-time scatter, the aging
+    chart). ``percentiles``: ``{85: 12.3}`` or a ``summarize_days`` dict
+    (missing and NaN values are not drawn); ``sle_days``: the SLE in days or
+    None; ``y_range``: the y axis range (days); ``plot_px``: the plot's
+    height in pixels. Percentile labels sit in the right margin (leave
+    ~100 px), nudged apart so close values stay readable; the SLE label sits
+    inside, at the left end.
+    """
+    items = percentile_items(percentiles)
+    shifts = spread([v for _, v in items], y_range[0], y_range[1], plot_px)
+    for (q, value), shift in zip(items, shifts, strict=True):
+        add_hline(
+            fig,
+            value,
+            f"{q}% ≤ {value:.1f} d",
+            name=f"percentile:{q}",
+            side="outside",
+            yshift=shift,
+        )
+    add_sle_line(fig, finite(sle_days))
+
+
 def add_sle_line(fig: go.Figure, sle_days: float | None) -> None:
     """The service level expectation as a solid red line labelled on the left."""
     if sle_days is None:

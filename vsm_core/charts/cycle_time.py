@@ -15,8 +15,7 @@ from vsm_core.charts.common import (
     MUTED,
     add_change_markers,
     add_corner_note,
-    add_hline,
-    add_sle_line,
+    add_percentile_lines,
     add_vline,
     apply_layout,
     as_float_array,
@@ -26,7 +25,6 @@ from vsm_core.charts.common import (
     item_customdata,
     percentile_items,
     set_layout,
-    spread,
     to_wall,
     type_colours,
 )
@@ -54,34 +52,6 @@ def _y_top(values: np.ndarray, extra: Iterable[float | None]) -> float:
     numbers = [float(finite_values.max())] if finite_values.size else []
     numbers += [v for v in extra if v is not None]
     return max(max(numbers, default=1.0), 1.0) * 1.08
-
-
-def add_percentile_lines(
-    fig: go.Figure,
-    percentiles: Mapping | None,
-    sle_days: float | None,
-    *,
-    y_range: tuple[float, float],
-    plot_px: float,
-) -> None:
-    """Dotted ``"85% ≤ 12.3 d"`` lines (named ``percentile:85``) and the SLE line (``sle``).
-
-    Percentile labels sit in the right margin (leave ~100 px), nudged apart so
-    close values stay readable; the SLE label sits inside, at the left end.
-    """
-    items = percentile_items(percentiles)
-    sle = finite(sle_days)
-    shifts = spread([v for _, v in items], y_range[0], y_range[1], plot_px)
-    for (q, value), shift in zip(items, shifts, strict=True):
-        add_hline(
-            fig,
-            value,
-            f"{q}% ≤ {value:.1f} d",
-            name=f"percentile:{q}",
-            side="outside",
-            yshift=shift,
-        )
-    add_sle_line(fig, sle)
 
 
 def trend_window(n_items: int) -> int:
