@@ -781,7 +781,8 @@ def workflow_table(workflow: Workflow, status_counts: dict[str, int]) -> pd.Data
 
     Statuses the data holds but the workflow does not map get an empty stage
     (the user must assign them, or they are ignored as unmapped). Stage
-    positions are 1-based so people can type them.
+    positions are 1-based so people can type them, and are floats, so that a
+    typed 2.5 stays 2.5 (an integer column would truncate it to 2).
     """
     counts: dict[str, int] = {}
     spelling: dict[str, str] = {}
@@ -796,7 +797,8 @@ def workflow_table(workflow: Workflow, status_counts: dict[str, int]) -> pd.Data
             rows.append(_table_row(status, counts.pop(key, 0), stage, position))
     unmapped = sorted(counts.items(), key=lambda kv: -kv[1])
     rows += [_table_row(spelling[key], count, None, None) for key, count in unmapped]
-    return pd.DataFrame(rows, columns=list(WORKFLOW_TABLE_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(WORKFLOW_TABLE_COLUMNS))
+    return table.astype({"events": "int64", "order": "float64"})
 
 
 def _table_row(status: str, events: int, stage: Stage | None, position: int | None) -> dict:
@@ -805,24 +807,26 @@ def _table_row(status: str, events: int, stage: Stage | None, position: int | No
         "events": events,
         "stage": stage.name if stage else None,
         "category": stage.category.value if stage else None,
-        "order": position + 1 if position is not None else None,
+        "order": float(position + 1) if position is not None else None,
     }
 
 
 def workflow_from_table(table: pd.DataFrame, *, start: str | None = None) -> Workflow:
     """Build a Workflow from an edited :func:`workflow_table`.
 
-    Rows with a blank stage are left unmapped. A stage's category and
-    position come from its first row (by ``order``); stages are ordered by
-    their smallest ``order``. Raises :class:`WorkflowFileError` with a
-    readable message when the result is not a valid workflow.
+    Rows with a blank stage are left unmapped. A stage's category comes from
+    its first row (by ``order``); stages are ordered by their smallest
+    ``order``, which may be fractional (2.5 sorts between 2 and 3); a blank
+    order puts the stage last, ties keep the table's order. Raises
+    :class:`WorkflowFileError` with a readable message when an order is not
+    a number or the result is not a valid workflow.
     """
     rows = table.dropna(subset=["stage"]).copy()
     rows["stage"] = rows["stage"].astype("str").str.strip()
     rows = rows[rows["stage"] != ""]
     if rows.empty:
         raise WorkflowFileError("assign at least one status to a stage")
-    rows["order"] = pd.to_numeric(rows["order"], errors="coerce").fillna(float("inf"))
+    rows["order"] = _order_values(rows)
     stages = []
     for name, group in rows.sort_values("order", kind="stable").groupby("stage", sort=False):
         category = group["category"].dropna()
@@ -835,3 +839,54 @@ def workflow_from_table(table: pd.DataFrame, *, start: str | None = None) -> Wor
         return Workflow.model_validate({"stages": stages, "start": start or None})
     except ValidationError as error:
         raise WorkflowFileError("; ".join(_pydantic_message(error))) from error
+
+
+def _order_values(rows: pd.DataFrame) -> pd.Series:
+    """The ``order`` column as floats (blank: last); a value that is no number is an error."""
+    raw = rows["order"]
+    text = raw.astype("string").str.strip()
+    blank = raw.isna() | (text == "")
+    values = pd.to_numeric(raw.where(~blank), errors="coerce").astype("float64")
+    bad = ~blank & (values.isna() | ~np.isfinite(values.fillna(0.0)))
+    if bad.any():
+        status, value = rows.loc[bad, "status"].iloc[0], raw[bad].iloc[0]
+        raise WorkflowFileError(f"the order of status {status!r} must be a number, not {value!r}")
+    return values.fillna(float("inf"))
+
+
+def move_stage(workflow: Workflow, stage: str, step: int) -> Workflow:
+    """``workflow`` with ``stage`` moved ``step`` places (negative: earlier), within the ends.
+
+    The commitment point stays on the stage it named (an implicit one is
+    made explicit first, so moving a stage never moves it silently).
+    """
+    names = [s.casefold() for s in workflow.stage_names]
+    if stage.casefold() not in names:
+        raise WorkflowFileError(f"no stage named {stage!r}")
+    stages = list(workflow.stages)
+    old = names.index(stage.casefold())
+    new = min(max(old + step, 0), len(stages) - 1)
+    stages.insert(new, stages.pop(old))
+    return Workflow(stages=tuple(stages), start=workflow.commitment_stage)
+
+
+def same_workflow(first: Workflow, second: Workflow) -> bool:
+    """Whether two workflows read every status the same way.
+
+    Same stages in the same order, with the same names, categories and
+    statuses (ignoring case, surrounding spaces and the order of a stage's
+    statuses), and the same commitment stage (named or implied).
+    """
+
+    def shape(workflow: Workflow) -> tuple:
+        stages = tuple(
+            (
+                stage.name,
+                stage.category,
+                frozenset(normalise_status(s) for s in workflow.statuses_of(stage)),
+            )
+            for stage in workflow.stages
+        )
+        return stages, workflow.commitment_index
+
+    return shape(first) == shape(second)

@@ -51,9 +51,11 @@ def test_import_json_prints_one_document_and_the_workflow_goes_to_stderr(db, cap
     assert (stored["name"], stored["team"], stored["format"]) == ("events", "Web", "events")
 
 
-def test_reimport_is_a_new_version(db, capsys):
-    for _ in range(2):
-        assert main([*db, "import", str(DATA / "stages.csv"), "--dataset", "Board"]) == 0
+def test_reimport_is_a_new_version(db, tmp_path, capsys):
+    later = tmp_path / "stages.csv"  # the next export of the board: one more item
+    later.write_bytes((DATA / "stages.csv").read_bytes() + b"S-9,,Ninth,01/03/2024,,,,,,\n")
+    for path in (DATA / "stages.csv", later):
+        assert main([*db, "import", str(path), "--dataset", "Board"]) == 0
     [stored] = _datasets(db, capsys)
     assert (stored["name"], stored["latest_version"], stored["versions"]) == ("Board", 2, 2)
 

@@ -154,21 +154,49 @@ def import_command(args) -> int:
 
     result = run_import(args)
     name = args.dataset or Path(args.file).stem
+    sha256 = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()
     engine = open_engine(args)
     try:
         with Session(engine) as session:
-            version = crud.save_dataset_version(
+            # The latest version already holds this file, read this way, with this workflow.
+            same = crud.identical_version(
+                session,
+                name=name,
+                dataset=result.dataset,
+                format=result.format,
+                source_sha256=sha256,
+            )
+            version = same or crud.save_dataset_version(
                 session,
                 dataset=result.dataset,
                 name=name,
                 team=args.team,
                 format=result.format,
                 source_filename=Path(args.file).name,
-                source_sha256=hashlib.sha256(Path(args.file).read_bytes()).hexdigest(),
+                source_sha256=sha256,
             )
             dataset_id, version_number = version.dataset_id, version.version
     finally:
         engine.dispose()
+    if same is not None:
+        message = (
+            f"{Path(args.file).name} is already stored as dataset {dataset_id} ({name!r}) "
+            f"version {version_number} (same file, same reading, same workflow); nothing stored"
+        )
+        if args.json:
+            print_json(
+                {
+                    "dataset_id": dataset_id,
+                    "version": version_number,
+                    "stored": False,
+                    "items": len(result.dataset.items),
+                    "events": len(result.dataset.events),
+                    "message": message,
+                }
+            )
+        else:
+            print(message)
+        return EXIT_OK
     summary = result.quality.summary()
     if result.workflow_suggested:
         toml = workflow_to_toml(

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pandas as pd
+from sqlalchemy import Integer, func, insert, literal
 from sqlalchemy import column as sa_column
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import table as sa_table
 from sqlmodel import Session, col, select
 
-from vsm_core.model import CanonicalDataset, Workflow
+from vsm_core.model import EVENT_COLUMNS, CanonicalDataset, Workflow
 from vsm_core.store import reading
 from vsm_core.store.codec import EVENT_ENCODING, encode_events
 from vsm_core.store.models import (
@@ -26,6 +26,7 @@ from vsm_core.store.models import (
     StatusEventBlock,
     WorkItem,
 )
+from vsm_core.workflow import same_workflow
 
 
 def save_dataset_version(
@@ -264,3 +265,110 @@ def latest_workflow_for_team(session: Session, *, team: str) -> Workflow | None:
     )
     latest = session.exec(statement).first()
     return Workflow.model_validate(latest.workflow) if latest is not None else None
+
+
+# ------------------------------------------------------------- re-imports and workflow edits
+
+
+def identical_version(
+    session: Session,
+    *,
+    name: str,
+    dataset: CanonicalDataset,
+    format: str,
+    source_sha256: str | None,
+) -> DatasetVersion | None:
+    """The latest version of dataset ``name`` when storing ``dataset`` again would add nothing.
+
+    That is when the latest live version came from the same bytes
+    (``source_sha256``), in the same format and time zone, under the same
+    workflow (:func:`vsm_core.workflow.same_workflow`), and holds the same
+    items and events (the same file read with another column mapping is not
+    identical). None otherwise, and always when ``source_sha256`` is None.
+    Reads only; stores nothing.
+    """
+    parent = session.exec(select(Dataset).where(Dataset.name == name)).first()
+    latest = None if parent is None else get_version(session, dataset_id=parent.id)
+    if latest is None or source_sha256 is None or latest.source_sha256 != source_sha256:
+        return None
+    same_facts = (
+        latest.format == format
+        and latest.timezone == dataset.timezone
+        and latest.item_count == len(dataset.items)
+        and latest.event_count == len(dataset.events)
+        and same_workflow(Workflow.model_validate(latest.workflow), dataset.workflow)
+    )
+    if not same_facts:
+        return None
+    stored = load_dataset(session, version_id=latest.id)
+    return latest if _same_content(stored, dataset) else None
+
+
+def _same_content(stored: CanonicalDataset, fresh: CanonicalDataset) -> bool:
+    """Whether two datasets hold equal items and events (the canonical columns)."""
+    columns = list(EVENT_COLUMNS)
+    return stored.items.reset_index(drop=True).equals(
+        fresh.items.reset_index(drop=True)
+    ) and stored.events.loc[:, columns].reset_index(drop=True).equals(
+        fresh.events.loc[:, columns].reset_index(drop=True)
+    )
+
+
+def save_workflow_version(
+    session: Session, *, dataset_id: int, workflow: Workflow, version: int | None = None
+) -> DatasetVersion | None:
+    """Store the items and events of a version again, under ``workflow``, as the next version.
+
+    ``version`` is the version number to start from (default: the latest
+    live one). Nothing is parsed or decoded: the item rows and the event
+    block are copied inside the database. The source file, format and time
+    zone are kept. Returns the new version, or None (and stores nothing)
+    when ``workflow`` reads every status as the base version's does.
+    Raises ``LookupError`` when the dataset or the version does not exist.
+    Versions that experiments were judged on are untouched: their snapshots
+    keep referring to them by id.
+    """
+    base = get_version(session, dataset_id=dataset_id, version=version)
+    if base is None:
+        raise LookupError(
+            f"no dataset {dataset_id}" + (f" version {version}" if version is not None else "")
+        )
+    if same_workflow(Workflow.model_validate(base.workflow), workflow):
+        return None
+    try:
+        created = DatasetVersion(
+            dataset_id=dataset_id,
+            version=_next_version_number(session, dataset_id=dataset_id),
+            source_filename=base.source_filename,
+            source_sha256=base.source_sha256,
+            format=base.format,
+            timezone=base.timezone,
+            item_count=base.item_count,
+            event_count=base.event_count,
+            workflow=workflow.model_dump(mode="json"),
+        )
+        session.add(created)
+        session.flush()
+        _copy_rows(session, WorkItem, from_version=base.id, to_version=created.id)
+        _copy_rows(session, StatusEventBlock, from_version=base.id, to_version=created.id)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    session.refresh(created)
+    return created
+
+
+def _copy_rows(session: Session, model, *, from_version: int, to_version: int) -> None:
+    """``INSERT … SELECT`` a version's rows of ``model``'s table under another version id.
+
+    Rows keep their order (the items are read back by row id).
+    """
+    source = model.__table__
+    kept = [c.name for c in source.columns if c.name not in ("id", "version_id")]
+    rows = (
+        select(literal(to_version, Integer), *(source.c[name] for name in kept))
+        .where(source.c.version_id == from_version)
+        .order_by(*(source.primary_key.columns))
+    )
+    session.execute(insert(source).from_select(["version_id", *kept], rows))
