@@ -1,7 +1,13 @@
-"""Import page body: upload -> preview -> columns -> workflow -> quality -> save.
+"""Import page body: upload -> one review screen -> Save; then the stored datasets.
 
-Every step is one core call (``vsm_core.importers``, ``vsm_core.workflow``,
-``vsm_core.store``); this module only draws widgets and tables.
+The review shows how the file was read (format and evidence), the columns
+(with the alternatives where two columns fit a role), the workflow, the data
+quality and Save. A file read with confidence saves with one click; options
+(encoding, separator, date order, format, GitHub status source) stay folded
+away. When detection is unsure the page asks which reading is right. Every
+step is one core call (``vsm_core.importers``, ``vsm_core.workflow``,
+``vsm_core.store``); this module and ``ui/import_review.py``,
+``ui/workflow_editor.py`` and ``ui/stored_datasets.py`` only draw.
 """
 
 from __future__ import annotations
@@ -14,28 +20,26 @@ import streamlit as st
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from ui.import_review import (
+    column_mapping,
+    name_columns,
+    quality_summary,
+    reading_summary,
+    save_row,
+)
+from ui.plain import md
 from ui.sidebar import remember_dataset
 from ui.state import current_engine
+from ui.stored_datasets import FLASH_MESSAGE, show_flash, stored_datasets
+from ui.workflow_editor import digest, edit_workflow
 from vsm_core.importers.containers import read_upload
 from vsm_core.importers.dates import AmbiguousDateOrder
+from vsm_core.importers.detect import Detection, FormatUnclear
 from vsm_core.importers.errors import ImportFailed
 from vsm_core.importers.options import FORMATS, ImportOptions
-from vsm_core.importers.pipeline import (
-    ImportResult,
-    format_roles,
-    import_bytes,
-    suggested_mapping,
-    with_workflow,
-)
-from vsm_core.importers.sniff import detect_format
-from vsm_core.model import Category, Workflow
-from vsm_core.store import crud
-from vsm_core.workflow import (
-    WorkflowFileError,
-    describe_points,
-    workflow_from_table,
-    workflow_table,
-)
+from vsm_core.importers.pipeline import ImportResult, format_roles, import_bytes, with_workflow
+from vsm_core.model import Workflow
+from vsm_core.store import crud, database_url
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "json", "jsonl", "ndjson"]
 ENCODINGS = {
@@ -57,18 +61,10 @@ GITHUB_SOURCES = {
     "project columns": "project",
     "open/closed": "state",
 }
-NO_COLUMN = "—"
-
-
-FLASH_MESSAGE = "import.saved_message"
 
 
 def render_import() -> None:
-    if FLASH_MESSAGE in st.session_state:
-        message = st.session_state.pop(FLASH_MESSAGE)
-        st.success(message)
-        if message.startswith("Saved"):
-            st.page_link("pages/home.py", label="See it on Home", icon=":material/home:")
+    show_flash()
     upload = st.file_uploader(
         "Upload an export",
         type=UPLOAD_TYPES,
@@ -80,17 +76,17 @@ def render_import() -> None:
     else:
         _import_flow(upload.name, upload.getvalue())
     st.divider()
-    _stored_datasets()
+    stored_datasets()
 
 
 def _explain_formats() -> None:
     st.markdown(
-        "**Formats understood** (detected automatically, or choose one): "
-        "`stages` — one date column per workflow stage (ActionableAgile, Nave); "
-        "`events` — one row per status entry; `transitions` — one row per change "
-        "(from-status, to-status); `snapshots` — one full row per update; "
-        "`dates` — created / started / done per item (Linear, spreadsheets). "
-        "See docs/importing.md for examples."
+        "**Formats understood** (detected from the column names and the cells, or "
+        "chosen under File options): `stages` — one date column per workflow stage "
+        "(ActionableAgile, Nave); `events` — one row per status entry; `transitions` — one "
+        "row per change (from-status, to-status); `snapshots` — one full row per update; "
+        "`dates` — created / started / done per item (Linear, spreadsheets); Jira, Azure "
+        "DevOps and GitHub JSON. See docs/importing.md for examples."
     )
 
 
@@ -100,21 +96,12 @@ def _explain_formats() -> None:
 def _import_flow(filename: str, data: bytes) -> None:
     sha = hashlib.sha256(data).hexdigest()
     options = _options_form(sha)
-    try:
-        upload = read_upload(data, filename, options)
-    except ImportFailed as failure:
-        _show_problems(failure)
-        return
-    detected = (
-        detect_format(upload, options.mapping)
-        if options.format == "auto"
-        else (options.format, "chosen by you")
-    )
-    _preview(upload, detected)
-    mapping = _column_mapping(upload, detected[0], sha)
-    options = options.model_copy(update={"format": detected[0], "mapping": mapping})
+    options = options.model_copy(update={"mapping": _picks(sha, options.format)})
     try:
         result = _parse(sha, data, filename, options.model_dump_json())
+    except FormatUnclear as unclear:
+        _ask_format(unclear.detection, sha)
+        return
     except AmbiguousDateOrder as failure:
         st.warning(
             "Some dates could be day-first or month-first (e.g. 03/04/2024). "
@@ -124,15 +111,9 @@ def _import_flow(filename: str, data: bytes) -> None:
         return
     except ImportFailed as failure:
         _show_problems(failure)
+        _name_missing_columns(data, filename, options, sha)
         return
-    _date_orders(result)
-    name, team = _name_and_team(filename, sha)
-    workflow = _workflow_editor(result, team, sha)
-    if workflow is None:
-        return
-    result = with_workflow(result, workflow)
-    _quality(result)
-    _save(result, name=name, team=team, filename=filename, sha=sha, data=data)
+    _review(result, filename=filename, sha=sha, options=options)
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
@@ -142,7 +123,7 @@ def _parse(sha: str, _data: bytes, filename: str, options_json: str) -> ImportRe
 
 
 def _options_form(sha: str) -> ImportOptions:
-    with st.expander("File options (format, encoding, separator, dates)"):
+    with st.expander("File options (format, encoding, separator, dates, GitHub status)"):
         cols = st.columns(6)
         fmt = cols[0].selectbox("Format", ["auto", *FORMATS], key=f"fmt_{sha}")
         enc = cols[1].selectbox("Encoding", list(ENCODINGS), key=f"enc_{sha}")
@@ -174,153 +155,203 @@ def _options_form(sha: str) -> ImportOptions:
         return ImportOptions(**chosen)
 
 
-def _preview(upload, detected: tuple[str, str]) -> None:
-    st.subheader("1 · Preview")
-    fmt, reason = detected
-    facts = [f"**{upload.filename}**", f"format **{fmt}** ({reason})"]
-    if upload.table is not None:
-        table = upload.table
-        sep = {"\t": "tab"}.get(table.separator, table.separator)
-        facts += [
-            f"encoding {table.encoding}",
-            f"separator `{sep}`" if sep else "",
-            f"{len(table.frame)} rows, {len(table.columns)} columns",
-        ]
-        st.markdown(" · ".join(f for f in facts if f))
-        st.dataframe(table.frame.head(20), hide_index=True)
-        for note in table.notes:
-            st.caption(f"Note: {note}")
-    else:
-        st.markdown(" · ".join([*facts, f"{len(upload.records)} records"]))
+def _picks(sha: str, format_name: str) -> dict[str, str]:
+    """The columns the user picked for roles (per format choice), given to the next parse."""
+    return dict(st.session_state.get(f"picks_{sha}", {}).get(format_name, {}))
 
 
-def _column_mapping(upload, format_name: str, sha: str) -> dict[str, str]:
-    """One select per role of the format, pre-filled with the suggestions."""
+def _remember_pick(sha: str, format_name: str):
+    def remember(role: str, column: str) -> None:
+        picks = st.session_state.setdefault(f"picks_{sha}", {})
+        picks.setdefault(format_name, {})[role] = column
+
+    return remember
+
+
+def _name_missing_columns(data: bytes, filename: str, options: ImportOptions, sha: str) -> None:
+    """A table format the user chose cannot find its columns: let them name the columns."""
+    required, _optional = format_roles(options.format)
+    if not required:
+        return
+    try:
+        upload = read_upload(data, filename, options)
+    except ImportFailed:
+        return
     if upload.table is None:
-        return {}
-    required, optional = format_roles(format_name)
-    columns = upload.table.columns
-    suggested = suggested_mapping(columns, format_name, {})
-    st.subheader("2 · Columns")
-    st.caption("Which column holds what. Required roles are marked with *.")
-    chosen: dict[str, str] = {}
-    grid = st.columns(4)
-    for index, role in enumerate(required + optional):
-        label = f"{role}{' *' if role in required else ''}"
-        options = [NO_COLUMN, *columns]
-        default = options.index(suggested[role]) if role in suggested else 0
-        pick = grid[index % 4].selectbox(label, options, index=default, key=f"map_{sha}_{role}")
-        if pick != NO_COLUMN:
-            chosen[role] = pick
-    return chosen
+        return
+    st.subheader("Columns")
+    st.caption(f"Which columns hold what the {options.format} format needs?")
+    name_columns(
+        list(upload.table.columns),
+        required,
+        _picks(sha, options.format),
+        key=f"name_cols_{sha}_{options.format}",
+        on_pick=_remember_pick(sha, options.format),
+    )
 
 
-ORDER_WORDS = {"dayfirst": "day-first", "monthfirst": "month-first", None: "unambiguous"}
+# --------------------------------------------------------------------------- unsure
 
 
-def _date_orders(result: ImportResult) -> None:
-    """Say how each date column was read (change it under File options)."""
-    if result.date_orders:
-        st.caption(
-            "Dates read as: "
-            + "; ".join(f"{col} — {ORDER_WORDS[o]}" for col, o in result.date_orders.items())
-            + " (change under File options)."
+def _ask_format(detection: Detection, sha: str) -> None:
+    """Detection is unsure: show the candidate readings with their evidence; one click picks."""
+    st.warning(
+        "This file could be read in more than one way (or in none well), so it is not "
+        "imported as it is. Which reading is right?"
+    )
+    candidates = detection.candidates
+    if candidates:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "format": c.format,
+                        "fit": round(c.score, 2),
+                        "evidence": "; ".join(c.evidence),
+                        "columns": ", ".join(f"{r}: {col}" for r, col in c.columns.items()),
+                    }
+                    for c in candidates
+                ]
+            ),
+            hide_index=True,
         )
+    choices = [c.format for c in candidates] or list(FORMATS)
+    cols = st.columns(min(len(choices), 4))
+    for index, fmt in enumerate(choices):
+        cols[index % len(cols)].button(
+            f"Read as {fmt}",
+            key=f"pick_{sha}_{fmt}",
+            on_click=_choose_format,
+            args=(sha, fmt),
+            width="stretch",
+        )
+    st.caption(
+        "Or choose the format under File options. On the command line: "
+        f"`{detection.command_hint()}`."
+    )
+
+
+def _choose_format(sha: str, fmt: str) -> None:
+    st.session_state[f"fmt_{sha}"] = fmt
+
+
+# --------------------------------------------------------------------------- the review
+
+
+def _review(result: ImportResult, *, filename: str, sha: str, options: ImportOptions) -> None:
+    reading_summary(result, filename)
+    st.subheader("Columns")
+    column_mapping(result, key=f"map_{sha}", on_pick=_remember_pick(sha, options.format))
+    st.subheader("Dataset")
+    name, team = _name_and_team(filename, sha)
+    st.subheader("Workflow")
+    workflow = edit_workflow(_starting_workflow(result, team, sha), result.status_counts, key=sha)
+    if workflow is None:
+        return
+    result = with_workflow(result, workflow)
+    st.subheader("Data quality")
+    dataset = result.dataset
+    quality_summary(result.quality, items=len(dataset.items), events=len(dataset.events))
+    st.subheader("Save")
+    _save(result, name=name, team=team, filename=filename, sha=sha, options=options)
 
 
 def _name_and_team(filename: str, sha: str) -> tuple[str, str | None]:
-    st.subheader("3 · Dataset")
     left, right = st.columns(2)
     name = left.text_input("Dataset name", value=Path(filename).stem, key=f"name_{sha}")
     team = right.text_input("Team", key=f"team_{sha}", placeholder="e.g. Payments")
     return name.strip(), (team.strip() or None)
 
 
-def _workflow_editor(result: ImportResult, team: str | None, sha: str) -> Workflow | None:
-    st.subheader("4 · Workflow")
-    base = result.workflow
-    if team:
-        with Session(current_engine()) as session:
-            saved = crud.latest_workflow_for_team(session, team=team)
-        if saved is not None and st.checkbox(
-            f"Reuse the workflow saved for team {team}", value=True, key=f"reuse_{sha}"
-        ):
-            base = saved
-    st.caption(
-        "Every status found, with its count. Give each a stage and a category; "
-        "statuses sharing a stage name are one stage; `order` sorts the stages. "
-        "A blank stage leaves the status unmapped (ignored by the metrics)."
-    )
-    edited = st.data_editor(
-        workflow_table(base, result.status_counts),
-        key=f"wf_{sha}_{hashlib.sha1(base.model_dump_json().encode()).hexdigest()[:8]}",
-        hide_index=True,
-        disabled=["status", "events"],
-        column_config={
-            "category": st.column_config.SelectboxColumn(
-                "category", options=[c.value for c in Category], required=False
-            ),
-            "order": st.column_config.NumberColumn("order", min_value=1, step=1),
-        },
-    )
-    try:
-        draft = workflow_from_table(edited)
-    except WorkflowFileError as error:
-        st.error(f"The workflow is not valid yet: {error}")
-        return None
-    names = draft.stage_names
-    default = base.commitment_stage if base.commitment_stage in names else draft.commitment_stage
-    start = st.selectbox(
-        "Commitment point (cycle time starts here)",
-        names,
-        index=names.index(default),
-        key=f"start_{sha}",
-    )
-    try:
-        workflow = workflow_from_table(edited, start=start)
-    except WorkflowFileError as error:
-        st.error(f"The workflow is not valid yet: {error}")
-        return None
-    points = describe_points(workflow)
-    st.caption(
-        f"Commitment point: **{points['commitment_stage']}** · done point: "
-        f"**{', '.join(points['done_stages']) or 'none — no item can finish!'}**"
-        + (
-            f" · cancelled: {', '.join(points['cancelled_stages'])}"
-            if points["cancelled_stages"]
-            else ""
-        )
-    )
-    return workflow
-
-
-def _quality(result: ImportResult) -> None:
-    st.subheader("5 · Data quality")
-    dataset = result.dataset
-    st.markdown(f"{len(dataset.items)} items, {len(dataset.events)} status events.")
-    rows = [
-        {
-            "check": c.label,
-            "count": c.count,
-            "examples": "; ".join(c.examples),
-            "severity": c.severity,
-        }
-        for c in result.quality.checks
-    ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    for note in result.notes:
-        st.caption(f"Note: {note}")
+def _starting_workflow(result: ImportResult, team: str | None, sha: str) -> Workflow:
+    """The suggested workflow, or the one last saved for the team when the user keeps it."""
+    if not team:
+        return result.workflow
+    with Session(current_engine()) as session:
+        saved = crud.latest_workflow_for_team(session, team=team)
+    if saved is not None and st.checkbox(
+        f"Reuse the workflow last saved for team {md(team)}", value=True, key=f"reuse_{sha}"
+    ):
+        return saved
+    return result.workflow
 
 
 def _save(
-    result: ImportResult, *, name: str, team: str | None, filename: str, sha: str, data: bytes
+    result: ImportResult,
+    *,
+    name: str,
+    team: str | None,
+    filename: str,
+    sha: str,
+    options: ImportOptions,
 ) -> None:
-    st.subheader("6 · Save")
+    same = (
+        _already_stored(name, sha, options.model_dump_json(), digest(result.workflow), result)
+        if name
+        else None
+    )
+    blocked = None
     if not name:
-        st.warning("Give the dataset a name to save it.")
-        return
-    if st.button(f"Save as “{name}”", type="primary", key=f"save_{sha}"):
-        with Session(current_engine()) as session:
+        blocked = "Give the dataset a name to save it."
+    elif same is not None:
+        blocked = (
+            f"This file, read this way with this workflow, is already stored as version "
+            f"{same} of “{md(name)}”. Nothing new to save."
+        )
+    pressed = save_row(
+        f"Save as “{name}”" if name else "Save",
+        key=f"save_{sha}",
+        blocked=blocked,
+        implausible=result.implausible,
+    )
+    if pressed:
+        _store(result, name=name, team=team, filename=filename, sha=sha)
+
+
+def _already_stored(
+    name: str, sha: str, options_json: str, workflow_digest: str, result: ImportResult
+) -> int | None:
+    """The version number of ``name`` that already holds exactly this import, else None."""
+    with Session(current_engine()) as session:
+        latest = crud.list_datasets(session)
+    stamp = next((d.imported_at for d in latest if d.name == name), None)
+    if stamp is None:
+        return None
+    return _identical(
+        database_url(), name, str(stamp), sha, options_json, workflow_digest, _result=result
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _identical(
+    url: str,
+    name: str,
+    stamp: str,
+    sha: str,
+    options_json: str,
+    workflow_digest: str,
+    *,
+    _result: ImportResult,
+) -> int | None:
+    """Cached per stored version (its stamp) and reading of the file (sha, options, workflow)."""
+    with Session(current_engine()) as session:
+        version = crud.identical_version(
+            session,
+            name=name,
+            dataset=_result.dataset,
+            format=_result.format,
+            source_sha256=sha,
+        )
+        return version.version if version is not None else None
+
+
+def _store(result: ImportResult, *, name: str, team: str | None, filename: str, sha: str) -> None:
+    """Store the import unless the latest version already holds it (a second press)."""
+    with Session(current_engine()) as session:
+        same = crud.identical_version(
+            session, name=name, dataset=result.dataset, format=result.format, source_sha256=sha
+        )
+        if same is None:
             version = crud.save_dataset_version(
                 session,
                 dataset=result.dataset,
@@ -330,10 +361,16 @@ def _save(
                 source_filename=filename,
                 source_sha256=sha,
             )
-            dataset_id, number = version.dataset_id, version.version
-        remember_dataset(dataset_id)
-        st.session_state[FLASH_MESSAGE] = f"Saved “{name}” as version {number}; it is now selected."
-        st.rerun()  # redraw the sidebar with the new dataset
+        else:
+            version = same
+        dataset_id, number = version.dataset_id, version.version
+    remember_dataset(dataset_id)
+    st.session_state[FLASH_MESSAGE] = (
+        f"Saved “{name}” as version {number}; it is now selected."
+        if same is None
+        else f"“{name}” version {number} already holds this file and workflow; nothing stored."
+    )
+    st.rerun()  # redraw the sidebar with the new dataset
 
 
 # --------------------------------------------------------------------------- problems
@@ -350,55 +387,3 @@ def _show_problems(failure: ImportFailed) -> None:
         ),
         hide_index=True,
     )
-
-
-# --------------------------------------------------------------------------- stored datasets
-
-
-def _stored_datasets() -> None:
-    st.subheader("Stored datasets")
-    with Session(current_engine()) as session:
-        summaries = crud.list_datasets(session)
-        versions = {s.id: crud.list_versions(session, dataset_id=s.id) for s in summaries}
-    if not summaries:
-        st.caption("None yet.")
-        return
-    for summary in summaries:
-        with st.expander(
-            f"{summary.name} · {summary.team or 'no team'} · {summary.versions} version(s)"
-        ):
-            table = pd.DataFrame(
-                [
-                    {
-                        "version": v.version,
-                        "imported (UTC)": v.imported_at,
-                        "file": v.source_filename,
-                        "format": v.format,
-                        "items": v.item_count,
-                        "events": v.event_count,
-                    }
-                    for v in versions[summary.id]
-                ]
-            )
-            st.dataframe(table, hide_index=True)
-            _delete_version(summary, versions[summary.id])
-
-
-def _delete_version(summary, versions) -> None:
-    numbers = {v.version: v.id for v in versions}
-    left, mid, right = st.columns([2, 3, 2])
-    number = left.selectbox("Version", list(numbers), key=f"del_pick_{summary.id}")
-    sure = mid.checkbox(
-        f"Yes, delete version {number} of “{summary.name}” and its data",
-        key=f"del_sure_{summary.id}",
-    )
-    if right.button("Delete version", disabled=not sure, key=f"del_go_{summary.id}"):
-        with Session(current_engine()) as session:
-            outcome = crud.delete_version(session, version_id=numbers[number])
-        st.session_state[FLASH_MESSAGE] = (
-            f"Deleted version {number} of “{summary.name}”."
-            if outcome == "deleted"
-            else f"Version {number} of “{summary.name}” is used by experiments, so it was "
-            "archived (hidden, kept for them) instead of deleted."
-        )
-        st.rerun()
