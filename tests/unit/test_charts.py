@@ -748,6 +748,7 @@ def test_every_builder_on_the_demo_dataset():
         "aging",
         "efficiency",
         "stages",
+        "heatmap",
         "xmr",
         "value_stream",
     ):
@@ -760,7 +761,7 @@ def test_every_builder_on_the_demo_dataset():
     pct = m.percentiles.summarize_days(scope.completed["cycle_time_days"])
     workflow = scope.flow.workflow
     per_item, summary = m.efficiency.flow_efficiency(scope)
-    heat = m.stages.stage_week_heatmap(scope)
+    heat = m.heatmap.stage_week_heatmap(scope)
     result = m.xmr.weekly_throughput_xmr(scope, baseline=10)
     figures = [
         cycle_time_scatter(scope.completed, percentiles=pct, sle_days=15, change_dates=change),

@@ -20,13 +20,12 @@ from hypothesis import strategies as st
 
 from tests.unit.builders import dataset_from_events
 from vsm_core.metrics.efficiency import flow_efficiency
+from vsm_core.metrics.heatmap import _cell_medians, stage_week_heatmap
 from vsm_core.metrics.scope import MetricOptions, build_scope
 from vsm_core.metrics.stages import (
-    _cell_medians,
     _committed,
     bottleneck,
     rework,
-    stage_week_heatmap,
     time_in_stage,
     time_in_stage_summary,
 )

@@ -17,6 +17,7 @@ from vsm_core.metrics import (
     aging,
     cfd,
     distribution,
+    heatmap,
     net_flow,
     stages,
     throughput,
@@ -135,7 +136,7 @@ class BottleneckView:
 def bottleneck_view(scope: Scope) -> BottleneckView:
     """Every table of the Bottlenecks page."""
     return BottleneckView(
-        heatmap=stages.stage_week_heatmap(scope),
+        heatmap=heatmap.stage_week_heatmap(scope),
         bottleneck=stages.bottleneck(scope),
         rework=stages.rework(scope),
         value_stream=value_stream.value_stream(scope),
