@@ -66,11 +66,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def time_runs(function: Callable[[], object], repeat: int) -> tuple[dict, object]:
-    """Seconds of ``repeat`` runs (min, median, runs) and the last result; gc before each."""
+    """Run ``function`` ``repeat`` times; its seconds (min, median, runs) and last result.
+
+    A full collection runs before each run so garbage from earlier steps is
+    not charged to this one. (Also the store steps' timer in :mod:`benchmarks.run`.)
+    """
     runs = []
     result = None
     for _ in range(repeat):
-        result = None
+        result = None  # free the previous result before the next run
         gc.collect()
         started = time.perf_counter()
         result = function()

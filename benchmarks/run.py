@@ -41,19 +41,17 @@ always exits 0: PASS/FAIL lines report on the targets, they do not gate.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
 import resource
 import socket
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,7 +66,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from benchmarks.cli_bench import UPLOAD_LIMIT_MB, bench_cli, interpreter_startup
-from benchmarks.engine import run_engine_bench
+from benchmarks.engine import run_engine_bench, time_runs
 from benchmarks.experiments_bench import DEFAULT_LARGE_SIZES, bench_experiments
 from benchmarks.experiments_bench import format_table as format_experiments_table
 from benchmarks.experiments_bench import format_target as format_experiments_target
@@ -99,23 +97,6 @@ PAGE_TARGET_SECONDS = 0.3
 
 
 # --------------------------------------------------------------------------- timing
-
-
-def time_runs(function: Callable[[], object], repeat: int) -> tuple[dict, object]:
-    """Run ``function`` ``repeat`` times; its seconds (min, median, runs) and last result.
-
-    A full collection runs before each run so garbage from earlier steps is
-    not charged to this one.
-    """
-    runs = []
-    result = None
-    for _ in range(repeat):
-        result = None  # free the previous result before the next run
-        gc.collect()
-        started = time.perf_counter()
-        result = function()
-        runs.append(time.perf_counter() - started)
-    return {"min": min(runs), "median": statistics.median(runs), "runs": runs}, result
 
 
 def peak_rss_mb() -> float:
