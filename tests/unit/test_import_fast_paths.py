@@ -2,8 +2,8 @@
 
 * ``collapse_repeats``: codes and (only when needed) one ``np.lexsort``,
   against sorting the frame by the ids' text;
-* ``row_items`` without a labels column: values picked per item by row
-  arithmetic, against ``groupby().last()``;
+* ``row_items`` (one ``groupby`` over the ids' codes): against its definition
+  written item by item in Python;
 * ``order_statuses_by_flow``: against the implementation it replaced
   (kept below as the reference), with and without the parser's item codes.
 """
@@ -127,40 +127,121 @@ def _table(columns: dict[str, list]) -> RawTable:
     )
 
 
-def _both_items(table, mapping, created=None):
+def _blank(value) -> bool:
+    return value is None or (not isinstance(value, tuple) and pd.isna(value))
+
+
+def reference_items(table, mapping, created) -> list[dict]:
+    """row_items by its definition, item by item in Python: per distinct id in order of
+    first appearance, each column's last non-blank value, the earliest created time, the
+    union of the labels in first-seen order, the non-blank attributes (tuples as lists)."""
+    ids = common.text(table, mapping["item_id"]).tolist()
+    rows_of: dict[str, list[int]] = {}
+    for row, item in enumerate(ids):
+        if not _blank(item):
+            rows_of.setdefault(item, []).append(row)
+
+    def last(column, rows):
+        if column is None:
+            return None
+        values = common.text(table, column).tolist()
+        found = [values[r] for r in rows if not _blank(values[r])]
+        return found[-1] if found else None
+
+    attributes = common.attribute_columns(table, mapping)
+    labels = (
+        common.split_labels(table.frame[mapping["labels"]]).tolist() if "labels" in mapping else []
+    )
+    items = []
+    for item, rows in rows_of.items():
+        blocked = (
+            [
+                float(v)
+                for v in pd.to_numeric(
+                    table.frame[mapping["blocked_days"]], errors="coerce"
+                ).to_numpy()[rows]
+                if not np.isnan(v)
+            ]
+            if "blocked_days" in mapping
+            else []
+        )
+        times = [
+            created.iloc[r] for r in rows if created is not None and not pd.isna(created.iloc[r])
+        ]
+        united: dict[str, None] = {}
+        for r in rows if labels else []:
+            united.update(dict.fromkeys(labels[r]))
+        picked = {}
+        for column in attributes:
+            values = [table.frame[column].iloc[r] for r in rows]
+            found = [v for v in values if not _blank(v)]
+            if found:
+                picked[column] = list(found[-1]) if isinstance(found[-1], tuple) else found[-1]
+        items.append(
+            {
+                "item_id": item,
+                "title": last(mapping.get("title"), rows),
+                "type": last(mapping.get("type"), rows),
+                "team": last(mapping.get("team"), rows),
+                "created_at": min(times) if times else None,
+                "blocked_days": blocked[-1] if blocked else None,
+                "labels": tuple(united),
+                "attributes": picked,
+            }
+        )
+    return items
+
+
+def _as_python(items: pd.DataFrame) -> list[dict]:
+    """row_items' frame as the reference's dicts (missing values as None)."""
+    records = items.astype(object).where(items.notna(), None).to_dict("records")
+    for record in records:
+        if record["created_at"] is not None:
+            record["created_at"] = pd.Timestamp(record["created_at"])
+    return records
+
+
+def _checked_items(table, mapping, created=None, *, with_codes=True) -> pd.DataFrame:
     ids = common.text(table, mapping["item_id"])
     attributes = common.attribute_columns(table, mapping)
-    slow = common._grouped_items(table, ids, mapping, created, attributes)
-    fast = common.row_items(table, ids, mapping, created, attributes)
-    # groupby's dtypes depend on the values (an all-blank text column is object, an
-    # all-NaT created column datetime64[s]); the fast path's do not
-    text = dict.fromkeys(["item_id", "title", "type", "team"], "str")
-    slow = slow.astype(text).assign(created_at=_utc(slow["created_at"]))
-    pd.testing.assert_frame_equal(fast.assign(created_at=_utc(fast["created_at"])), slow)
-    pd.testing.assert_frame_equal(make_items(fast), make_items(slow))
-    return fast
-
-
-def _utc(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, utc=True).astype("datetime64[us, UTC]")
+    codes = common.factorize_ids(ids) if with_codes else None
+    items = common.row_items(table, ids, mapping, created, attributes, codes=codes)
+    assert _as_python(items) == reference_items(table, mapping, created)
+    assert list(items.columns) == [
+        "item_id",
+        "title",
+        "type",
+        "team",
+        "created_at",
+        "blocked_days",
+        "labels",
+        "attributes",
+    ]
+    assert all(str(items[c].dtype) == "str" for c in ("item_id", "title", "type", "team"))
+    assert items["blocked_days"].dtype == np.float64
+    assert items.index.equals(pd.RangeIndex(len(items)))
+    make_items(items)  # the model takes it as it is
+    return items
 
 
 VALUES = ["a", "b", None, "Ünïcode", " x"]
+LABELS = ["ui|api", "api, db", None, "db", "", " ui "]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     data=st.data(),
     size=st.integers(1, 20),
     with_created=st.booleans(),
-    roles=st.sets(st.sampled_from(["title", "type", "team", "blocked_days"])),
+    roles=st.sets(st.sampled_from(["title", "type", "team", "blocked_days", "labels"])),
+    with_codes=st.booleans(),
 )
-def test_row_items_without_labels_equals_groupby_last(data, size, with_created, roles):
+def test_row_items_equals_its_definition(data, size, with_created, roles, with_codes):
     draw = data.draw
     columns = {"Key": draw(st.lists(st.sampled_from([*IDS, None]), min_size=size, max_size=size))}
     mapping = {"item_id": "Key"}
     for role in sorted(roles):
-        pool = ["1.5", "2", "x", None] if role == "blocked_days" else VALUES
+        pool = {"blocked_days": ["1.5", "2", "x", None], "labels": LABELS}.get(role, VALUES)
         columns[role.title()] = draw(st.lists(st.sampled_from(pool), min_size=size, max_size=size))
         mapping[role] = role.title()
     for extra in ("Priority", "Component")[: draw(st.integers(0, 2))]:
@@ -178,7 +259,7 @@ def test_row_items_without_labels_equals_groupby_last(data, size, with_created, 
         created = created.astype("datetime64[us, UTC]")
     if all(v is None for v in columns["Key"]):
         return  # no item at all: make_items needs none
-    _both_items(table, mapping, created)
+    _checked_items(table, mapping, created, with_codes=with_codes)
 
 
 def test_row_items_picks_each_items_last_non_blank_value_and_earliest_created():
@@ -192,7 +273,7 @@ def test_row_items_picks_each_items_last_non_blank_value_and_earliest_created():
     created = pd.Series(
         pd.to_datetime(["2024-01-05", None, "2024-01-02", "2024-01-01", None], utc=True)
     ).astype("datetime64[us, UTC]")
-    items = _both_items(table, {"item_id": "Key", "title": "Title"}, created)
+    items = _checked_items(table, {"item_id": "Key", "title": "Title"}, created)
     assert items["item_id"].tolist() == ["A-1", "A-2"]
     assert items["title"].tolist() == ["First", "x"]
     assert items["attributes"].tolist() == [{"Priority": "High"}, {"Priority": "Low"}]
@@ -200,11 +281,16 @@ def test_row_items_picks_each_items_last_non_blank_value_and_earliest_created():
     assert items["labels"].tolist() == [(), ()]
 
 
-def test_row_items_with_a_labels_column_still_unites_the_labels():
-    table = _table({"Key": ["A-1", "A-1", "A-2"], "Labels": ["ui|api", "api, db", None]})
-    ids = common.text(table, "Key")
-    items = common.row_items(table, ids, {"item_id": "Key", "labels": "Labels"}, None, [])
-    assert items["labels"].tolist() == [("ui", "api", "db"), ()]
+def test_row_items_unites_the_labels_in_first_seen_order():
+    table = _table({"Key": ["A-1", "A-1", "A-2", "B"], "Labels": ["ui|api", "api, db", None, "x"]})
+    items = _checked_items(table, {"item_id": "Key", "labels": "Labels"})
+    assert items["labels"].tolist() == [("ui", "api", "db"), (), ("x",)]
+
+
+def test_row_items_of_merged_repeated_headers_keeps_lists():
+    table = _table({"Key": ["A-1", "A-1", "B"], "Sprint": [("S1",), ("S1", "S2"), np.nan]})
+    items = _checked_items(table, {"item_id": "Key"})
+    assert items["attributes"].tolist() == [{"Sprint": ["S1", "S2"]}, {}]
 
 
 # --- order_statuses_by_flow ---------------------------------------------------------------------
@@ -323,7 +409,6 @@ def test_events_import_equals_the_general_paths_end_to_end(shuffle, monkeypatch)
     fast = import_bytes(data, "events.csv", ImportOptions(), quality=False)
     monkeypatch.setattr(events_format, "kept_events", lambda *args: None)
     monkeypatch.setattr(common, "kept_events", lambda *args: None)
-    monkeypatch.setattr(common, "_picked_items", _grouped_as_picked)
     monkeypatch.setattr(
         events_format,
         "order_statuses_by_flow",
@@ -336,10 +421,6 @@ def test_events_import_equals_the_general_paths_end_to_end(shuffle, monkeypatch)
     assert len(fast.dataset.events) < len(rows)  # some repeats were collapsed
     assert fast.status_counts == slow.status_counts
     assert fast.notes == slow.notes
-
-
-def _grouped_as_picked(table, ids, mapping, created, attributes, codes):
-    return common._grouped_items(table, ids, mapping, created, attributes)
 
 
 @settings(max_examples=100, deadline=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,135 +137,100 @@ def row_items(
 ) -> pd.DataFrame:
     """One item per distinct id, from rows that may repeat it (the last non-blank value wins).
 
-    ``ids`` holds each row's item id (missing ids are left out); ``created``
-    each row's created time (the earliest per item wins); ``attributes``
-    the columns kept as item attributes. ``codes`` is
+    ``ids`` holds each row's item id (rows without one are left out);
+    ``created`` each row's created time (the earliest per item wins);
+    ``attributes`` the columns kept as item attributes. ``codes`` is
     ``factorize_ids(ids)`` when the caller has it. Items come in the order
     their ids first appear, with the columns ``item_id``, ``title``,
     ``type``, ``team`` (text, missing where every row is blank),
     ``created_at``, ``blocked_days`` (float), ``labels`` (tuple: the union
-    of the rows' labels, in first-seen order) and ``attributes`` (dict).
+    of the rows' labels, in first-seen order) and ``attributes`` (dict of the
+    non-blank values; merged repeated headers' tuples as lists).
 
-    Without a labels column everything is picked per item with index
-    arithmetic (:func:`_picked_items`); with one, the rows' labels are
-    split and united per item in Python (:func:`_grouped_items`).
+    One ``groupby(sort=False)`` over the ids' integer codes: ``last()``
+    skips blank cells, ``min()`` skips missing times.
     """
-    if "labels" in mapping:
-        return _grouped_items(table, ids, mapping, created, attributes)
-    return _picked_items(table, ids, mapping, created, attributes, codes or factorize_ids(ids))
-
-
-def _grouped_items(
-    table: RawTable,
-    ids: pd.Series,
-    mapping: dict[str, str],
-    created: pd.Series | None,
-    attributes: list[str],
-) -> pd.DataFrame:
-    """:func:`row_items` by ``groupby``: the general path, needed for a labels column."""
-    frame = pd.DataFrame(
-        {
-            "item_id": ids.to_numpy(),
-            "title": text(table, mapping.get("title")).to_numpy(),
-            "type": text(table, mapping.get("type")).to_numpy(),
-            "team": text(table, mapping.get("team")).to_numpy(),
-            "created_at": created.to_numpy() if created is not None else pd.NaT,
-            "blocked_days": _numbers(table, mapping.get("blocked_days")),
-        }
-    )
-    frame["labels"] = (
-        split_labels(table.frame[mapping["labels"]]).to_numpy()
-        if "labels" in mapping
-        else [() for _ in range(len(frame))]
-    )
-    for column in attributes:
-        frame[f"attr::{column}"] = table.frame[column].to_numpy()
-    grouped = frame.groupby("item_id", sort=False)
-    items = grouped.last().reset_index()
-    items["created_at"] = grouped["created_at"].min().to_numpy()  # earliest created wins
-    items["labels"] = grouped["labels"].agg(_union_labels).to_numpy()
-    items["attributes"] = _attribute_dicts(items, attributes)
-    return items.drop(columns=[f"attr::{c}" for c in attributes])
-
-
-def _picked_items(
-    table: RawTable,
-    ids: pd.Series,
-    mapping: dict[str, str],
-    created: pd.Series | None,
-    attributes: list[str],
-    codes: tuple[np.ndarray, pd.Series],
-) -> pd.DataFrame:
-    """:func:`row_items` without a labels column, with no Python work per row or per item
-    (but building each item's attribute dict).
-
-    For every column the row that supplies an item's value is found with
-    integer arithmetic on the ids' codes (the item's last row where the
-    column is not blank), and the values are taken from those rows in one
-    go. Equal to :func:`_grouped_items` (tests/unit/test_import_fast_paths.py),
-    except that text columns keep the ``str`` dtype (``groupby`` turned them
-    into ``object``; :func:`vsm_core.model.make_items` makes both ``str``).
-    """
-    item_of_row, distinct = codes
+    item_of_row, distinct = codes or factorize_ids(ids)
+    rows = np.flatnonzero(item_of_row >= 0)
+    keys = item_of_row[rows]  # codes count up by first appearance: sort=False keeps that order
     n_items = len(distinct)
-    with_id = item_of_row >= 0
-    all_rows = np.flatnonzero(with_id)
-
-    def last_rows(present: np.ndarray | None) -> np.ndarray:
-        """Each item's last row where ``present`` (all rows when None); -1 where none."""
-        rows = all_rows if present is None else np.flatnonzero(present & with_id)
-        last = np.full(n_items, -1, dtype=np.int64)
-        np.maximum.at(last, item_of_row[rows], rows)
-        return last
-
-    latest = last_rows(None)
-
-    def pick(values: pd.Series) -> pd.Series:
-        """Each item's last non-blank value of ``values`` (a row-aligned column)."""
-        blank = values.isna().to_numpy(dtype=bool)
-        rows = last_rows(~blank) if blank.any() else latest
-        found = rows >= 0
-        picked = values.iloc[np.where(found, rows, 0)].reset_index(drop=True)
-        return picked if found.all() else picked.where(found)
-
-    def pick_text(role: str) -> pd.Series:
-        if role not in mapping:  # no column: nothing to look at row by row
-            return pd.Series(np.full(n_items, np.nan, dtype=object), dtype="str")
-        return pick(text(table, mapping[role]))
-
-    blocked = (
-        pick(pd.Series(_numbers(table, mapping["blocked_days"])))
-        if "blocked_days" in mapping
-        else pd.Series(np.full(n_items, np.nan))
-    )
-    items = pd.DataFrame(
+    columns = {role: text(table, mapping[role]) for role in _TEXT_ROLES if role in mapping}
+    if "blocked_days" in mapping:
+        columns["blocked_days"] = pd.Series(_numbers(table, mapping["blocked_days"]))
+    columns.update({f"attr::{c}": table.frame[c] for c in attributes})
+    items = pd.DataFrame(index=pd.RangeIndex(n_items))
+    if columns:
+        frame = pd.DataFrame({name: _by_position(values) for name, values in columns.items()})
+        if len(rows) < len(frame):
+            frame = frame.take(rows)
+        items = frame.groupby(keys, sort=False).last().reset_index(drop=True)  # last non-blank
+    if created is None:
+        earliest = pd.Series(np.full(n_items, np.datetime64("NaT"), dtype="M8[ns]"))
+    else:
+        when = _by_position(created).take(rows)
+        earliest = when.groupby(keys, sort=False).min().reset_index(drop=True)
+    return pd.DataFrame(
         {
             "item_id": distinct.reset_index(drop=True),
-            "title": pick_text("title"),
-            "type": pick_text("type"),
-            "team": pick_text("team"),
-            "created_at": _earliest(created, item_of_row, n_items),
-            "blocked_days": blocked,
-            "labels": pd.Series([()] * n_items, dtype=object),  # no labels column
+            **{
+                role: items[role] if role in items else _missing_text(n_items)
+                for role in _TEXT_ROLES
+            },
+            "created_at": earliest,
+            "blocked_days": items.get("blocked_days", pd.Series(np.full(n_items, np.nan))),
+            "labels": pd.Series(
+                _united_labels(table.frame[mapping["labels"]], keys, rows, n_items)
+                if "labels" in mapping
+                else [()] * n_items,
+                dtype=object,
+            ),
+            "attributes": _attribute_dicts_of(
+                {c: items[f"attr::{c}"] for c in attributes}, n_items
+            ),
         }
     )
-    picked = {column: pick(table.frame[column].reset_index(drop=True)) for column in attributes}
-    items["attributes"] = _attribute_dicts_of(picked, n_items)
-    return items
 
 
-def _earliest(created: pd.Series | None, item_of_row: np.ndarray, n_items: int) -> pd.Series:
-    """Each item's earliest created time (NaT when it has none), in the items' order."""
-    if created is None:
-        return pd.Series(np.full(n_items, np.datetime64("NaT"), dtype="M8[ns]"))  # as groupby gives
-    stamps = pd.DatetimeIndex(created)
-    when = stamps.asi8.copy()
-    when[stamps.isna()] = np.iinfo(np.int64).max  # NaT never wins
-    earliest = np.full(n_items, np.iinfo(np.int64).max, dtype=np.int64)
-    rows = np.flatnonzero(item_of_row >= 0)
-    np.minimum.at(earliest, item_of_row[rows], when[rows])
-    earliest[earliest == np.iinfo(np.int64).max] = np.iinfo(np.int64).min  # NaT
-    return pd.Series(pd.DatetimeIndex(earliest.view(f"M8[{stamps.unit}]")).tz_localize(stamps.tz))
+#: The item's text roles, taken from its rows' last non-blank cells.
+_TEXT_ROLES = ("title", "type", "team")
+
+
+def _missing_text(size: int) -> pd.Series:
+    """``size`` missing text cells (a role without a column)."""
+    return pd.Series(np.full(size, np.nan, dtype=object), dtype="str")
+
+
+def _by_position(values: pd.Series) -> pd.Series:
+    """``values`` indexed 0..n-1, so that columns of one table line up row by row."""
+    return values.reset_index(drop=True)
+
+
+def _united_labels(
+    values: pd.Series, keys: np.ndarray, rows: np.ndarray, n_items: int
+) -> list[tuple]:
+    """Per item (in code order), the union of its rows' labels in first-seen order.
+
+    ``values`` is the labels column (``"a|b"``, ``"a, b"`` or tuples from
+    repeated headers, see :func:`split_labels`); ``rows`` the rows with an
+    id and ``keys`` their item codes. Only the distinct cells are split; the
+    rows' labels are then one array, deduplicated per item with integers.
+    """
+    cell_of_row, cells = pd.factorize(_by_position(values).take(rows).to_numpy(dtype=object))
+    split = split_labels(pd.Series(cells, dtype=object)).tolist()
+    counts = np.array([len(one) for one in split] + [0], dtype=np.int64)  # [-1]: a blank cell
+    if not counts.any():
+        return [()] * n_items
+    label_of, labels = pd.factorize(np.array([x for one in split for x in one], dtype=object))
+    firsts = np.concatenate(([0], np.cumsum(counts[:-1])))
+    per_row = counts[cell_of_row]
+    within = np.arange(per_row.sum()) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    label = label_of[np.repeat(firsts[cell_of_row], per_row) + within]  # every row's labels
+    item = np.repeat(keys, per_row)
+    first = np.unique(item * len(labels) + label, return_index=True)[1]  # each pair's first
+    first = first[np.lexsort((first, item[first]))]  # by item, then as first seen
+    bounds = np.searchsorted(item[first], np.arange(n_items + 1))
+    names = np.asarray(labels, dtype=object)[label[first]]
+    return [tuple(names[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def _attribute_dicts_of(columns: dict[str, pd.Series], n_items: int) -> list[dict]:
@@ -293,25 +259,6 @@ def _python_cells(series: pd.Series) -> list:
         return pa.array(series.array).to_pylist()  # Arrow: None for missing, in C
     cells = series.astype(object).where(series.notna(), None).tolist()
     return [(list(v) or None) if isinstance(v, tuple) else v for v in cells]
-
-
-def _union_labels(values: pd.Series) -> tuple:
-    seen: dict[str, None] = {}
-    for labels in values:
-        seen.update(dict.fromkeys(labels))
-    return tuple(seen)
-
-
-def _attribute_dicts(items: pd.DataFrame, attributes: list[str]) -> list[dict]:
-    if not attributes:
-        return [{} for _ in range(len(items))]
-    block = items[[f"attr::{c}" for c in attributes]]
-    block.columns = attributes
-    records = block.astype(object).where(block.notna(), None).to_dict("records")
-    return [
-        {k: (list(v) if isinstance(v, tuple) else v) for k, v in r.items() if v not in (None, ())}
-        for r in records
-    ]
 
 
 def _numbers(table: RawTable, column: str | None) -> np.ndarray:
