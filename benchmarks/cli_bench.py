@@ -1,12 +1,16 @@
 """Time the whole ``python -m vsm_core metrics FILE --json`` process on an events CSV.
 
 :func:`bench_cli` writes the synthetic dataset of ``n_items`` items as an
-``events`` export (:mod:`benchmarks.events_csv`) into a temporary folder and
-runs ``[sys.executable, "-m", "vsm_core", "metrics", FILE, "--json"]`` from the
-repository root ``repeat`` times: wall-clock seconds of each subprocess, from
-``Popen`` to its exit (Python start-up, imports, reading, parsing, metrics
-and the JSON output included), and its peak RSS (``ru_maxrss`` of that child
-from ``os.wait4``, taken by a small launcher process, see :data:`LAUNCHER`).
+``events`` export (:mod:`benchmarks.events_csv`) into a temporary folder,
+once plain and once with every field quoted (as Jira and Azure DevOps export
+it), and runs ``[sys.executable, "-m", "vsm_core", "metrics", FILE, "--json"]``
+from the repository root ``repeat`` times on each, in turn (plain, quoted,
+plain, ...): wall-clock seconds of each subprocess, from ``Popen`` to its exit
+(Python start-up, imports, reading, parsing, metrics and the JSON output
+included), and its peak RSS (``ru_maxrss`` of that child from ``os.wait4``,
+taken by a small launcher process, see :data:`LAUNCHER`). The quoted file's
+time over the plain file's is taken pair by pair (issue #9: at most 1.2), so
+that a drift of the machine's speed during the runs affects both alike.
 Stdout goes to a file, which is parsed after the timing to check that the
 document counts every item.
 
@@ -85,40 +89,62 @@ def run_command(
 
 
 def bench_cli(n_items: int, *, repeat: int, seed: int) -> dict[str, object]:
-    """Write the CSV, time ``repeat`` subprocess runs, check the output; a result dict."""
+    """Write the plain and the quoted CSV, time ``repeat`` subprocess runs of each in turn,
+    check the outputs; a result dict (the plain file's figures at the top level, the quoted
+    file's under ``"quoted"``, the paired ratios under ``"quoted_ratio"``)."""
     with tempfile.TemporaryDirectory(prefix="flowlab-cli-bench-") as folder:
-        path = Path(folder) / f"events-{n_items}.csv"
+        paths = {kind: Path(folder) / f"events-{n_items}-{kind}.csv" for kind in KINDS}
         started = time.perf_counter()
-        info = write_events_csv(path, n_items, seed)
+        infos = {"plain": write_events_csv(paths["plain"], n_items, seed)}
         write_seconds = time.perf_counter() - started
+        infos["quoted"] = write_events_csv(paths["quoted"], n_items, seed, quoted=True)
         env = {**os.environ, "VSM_MAX_UPLOAD_MB": str(UPLOAD_LIMIT_MB)}
-        out = Path(folder) / "metrics.json"
-        runs, peaks = [], []
+        runs: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        peaks: dict[str, list[float]] = {kind: [] for kind in KINDS}
         for _ in range(repeat):
-            seconds, peak, code = run_once(path, out, env)
-            if code != 0:
-                return {
-                    "items": n_items,
-                    "events": info["events"],
-                    "csv_bytes": info["bytes"],
-                    "error": f"exit code {code}",
-                }
-            runs.append(seconds)
-            peaks.append(peak)
-        document = json.loads(out.read_text())
-        counted = document["counts"]["items"]
+            for kind in KINDS:  # in turn: plain, quoted, plain, ...
+                out = Path(folder) / f"metrics-{kind}.json"
+                seconds, peak, code = run_once(paths[kind], out, env)
+                if code != 0:
+                    return {
+                        "items": n_items,
+                        "events": infos[kind]["events"],
+                        "csv_bytes": infos[kind]["bytes"],
+                        "error": f"exit code {code} ({kind} CSV)",
+                    }
+                runs[kind].append(seconds)
+                peaks[kind].append(peak)
+        documents = {kind: (Path(folder) / f"metrics-{kind}.json").read_text() for kind in KINDS}
+        counted = json.loads(documents["plain"])["counts"]["items"]
         if counted != n_items:
             raise AssertionError(f"metrics counted {counted} items, expected {n_items}")
+        if documents["quoted"] != documents["plain"]:
+            raise AssertionError("the quoted CSV gave another metrics document")
+        ratios = [q / p for q, p in zip(runs["quoted"], runs["plain"], strict=True)]
         return {
             "items": n_items,
-            "events": info["events"],
-            "csv_bytes": info["bytes"],
+            "events": infos["plain"]["events"],
+            "csv_bytes": infos["plain"]["bytes"],
             "csv_write_seconds": write_seconds,
-            "json_bytes": out.stat().st_size,
-            "seconds": {"min": min(runs), "median": statistics.median(runs), "runs": runs},
-            "peak_rss_mb": {"max": max(peaks), "runs": peaks},
+            "json_bytes": len(documents["plain"].encode()),
+            "seconds": _spread(runs["plain"]),
+            "peak_rss_mb": {"max": max(peaks["plain"]), "runs": peaks["plain"]},
+            "quoted": {
+                "csv_bytes": infos["quoted"]["bytes"],
+                "seconds": _spread(runs["quoted"]),
+                "peak_rss_mb": {"max": max(peaks["quoted"]), "runs": peaks["quoted"]},
+            },
+            "quoted_ratio": _spread(ratios),
             "upload_limit_mb": UPLOAD_LIMIT_MB,
         }
+
+
+#: The two ways the export is written: no quotes, and every field quoted.
+KINDS = ("plain", "quoted")
+
+
+def _spread(values: list[float]) -> dict[str, object]:
+    return {"min": min(values), "median": statistics.median(values), "runs": values}
 
 
 def interpreter_startup(repeat: int = 5) -> dict[str, float]:

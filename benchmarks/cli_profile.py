@@ -18,12 +18,9 @@ Interpreter start-up (``python -c pass``) is timed in a subprocess and
 printed first. Run it as its own process: imports already done by the
 caller would not be counted.
 
-``metrics FILE`` reads and Arrow-parses FILE on a thread while it imports
-pandas and the metrics; here the imports are done before the command runs,
-so the main thread waits for that thread in "read file + options", and the
-thread's own stages are listed after the main thread's. In a plain
-``python -m vsm_core metrics FILE --json`` most of that wait overlaps with
-the imports.
+Probes called on a thread other than the main one would be listed after
+the main thread's, under the thread's name (``metrics FILE`` itself reads
+on the main thread).
 """
 
 from __future__ import annotations
@@ -57,29 +54,30 @@ COMMAND_IMPORTS = (
 
 #: (module, attribute, label): the functions timed, looked up where they are called from.
 PROBES: tuple[tuple[str, str, str], ...] = (
-    ("vsm_core.cli.importing", "read_import_request", "read file + options (waits for the thread)"),
-    ("vsm_core.importers.containers", "read_ahead", "read_ahead (reading thread)"),
-    ("vsm_core.importers.containers", "_valid_utf8", "UTF-8 check"),
+    ("vsm_core.cli.importing", "read_import_request", "read file + options"),
     ("vsm_core.importers.pipeline", "read_upload", "read_upload (container)"),
-    ("vsm_core.importers.containers", "_decode", "decode bytes"),
-    ("vsm_core.importers.containers", "_sniff_separator", "sniff separator"),
-    ("vsm_core.importers.containers", "_split_fast", "fast path (Arrow)"),
-    ("vsm_core.importers.containers", "_arrow_read_text", "pyarrow.csv.read_csv"),
-    ("vsm_core.importers.containers", "_line_numbers", "line numbers"),
-    ("vsm_core.importers.containers", "_build_table", "build RawTable"),
+    ("vsm_core.importers.containers", "utf8_text", "UTF-8 check (or decode + encode)"),
+    ("vsm_core.importers.containers", "sniff_separator", "sniff separator"),
+    ("vsm_core.importers.containers.delimited", "read_by_arrow", "one path (Arrow)"),
+    ("vsm_core.importers.containers.delimited", "well_quoted", "quotes well placed (RE2)"),
+    ("vsm_core.importers.containers.delimited", "_arrow_read", "pyarrow.csv.read_csv"),
+    ("vsm_core.importers.containers.delimited", "_simple_lines", "line numbers (counted)"),
+    ("vsm_core.importers.containers.delimited", "record_lines", "line numbers (positions)"),
+    ("vsm_core.importers.containers.delimited", "_kept_rows", "strip, blanks, header rows"),
+    ("vsm_core.importers.containers.lenient", "csv_records", "csv module (lenient)"),
+    ("vsm_core.importers.containers.delimited", "build_table", "build RawTable"),
     ("vsm_core.importers.pipeline", "detect_format", "detect_format"),
     ("vsm_core.importers.pipeline", "_parse", "format parser (events)"),
     ("vsm_core.importers.formats.events", "resolve_mapping", "resolve_mapping"),
     ("vsm_core.importers.formats.common", "parse_timestamps", "parse_timestamps"),
-    ("vsm_core.importers.dates", "_fixed_layout_iso", "fixed ISO layout (fast path)"),
+    ("vsm_core.importers.dates", "_iso_by_arrow", "ISO 8601 by Arrow's cast"),
     ("vsm_core.importers.formats.events", "text", "text columns"),
     ("vsm_core.importers.formats.events", "factorize_ids", "factorize_ids"),
     ("vsm_core.importers.formats.events", "events_frame", "events_frame"),
     ("vsm_core.importers.formats.events", "kept_events", "kept_events (collapse repeats)"),
     ("vsm_core.importers.formats.events", "collapse_repeats", "collapse_repeats (by sorting)"),
     ("vsm_core.importers.formats.events", "row_items", "row_items"),
-    ("vsm_core.importers.formats.common", "_picked_items", "_picked_items (no labels)"),
-    ("vsm_core.importers.formats.common", "_grouped_items", "_grouped_items (labels)"),
+    ("vsm_core.importers.formats.common", "_united_labels", "labels united per item"),
     ("vsm_core.importers.formats.common", "_attribute_dicts_of", "attribute dicts"),
     ("vsm_core.importers.formats.events", "order_statuses_by_flow", "order_statuses_by_flow"),
     ("vsm_core.importers.pipeline", "_status_counts", "status counts"),

@@ -9,7 +9,12 @@ changelog export has them::
 
 ``Changed`` is ISO 8601 UTC to the second. No cell needs quoting (titles are
 ``Item N``), so the file is written by Arrow's CSV writer without quotes:
-6.7 million rows take a few seconds.
+6.7 million rows take a few seconds. ``quoted=True`` writes the same data
+with every field quoted, header included, as Jira and Azure DevOps export
+CSV (issue #9's speed criterion compares the two)::
+
+    "Key","Status","Changed","Type","Title","Team","Priority"
+    "BEN-1","Backlog","2025-01-06T00:03:12Z","Feature","Item 1","Team A","Medium"
 """
 
 from __future__ import annotations
@@ -55,12 +60,17 @@ def events_table(n_items: int, seed: int = 1) -> pa.Table:
     )
 
 
-def write_events_csv(path: Path, n_items: int, seed: int = 1) -> dict[str, int]:
-    """Write the export to ``path``; its size in bytes and its number of events (rows)."""
+def write_events_csv(
+    path: Path, n_items: int, seed: int = 1, *, quoted: bool = False
+) -> dict[str, int]:
+    """Write the export to ``path`` (every field quoted when ``quoted``); its size in bytes
+    and its number of events (rows)."""
     table = events_table(n_items, seed)
-    with open(path, "wb") as sink:  # Arrow quotes header names: write the header by hand
-        sink.write((",".join(table.column_names) + "\n").encode())
-        options = pacsv.WriteOptions(include_header=False, quoting_style="none")
+    names = [f'"{name}"' if quoted else name for name in table.column_names]
+    with open(path, "wb") as sink:  # the header by hand: Arrow would quote it
+        sink.write((",".join(names) + "\n").encode())
+        style = "all_valid" if quoted else "none"
+        options = pacsv.WriteOptions(include_header=False, quoting_style=style)
         pacsv.write_csv(table, sink, write_options=options)
     return {"bytes": path.stat().st_size, "events": table.num_rows, "items": n_items}
 
@@ -72,8 +82,9 @@ def main() -> None:  # pragma: no cover - a convenience for profiling by hand
     parser.add_argument("path", type=Path)
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--quoted", action="store_true", help="quote every field")
     args = parser.parse_args()
-    info = write_events_csv(args.path, args.items, args.seed)
+    info = write_events_csv(args.path, args.items, args.seed, quoted=args.quoted)
     print(f"{args.path}: {info['events']:,} events, {info['bytes'] / 2**20:.1f} MiB")
 
 

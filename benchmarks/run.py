@@ -25,7 +25,9 @@ peak memory is its own:
   hit, CSV downloads and figure JSON are reported beside it);
 * for each ``--cli-sizes`` (default 10k, 100k, 1M): the wall clock and peak
   RSS of the whole ``python -m vsm_core metrics FILE --json`` process on the
-  dataset written as an ``events`` CSV (``VSM_MAX_UPLOAD_MB`` raised for it).
+  dataset written as an ``events`` CSV (``VSM_MAX_UPLOAD_MB`` raised for it),
+  plain and with every field quoted, run in turn; issue #9's target is the
+  quoted run over the plain one, pair by pair (median at most 1.2).
 
 Then issue #5's target (:mod:`benchmarks.experiments_bench`; ``--no-experiments``
 skips it): the wall clock of the whole ``python -m vsm_core experiments show ID``
@@ -93,6 +95,7 @@ METRICS_TARGETS = ((100_000, 0.5), (1_000_000, 5.0))  # (items, seconds) for cal
 MEMORY_TARGET_ITEMS = 1_000_000
 MEMORY_TARGET_MB = 3 * 1024  # 3 GiB, in MiB
 CLI_TARGET = (100_000, 1.5)  # the whole `metrics FILE --json` process
+QUOTED_RATIO_LIMIT = 1.2  # issue #9: the same export with every field quoted, over unquoted
 PAGE_TARGET_SECONDS = 0.3
 
 
@@ -366,20 +369,24 @@ def format_cli_table(results: list[dict], startup: dict[str, float], repeat: int
         f"python -m vsm_core metrics FILE --json (events CSV; VSM_MAX_UPLOAD_MB={UPLOAD_LIMIT_MB} "
         f"for the subprocess); seconds, min / median of {repeat} run(s)"
     ]
-    rows = [["items", "events", "CSV MiB", "seconds", "peak RSS MiB"]]
+    rows = [["items", "events", "CSV", "CSV MiB", "seconds", "peak RSS MiB"]]
     for r in results:
         if "error" in r:
-            rows.append([f"{r['items']:,}", f"{r['events']:,}", "-", r["error"], "-"])
+            rows.append([f"{r['items']:,}", f"{r['events']:,}", "-", "-", r["error"], "-"])
             continue
-        rows.append(
-            [
-                f"{r['items']:,}",
-                f"{r['events']:,}",
-                f"{r['csv_bytes'] / 2**20:.1f}",
-                _cell(r["seconds"]),
-                f"{r['peak_rss_mb']['max']:,.0f}",
-            ]
-        )
+        for label, figures in (("plain", r), ("every field quoted", r.get("quoted"))):
+            if figures is None:
+                continue
+            rows.append(
+                [
+                    f"{r['items']:,}",
+                    f"{r['events']:,}",
+                    label,
+                    f"{figures['csv_bytes'] / 2**20:.1f}",
+                    _cell(figures["seconds"]),
+                    f"{figures['peak_rss_mb']['max']:,.0f}",
+                ]
+            )
     lines += _aligned(rows)
     lines.append(
         "  floor: " + ", ".join(f"{label} {seconds:.3f} s" for label, seconds in startup.items())
@@ -440,6 +447,7 @@ def engine_targets(engine: list[dict], cli: list[dict]) -> list[dict]:
             limit,
         )
     )
+    targets.append(_quoted_target(cli))
     page = next((r for r in engine if "error" not in r and "page" in r), None)
     steps = page["page"]["steps"] if page else {}
     targets.append(
@@ -463,9 +471,34 @@ def engine_targets(engine: list[dict], cli: list[dict]) -> list[dict]:
     return targets
 
 
+def _quoted_target(cli: list[dict]) -> dict:
+    """Issue #9: the quoted export's process time over the plain one's, paired run by run,
+    at most QUOTED_RATIO_LIMIT (judged on the median ratio)."""
+    items, _ = CLI_TARGET
+    judged = _smallest_at_least(cli, items)
+    name = f"metrics FILE --json, every field quoted / unquoted <= {QUOTED_RATIO_LIMIT:g}"
+    if judged is None or "quoted_ratio" not in judged:
+        return {"target": name, "status": "NOT MEASURED", "note": "no quoted run"}
+    ratio = judged["quoted_ratio"]
+    return {
+        "target": name,
+        "items": judged["items"],
+        "events": judged["events"],
+        "min": ratio["min"],
+        "median": ratio["median"],
+        "unit": "ratio",
+        "status": "PASS" if ratio["median"] <= QUOTED_RATIO_LIMIT else "FAIL",
+    }
+
+
 def format_target(target: dict) -> str:
     line = f"  [{target['status']}] {target['target']}"
-    if "min" in target:
+    if "min" in target and target["unit"] == "ratio":
+        line += (
+            f": {target['items']:,} items, {target['min']:.3f} min, "
+            f"{target['median']:.3f} median of the paired runs"
+        )
+    elif "min" in target:
         unit = target["unit"]
         number = "{:,.0f}" if unit == "MiB" else "{:.3f}"
         line += f": {target['items']:,} items ({target['events']:,} events) "
