@@ -64,14 +64,15 @@ def first_appearance(code: np.ndarray, count: int, keys: tuple[np.ndarray, ...] 
     occurs: ``np.argsort(first_appearance(...))``.
     """
     code = np.asarray(code)
-    rows = np.flatnonzero(code >= 0)
-    if len(rows) < len(code):
+    rows = None  # the rows kept, when some are skipped
+    if len(code) and code.min() < 0:
+        rows = np.flatnonzero(code >= 0)
         code, keys = code[rows], tuple(np.asarray(key)[rows] for key in keys)
-    tied = None  # the rows still tied for first on the keys so far (None: all of them)
+    tied = None  # the rows still tied for first on the keys so far (None: every row)
     firsts = []
     for key in keys:
         first = np.full(count, _BIG, dtype=np.int64)
-        if tied is None:
+        if tied is None:  # no mask on the first pass: no copies of the whole columns
             np.minimum.at(first, code, key)
             tied = key == first[code]
         else:
@@ -80,9 +81,10 @@ def first_appearance(code: np.ndarray, count: int, keys: tuple[np.ndarray, ...] 
         firsts.append(first)
     first_row = np.full(count, _BIG, dtype=np.int64)
     if tied is None:
-        np.minimum.at(first_row, code, rows)
-    else:
-        np.minimum.at(first_row, code[tied], rows[tied])
+        np.minimum.at(first_row, code, np.arange(len(code)) if rows is None else rows)
+    else:  # usually few rows are still tied after the keys (one or two per code)
+        position = np.flatnonzero(tied)
+        np.minimum.at(first_row, code[position], position if rows is None else rows[position])
     occurring = np.flatnonzero(first_row < _BIG)
     sort_keys = [first_row[occurring]] + [first[occurring] for first in reversed(firsts)]
     return occurring[np.lexsort(sort_keys)]
