@@ -58,8 +58,9 @@ def column_mapping(result: ImportResult, *, key: str, on_pick: Callable[[str, st
     """Role -> column as read, with the columns that fit a role too offered right there.
 
     A role with alternatives (``Status`` or ``Sub Status``) gets its select in
-    view; every other role's select is folded away. ``on_pick(role, column)``
-    records a choice (the next run parses with it).
+    view, and keeps it there once the user picked from it (the pick leaves no
+    alternatives); every other role's select is folded away, and stays there.
+    ``on_pick(role, column)`` records a choice (the next run parses with it).
     """
     roles = _roles(result)
     if not roles:
@@ -69,8 +70,10 @@ def column_mapping(result: ImportResult, *, key: str, on_pick: Callable[[str, st
     st.dataframe(_mapping_table(result, roles), hide_index=True)
     # Keys change with the mapping, so every select shows what this run read.
     stamp = hashlib.sha1(repr(sorted(result.mapping.items())).encode()).hexdigest()[:8]
-    in_view = [r for r in roles if alternatives.get(r) and r in result.mapping]
+    kept = st.session_state.setdefault(f"{key}_in_view", set())
+    in_view = [r for r in roles if r in result.mapping and (alternatives.get(r) or r in kept)]
     for role in in_view:
+        kept.add(role)
         _role_select(result, role, f"{key}_{stamp}_{role}", on_pick, prominent=True)
     folded = [r for r in roles if r not in in_view]
     with st.expander("Change the columns"):
@@ -105,10 +108,13 @@ def _mapping_table(result: ImportResult, roles: list[str]) -> pd.DataFrame:
 def _role_select(result, role: str, key: str, on_pick, *, prominent: bool) -> None:
     columns = list(result.upload.table.columns)
     current = result.mapping.get(role)
-    if prominent:
-        others = result.detection.alternatives.get(role, ())
+    others = result.detection.alternatives.get(role, ())
+    if prominent and others:
         options = [current, *others]
         label = f"Column for {role} ({len(options)} fit)"
+    elif prominent:
+        options = columns
+        label = f"Column for {role}"
     else:
         options = columns if current else [NO_COLUMN, *columns]
         label = role

@@ -164,6 +164,8 @@ def test_a_column_pick_for_a_role_with_alternatives_is_parsed(page, db_url):
     assert (row["column"], row["also fits"]) == ("Status", "Sub Status")
     _by_label(page.selectbox, "Column for status (2 fit)").set_value("Sub Status").run()
     assert not page.exception
+    # The choice stays in view (and can be taken back there).
+    assert _by_label(page.selectbox, "Column for status").value == "Sub Status"
     assert set(_editor(page).value["status"]) >= {"Awaiting Assignment", "Resolved"}
     _by_label(page.text_input, "Dataset name").set_value("Volvo").run()
     _save_button(page).click().run()

@@ -77,12 +77,17 @@ def _open_options(flowlab: Flowlab, box):
     click is flaky here, while focus + ArrowDown is not.
     """
     expect(box).to_be_visible(timeout=TIMEOUT_MS)
-    for _attempt in range(3):  # in an expander still opening, the first key may be lost
-        box.focus()
-        box.press("ArrowDown")
+    # In an expander just opened a key press may be lost: try again, by key and by click.
+    for attempt in range(6):
+        if box.get_attribute("aria-expanded") == "true":
+            break
+        if attempt % 2 == 0:
+            box.focus()
+            box.press("ArrowDown")
+        else:
+            box.click()
         with contextlib.suppress(AssertionError):
             expect(box).to_have_attribute("aria-expanded", "true", timeout=2_000)
-            break
     expect(box).to_have_attribute("aria-expanded", "true", timeout=TIMEOUT_MS)
     listbox = flowlab.page.get_by_role("listbox")
     expect(listbox).to_have_count(1, timeout=TIMEOUT_MS)
