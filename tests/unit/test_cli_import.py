@@ -36,6 +36,7 @@ def test_import_json_prints_one_document_and_the_workflow_goes_to_stderr(db, cap
     assert set(document) == {
         "dataset_id",
         "version",
+        "stored",
         "items",
         "events",
         "quality",
@@ -194,6 +195,19 @@ def test_given_format_and_columns_are_said_in_detected(db, capsys):
     assert document["detected"] == {
         "format": "events",
         "score": 1.0,
-        "evidence": "chosen by the user (--format)",
+        "evidence": "chosen by the user",
     }
     assert document["columns"]["item_id"] and document["columns"]["status"]
+
+
+def test_an_identical_reimport_stores_nothing_and_says_so_in_the_same_document(db, capsys):
+    args = [*db, "import", str(DATA / "events.csv"), "--json"]
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(args) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert first["stored"] is True and again["stored"] is False
+    assert set(again) == set(first) | {"message"}
+    assert (again["dataset_id"], again["version"]) == (first["dataset_id"], first["version"])
+    assert "nothing stored" in again["message"]
+    assert len(_datasets(db, capsys)) == 1

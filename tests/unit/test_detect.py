@@ -144,7 +144,7 @@ def test_chosen_format_is_said_to_be_the_users():
     assert detection.as_json() == {
         "format": "snapshots",
         "score": 1.0,
-        "evidence": "chosen by the user (--format)",
+        "evidence": "chosen by the user",
     }
     assert detection.columns == {"item_id": "Key", "status": "Status", "timestamp": "Changed"}
 
@@ -154,7 +154,7 @@ def test_mapped_columns_are_used_and_said():
     options = ImportOptions(mapping={"status": "Phase", "timestamp": "When"})
     result = import_bytes(text.encode(), "t.csv", options)
     assert result.mapping["status"] == "Phase" and result.mapping["item_id"] == "Ticket"
-    assert "columns given by the user (--map)" in result.detection.evidence
+    assert "columns given by the user" in result.detection.evidence
 
 
 def test_json_votes_by_record_shape():

@@ -338,7 +338,7 @@ def test_cli_with_format_says_the_user_chose_it(db, tmp_path, capsys):
     assert document["detected"] == {
         "format": "events",
         "score": 1.0,
-        "evidence": "chosen by the user (--format)",
+        "evidence": "chosen by the user",
     }
     assert {role: document["columns"].get(role) for role in export.roles} == export.roles
     assert (document["items"], document["events"]) == export.counts["events"]
@@ -373,9 +373,9 @@ def test_cli_with_map_only_says_the_columns_were_given(db, tmp_path, capsys):
     assert document["columns"]["status"] == "To"
     # docs/importing.md: with --map given, the evidence ends with this and the columns
     evidence = document["detected"]["evidence"]
-    assert "columns given by the user (--map): " in evidence
-    assert "status" in evidence.rsplit("(--map): ", 1)[1]
-    assert "To" in evidence.rsplit("(--map): ", 1)[1]
+    assert "columns given by the user: " in evidence
+    assert "status" in evidence.rsplit("by the user: ", 1)[1]
+    assert "To" in evidence.rsplit("by the user: ", 1)[1]
     assert (document["items"], document["events"]) == export.counts["transitions"]
 
 

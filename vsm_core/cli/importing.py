@@ -147,18 +147,55 @@ def print_problems(failure) -> None:
 
 
 def import_command(args) -> int:
+    result = run_import(args)
+    name = args.dataset or Path(args.file).stem
+    dataset_id, version_number, stored = _store(args, result, name)
+    if stored and result.workflow_suggested:
+        from vsm_core.workflow import workflow_to_toml
+
+        toml = workflow_to_toml(
+            result.workflow, header="Suggested workflow; edit and pass back with --workflow"
+        )
+        print(toml, file=sys.stderr if args.json else sys.stdout)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    file = Path(args.file).name
+    if not stored:
+        message = (
+            f"{file} is already stored as dataset {dataset_id} ({name!r}) version "
+            f"{version_number} (same file, same reading, same workflow); nothing stored"
+        )
+    if args.json:
+        document = {
+            "dataset_id": dataset_id,
+            "version": version_number,
+            "stored": stored,
+            "items": len(result.dataset.items),
+            "events": len(result.dataset.events),
+            "quality": result.quality.summary(),
+            "format": result.format,
+            "columns": result.mapping,
+            "detected": result.detection.as_json(),
+        }
+        print_json(document if stored else {**document, "message": message})
+    elif not stored:
+        print(message)
+    else:
+        _print_summary(result, file, name, dataset_id, version_number)
+    return EXIT_OK
+
+
+def _store(args, result, name: str) -> tuple[int, int, bool]:
+    """(dataset id, version number, stored?): a new version, or the latest one when it
+    already holds this file, read this way, with this workflow (then nothing is stored)."""
     from sqlmodel import Session
 
     from vsm_core.store import crud
-    from vsm_core.workflow import workflow_to_toml
 
-    result = run_import(args)
-    name = args.dataset or Path(args.file).stem
     sha256 = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()
     engine = open_engine(args)
     try:
         with Session(engine) as session:
-            # The latest version already holds this file, read this way, with this workflow.
             same = crud.identical_version(
                 session,
                 name=name,
@@ -175,64 +212,25 @@ def import_command(args) -> int:
                 source_filename=Path(args.file).name,
                 source_sha256=sha256,
             )
-            dataset_id, version_number = version.dataset_id, version.version
+            return version.dataset_id, version.version, same is None
     finally:
         engine.dispose()
-    if same is not None:
-        message = (
-            f"{Path(args.file).name} is already stored as dataset {dataset_id} ({name!r}) "
-            f"version {version_number} (same file, same reading, same workflow); nothing stored"
-        )
-        if args.json:
-            print_json(
-                {
-                    "dataset_id": dataset_id,
-                    "version": version_number,
-                    "stored": False,
-                    "items": len(result.dataset.items),
-                    "events": len(result.dataset.events),
-                    "message": message,
-                }
-            )
-        else:
-            print(message)
-        return EXIT_OK
-    summary = result.quality.summary()
-    if result.workflow_suggested:
-        toml = workflow_to_toml(
-            result.workflow, header="Suggested workflow; edit and pass back with --workflow"
-        )
-        print(toml, file=sys.stderr if args.json else sys.stdout)
-    for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
-    if args.json:
-        print_json(
-            {
-                "dataset_id": dataset_id,
-                "version": version_number,
-                "items": len(result.dataset.items),
-                "events": len(result.dataset.events),
-                "quality": summary,
-                "format": result.format,
-                "columns": result.mapping,
-                "detected": result.detection.as_json(),
-            }
-        )
-        return EXIT_OK
+
+
+def _print_summary(result, file: str, name: str, dataset_id: int, version_number: int) -> None:
     print(
-        f"imported {Path(args.file).name} as dataset {dataset_id} ({name!r}) version "
-        f"{version_number}: {len(result.dataset.items)} items, {len(result.dataset.events)} "
-        f"events, format {result.format} ({result.format_reason})"
+        f"imported {file} as dataset {dataset_id} ({name!r}) version {version_number}: "
+        f"{len(result.dataset.items)} items, {len(result.dataset.events)} events, "
+        f"format {result.format} ({result.format_reason})"
     )
     print("columns: " + ", ".join(f"{role}={column!r}" for role, column in result.mapping.items()))
     for role, others in result.detection.alternatives.items():
         if role in result.mapping:
             print(f"  {role}: also fits {', '.join(map(repr, others))} (--map {role}=COLUMN)")
-    flagged = {k: v for k, v in summary.items() if v}
+    flagged = {k: v for k, v in result.quality.summary().items() if v}
     print(
         "data quality: " + (", ".join(f"{k}={v}" for k, v in flagged.items()) or "no issues found")
     )
-    return EXIT_OK
 
 
 __all__ = ["EXIT_USAGE", "add_import_options", "register", "run_import"]

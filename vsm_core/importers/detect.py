@@ -220,7 +220,7 @@ def detect(upload: Upload, options: ImportOptions | None = None) -> Detection:
     if options.format == "auto":
         if options.mapping and detection.format is not None:
             given = ", ".join(f"{role}={column!r}" for role, column in options.mapping.items())
-            evidence = f"{detection.evidence}; columns given by the user (--map): {given}"
+            evidence = f"{detection.evidence}; columns given by the user: {given}"
             return replace(detection, evidence=evidence)
         return detection
     chosen = next((c for c in detection.candidates if c.format == options.format), None)
@@ -228,7 +228,7 @@ def detect(upload: Upload, options: ImportOptions | None = None) -> Detection:
     return Detection(
         format=options.format,
         score=1.0,
-        evidence="chosen by the user (--format)",
+        evidence="chosen by the user",
         columns=columns,
         candidates=detection.candidates,
         chosen_by_user=True,
