@@ -2,7 +2,7 @@
 
 :func:`read_delimited` takes the text as UTF-8 bytes and its separator.
 Arrow's CSV reader splits it (``"`` quotes, doubled inside a quoted cell,
-line ends allowed inside one; every cell read as text, in one block on one
+line ends allowed inside one; every cell read as text, 1 MiB at a time on one
 thread). Every row keeps the line of the source where it starts (the header
 is line 1): when each line is one record, counting the line ends shows it
 and the lines are numbered in order; otherwise (line ends inside quoted
@@ -43,8 +43,9 @@ PY_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
     "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-#: Bytes Arrow reads in one block (a whole upload is read as one block below this size).
-ARROW_BLOCK_BYTES = 1 << 30
+#: Bytes Arrow parses at a time: its default, measured faster than the whole file as
+#: one block even with the chunks combined afterwards (benchmarks/reading.py).
+ARROW_BLOCK_BYTES = 1 << 20
 
 _QUOTE, _LF, _CR = ord('"'), ord("\n"), ord("\r")
 
@@ -255,8 +256,9 @@ def _kept_rows(table: pa.Table, lines: np.ndarray) -> SplitRows | None:
             blank &= empty
         if is_header.any():
             is_header &= empty if name is None else pc.equal(stripped, name).to_numpy(False)
-        count = int(empty.sum())
-        columns.append(_blank_as_missing(stripped, pa.array(empty) if count else None, count))
+        if empty.any():
+            stripped = pc.if_else(pa.array(empty), pa.scalar(None, pa.large_string()), stripped)
+        columns.append(stripped)
     blank[0] = True
     keep = ~blank & ~is_header
     if not any(header) or not keep.any():
@@ -298,16 +300,3 @@ def _may_need_trim(cells: pa.Array, lengths: np.ndarray) -> bool:
     if not present.all():
         starts, ends = starts[present], ends[present]
     return bool(_MAY_TRIM[data[starts]].any() or _MAY_TRIM[data[ends - 1]].any())
-
-
-def _blank_as_missing(cells: pa.Array, empty: pa.Array | None, count: int) -> pa.Array:
-    """``cells`` (large_string) with the ``empty`` ones missing, sharing the cells' buffers."""
-    if not count:
-        return cells
-    valid = pc.invert(empty)
-    if cells.offset or valid.offset:  # never from a fresh kernel; stay safe anyway
-        return pc.if_else(empty, pa.scalar(None, pa.large_string()), cells)
-    _, offsets, data = cells.buffers()
-    return pa.Array.from_buffers(
-        pa.large_string(), len(cells), [valid.buffers()[1], offsets, data], null_count=count
-    )
