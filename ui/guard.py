@@ -8,6 +8,9 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
+from vsm_core.store.migrate import SchemaTooNew
+from vsm_core.store.writing import StoreConflict
+
 log = logging.getLogger("flowlab.ui")
 
 
@@ -17,6 +20,9 @@ def guarded(render: Callable[[], None]) -> None:
         render()
     except ScriptControlException:  # st.stop / st.rerun / st.switch_page steer the run
         raise
+    except (StoreConflict, SchemaTooNew) as refusal:  # plain sentences saying what to do
+        log.warning("store refused: %s", refusal)
+        st.error(str(refusal))
     except Exception as error:  # the page must stay usable
         log.exception("page failed")
         st.error(

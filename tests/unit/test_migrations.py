@@ -220,21 +220,22 @@ def test_upgrading_twice_is_a_no_op(fresh_engine):
     assert count == len(written["edits"])
 
 
-def test_downgrading_the_snapshots_keeps_the_experiments(fresh_engine):
+def test_a_downgrade_is_refused_and_changes_nothing(fresh_engine):
     upgrade_to_head(fresh_engine, revision="0002")
     written = _write_as_revision_0002(fresh_engine)
-    upgrade_to_head(fresh_engine, revision="0003")
+    upgrade_to_head(fresh_engine)
     config = alembic_config()
-    with fresh_engine.begin() as connection:
+    with (
+        pytest.raises(RuntimeError, match="only go forward"),
+        fresh_engine.begin() as connection,
+    ):
         config.attributes["connection"] = connection
         command.downgrade(config, "0002")
-    assert current_revision(fresh_engine) == "0002"
-    assert "experiment_snapshot" not in inspect(fresh_engine).get_table_names()
+    assert current_revision(fresh_engine) == head_revision()
+    assert "experiment_snapshot" in inspect(fresh_engine).get_table_names()
     with fresh_engine.connect() as connection:
         ids = connection.execute(text("SELECT id FROM experiment ORDER BY id")).scalars().all()
     assert ids == written["experiments"]
-    upgrade_to_head(fresh_engine)
-    assert current_revision(fresh_engine) == head_revision()
 
 
 # --------------------------------------------------------------------------- the start-up shortcut
@@ -314,14 +315,23 @@ def test_a_database_behind_is_upgraded_and_keeps_its_experiments(fresh_engine, m
     assert calls == ["head"]  # now at head: no second run
 
 
-def test_a_database_ahead_of_the_code_still_goes_to_alembic(fresh_engine, monkeypatch):
+def test_a_database_from_a_newer_flowlab_is_refused_plainly(fresh_engine, monkeypatch):
     upgrade_to_head(fresh_engine)
     with fresh_engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     calls = _count_alembic_upgrades(monkeypatch)
-    with pytest.raises(Exception, match="9999"):  # Alembic: no such revision
+    with pytest.raises(migrate.SchemaTooNew, match=r"written by a newer Flowlab.*upgrade Flowlab"):
         upgrade_to_head(fresh_engine)
-    assert calls == ["head"]
+    assert calls == []
+    with fresh_engine.connect() as connection:
+        assert migrate.recorded_revisions(connection) == ["9999"]
+
+
+def test_the_known_revisions_are_alembics():
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
+    assert tuple(revisions) == migrate.KNOWN_REVISIONS
+    assert migrate.KNOWN_REVISIONS[-1] == migrate.HEAD_REVISION
 
 
 def test_an_explicit_revision_always_goes_to_alembic(fresh_engine, monkeypatch):

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from vsm_core.store import crud, current_revision, head_revision, make_engine, upgrade_to_head
 from vsm_core.store.bootstrap import prepare_database
+from vsm_core.store.engine import SQLITE_BUSY_TIMEOUT_MS
 from vsm_core.store.models import Dataset, DatasetVersion, WorkItem
 
 
@@ -27,7 +28,8 @@ def test_sqlite_pragmas_apply_to_every_connection(tmp_path):
         with engine.connect() as first, engine.connect() as second:
             for connection in (first, second):
                 assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-                assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+                busy = connection.execute(text("PRAGMA busy_timeout")).scalar()
+                assert busy == SQLITE_BUSY_TIMEOUT_MS == 30_000
                 assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         engine.dispose()

@@ -66,8 +66,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the contract: one line, no traceback unless --debug
         if debug:
             raise
+        if _is_plain_refusal(error):  # a write clash, a database from a newer Flowlab
+            print(f"flowlab: error: {error}", file=sys.stderr)
+            return EXIT_USAGE
         print(f"flowlab: error: {describe_unexpected(error)}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _is_plain_refusal(error: Exception) -> bool:
+    """Store refusals whose message already says what to do (exit 2)."""
+    from vsm_core.store.migrate import SchemaTooNew
+    from vsm_core.store.writing import StoreConflict
+
+    return isinstance(error, StoreConflict | SchemaTooNew)
 
 
 def describe_unexpected(error: Exception) -> str:

@@ -51,6 +51,7 @@ from vsm_core.store.models import (
     ExperimentSnapshot,
 )
 from vsm_core.store.types import utc_now
+from vsm_core.store.writing import write_transaction
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -276,7 +277,7 @@ def create_experiment(session: Session, *, data: ExperimentCreate, author: str) 
     Raises ``LookupError`` for an unknown dataset, ``ValueError`` for a blank author.
     """
     author = _author(author)
-    try:
+    with write_transaction(session):
         if session.get(Dataset, data.dataset_id) is None:
             raise LookupError(f"no dataset with id {data.dataset_id}")
         now = utc_now()
@@ -304,10 +305,6 @@ def create_experiment(session: Session, *, data: ExperimentCreate, author: str) 
                 },
             )
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     session.refresh(experiment)
     return experiment
 
@@ -322,7 +319,7 @@ def update_experiment(
     ``LookupError`` for an unknown experiment or dataset.
     """
     author = _author(author)
-    try:
+    with write_transaction(session):
         experiment = session.get(Experiment, experiment_id)
         if experiment is None:
             raise LookupError(f"no experiment with id {experiment_id}")
@@ -347,10 +344,6 @@ def update_experiment(
                 experiment_id=experiment.id, kind="edited", at=now, author=author, changes=changed
             )
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     session.refresh(experiment)
     return experiment
 
@@ -418,7 +411,7 @@ def save_snapshot(
     The version is kept from then on: deleting it archives it instead.
     """
     author = _author(author)
-    try:
+    with write_transaction(session):
         experiment = session.get(Experiment, experiment_id)
         if experiment is None:
             raise LookupError(f"no experiment with id {experiment_id}")
@@ -444,10 +437,6 @@ def save_snapshot(
             result=_jsonable(result),
         )
         session.add(snapshot)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     session.refresh(snapshot)
     return snapshot
 

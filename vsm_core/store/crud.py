@@ -26,6 +26,7 @@ from vsm_core.store.models import (
     StatusEventBlock,
     WorkItem,
 )
+from vsm_core.store.writing import begin_write, with_retries, write_transaction
 from vsm_core.workflow import same_workflow
 
 
@@ -43,10 +44,14 @@ def save_dataset_version(
 
     A new name creates the dataset (version 1). Items become rows; the event
     log is stored as one compressed block. Everything is one transaction:
-    on any error nothing is stored and the error is raised.
+    on any error nothing is stored and the error is raised. Concurrent
+    imports into one name take turns (:mod:`vsm_core.store.writing`); one
+    that keeps clashing raises :class:`~vsm_core.store.writing.StoreConflict`.
     """
-    try:
-        parent = session.exec(select(Dataset).where(Dataset.name == name)).first()
+
+    def write() -> DatasetVersion:
+        begin_write(session)
+        parent = _locked_dataset(session, name=name)
         if parent is None:
             parent = Dataset(name=name, team=team)
             session.add(parent)
@@ -74,11 +79,17 @@ def save_dataset_version(
             )
         )
         session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        return version
+
+    version = with_retries(session, write, what=f"storing a new version of {name!r}")
     session.refresh(version)
     return version
+
+
+def _locked_dataset(session: Session, *, name: str) -> Dataset | None:
+    """The dataset called ``name``, its row locked until the transaction ends (PostgreSQL;
+    SQLite's write transaction already excludes other writers)."""
+    return session.exec(select(Dataset).where(Dataset.name == name).with_for_update()).first()
 
 
 def _next_version_number(session: Session, *, dataset_id: int) -> int:
@@ -174,12 +185,12 @@ def load_dataset(session: Session, *, version_id: int) -> CanonicalDataset:
 
 def archive_dataset(session: Session, *, dataset_id: int, when: datetime) -> Dataset:
     """Hide a dataset from lists without deleting anything."""
-    dataset = session.get(Dataset, dataset_id)
-    if dataset is None:
-        raise LookupError(f"no dataset with id {dataset_id}")
-    dataset.archived_at = when
-    session.add(dataset)
-    session.commit()
+    with write_transaction(session):
+        dataset = session.get(Dataset, dataset_id)
+        if dataset is None:
+            raise LookupError(f"no dataset with id {dataset_id}")
+        dataset.archived_at = when
+        session.add(dataset)
     session.refresh(dataset)
     return dataset
 
@@ -197,12 +208,12 @@ def delete_version(session: Session, *, version_id: int, when: datetime | None =
     versions is deleted or archived the same way. Returns ``"deleted"`` or
     ``"archived"``. Raises ``LookupError`` when the version does not exist.
     """
-    version = session.get(DatasetVersion, version_id)
-    if version is None:
-        raise LookupError(f"no dataset version with id {version_id}")
-    dataset_id = version.dataset_id
     when = when or datetime.now(UTC)
-    try:
+    with write_transaction(session):
+        version = session.get(DatasetVersion, version_id)
+        if version is None:
+            raise LookupError(f"no dataset version with id {version_id}")
+        dataset_id = version.dataset_id
         if _is_referenced(session, "dataset_version", version_id):
             version.archived_at = when
             session.add(version)
@@ -213,10 +224,6 @@ def delete_version(session: Session, *, version_id: int, when: datetime | None =
         session.flush()
         if not list_versions(session, dataset_id=dataset_id):
             _retire_dataset(session, dataset_id=dataset_id, when=when)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return outcome
 
 
@@ -328,14 +335,18 @@ def save_workflow_version(
     Versions that experiments were judged on are untouched: their snapshots
     keep referring to them by id.
     """
-    base = get_version(session, dataset_id=dataset_id, version=version)
-    if base is None:
-        raise LookupError(
-            f"no dataset {dataset_id}" + (f" version {version}" if version is not None else "")
-        )
-    if same_workflow(Workflow.model_validate(base.workflow), workflow):
-        return None
-    try:
+
+    def write() -> DatasetVersion | None:
+        begin_write(session)
+        base = get_version(session, dataset_id=dataset_id, version=version)
+        if base is None:
+            raise LookupError(
+                f"no dataset {dataset_id}" + (f" version {version}" if version is not None else "")
+            )
+        if same_workflow(Workflow.model_validate(base.workflow), workflow):
+            session.rollback()
+            return None
+        session.exec(select(Dataset).where(Dataset.id == dataset_id).with_for_update()).first()
         created = DatasetVersion(
             dataset_id=dataset_id,
             version=_next_version_number(session, dataset_id=dataset_id),
@@ -352,10 +363,11 @@ def save_workflow_version(
         _copy_rows(session, WorkItem, from_version=base.id, to_version=created.id)
         _copy_rows(session, StatusEventBlock, from_version=base.id, to_version=created.id)
         session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    session.refresh(created)
+        return created
+
+    created = with_retries(session, write, what=f"storing a new workflow of dataset {dataset_id}")
+    if created is not None:
+        session.refresh(created)
     return created
 
 

@@ -1,8 +1,10 @@
 """Engine factory: one place that knows how to connect to SQLite or PostgreSQL.
 
 SQLite connections get WAL journaling (readers never block the writer),
-a busy timeout (a second process waits instead of failing with "database is
-locked") and enforced foreign keys (SQLite ignores them unless asked).
+a busy timeout (a second writer waits, up to 30 s, instead of failing with
+"database is locked") and enforced foreign keys (SQLite ignores them unless
+asked). SQLAlchemy, not the sqlite3 module, begins their transactions, so a
+write can begin with ``BEGIN IMMEDIATE`` (see :mod:`vsm_core.store.writing`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
 DEFAULT_DATABASE_URL = "sqlite:///data/flowlab.db"
-SQLITE_BUSY_TIMEOUT_MS = 5000
+#: Execution option naming how a SQLite transaction begins (``IMMEDIATE`` for writes).
+SQLITE_BEGIN = "flowlab_sqlite_begin"
+#: How long a SQLite writer waits for another to finish before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -46,10 +51,24 @@ def _sqlite_engine(url, *, echo: bool) -> Engine:
     # connection to one thread at a time, so sharing across threads is safe.
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _apply_sqlite_pragmas)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
 
 
+def _begin_sqlite_transaction(connection) -> None:
+    """``BEGIN``, or ``BEGIN IMMEDIATE`` for a write (:func:`vsm_core.store.writing.begin_write`).
+
+    The sqlite3 module's own transaction handling is off (``isolation_level =
+    None``, set on connect), so this is the only place a transaction begins.
+    """
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
 def _apply_sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLAlchemy's "begin" event emits BEGIN itself (the sqlite3 module's implicit
+    # transactions would start too late to take the write lock first).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -9,6 +9,8 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+
+from vsm_core.store.migrate import refuse_downgrade
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.
@@ -23,4 +25,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    ${downgrades if downgrades else "pass"}
+    # Flowlab's migrations only go forward (docs/deployment.md).
+    refuse_downgrade()

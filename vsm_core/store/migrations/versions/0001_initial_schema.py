@@ -10,6 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
+from vsm_core.store.migrate import refuse_downgrade
+
 
 # revision identifiers, used by Alembic.
 revision: str = '0001'
@@ -79,16 +81,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('work_item', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_work_item_version_id'))
-
-    op.drop_table('work_item')
-    op.drop_table('status_event_block')
-    with op.batch_alter_table('dataset_version', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_dataset_version_dataset_id'))
-
-    op.drop_table('dataset_version')
-    with op.batch_alter_table('dataset', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_dataset_name'))
-
-    op.drop_table('dataset')
+    # Migrations only go forward: undoing this one would drop stored data.
+    refuse_downgrade()

@@ -10,6 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
+from vsm_core.store.migrate import refuse_downgrade
+
 
 # revision identifiers, used by Alembic.
 revision: str = '0002'
@@ -63,13 +65,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Drops only the tables this revision created (and the experiments they hold).
-    with op.batch_alter_table('experiment_edit', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_experiment_edit_experiment_id'))
-
-    op.drop_table('experiment_edit')
-    with op.batch_alter_table('experiment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_experiment_status'))
-        batch_op.drop_index(batch_op.f('ix_experiment_dataset_id'))
-
-    op.drop_table('experiment')
+    # Migrations only go forward: undoing this one would drop stored data.
+    refuse_downgrade()

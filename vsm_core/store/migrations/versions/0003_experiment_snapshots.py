@@ -10,6 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
+from vsm_core.store.migrate import refuse_downgrade
+
 
 # revision identifiers, used by Alembic.
 revision: str = '0003'
@@ -39,9 +41,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Drops only the table this revision created.
-    with op.batch_alter_table('experiment_snapshot', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_experiment_snapshot_version_id'))
-        batch_op.drop_index(batch_op.f('ix_experiment_snapshot_experiment_id'))
-
-    op.drop_table('experiment_snapshot')
+    # Migrations only go forward: undoing this one would drop stored data.
+    refuse_downgrade()
