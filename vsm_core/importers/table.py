@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-if TYPE_CHECKING:  # not imported at run time: a reading thread may use this without pandas
+if TYPE_CHECKING:  # typing only: the readers import pandas themselves, when they need it
     import numpy as np
     import pandas as pd
 
