@@ -41,6 +41,7 @@ from vsm_core.importers.columns import (
     normalise_header,
 )
 from vsm_core.importers.errors import ImportFailed
+from vsm_core.importers.formats import TABLE_FORMAT_MODULES, table_format_roles
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.table import RawTable, Upload
 
@@ -90,38 +91,6 @@ _META_DATE_WORDS = frozenset(
         "cancelled",
     }
 )
-TABLE_FORMAT_ROLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # format: (required roles, optional roles)
-    "transitions": (
-        ("item_id", "from_status", "status", "timestamp"),
-        ("title", "type", "team", "labels", "created", "blocked_days", "status_category"),
-    ),
-    "events": (
-        ("item_id", "status", "timestamp"),
-        ("title", "type", "team", "labels", "created", "blocked_days", "status_category"),
-    ),
-    "snapshots": (
-        ("item_id", "status", "timestamp"),
-        ("title", "type", "team", "labels", "created", "blocked_days", "status_category"),
-    ),
-    "dates": (
-        ("item_id",),
-        (
-            "title",
-            "type",
-            "team",
-            "labels",
-            "blocked_days",
-            "created",
-            "started",
-            "done",
-            "cancelled",
-            "status",
-            "status_category",
-        ),
-    ),
-    "stages": (("item_id",), ("title", "type", "team", "labels", "blocked_days")),
-}
 _DATE_ROLES = frozenset({"timestamp", "created", "started", "done", "cancelled"})
 _TEXT_ROLES = frozenset({"status", "from_status", "status_category"})
 #: Roles in the order columns are handed out (a column plays one role).
@@ -155,7 +124,7 @@ class Candidate:
 
     def hint(self) -> str:
         """The command-line options that import the file this way."""
-        required = TABLE_FORMAT_ROLES.get(self.format, ((), ()))[0]
+        required = table_format_roles(self.format)[0] if self.format in TABLE_FORMAT_MODULES else ()
         maps = " ".join(
             f"--map {shlex.quote(f'{role}={self.columns[role]}')}"
             for role in required
@@ -386,7 +355,7 @@ def _weakest(chosen, roles) -> float | None:
 
 
 def _columns_of(fmt: str, chosen) -> dict[str, str]:
-    required, optional = TABLE_FORMAT_ROLES[fmt]
+    required, optional = table_format_roles(fmt)
     return {r: chosen[r][0] for r in required + optional if r in chosen}
 
 
@@ -395,7 +364,7 @@ def _per_item(repeats: float) -> str:
 
 
 def _transitions(chosen, repeats) -> Candidate | None:
-    score = _weakest(chosen, TABLE_FORMAT_ROLES["transitions"][0])
+    score = _weakest(chosen, table_format_roles("transitions")[0])
     if score is None:
         return None
     evidence = (
@@ -411,7 +380,7 @@ _UPDATE_WORDS = frozenset({"updated", "modified", "update", "sys", "revised", "c
 
 
 def _events_and_snapshots(chosen, repeats, frame) -> list[Candidate | None]:
-    score = _weakest(chosen, TABLE_FORMAT_ROLES["events"][0])
+    score = _weakest(chosen, table_format_roles("events")[0])
     if score is None:
         return [None]
     if "from_status" in chosen:
@@ -577,7 +546,7 @@ def _unclear_message(detection: Detection, filename: str) -> str:
 
 def _columns_for(upload: Upload, options: ImportOptions) -> dict[str, str]:
     """Columns for a format the user chose that detection did not consider at all."""
-    if upload.table is None or options.format not in TABLE_FORMAT_ROLES:
+    if upload.table is None or options.format not in TABLE_FORMAT_MODULES:
         return {}
     frame = upload.table.frame.head(PROFILE_ROWS)
     profiles = _profiles(frame)

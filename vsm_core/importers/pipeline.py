@@ -18,6 +18,7 @@ import pandas as pd
 from vsm_core.importers.containers import read_upload
 from vsm_core.importers.detect import Detection, FormatUnclear, detect
 from vsm_core.importers.errors import ImportFailed
+from vsm_core.importers.formats import JSON_FORMAT_MODULES, TABLE_FORMAT_MODULES
 from vsm_core.importers.formats.common import ParsedImport
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.sanity import implausibilities
@@ -51,20 +52,10 @@ class _ParserModules(Mapping[str, ModuleType]):
         return len(self._modules)
 
 
-TABLE_PARSERS: Mapping[str, ModuleType] = _ParserModules(
-    {
-        "events": "events",
-        "transitions": "transitions",
-        "snapshots": "snapshots",
-        "stages": "stages",
-        "dates": "item_dates",
-    }
-)
+TABLE_PARSERS: Mapping[str, ModuleType] = _ParserModules(TABLE_FORMAT_MODULES)
 
 #: JSON formats: ``parse_records(records, options)`` over the records of a .json/.jsonl upload.
-JSON_PARSERS: Mapping[str, ModuleType] = _ParserModules(
-    {"jira-json": "jira_json", "ado-json": "ado_json", "github-json": "github_json"}
-)
+JSON_PARSERS: Mapping[str, ModuleType] = _ParserModules(JSON_FORMAT_MODULES)
 
 
 @dataclass(frozen=True)
