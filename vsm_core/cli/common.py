@@ -53,6 +53,21 @@ def open_engine(args):
     return engine
 
 
+def read_workflow_file(path: str):
+    """The workflow in a TOML file, or a UsageError naming its line, stage and key."""
+    from vsm_core.workflow import WorkflowFileError, load_workflow_file
+
+    try:
+        return load_workflow_file(path)
+    except WorkflowFileError as error:
+        raise UsageError(str(error)) from error
+
+
+def no_such_version(dataset_id: int, version: int | None) -> UsageError:
+    """The error for a dataset (version) that does not exist."""
+    return UsageError(f"no dataset {dataset_id}" + (f" version {version}" if version else ""))
+
+
 def print_json(document: Any) -> None:
     """Write exactly one JSON document to stdout."""
     json.dump(document, sys.stdout, indent=2, ensure_ascii=False, default=str)

@@ -12,7 +12,14 @@ import hashlib
 import sys
 from pathlib import Path
 
-from vsm_core.cli.common import EXIT_OK, EXIT_USAGE, UsageError, open_engine, print_json
+from vsm_core.cli.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    open_engine,
+    print_json,
+    read_workflow_file,
+)
 from vsm_core.importers.options import FORMATS, ROLES
 
 
@@ -87,8 +94,6 @@ def read_import_request(args):
     """(bytes, ImportOptions, Workflow | None) from the shared options, or a UsageError."""
     from pydantic import ValidationError
 
-    from vsm_core.workflow import WorkflowFileError, load_workflow_file
-
     path = Path(args.file)
     try:
         data = path.read_bytes()
@@ -98,10 +103,7 @@ def read_import_request(args):
         options = _import_options(args)
     except ValidationError as error:
         raise UsageError(error.errors()[0]["msg"].removeprefix("Value error, ")) from error
-    try:
-        workflow = load_workflow_file(args.workflow) if args.workflow else None
-    except WorkflowFileError as error:
-        raise UsageError(str(error)) from error
+    workflow = read_workflow_file(args.workflow) if args.workflow else None
     return data, options, workflow
 
 

@@ -17,8 +17,10 @@ from vsm_core.cli.common import (
     UsageError,
     collection_paused,
     loading_modules,
+    no_such_version,
     open_engine,
     print_json,
+    read_workflow_file,
 )
 from vsm_core.cli.importing import add_import_options
 
@@ -59,6 +61,7 @@ def metrics_command(args) -> int:
         from vsm_core.filters import ItemFilter
         from vsm_core.metrics.report import calculate_metrics, item_table
         from vsm_core.metrics.scope import MetricOptions
+
         if args.file is not None:
             import vsm_core.importers.pipeline  # noqa: F401  (loaded here to be frozen with the rest)
 
@@ -100,21 +103,13 @@ def _load(args):
 
     from vsm_core.store import crud
 
-    workflow = None
-    if args.workflow:
-        from vsm_core.workflow import WorkflowFileError, load_workflow_file
-
-        try:
-            workflow = load_workflow_file(args.workflow)
-        except WorkflowFileError as error:
-            raise UsageError(str(error)) from error
+    workflow = read_workflow_file(args.workflow) if args.workflow else None
     engine = open_engine(args)
     try:
         with Session(engine) as session:
             version = crud.get_version(session, dataset_id=args.dataset, version=args.version)
             if version is None:
-                which = f" version {args.version}" if args.version else ""
-                raise UsageError(f"no dataset {args.dataset}{which}")
+                raise no_such_version(args.dataset, args.version)
             dataset = crud.load_dataset(session, version_id=version.id)
     finally:
         engine.dispose()

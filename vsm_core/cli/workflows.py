@@ -9,7 +9,13 @@ does stores nothing and says so.
 
 from __future__ import annotations
 
-from vsm_core.cli.common import EXIT_OK, UsageError, open_engine, print_json
+from vsm_core.cli.common import (
+    EXIT_OK,
+    no_such_version,
+    open_engine,
+    print_json,
+    read_workflow_file,
+)
 
 
 def register(commands) -> None:
@@ -45,7 +51,7 @@ def export_command(args) -> int:
         with Session(engine) as session:
             version = crud.get_version(session, dataset_id=args.dataset, version=args.version)
             if version is None:
-                raise UsageError(_no_such(args))
+                raise no_such_version(args.dataset, args.version)
             workflow = Workflow.model_validate(version.workflow)
             header = f"Workflow of dataset {args.dataset} version {version.version}"
     finally:
@@ -54,26 +60,18 @@ def export_command(args) -> int:
     return EXIT_OK
 
 
-def _no_such(args) -> str:
-    return f"no dataset {args.dataset}" + (f" version {args.version}" if args.version else "")
-
-
 def apply_command(args) -> int:
     from sqlmodel import Session
 
     from vsm_core.store import crud
-    from vsm_core.workflow import WorkflowFileError, load_workflow_file
 
-    try:
-        workflow = load_workflow_file(args.file)
-    except WorkflowFileError as error:
-        raise UsageError(str(error)) from error
+    workflow = read_workflow_file(args.file)
     engine = open_engine(args)
     try:
         with Session(engine) as session:
             base = crud.get_version(session, dataset_id=args.dataset, version=args.version)
             if base is None:
-                raise UsageError(_no_such(args))
+                raise no_such_version(args.dataset, args.version)
             base_number, base_id = base.version, base.id
             created = crud.save_workflow_version(
                 session, dataset_id=args.dataset, workflow=workflow, version=base_number
