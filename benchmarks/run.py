@@ -68,6 +68,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from benchmarks.cli_bench import UPLOAD_LIMIT_MB, bench_cli, interpreter_startup
+from benchmarks.detect_bench import TARGET_S as DETECTION_TARGET_S
+from benchmarks.detect_bench import bench_detection
+from benchmarks.detect_bench import format_results as format_detection_table
 from benchmarks.engine import run_engine_bench, time_runs
 from benchmarks.experiments_bench import DEFAULT_LARGE_SIZES, bench_experiments
 from benchmarks.experiments_bench import format_table as format_experiments_table
@@ -83,6 +86,8 @@ DEFAULT_SIZES = (1_500, 15_000, 150_000)  # ~10k, ~100k and ~1M events
 POSTGRES_ENV = "VSM_BENCH_POSTGRES_URL"
 LOCAL_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
+#: Items of the events exports whose format detection is timed.
+DETECTION_SIZES = (1_000, 100_000, 1_000_000)
 #: The issue's store target: loading one million events takes under 2 seconds.
 LOAD_TARGET_EVENTS = 1_000_000
 LOAD_TARGET_SECONDS = 2.0
@@ -610,6 +615,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "and on experiments of --experiment-sizes (default: on)",
     )
     parser.add_argument(
+        "--detection-sizes",
+        type=int,
+        nargs="*",
+        default=list(DETECTION_SIZES),
+        metavar="ITEMS",
+        help="items of the events exports whose format detection is timed (issue #9: under "
+        "50 ms at any size; default: 1000 100000 1000000; none: skip)",
+    )
+    parser.add_argument(
         "--experiment-sizes",
         type=int,
         nargs="*",
@@ -695,6 +709,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     engine = bench_engine_sizes(args)
     cli, startup = bench_cli_sizes(args)
+    detection = bench_detection(args.detection_sizes, args.repeat) if args.detection_sizes else []
     experiments = None
     if args.experiments:
         experiments = bench_experiments(
@@ -718,6 +733,9 @@ def main(argv: list[str] | None = None) -> int:
     if experiments:
         print()
         print(format_experiments_table(experiments, args.repeat))
+    if detection:
+        print()
+        print(format_detection_table(detection))
     print(f"\nload average at the end: {env['load_average_at_end']}")
     print("\nTargets (judged on the best run; reported, not enforced):")
     if results and not postgres_url:
@@ -747,6 +765,14 @@ def main(argv: list[str] | None = None) -> int:
         for target in experiments_targets(experiments):
             print(format_experiments_target(target))
             targets.append(target)
+    if detection:
+        worst = max(detection, key=lambda row: row["median"])
+        status = "PASS" if worst["median"] < DETECTION_TARGET_S else "FAIL"
+        print(
+            f"  [{status}] format detection under {DETECTION_TARGET_S * 1000:.0f} ms at any size: "
+            f"slowest median {worst['median'] * 1000:.1f} ms ({worst['items']:,} items)"
+        )
+        targets.append({"target": "format detection < 50 ms", "status": status, **worst})
 
     args.out.mkdir(parents=True, exist_ok=True)
     report = {
@@ -768,6 +794,7 @@ def main(argv: list[str] | None = None) -> int:
         "cli": cli,
         "interpreter_startup_seconds": startup,
         "experiments": experiments,
+        "detection": detection,
         "targets": targets,
         "peak_rss_mb": peak,
     }
