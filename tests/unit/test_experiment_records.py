@@ -93,6 +93,7 @@ VALID = {
         ({"metric": "time_in_stage_p85:"}, "metric", "unknown metric"),
         ({"direction": "sideways"}, "direction", "direction: Input should be"),
         ({"status": "done"}, "status", "status: Input should be"),
+        ({"method": "created"}, "method", "comparison method: Input should be 'start' or 'done'"),
         ({"target": math.nan}, "target", "the target must be a finite number"),
         ({"target": math.inf}, "target", "the target must be a finite number"),
         ({"change_date": "soon"}, "change_date", "change date: Input should be a valid date"),
@@ -143,6 +144,7 @@ def test_valid_input_is_normalised():
     assert data.title == "Limit WIP"
     assert data.metric == "share_of_type:Bug"
     assert data.status == "planned"
+    assert data.method == "start"  # items by start, unfinished counted as censored
     assert data.scope == ExperimentScope(work_types=("Story",), team="A")
 
 
@@ -188,6 +190,8 @@ def test_create_stores_the_experiment_and_a_created_history_entry(engine, small_
         assert created.changes["title"] == [None, "Limit WIP to 3"]
         assert created.changes["change_date"] == [None, "2024-03-01"]
         assert created.changes["status"] == [None, "planned"]
+        assert created.changes["method"] == [None, "start"]
+        assert (stored.method, read.method) == ("start", "start")
         assert "baseline_from" not in created.changes  # empty fields are not listed
 
 
@@ -196,13 +200,14 @@ def test_one_evidence_spec_reads_the_model_the_stored_row_and_the_core_row(engin
     with Session(engine) as session:
         dataset_id = _version(session, small_dataset).dataset_id
         baseline = {"baseline_from": date(2024, 1, 1), "baseline_to": date(2024, 2, 1)}
-        data = _create_data(dataset_id, scope=scope, **baseline)
+        data = _create_data(dataset_id, scope=scope, method="done", **baseline)
         experiment_id = create_experiment(session, data=data, author="ana").id
         stored = get_experiment(session, experiment_id=experiment_id)
         core_row = reading.experiment(session, experiment_id=experiment_id)
         specs = [evidence_spec(data), evidence_spec(stored), evidence_spec(core_row)]
     assert specs[0] == specs[1] == specs[2]
     assert (specs[0].metric, specs[0].scope) == ("cycle_time_p85", scope)
+    assert specs[0].method == "done"
     assert (specs[0].baseline_from, specs[0].baseline_to) == (date(2024, 1, 1), date(2024, 2, 1))
 
 
@@ -540,3 +545,31 @@ def test_a_given_baseline_sets_the_window_length(engine, small_dataset):
         assert short_one.id not in [
             e.id for e in overlapping_experiments(session, experiment=after_it)
         ]
+
+
+def test_the_method_is_edited_like_any_field_and_decides_the_evidence(engine, small_dataset):
+    with Session(engine) as session:
+        dataset_id = _version(session, small_dataset).dataset_id
+        experiment_id = _create(session, dataset_id).id
+        with pytest.raises(ValidationError) as raised:
+            update_experiment(
+                session,
+                experiment_id=experiment_id,
+                changes=ExperimentUpdate(method="by magic"),
+                author="bo",
+            )
+        assert list(field_errors(raised.value)) == ["method"]
+        update_experiment(
+            session,
+            experiment_id=experiment_id,
+            changes=ExperimentUpdate(method="done"),
+            author="bo",
+        )
+        history = experiment_history(session, experiment_id=experiment_id)
+        assert [(e.kind, e.author) for e in history] == [("created", "ana"), ("edited", "bo")]
+        assert history[-1].changes == {"method": ["start", "done"]}
+        stored = get_experiment(session, experiment_id=experiment_id)
+        assert evidence_spec(stored).method == "done"
+        assert evidence_spec(reading.experiment(session, experiment_id=experiment_id)).method == (
+            "done"
+        )

@@ -32,6 +32,7 @@ from vsm_core.store import (
     head_revision,
     make_engine,
     migrate,
+    reading,
     upgrade_to_head,
 )
 from vsm_core.store.migrate import alembic_config
@@ -181,6 +182,91 @@ def test_experiments_written_at_0002_survive_the_upgrade_to_head(fresh_engine):
         )
         assert len(experiment_history(session, experiment_id=second_id)) == 2
         assert crud.delete_version(session, version_id=written["version_id"]) == "archived"
+
+
+def _write_as_revision_0003(engine) -> dict[str, list[int] | int]:
+    """What 0002 wrote, plus a review snapshot of the first experiment (0003's table)."""
+    written = _write_as_revision_0002(engine)
+    with engine.begin() as connection:
+        written["snapshot"] = _insert(
+            connection,
+            "INSERT INTO experiment_snapshot (experiment_id, version_id, status, taken_at, author, "
+            "result) VALUES (:experiment_id, :version_id, 'adopted', :at, 'ana', :result)",
+            {"at": sa.DateTime(timezone=True), "result": sa.JSON()},
+            experiment_id=written["experiments"][0],
+            version_id=written["version_id"],
+            at=CREATED,
+            result={"verdict": "improved", "assign": "start"},
+        )
+    return written
+
+
+def test_experiments_written_at_0003_are_compared_by_start_after_the_upgrade(fresh_engine):
+    """0004 adds the comparison method; every experiment stored before it reads "start" (the
+    method its verdict was computed with), and the method is then edited like any field."""
+    upgrade_to_head(fresh_engine, revision="0003")
+    columns = {c["name"] for c in inspect(fresh_engine).get_columns("experiment")}
+    assert "method" not in columns
+    written = _write_as_revision_0003(fresh_engine)
+
+    upgrade_to_head(fresh_engine)
+
+    assert current_revision(fresh_engine) == "0004" == head_revision()
+    [method] = [c for c in inspect(fresh_engine).get_columns("experiment") if c["name"] == "method"]
+    assert method["nullable"] is False
+    with fresh_engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, method FROM experiment ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [(i, "start") for i in written["experiments"]]
+        # the Core read of `experiments show` sees it too
+        assert reading.experiment(connection, experiment_id=written["experiments"][0]).method == (
+            "start"
+        )
+    first_id, second_id = written["experiments"]
+    with Session(fresh_engine) as session:
+        assert get_experiment(session, experiment_id=first_id).method == "start"
+        snapshot = latest_snapshot(session, experiment_id=first_id)
+        assert (snapshot.id, snapshot.result) == (
+            written["snapshot"],
+            {"verdict": "improved", "assign": "start"},
+        )
+        assert [e.id for e in experiment_history(session, experiment_id=first_id)] == written[
+            "edits"
+        ][:2]
+        update_experiment(
+            session,
+            experiment_id=second_id,
+            changes=ExperimentUpdate(method="done"),
+            author="bo",
+        )
+        history = experiment_history(session, experiment_id=second_id)
+        assert (history[-1].author, history[-1].changes) == ("bo", {"method": ["start", "done"]})
+        assert get_experiment(session, experiment_id=second_id).method == "done"
+
+
+def test_a_row_written_without_a_method_gets_start(fresh_engine):
+    """The column's server default: a writer that does not name the method stores "start"."""
+    upgrade_to_head(fresh_engine)
+    with fresh_engine.begin() as connection:
+        dataset_id = _insert(
+            connection,
+            "INSERT INTO dataset (name, created_at) VALUES ('T', :at)",
+            {"at": sa.DateTime(timezone=True)},
+            at=CREATED,
+        )
+        experiment_id = _insert(
+            connection,
+            "INSERT INTO experiment (title, hypothesis, action, owner, dataset_id, metric, "
+            "direction, change_date, status, learnings, scope, author, created_at, updated_at) "
+            "VALUES ('T', 'H', '', 'Ana', :dataset_id, 'cycle_time_p50', 'decrease', "
+            ":change_date, 'planned', '', :scope, 'ana', :at, :at)",
+            {"at": sa.DateTime(timezone=True), "change_date": sa.Date(), "scope": sa.JSON()},
+            dataset_id=dataset_id,
+            change_date=date(2024, 3, 1),
+            scope={},
+            at=CREATED,
+        )
+    with Session(fresh_engine) as session:
+        assert get_experiment(session, experiment_id=experiment_id).method == "start"
 
 
 def test_the_schema_at_head_matches_the_models(fresh_engine):

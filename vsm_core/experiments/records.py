@@ -36,6 +36,7 @@ from vsm_core.experiments.spec import (
     REVIEWED_STATUSES,
     Direction,
     ExperimentScope,
+    Method,
     Status,
     evidence_spec,
     experiment_scope,
@@ -92,6 +93,7 @@ FIELD_LABELS: dict[str, str] = {
     "metric": "metric",
     "direction": "direction",
     "target": "target",
+    "method": "comparison method",
     "change_date": "change date",
     "baseline_from": "baseline start",
     "baseline_to": "baseline end",
@@ -188,6 +190,7 @@ class ExperimentUpdate(SQLModel):
     metric: str | None = None
     direction: Direction | None = None
     target: float | None = None
+    method: Method | None = None
     change_date: date | None = None
     baseline_from: date | None = None
     baseline_to: date | None = None

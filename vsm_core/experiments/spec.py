@@ -15,6 +15,13 @@ from vsm_core.filters import ItemFilter
 DEFAULT_WINDOW = timedelta(weeks=12)
 
 Direction = Literal["decrease", "increase"]
+#: How a per-item metric's items are split between the windows (the experiment's record says
+#: which; calendar metrics compare weeks and ignore it):
+#: ``"start"`` – by start date, unfinished items counted as censored (the default);
+#: ``"done"``  – by done date, unfinished items left out.
+Method = Literal["start", "done"]
+METHODS: tuple[Method, ...] = ("start", "done")
+DEFAULT_METHOD: Method = "start"
 Status = Literal["planned", "running", "reviewing", "adopted", "adapted", "abandoned"]
 REVIEWED_STATUSES = ("adopted", "adapted", "abandoned")
 
@@ -55,7 +62,8 @@ class EvidenceSpec(BaseModel):
     """The part of an experiment its before/after evidence depends on.
 
     ``baseline_from``/``baseline_to``: optional baseline window (dates,
-    inclusive); default the 12 weeks before ``change_date``.
+    inclusive); default the 12 weeks before ``change_date``. ``method``: how
+    per-item metrics split the items between the windows (:data:`Method`).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -67,6 +75,7 @@ class EvidenceSpec(BaseModel):
     baseline_from: date | None = None
     baseline_to: date | None = None
     scope: ExperimentScope = Field(default_factory=ExperimentScope)
+    method: Method = DEFAULT_METHOD
 
     @field_validator("metric")
     @classmethod
@@ -111,6 +120,7 @@ def evidence_spec(experiment: Any) -> EvidenceSpec:
         baseline_from=experiment.baseline_from,
         baseline_to=experiment.baseline_to,
         scope=experiment_scope(experiment),
+        method=experiment.method,
     )
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
-from vsm_core.experiments.spec import Direction, Status
+from vsm_core.experiments.spec import DEFAULT_METHOD, Direction, Method, Status
 from vsm_core.store.types import UTCDateTime, utc_now
 
 
@@ -125,6 +125,13 @@ class ExperimentBase(SQLModel):
     metric: str = Field(max_length=200)
     direction: Direction = Field(sa_type=AutoString(length=20))
     target: float | None = None
+    #: How per-item metrics are compared (``vsm_core.experiments.spec.Method``). The server
+    #: default is what migration 0004 gave the experiments stored before the field existed.
+    method: Method = Field(
+        default=DEFAULT_METHOD,
+        sa_type=AutoString(length=20),
+        sa_column_kwargs={"server_default": DEFAULT_METHOD},
+    )
     change_date: date
     baseline_from: date | None = None
     baseline_to: date | None = None
