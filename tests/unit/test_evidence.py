@@ -458,8 +458,9 @@ def test_lead_time_counts_from_created_and_censors_at_as_of():
 
 
 def test_done_date_assignment_counts_straddlers():
-    result = evaluate(build(_km_events()), spec("cycle_time_p50", date(2026, 3, 2)), assign="done")
+    result = evaluate(build(_km_events()), spec("cycle_time_p50", date(2026, 3, 2), method="done"))
     out = result.to_dict()
+    assert out["assign"] == "done"
     # before: B-0..B-8 done in Feb (1..9 days); after: B-9 (10, started 21 Feb) + A-1..A-5
     assert out["before"]["n"] == 9 and out["before"]["value"] == 5.0
     assert out["after"]["n"] == 6
@@ -710,8 +711,8 @@ def test_random_small_datasets_never_raise():
             change = (
                 date(2026, 1, 1) + pd.Timedelta(days=int(rng.integers(-10, 160))).to_pytimedelta()
             )
-            assign = "done" if rng.random() < 0.5 else "start"
-            result = evaluate(dataset, spec(metric, change, target=1.0), assign=assign)
+            method = "done" if rng.random() < 0.5 else "start"
+            result = evaluate(dataset, spec(metric, change, target=1.0, method=method))
             out = json.loads(json.dumps(result.to_dict(), allow_nan=False))
             assert out["verdict"] in ("improved", "worsened", "no clear change", "not enough data")
             if out["verdict"] == "not enough data":
@@ -720,8 +721,8 @@ def test_random_small_datasets_never_raise():
 
 def test_arguments_are_checked():
     km = build(_km_events())
-    with pytest.raises(ValueError, match="assign"):
-        evaluate(km, spec("cycle_time_p50", date(2026, 3, 2)), assign="created")
+    with pytest.raises(ValueError, match="'start' or 'done'"):
+        spec("cycle_time_p50", date(2026, 3, 2), method="created")
     with pytest.raises(ValueError, match="2000"):
         evaluate(km, spec("cycle_time_p50", date(2026, 3, 2)), resamples=500)
 

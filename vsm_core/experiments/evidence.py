@@ -28,8 +28,13 @@ Definitions (the contract)
     week at either end is left out: a clipped last week would bias
     throughput down.
 
+*method* (per-item metrics; the experiment record's ``method``, in ``spec.method``)
+    The verdict comes from the record's method only. The other method is
+    computed too, as a labelled **sensitivity check** (``sensitivity``); it
+    never changes the verdict.
+
 *per-item metrics* (``cycle_time_p50/p85``, ``lead_time_p50/p85``, ``time_in_stage_p85:<stage>``)
-    With ``assign="start"`` (default) the two windows are **cohorts by
+    With the method ``"start"`` (default) the two windows are **cohorts by
     start**: the items whose flow ``start`` (first entry into a committed
     active/waiting stage) falls on a date in the window. Durations in
     elapsed fractional days:
@@ -56,7 +61,7 @@ Definitions (the contract)
     ``label`` says so. ``p_value``: ``scipy.stats.logrank`` (two-sided) of
     the two cohorts, shown beside the verdict, never used for it.
 
-    With ``assign="done"`` the windows hold the items **done** on a date in
+    With the method ``"done"`` the windows hold the items **done** on a date in
     the window instead (no censoring; same percentile rule). ``straddlers``
     counts and lists the items of the after window that started before the
     change date: their durations mix the old and the new process.
@@ -76,7 +81,8 @@ Definitions (the contract)
     A week without a value (nothing done for flow efficiency or share of
     type; nothing in progress for the age) is left out and counted in a
     warning. ``p_value``: ``scipy.stats.mannwhitneyu`` (two-sided) on the
-    two windows' weekly values. ``assign`` does not apply (reported as null).
+    two windows' weekly values. The method does not apply (``assign`` is
+    null, there is no sensitivity check).
 
 *difference and confidence interval*
     ``change_abs = after − before``; ``change_pct = change_abs / before`` as
@@ -112,7 +118,7 @@ Definitions (the contract)
     A process behaviour chart (:func:`vsm_core.metrics.xmr.xmr`) of the
     baseline points followed by the after points, limits frozen on the
     baseline points. Per-item: the durations of the finished items in start
-    order (done order with ``assign="done"``; censored items are not
+    order (done order with the method ``"done"``; censored items are not
     charted); calendar: the weekly values. ``signals`` lists the signals on
     after points: ``{label, value, rule}`` with rule ``"beyond_limits"`` or
     ``"run_of_8"`` (a point in a run of 8 or more on one side of the centre
@@ -121,25 +127,32 @@ Definitions (the contract)
 *output* (``EvidenceResult.to_dict()``; NaN is written as null)
     ``metric``, ``label`` (plain words of what is compared), ``kind``
     (``per_item``/``calendar``), ``unit``, ``direction``, ``target``,
-    ``assign`` (null for calendar metrics); ``before``/``after``:
+    ``assign`` (the method used; null for calendar metrics),
+    ``method_description`` (what is compared, in words); ``before``/``after``:
     ``{value, n, from, to}`` (``n`` = items, or weeks with a value);
     ``change_abs``, ``change_pct``, ``ci95`` (``[low, high]``, ``[null,
-    null]`` when undefined), ``p_value``, ``p_value_method``, ``verdict``,
-    ``target_met``; ``censored`` ``{before, after}`` (censored items per
+    null]`` when undefined), ``p_value``, ``p_value_method`` (the test, in
+    words), ``p_value_sentence`` (the p-value and what it means, one
+    sentence), ``verdict``, ``target_met``; ``censored`` ``{before, after}`` (censored items per
     cohort; null for calendar metrics); ``straddlers`` ``{count, items}``
-    (``assign="done"`` only, else null); ``warnings``; ``weekly``
+    (method ``"done"`` only, else null); ``warnings``; ``weekly``
     (calendar: every whole week ``{week_start, window, value}``, value null
     when the week has none); ``points`` ``[{label, value, window}]`` and
     ``limits`` ``{centre, lnpl, unpl}`` of the chart; ``signals``;
     ``distribution`` ``{before, after}``: ``[{label, value, censored}]`` per
     item (id, duration in days) or per week (Monday, weekly value), for
-    side-by-side box plots; ``resamples``; ``seed``.
+    side-by-side box plots; ``resamples``; ``seed``; ``sensitivity``: the
+    other method's result (per-item metrics; null for calendar metrics or
+    when not asked for): ``{method, description, verdict, interval [low,
+    high], change_abs, p_value, straddlers (count, method "done" only),
+    warnings (those the verdict's run did not give), sentence}``, the
+    sentence reading e.g. ``"by done date: no clear change"``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -155,7 +168,13 @@ from vsm_core.experiments._survival import (
     mann_whitney_p,
 )
 from vsm_core.experiments.catalogue import MetricSpec, parse_metric
-from vsm_core.experiments.spec import EvidenceSpec
+from vsm_core.experiments.spec import EvidenceSpec, Method
+from vsm_core.experiments.wording import (
+    method_description,
+    other_method,
+    p_value_sentence,
+    sensitivity_sentence,
+)
 from vsm_core.metrics.scope import MetricOptions, Scope, build_scope
 from vsm_core.metrics.throughput import local_dates
 from vsm_core.metrics.wip import stay_item_positions
@@ -163,7 +182,9 @@ from vsm_core.metrics.xmr import xmr
 from vsm_core.model import CanonicalDataset
 from vsm_core.timeutil import utc_naive_us
 
-Assign = Literal["start", "done"]
+#: The method of a per-item comparison (kept under this name: results and snapshots say
+#: ``assign``).
+Assign = Method
 Verdict = Literal["improved", "worsened", "no clear change", "not enough data"]
 
 IMPROVED: Verdict = "improved"
@@ -284,6 +305,7 @@ class EvidenceResult:
     direction: str = ""
     target: float | None = None
     assign: str | None = None
+    method_description: str = ""
     censored: dict[str, int] | None = None
     straddlers: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
@@ -294,6 +316,7 @@ class EvidenceResult:
     distribution: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     resamples: int = MIN_RESAMPLES
     seed: int = 0
+    sensitivity: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: NaN becomes None, numpy scalars become Python numbers, tuples lists."""
@@ -305,6 +328,7 @@ class EvidenceResult:
             "change_pct": _clean(self.change_pct),
             "ci95": _clean(list(self.ci95)),
             "p_value": _clean(self.p_value),
+            "p_value_sentence": p_value_sentence(_clean(self.p_value)),
             "verdict": self.verdict,
             "target_met": self.target_met,
             "signals": _clean(self.signals),
@@ -314,6 +338,7 @@ class EvidenceResult:
             "direction": self.direction,
             "target": _clean(self.target),
             "assign": self.assign,
+            "method_description": self.method_description,
             "censored": _clean(self.censored),
             "straddlers": _clean(self.straddlers),
             "warnings": list(self.warnings),
@@ -324,6 +349,7 @@ class EvidenceResult:
             "distribution": _clean(self.distribution),
             "resamples": self.resamples,
             "seed": self.seed,
+            "sensitivity": _clean(self.sensitivity),
         }
 
 
@@ -386,24 +412,38 @@ def evaluate(
     dataset: CanonicalDataset,
     spec: EvidenceSpec,
     *,
-    assign: Assign = "start",
+    sensitivity: bool = True,
     resamples: int = MIN_RESAMPLES,
     seed: int = 20261121,
 ) -> EvidenceResult:
     """Compare the target metric before and after ``spec.change_date`` (module docstring).
 
-    Raises ``ValueError`` only for a wrong argument (``assign`` not "start" or
-    "done", fewer than 2,000 resamples); data problems give the verdict
-    ``"not enough data"`` with a warning.
+    ``spec.method`` (the experiment record's) decides how a per-item metric's
+    items are split between the windows, and so the verdict. With
+    ``sensitivity`` (default) a per-item metric is also compared by the other
+    method, reported as ``sensitivity`` and never used for the verdict; it
+    doubles the work, so callers that only list verdicts may turn it off.
+
+    Raises ``ValueError`` only for a wrong argument (fewer than 2,000
+    resamples); data problems give the verdict ``"not enough data"`` with a
+    warning.
     """
-    if assign not in ("start", "done"):
-        raise ValueError(f"assign must be 'start' or 'done', not {assign!r}")
     if int(resamples) < MIN_RESAMPLES:
         raise ValueError(f"resamples must be at least {MIN_RESAMPLES}")
     metric = parse_metric(spec.metric)
-    base = _Base(metric, spec, assign if metric.kind == "per_item" else None, resamples, seed)
-
     scope = build_scope(dataset, MetricOptions(item_filter=spec.scope.item_filter()))
+    result = _compare(scope, spec, metric, spec.method, resamples, seed)
+    if not sensitivity or metric.kind != "per_item":
+        return result
+    other = _compare(scope, spec, metric, other_method(spec.method), resamples, seed)
+    return replace(result, sensitivity=_sensitivity_check(result, other))
+
+
+def _compare(
+    scope: Scope, spec: EvidenceSpec, metric: MetricSpec, method: Method, resamples: int, seed: int
+) -> EvidenceResult:
+    """The evidence by one ``method`` (per-item metrics; calendar metrics ignore it)."""
+    base = _Base(metric, spec, method if metric.kind == "per_item" else None, resamples, seed)
     first_event = scope.dataset_first_event
     if first_event is None or len(scope.days) == 0:
         return base.empty("the dataset has no events")
@@ -422,8 +462,29 @@ def evaluate(
             f"before the change date {spec.change_date.isoformat()}"
         )
     if metric.kind == "per_item":
-        return _per_item(scope, base, assign)
+        return _per_item(scope, base, method)
     return _calendar_metric(scope, base)
+
+
+def _sensitivity_check(result: EvidenceResult, other: EvidenceResult) -> dict[str, Any]:
+    """The other method's answer, labelled, beside ``result`` (whose verdict stands).
+
+    Only the warnings ``result`` did not give already are kept (the windows' are shared).
+    """
+    seen = set(result.warnings)
+    return {
+        "method": other.assign,
+        "description": other.method_description,
+        "verdict": other.verdict,
+        "interval": list(other.ci95),
+        "before": other.before,
+        "after": other.after,
+        "change_abs": other.change_abs,
+        "p_value": other.p_value,
+        "straddlers": other.straddlers["count"] if other.straddlers else None,
+        "warnings": [warning for warning in other.warnings if warning not in seen],
+        "sentence": sensitivity_sentence(other.assign, other.verdict),
+    }
 
 
 @dataclass
@@ -492,10 +553,9 @@ class _Base:
             "censored": None,
             "straddlers": None,
             "p_value_method": (
-                "log-rank test, two-sided (scipy.stats.logrank)"
+                "log-rank test of the two groups' durations, two-sided"
                 if metric.kind == "per_item"
-                else "Mann–Whitney U test on the weekly values, two-sided "
-                "(scipy.stats.mannwhitneyu)"
+                else "Mann–Whitney U test on the weekly values, two-sided"
             ),
             "weekly": [],
             "points": [],
@@ -511,6 +571,10 @@ class _Base:
             direction=spec.direction,
             target=spec.target,
             assign=self.assign,
+            method_description=method_description(
+                self.spec.method if self.assign is None else self.assign,
+                per_item=metric.kind == "per_item",
+            ),
             warnings=list(self.warnings),
             resamples=int(self.resamples),
             seed=int(self.seed),

@@ -11,11 +11,19 @@ takes a session or a connection. :func:`review` writes through
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 from typing import Any
 
+from vsm_core.experiments.catalogue import parse_metric
 from vsm_core.experiments.evidence import EvidenceResult, evaluate
-from vsm_core.experiments.spec import REVIEWED_STATUSES, evidence_spec, overlapping
+from vsm_core.experiments.spec import (
+    REVIEWED_STATUSES,
+    EvidenceSpec,
+    evidence_spec,
+    overlapping,
+)
+from vsm_core.experiments.wording import method_description
 from vsm_core.metrics.report import to_json_ready
 from vsm_core.store import reading
 
@@ -36,20 +44,38 @@ class Judgement:
     overlaps: list[Any]
 
 
-def judge(db, *, experiment_id: int, assign: str = "start") -> Judgement:
+def judge(
+    db, *, experiment_id: int, sensitivity: bool = True, assign: str | None = None
+) -> Judgement:
     """Compute the experiment's evidence on its dataset's latest version.
 
-    ``db``: a session or a connection (only read). Raises ``LookupError`` for
-    an unknown experiment.
+    ``db``: a session or a connection (only read). The verdict comes from the
+    comparison method stored on the experiment; ``sensitivity`` (default)
+    adds the other method's answer beside it (``evidence.sensitivity``),
+    which a list of verdicts can skip (it doubles the work on per-item
+    metrics). Raises ``LookupError`` for an unknown experiment.
+
+    ``assign`` is deprecated and kept only until the Experiments page shows
+    the sensitivity check instead of its own method switch: it replaces the
+    stored method, so what it returns is not the experiment's verdict.
     """
     experiment = reading.experiment(db, experiment_id=experiment_id)
     if experiment is None:
         raise LookupError(f"no experiment {experiment_id}")
+    spec = evidence_spec(experiment)
+    if assign is not None:
+        warnings.warn(
+            "judge(assign=...) replaces the experiment's stored method; show "
+            "evidence['sensitivity'] instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        spec = EvidenceSpec.model_validate({**spec.model_dump(), "method": assign})
     version = reading.latest_version(db, dataset_id=experiment.dataset_id)
     evidence = None
     if version is not None:
         dataset = reading.load_dataset(db, version_id=version.id)
-        evidence = evaluate(dataset, evidence_spec(experiment), assign=assign)
+        evidence = evaluate(dataset, spec, sensitivity=sensitivity)
     snapshot = reading.latest_snapshot_result(db, experiment_id=experiment_id)
     others = reading.experiments_of_dataset(db, dataset_id=experiment.dataset_id)
     return Judgement(
@@ -92,19 +118,27 @@ def review(
         author=author,
     )
     judgement = judge(session, experiment_id=experiment_id)
-    if judgement.evidence is not None and judgement.version_id is not None:
-        records.save_snapshot(
-            session,
-            experiment_id=experiment_id,
-            version_id=judgement.version_id,
-            result=to_json_ready(judgement.evidence.to_dict()),
-            author=author,
-        )
-    return judge(session, experiment_id=experiment_id)
+    if judgement.evidence is None or judgement.version_id is None:
+        return judgement
+    records.save_snapshot(
+        session,
+        experiment_id=experiment_id,
+        version_id=judgement.version_id,
+        result=to_json_ready(judgement.evidence.to_dict()),
+        author=author,
+    )
+    # The snapshot as stored (read back, as `show` will read it); the evidence is unchanged,
+    # so it is not computed a second time.
+    stored = reading.latest_snapshot_result(session, experiment_id=experiment_id)
+    return replace(judgement, snapshot=stored, differs=_differs(stored, judgement.evidence))
 
 
 def show_document(judgement: Judgement) -> dict[str, Any]:
-    """The ``experiments show --json`` document: the contract keys first, then context.
+    """The ``experiments show --json`` document (keys in docs/experiments.md).
+
+    The record's own words first (what was tried, how it is compared, what was
+    learned), then the contract keys of the evidence, the p-value in words and
+    the sensitivity check, then context.
 
     ``EvidenceResult.to_dict()`` is JSON-ready already (plain Python types,
     NaN as None), so only the stored snapshot goes through ``to_json_ready``:
@@ -116,14 +150,35 @@ def show_document(judgement: Judgement) -> dict[str, Any]:
     contract = {k: evidence.get(k) for k in CONTRACT_KEYS}
     contract["metric"] = experiment.metric
     return {
-        "id": experiment.id,
-        "title": experiment.title,
-        "status": experiment.status,
+        **record_fields(experiment),
         **contract,
+        "p_value_sentence": evidence.get("p_value_sentence"),
+        "sensitivity": evidence.get("sensitivity"),
         "evidence": evidence,
         "snapshot": to_json_ready(judgement.snapshot),
         "snapshot_differs": bool(judgement.differs),
         "overlapping_experiments": [int(e.id) for e in judgement.overlaps],
+    }
+
+
+def record_fields(experiment: Any) -> dict[str, Any]:
+    """What the team wrote on the experiment, as ``experiments show`` prints it.
+
+    ``experiment``: a stored experiment (ORM object or Core row). ``method``
+    is the stored method (``"start"`` or ``"done"``), ``method_description``
+    the comparison it stands for in words (calendar metrics compare weeks).
+    """
+    per_item = parse_metric(experiment.metric).kind == "per_item"
+    return {
+        "id": experiment.id,
+        "title": experiment.title,
+        "status": experiment.status,
+        "owner": experiment.owner,
+        "hypothesis": experiment.hypothesis,
+        "action": experiment.action,
+        "method": experiment.method,
+        "method_description": method_description(experiment.method, per_item=per_item),
+        "learnings": experiment.learnings,
     }
 
 
