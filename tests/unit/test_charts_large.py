@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from vsm_core.charts.aging import aging_wip_chart
-from vsm_core.charts.common import ITEM_HOVER, escape_html, item_customdata, shorten
+from vsm_core.charts.common import ITEM_HOVER, item_customdata, plotly_texts, shorten
 from vsm_core.charts.cycle_time import (
     MAX_POINTS,
     TREND_WINDOW,
@@ -54,12 +54,13 @@ def completed(n: int, seed: int = 1) -> pd.DataFrame:
     "text",
     ["plain", "a < b > c", 'Tom & Jerry\'s "show"', "&amp; already", "", "<script>x</script>"],
 )
-def test_escape_html_matches_html_escape(text):
-    assert escape_html([text]).tolist() == [html.escape(text)]
+def test_plotly_texts_escape_what_plotly_reads_and_keep_quotes(text):
+    # plotly decodes &lt; &gt; &amp; but not &quot;: quotes must stay as typed
+    assert plotly_texts([text]).tolist() == [html.escape(text, quote=False)]
 
 
-def test_escape_html_of_missing_values_is_empty():
-    assert escape_html([None, float("nan"), pd.NA, "x"]).tolist() == ["", "", "", "x"]
+def test_plotly_texts_of_missing_values_are_empty():
+    assert plotly_texts([None, float("nan"), pd.NA, "x"]).tolist() == ["", "", "", "x"]
 
 
 def test_item_customdata_escapes_shortens_and_keeps_order():

@@ -17,11 +17,12 @@ from vsm_core.charts.common import (
     apply_layout,
     as_float_array,
     empty_figure,
-    escape_html,
     finite,
     is_empty,
     item_customdata,
     percentile_items,
+    plotly_text,
+    plotly_texts,
     set_layout,
     to_wall,
 )
@@ -136,7 +137,7 @@ def aging_wip_chart(
         xaxis=dict(
             tickmode="array",
             tickvals=list(range(len(columns))),
-            ticktext=[f"{s}<br>({int(counts.get(s, 0))})" for s in columns],
+            ticktext=[f"{plotly_text(s)}<br>({int(counts.get(s, 0))})" for s in columns],
             range=[-0.5, max(len(columns), 1) - 0.5],
             showgrid=False,
         ),
@@ -169,7 +170,7 @@ def _aging_frame(aging: pd.DataFrame | None, timezone: str) -> tuple[pd.DataFram
     n = len(aging)
     stage = aging["stage"].astype("str").reset_index(drop=True)
     work_type = aging["type"].astype("str").fillna("(none)").reset_index(drop=True)
-    where = escape_html(work_type) + " in " + escape_html(stage)
+    where = plotly_texts(work_type) + " in " + plotly_texts(stage)
     started = (
         _start_dates(aging["start"], timezone)
         if "start" in aging.columns

@@ -15,6 +15,8 @@ from vsm_core.charts.common import (
     apply_layout,
     empty_figure,
     is_empty,
+    plotly_text,
+    plotly_texts,
     set_layout,
     to_wall,
 )
@@ -55,7 +57,7 @@ def stage_week_heatmap_chart(
         go.Heatmap(
             z=grid.to_numpy(dtype="float64", na_value=np.nan),
             x=weeks,
-            y=stages,
+            y=[plotly_text(stage) for stage in stages],
             colorscale="YlOrRd",
             xgap=1,
             ygap=1,
@@ -78,7 +80,7 @@ def rework_chart(rework: pd.DataFrame, *, title: str = "Rework: backward moves")
     if is_empty(rework, "from_stage", "to_stage", "moves"):
         return empty_figure(title, "No backward moves")
     frame = rework.sort_values("moves", ascending=False, kind="stable")
-    pairs = (frame["from_stage"].astype("str") + " → " + frame["to_stage"].astype("str")).tolist()
+    pairs = (plotly_texts(frame["from_stage"]) + " → " + plotly_texts(frame["to_stage"])).tolist()
     fig = go.Figure(
         go.Bar(
             x=frame["moves"],

@@ -13,6 +13,7 @@ from vsm_core.charts.common import (
     apply_layout,
     empty_figure,
     is_empty,
+    plotly_text,
     set_layout,
     stage_colours,
     to_wall,
@@ -64,12 +65,12 @@ def cfd_chart(
             go.Scatter(
                 x=x,
                 y=cfd[stage],
-                name=stage,
+                name=plotly_text(stage),
                 mode="lines",
                 stackgroup="cfd",
                 line=dict(width=0.6, color=colours[stage]),
                 fillcolor=colours[stage],
-                hovertemplate=f"{stage}: %{{y}}<extra></extra>",
+                hovertemplate="%{fullData.name}: %{y}<extra></extra>",
             )
         )
     apply_layout(fig, title, "Date", "Items (cumulative)")

@@ -9,12 +9,16 @@ Streamlit. Conventions used throughout:
   wall-clock times; tz-aware timestamps are converted to the chart's
   ``timezone`` (UTC by default) and shown at that wall-clock time;
 * helper shapes and annotations carry a ``name`` (``"percentile:85"``,
-  ``"sle"``, ``"change"``, ``"mean"``...) so tests and callers can find them.
+  ``"sle"``, ``"change"``, ``"mean"``...) so tests and callers can find them;
+* every text plotly draws is read as markup (``<b>``, ``<a href>``, entities),
+  so user text (names, titles, stages, work types, item ids) goes through
+  :func:`plotly_text` / :func:`plotly_texts` once, where it enters a figure,
+  and into hover labels through ``customdata`` or the trace name, never into
+  the hover template itself. Builders' own texts (titles, notes) may use markup.
 """
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -296,17 +300,39 @@ def x_value(when: Any, timezone: str | None = None) -> str:
     return stamp.isoformat()
 
 
-#: ``html.escape`` (quote=True) as ordered replacements: ``&`` first.
-_HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
+#: What plotly reads as markup in any text it draws (titles, axis and tick labels, legend
+#: names, annotations, hover labels, ``customdata`` put into a hover template): tags such as
+#: ``<b>``, ``<br>`` and ``<a href>``, and entities. It decodes only ``&lt;`` ``&gt;``
+#: ``&amp;`` and numeric entities (``&quot;`` would show as typed), so exactly these three
+#: characters are replaced, ``&`` first.
+_PLOTLY_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 
 
-def escape_html(values: Iterable) -> pd.Series:
-    """Each value as text, HTML-escaped like :func:`html.escape` (missing values -> ``""``).
+def plotly_text(value: Any) -> str:
+    """``value`` as text plotly draws literally: ``&``, ``<``, ``>`` as entities, nothing else.
+
+    For every piece of user text (names, titles, stages, work types, item ids)
+    that goes into a figure: a title, an axis title or tick label, a legend
+    (trace) name, an annotation, or a hover label (through ``customdata``:
+    plotly substitutes ``%{customdata}`` into the hover template unescaped).
+    A ``"`` or ``'`` stays as typed. Escape once, where the text enters the
+    figure; never put user text into a hover template itself (a ``%{…}`` in it
+    would be substituted): pass it in ``customdata`` or as the trace name
+    (``%{fullData.name}``).
+    """
+    text = "" if value is None else str(value)
+    for raw, escaped in _PLOTLY_ESCAPES:
+        text = text.replace(raw, escaped)
+    return text
+
+
+def plotly_texts(values: Iterable) -> pd.Series:
+    """:func:`plotly_text` of each value, missing values (None, NaN, NA) as ``""``.
 
     Vectorised (``Series.str``): 100,000 labels take tens of milliseconds, not a loop's half second.
     """
     text = _as_text(values)
-    for raw, escaped in _HTML_ESCAPES:
+    for raw, escaped in _PLOTLY_ESCAPES:
         if text.str.contains(raw, regex=False).any():
             text = text.str.replace(raw, escaped, regex=False)
     return text
@@ -329,7 +355,7 @@ ITEM_HOVER = "<b>%{customdata[0]}</b> %{customdata[1]}"
 
 
 def item_customdata(item_ids: Iterable, titles: Iterable, *more: Iterable, limit: int = 70):
-    """Per-item ``customdata`` rows: HTML-escaped id, escaped title, then ``more`` as given.
+    """Per-item ``customdata`` rows: id and title as :func:`plotly_texts`, then ``more`` as given.
 
     Titles longer than ``limit`` characters are cut to ``limit - 1`` and end
     with ``…``; missing titles are ``""``. Returns an object array (one row per
@@ -338,7 +364,7 @@ def item_customdata(item_ids: Iterable, titles: Iterable, *more: Iterable, limit
     """
     ids = _as_text(item_ids)
     text = _as_text(titles)
-    columns = [escape_html(ids), escape_html(shorten(text, limit))]
+    columns = [plotly_texts(ids), plotly_texts(shorten(text, limit))]
     columns += [_as_text(column) for column in more]
     if len({len(c) for c in columns}) > 1:
         raise ValueError(f"columns of different lengths: {[len(c) for c in columns]}")
@@ -490,10 +516,11 @@ def add_change_markers(
 ) -> go.Figure:
     """Draw each ``(date or timestamp, label)`` as a labelled dashed vertical line.
 
-    For time-axis charts only (the x axis must be a date axis). Shapes and
-    annotations are named ``"change"``; labels are staggered so neighbours stay
-    readable. Tz-aware timestamps are shown at their wall-clock time in
-    ``timezone`` (their own zone when ``None``). Returns ``fig``.
+    For time-axis charts only (the x axis must be a date axis). Labels are user
+    text, shown as typed (:func:`plotly_text`). Shapes and annotations are named
+    ``"change"``; labels are staggered so neighbours stay readable. Tz-aware
+    timestamps are shown at their wall-clock time in ``timezone`` (their own
+    zone when ``None``). Returns ``fig``.
     """
     for i, (when, label) in enumerate(change_dates or ()):
         try:
@@ -503,7 +530,7 @@ def add_change_markers(
         add_vline(
             fig,
             x,
-            html.escape(str(label)),
+            plotly_text(label),
             name="change",
             colour=CHANGE_COLOUR,
             dash="dash",

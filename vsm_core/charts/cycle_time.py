@@ -24,6 +24,7 @@ from vsm_core.charts.common import (
     is_empty,
     item_customdata,
     percentile_items,
+    plotly_text,
     set_layout,
     to_wall,
     type_colours,
@@ -134,7 +135,7 @@ def cycle_time_scatter(
                 x=x[mine],
                 y=y[mine],
                 mode="markers",
-                name=str(work_type),
+                name=plotly_text(work_type),
                 marker=dict(color=colours[str(work_type)], size=7, opacity=0.8),
                 customdata=hover[mine],
                 hovertemplate=(

@@ -16,6 +16,7 @@ from vsm_core.charts.common import (
     empty_figure,
     is_empty,
     period_options,
+    plotly_text,
     set_layout,
     to_wall,
     type_colours,
@@ -47,11 +48,11 @@ def distribution_chart(
             go.Bar(
                 x=to_wall(rows["period_start"]),
                 y=as_float_array(rows["share"]) * 100,
-                name=str(work_type),
+                name=plotly_text(work_type),
                 marker_color=colours[str(work_type)],
                 customdata=np.column_stack([rows["count"].to_numpy(), rows["total"].to_numpy()]),
                 hovertemplate=(
-                    f"{work_type}: %{{y:.0f}}% (%{{customdata[0]}} of %{{customdata[1]}})"
+                    "%{fullData.name}: %{y:.0f}% (%{customdata[0]} of %{customdata[1]})"
                     "<extra></extra>"
                 ),
                 **period,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -14,6 +12,7 @@ from vsm_core.charts.common import (
     empty_figure,
     finite,
     is_empty,
+    plotly_text,
     set_layout,
 )
 
@@ -95,6 +94,6 @@ def _ids_text(shown: np.ndarray, total: int) -> str:
     """The first item ids of a bin (``shown``), then ``… (+N)`` for the other ones."""
     if total == 0:
         return ""
-    text = ", ".join(html.escape(str(i)) for i in shown)
+    text = ", ".join(plotly_text(i) for i in shown)
     more = total - len(shown)
     return text + (f" … (+{more})" if more > 0 else "")

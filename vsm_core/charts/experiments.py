@@ -6,7 +6,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from vsm_core.charts.common import apply_layout, empty_figure, set_layout
+from vsm_core.charts.common import apply_layout, empty_figure, plotly_text, set_layout
 from vsm_core.charts.xmr import xmr_chart
 
 WINDOW_COLOURS = {"before": "#8c8c8c", "after": "#2f6fdf"}
@@ -28,7 +28,10 @@ def before_after_chart(evidence: dict[str, Any], *, title: str | None = None) ->
             go.Box(
                 y=[r["value"] for r in rows],
                 name=f"{window} (n={len(rows)})",
-                text=[r["label"] + (" (unfinished)" if r.get("censored") else "") for r in rows],
+                text=[
+                    plotly_text(r["label"]) + (" (unfinished)" if r.get("censored") else "")
+                    for r in rows
+                ],
                 boxpoints="all",
                 jitter=0.4,
                 pointpos=0,

@@ -15,6 +15,7 @@ from vsm_core.charts.common import (
     is_empty,
     mean_line,
     period_options,
+    plotly_text,
     set_layout,
     to_wall,
     type_colours,
@@ -94,9 +95,9 @@ def throughput_run_chart(
                 go.Bar(
                     x=to_wall(rows["period_start"]),
                     y=rows["count"],
-                    name=str(work_type),
+                    name=plotly_text(work_type),
                     marker_color=colours[str(work_type)],
-                    hovertemplate=f"{work_type}: %{{y}}<extra></extra>",
+                    hovertemplate="%{fullData.name}: %{y}<extra></extra>",
                     **period,
                 )
             )

@@ -21,7 +21,6 @@ Shapes are named ``stage-box:<stage>``, ``queue:<stage>``, ``queue:backlog``,
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +35,7 @@ from vsm_core.charts.common import (
     empty_figure,
     finite,
     fmt_days,
+    plotly_text,
     set_layout,
 )
 
@@ -89,7 +89,7 @@ def _wrap(text: str, width: int) -> str:
             lines[-1] += " " + word
         else:
             lines.append(word)
-    return "<br>".join(html.escape(line) for line in lines) or html.escape(text)
+    return "<br>".join(plotly_text(line) for line in lines) or plotly_text(text)
 
 
 class _Drawing:
@@ -382,7 +382,7 @@ def _add_hover(fig: go.Figure, steps: list[_Step], spans: list[tuple[float, floa
     """Invisible points over each step carrying the details (mean, visited share)."""
     texts = []
     for step in steps:
-        lines = [f"<b>{html.escape(step.name)}</b> ({step.kind})"]
+        lines = [f"<b>{plotly_text(step.name)}</b> ({step.kind})"]
         lines.append(f"median {fmt_days(step.median)}")
         if step.mean is not None:
             lines.append(f"mean {fmt_days(step.mean)}")

@@ -17,6 +17,7 @@ from vsm_core.charts.common import (
     is_empty,
     mean_line,
     period_options,
+    plotly_text,
     set_layout,
     to_wall,
     type_colours,
@@ -52,11 +53,11 @@ def wip_run_chart(
                 go.Scatter(
                     x=to_wall(rows["date"]),
                     y=rows["count"],
-                    name=str(work_type),
+                    name=plotly_text(work_type),
                     mode="lines",
                     stackgroup="load",
                     line=dict(width=0.5, color=colours[str(work_type)]),
-                    hovertemplate=f"{work_type}: %{{y}}<extra></extra>",
+                    hovertemplate="%{fullData.name}: %{y}<extra></extra>",
                 )
             )
     fig.add_trace(

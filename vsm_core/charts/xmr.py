@@ -16,8 +16,8 @@ from vsm_core.charts.common import (
     apply_layout,
     as_float_array,
     empty_figure,
-    escape_html,
     finite,
+    plotly_texts,
     set_layout,
     x_value,
 )
@@ -64,7 +64,7 @@ def xmr_chart(
     marker whose hover names the rule(s). ``baseline_end``: the number of
     baseline points; a vertical separator after the last one reads "limits
     frozen on the baseline". ``hover_text``: extra text per point (e.g. the
-    item's title), HTML-escaped.
+    item's title), escaped with :func:`~vsm_core.charts.common.plotly_texts`.
     """
     values = as_float_array(_field(result, "values", []) or [])
     labels = list(x) if x is not None else []
@@ -78,7 +78,7 @@ def xmr_chart(
         shown = np.array([x_value(v) for v in labels], dtype=object)
         xs: np.ndarray = shown
     else:
-        shown = escape_html(labels).to_numpy(dtype=object)
+        shown = plotly_texts(labels).to_numpy(dtype=object)
         xs = np.arange(n)
     notes = _notes(n, hover_text, _signal_rules(result, n))
     customdata = np.column_stack([shown, notes])
@@ -179,9 +179,9 @@ def _signal_rules(result: Any, n: int) -> dict[int, list[str]]:
 
 
 def _notes(n: int, hover_text: Any, rules: dict[int, list[str]]) -> np.ndarray:
-    """Per point: ``<br>`` + its escaped extra text (if any), then the signal's rules (if any)."""
+    """Per point: ``<br>`` + its extra text, escaped (if any), then the signal's rules (if any)."""
     extra = [] if hover_text is None else list(hover_text)[:n]
-    text = escape_html(extra + [""] * (n - len(extra)))
+    text = plotly_texts(extra + [""] * (n - len(extra)))
     notes = text.where(text == "", "<br>" + text)
     if rules:
         index = np.fromiter(rules, dtype=int, count=len(rules))

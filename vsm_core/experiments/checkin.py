@@ -26,7 +26,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlmodel import Session, select
 
-from vsm_core.charts.common import CONFIG, INK, MUTED, add_hline, apply_layout, empty_figure
+from vsm_core.charts.common import (
+    CONFIG,
+    INK,
+    MUTED,
+    add_hline,
+    apply_layout,
+    empty_figure,
+    plotly_text,
+)
 from vsm_core.experiments import records, service
 from vsm_core.experiments.spec import REVIEWED_STATUSES
 from vsm_core.export import to_csv_bytes
@@ -214,7 +222,7 @@ def before_after_figure(row: Mapping[str, Any]) -> go.Figure:
     The caption under the bars states the change and its 95% interval (after − before)
     and the verdict. Built from the row alone, so it shows what the row shows.
     """
-    title = html.escape(f"#{row['id']} {_short(str(row['title']))}")
+    title = plotly_text(f"#{row['id']} {_short(str(row['title']))}")
     before, after = row.get("before"), row.get("after")
     before = before if _present(before) else None
     after = after if _present(after) else None
@@ -236,7 +244,7 @@ def before_after_figure(row: Mapping[str, Any]) -> go.Figure:
             width=0.5,
         )
     )
-    apply_layout(fig, title, None, html.escape(unit), height=250, show_legend=False)
+    apply_layout(fig, title, None, plotly_text(unit), height=250, show_legend=False)
     fig.update_layout(margin=dict(l=55, r=70, t=40, b=62), title=dict(font=dict(size=13)))
     top = max(v for v in [*values, row.get("target")] if _present(v))
     fig.update_yaxes(range=[0, top * 1.25 if top > 0 else 1], rangemode="tozero")
@@ -260,7 +268,7 @@ def before_after_figure(row: Mapping[str, Any]) -> go.Figure:
     fig.add_annotation(
         name="change",
         text=f"Change {_signed(row.get('change'))} "
-        f"{html.escape(unit)} ({interval})<br><b>{html.escape(verdict or 'no verdict')}</b>",
+        f"{plotly_text(unit)} ({interval})<br><b>{plotly_text(verdict or 'no verdict')}</b>",
         xref="paper",
         yref="paper",
         x=0.5,
@@ -315,13 +323,19 @@ table.checkin th { background: #f5f6f8; font-weight: 600; }
 """
 
 
+def _text(value: Any) -> str:
+    """``value`` as the text of an HTML element, shown as typed (``"`` and ``'`` need no escape
+    there; attribute values, none of which hold user text, would need ``quote=True``)."""
+    return html.escape(str(value), quote=False)
+
+
 def _cell(value: Any) -> str:
-    return html.escape(str(value)) if _present(value) and str(value) != "" else "–"
+    return _text(value) if _present(value) and str(value) != "" else "–"
 
 
 def _report_table(rows: pd.DataFrame) -> str:
     """The rows as an HTML table; every cell's text is HTML-escaped."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in _REPORT_HEADINGS)
+    head = "".join(f"<th>{_text(h)}</th>" for h in _REPORT_HEADINGS)
     body = []
     for row in rows.to_dict("records"):
         verdict = row.get("verdict") if _present(row.get("verdict")) else None
@@ -351,7 +365,7 @@ def _report_table(rows: pd.DataFrame) -> str:
             {True: "yes", False: "no"}.get(target_met, "–") if _present(target_met) else "–",
             _cell(row.get("change_date")),
             review,
-            f'<span class="warn">{html.escape(overlaps)}</span>' if overlaps else "",
+            f'<span class="warn">{_text(overlaps)}</span>' if overlaps else "",
         ]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return (
@@ -400,14 +414,14 @@ def checkin_html(
         if charts
         else '<p class="note">No experiments to chart.</p>'
     )
-    safe_title = html.escape(title)
+    safe_title = _text(title)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{safe_title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f"<h1>{safe_title}</h1>\n"
-        f'<p class="generated">Generated {html.escape(when)} by Flowlab · '
+        f'<p class="generated">Generated {_text(when)} by Flowlab · '
         f"{len(rows)} experiment{'s' if len(rows) != 1 else ''}</p>\n"
         f"{table}\n"
         '<p class="note">Reviewed experiments show the result the team reviewed '
