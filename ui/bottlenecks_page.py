@@ -12,6 +12,7 @@ import streamlit as st
 
 from ui.metrics_state import bottleneck_view_key, change_markers, get_bottleneck_view
 from ui.panels import cached_figure, chart_panel
+from ui.plain import md
 from ui.state import Selection
 from vsm_core.charts.bottlenecks import rework_chart, stage_week_heatmap_chart
 from vsm_core.charts.value_stream import value_stream_map
@@ -51,11 +52,12 @@ def bottleneck_sentence(bottleneck: dict | None, completed: int) -> str:
     """The bottleneck in plain words (or why there is none)."""
     if not bottleneck:
         return "No completed items in this selection, so no bottleneck can be named yet."
+    stage = md(bottleneck["stage"])
     share = f"{bottleneck['share']:.0%} of the cycle time of the {completed} completed items"
     if bottleneck["category"] == "waiting":
-        return f"Work waits longest in **{bottleneck['stage']}**, a queue: {share} was spent there."
+        return f"Work waits longest in **{stage}**, a queue: {share} was spent there."
     return (
-        f"Most time goes into **{bottleneck['stage']}**, an active stage: {share} was spent "
+        f"Most time goes into **{stage}**, an active stage: {share} was spent "
         "there. Check whether items are blocked or waiting while they sit in it."
     )
 

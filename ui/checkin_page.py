@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session, col, func, select
 
+from ui.plain import md
 from ui.state import Selection, current_engine, get_engine
 from vsm_core.experiments.checkin import (
     checkin_csv,
@@ -50,7 +51,7 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
     team = None if team_choice == ALL_TEAMS else team_choice
     rows = _rows(database_url(), team, today, fingerprint)
     if rows.empty:
-        st.info(f"No experiments for {team_choice} yet.")
+        st.info(f"No experiments for {md(team_choice)} yet.")
         return
     _summary(rows)
     st.dataframe(

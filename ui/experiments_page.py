@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from ui.panels import chart_panel
+from ui.plain import md
 from ui.state import Selection, current_engine
 from vsm_core.charts.experiments import before_after_chart, experiment_behaviour_chart
 from vsm_core.experiments import records
@@ -66,7 +67,7 @@ def metric_choices(dataset) -> list[str]:
 def _field_error(name: str) -> None:
     message = st.session_state.get(FORM_ERRORS, {}).get(name)
     if message:
-        st.error(message, icon=":material/error:")
+        st.error(md(message), icon=":material/error:")
 
 
 def _create_form(dataset_id: int, dataset) -> None:
@@ -141,7 +142,8 @@ def _submit(dataset_id: int, fields: dict) -> None:
         experiment = records.create_experiment(session, data=data, author=getpass.getuser())
         overlaps = records.overlapping_experiments(session, experiment=experiment)
         others = ", ".join(f"#{o.id}" for o in overlaps)
-        st.session_state[FLASH] = f"Recorded experiment #{experiment.id} “{experiment.title}”." + (
+        recorded = f"Recorded experiment #{experiment.id} “{md(experiment.title)}”."
+        st.session_state[FLASH] = recorded + (
             f" Its window and scope overlap experiment(s) {others}: their effects cannot be "
             "told apart."
             if overlaps
@@ -260,7 +262,7 @@ def _results(experiment_id: int, dataset) -> None:
     with Session(current_engine()) as session:
         experiment = records.get_experiment(session, experiment_id=experiment_id)
         history = records.experiment_history(session, experiment_id=experiment_id)
-    st.subheader(f"#{experiment.id} {experiment.title}")
+    st.subheader(f"#{experiment.id} {md(experiment.title)}")
     assign = "start"
     if not experiment.metric.startswith(("throughput", "wip", "flow_eff", "work_item", "share")):
         assign = ASSIGNMENTS[
@@ -278,8 +280,8 @@ def _results(experiment_id: int, dataset) -> None:
     judged = _judgement(experiment, assign)
     evidence = judged["evidence"]
     st.markdown(
-        f"*{experiment.hypothesis}*  \n**Action:** {experiment.action or '–'} · "
-        f"**Owner:** {experiment.owner} · **Status:** {experiment.status}"
+        f"*{md(experiment.hypothesis)}*  \n**Action:** {md(experiment.action or '–')} · "
+        f"**Owner:** {md(experiment.owner)} · **Status:** {md(experiment.status)}"
     )
     if not evidence:
         st.warning("The dataset has no version to judge this experiment on.")
@@ -358,15 +360,15 @@ def _evidence_summary(evidence: dict, judged: dict) -> None:
     )
     st.markdown(f"### {VERDICT_ICONS.get(verdict, '')} {verdict}")
     st.caption(
-        f"{evidence['label']}. The verdict comes from the interval; the p-value is shown beside it."
-        + _sample_note(evidence)
+        f"{md(evidence['label'])}. The verdict comes from the interval; the p-value is shown "
+        "beside it." + _sample_note(evidence)
     )
     for warning in evidence.get("warnings", []):
-        st.warning(warning)
+        st.warning(md(warning))  # may name a stage or a work type
     if judged["snapshot"]:
         stored = judged["snapshot"]
         note = (
-            f"At its review the team concluded **{stored.get('verdict')}** "
+            f"At its review the team concluded **{md(stored.get('verdict'))}** "
             f"(before {_fmt(stored['before']['value'])}, after "
             f"{_fmt(stored['after']['value'])})."
         )
@@ -441,7 +443,7 @@ def _save_edit(experiment, target, review_date, status, learnings) -> None:
                 )
                 message = "Saved."
         except ValidationError as error:
-            st.error("; ".join(records.field_errors(error).values()))
+            st.error("; ".join(md(m) for m in records.field_errors(error).values()))
             return
     st.session_state[FLASH] = message
     st.rerun()

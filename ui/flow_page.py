@@ -25,6 +25,7 @@ from ui.flow_charts import (
 )
 from ui.metrics_state import change_markers, flow_view_key, get_flow_view
 from ui.panels import cached_figure, chart_panel
+from ui.plain import md, md_list
 from ui.state import Selection
 from vsm_core.metrics.aging import items_at_risk
 from vsm_core.metrics.views import FlowView
@@ -140,11 +141,11 @@ def _headline(view: FlowView) -> None:
     cols[6].metric("Flow efficiency", "–" if ratio is None else f"{100 * ratio:.0f} %")
     d = view.definitions
     st.caption(
-        f"Start = first entry into **{d['start_stage']}** or a later active/waiting stage; "
-        f"done = entry into the final run of {', '.join(d['done_stages']) or 'done'} stages. "
+        f"Start = first entry into **{md(d['start_stage'])}** or a later active/waiting stage; "
+        f"done = entry into the final run of {md_list(d['done_stages'], none='done')} stages. "
         f"Cycle time: {d['cycle_time_definition']}. Percentiles: {d['percentile_method']}. "
         f"As of {pd.Timestamp(d['as_of']):%d %b %Y %H:%M} UTC ({d['as_of_rule']}); "
-        f"days and weeks in {d['timezone']}."
+        f"days and weeks in {md(d['timezone'])}."
     )
 
 
@@ -170,9 +171,9 @@ def _efficiency(view: FlowView, view_key: tuple, changes) -> None:
     shares = view.document["flow_distribution"]
     st.caption(
         "Done: "
-        + ", ".join(f"{k} {v:.0%}" for k, v in shares["done"].items())
+        + ", ".join(f"{md(k)} {v:.0%}" for k, v in shares["done"].items())
         + " · In progress: "
-        + ", ".join(f"{k} {v:.0%}" for k, v in shares["wip"].items())
+        + ", ".join(f"{md(k)} {v:.0%}" for k, v in shares["wip"].items())
     )
 
 

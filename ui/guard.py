@@ -8,6 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
+from ui.plain import md
 from vsm_core.store.migrate import SchemaTooNew
 from vsm_core.store.writing import StoreConflict
 
@@ -22,7 +23,7 @@ def guarded(render: Callable[[], None]) -> None:
         raise
     except (StoreConflict, SchemaTooNew) as refusal:  # plain sentences saying what to do
         log.warning("store refused: %s", refusal)
-        st.error(str(refusal))
+        st.error(md(refusal))  # may name a dataset
     except Exception as error:  # the page must stay usable
         log.exception("page failed")
         st.error(

@@ -7,6 +7,7 @@ import math
 import streamlit as st
 
 from ui.metrics_state import get_home_summary
+from ui.plain import md
 from ui.state import Selection
 from vsm_core.charts.throughput import weekly_throughput_chart
 
@@ -21,9 +22,9 @@ def render_home(selection: Selection) -> None:
         st.info("No dataset yet. Go to **Import** to upload your team's export.")
         return
     info = selection.dataset
-    st.subheader(f"{info.name} · version {selection.version}")
+    st.subheader(f"{md(info.name)} · version {selection.version}")
     st.caption(
-        f"{summary.items} items ({summary.filter_text}) · data up to "
+        f"{summary.items} items ({md(summary.filter_text)}) · data up to "
         f"{summary.as_of:%d %b %Y %H:%M} UTC"
         if summary.as_of is not None
         else f"{summary.items} items, no events yet"

@@ -27,7 +27,7 @@ from ui.import_review import (
     reading_summary,
     save_row,
 )
-from ui.plain import md
+from ui.plain import md, md_code
 from ui.sidebar import remember_dataset
 from ui.state import current_engine
 from ui.stored_datasets import FLASH_MESSAGE, show_flash, stored_datasets
@@ -151,7 +151,8 @@ def _options_form(sha: str) -> ImportOptions:
     try:
         return ImportOptions(**chosen, timezone=zone.strip() or "UTC")
     except ValidationError as error:
-        st.error(error.errors()[0]["msg"].removeprefix("Value error, ") + " — using UTC.")
+        message = error.errors()[0]["msg"].removeprefix("Value error, ")
+        st.error(md(message) + " — using UTC.")  # it may quote the zone typed
         return ImportOptions(**chosen)
 
 
@@ -227,7 +228,7 @@ def _ask_format(detection: Detection, sha: str) -> None:
         )
     st.caption(
         "Or choose the format under File options. On the command line: "
-        f"`{detection.command_hint()}`."
+        f"{md_code(detection.command_hint())}."
     )
 
 
@@ -299,7 +300,7 @@ def _save(
             f"{same} of “{md(name)}”. Nothing new to save."
         )
     pressed = save_row(
-        f"Save as “{name}”" if name else "Save",
+        f"Save as “{md(name)}”" if name else "Save",
         key=f"save_{sha}",
         blocked=blocked,
         implausible=result.implausible,
@@ -366,9 +367,9 @@ def _store(result: ImportResult, *, name: str, team: str | None, filename: str, 
         dataset_id, number = version.dataset_id, version.version
     remember_dataset(dataset_id)
     st.session_state[FLASH_MESSAGE] = (
-        f"Saved “{name}” as version {number}; it is now selected."
+        f"Saved “{md(name)}” as version {number}; it is now selected."
         if same is None
-        else f"“{name}” version {number} already holds this file and workflow; nothing stored."
+        else f"“{md(name)}” version {number} already holds this file and workflow; nothing stored."
     )
     st.rerun()  # redraw the sidebar with the new dataset
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from ui.plain import md
 from ui.state import Selection, list_datasets, list_versions
 
 _PERMANENT = "flowlab."
@@ -124,7 +125,7 @@ def _more_filters(facts, version_id) -> tuple[tuple[str, ...], tuple]:
         if name == "(none)":
             return tuple(teams), ()
         values = st.multiselect(
-            f"{name} is",
+            f"{md(name)} is",
             options[name],
             placeholder="Any value",
             key=_persisted(values_key, [], lambda v: set(v) <= set(options[name])),

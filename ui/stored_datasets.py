@@ -82,9 +82,9 @@ def _delete_version(summary, versions) -> None:
         with Session(current_engine()) as session:
             outcome = crud.delete_version(session, version_id=numbers[number])
         st.session_state[FLASH_MESSAGE] = (
-            f"Deleted version {number} of “{summary.name}”."
+            f"Deleted version {number} of “{md(summary.name)}”."
             if outcome == "deleted"
-            else f"Version {number} of “{summary.name}” is used by experiments, so it was "
+            else f"Version {number} of “{md(summary.name)}” is used by experiments, so it was "
             "archived (hidden, kept for them) instead of deleted."
         )
         st.rerun()
@@ -151,9 +151,10 @@ def _store_workflow(summary, version, workflow) -> None:
         number = created.version if created is not None else None
     remember_dataset(summary.id)
     st.session_state[FLASH_MESSAGE] = (
-        f"Saved version {number} of “{summary.name}” with the edited workflow; it is now selected."
+        f"Saved version {number} of “{md(summary.name)}” with the edited workflow; it is now "
+        "selected."
         if number is not None
-        else f"Version {version.version} of “{summary.name}” already has this workflow; "
+        else f"Version {version.version} of “{md(summary.name)}” already has this workflow; "
         "nothing stored."
     )
     st.rerun()

@@ -62,7 +62,7 @@ def edit_workflow(base: Workflow, status_counts: dict[str, int], *, key: str) ->
         draft = workflow_from_table(edited)
         workflow = workflow_from_table(edited, start=_commitment(draft, current, key))
     except WorkflowFileError as error:
-        st.error(f"The workflow is not valid yet: {error}")
+        st.error(f"The workflow is not valid yet: {md(error)}")  # it names stages
         return None
     _move_controls(workflow, key=key, draft_key=draft_key)
     _describe(workflow)
