@@ -464,6 +464,7 @@ def demo_experiments(*, dataset_id: int) -> list[dict]:
     The first is the built-in process change (a WIP limit on the queues from
     :data:`PROCESS_CHANGE_DATE`): its evidence says *improved*. The second
     changed nothing real (the generator has no change then): *no clear change*.
+    Both are compared by start date, unfinished items censored (``method``).
     """
     return [
         {
@@ -476,6 +477,7 @@ def demo_experiments(*, dataset_id: int) -> list[dict]:
             "metric": "cycle_time_p85",
             "direction": "decrease",
             "target": 16.0,
+            "method": "start",
             "change_date": PROCESS_CHANGE_DATE,
             "review_date": date(2026, 9, 7),
             "status": "reviewing",
@@ -490,6 +492,7 @@ def demo_experiments(*, dataset_id: int) -> list[dict]:
             "metric": "cycle_time_p85",
             "direction": "decrease",
             "target": 15.0,
+            "method": "start",
             "change_date": date(2026, 3, 16),
             "review_date": date(2026, 5, 11),
             "status": "running",

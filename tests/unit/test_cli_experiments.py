@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from vsm_core.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ADD = [  # an experiment on the demo team
     "experiments",
@@ -37,6 +40,12 @@ ADD = [  # an experiment on the demo team
     "--author",
     "tester",
 ]
+
+
+@pytest.fixture(autouse=True)
+def no_author_in_the_environment(monkeypatch):
+    """Each test says who writes; none inherits the machine's VSM_AUTHOR."""
+    monkeypatch.delenv("VSM_AUTHOR", raising=False)
 
 
 @pytest.fixture
@@ -147,10 +156,9 @@ def test_the_demo_comes_with_two_experiments_that_read_as_designed(tmp_path, cap
     }
 
 
-def test_show_by_done_date_counts_straddlers(db, capsys):
-    shown = _json(capsys, [*db, "experiments", "show", "1", "--assign", "done", "--json"])
-    assert shown["evidence"]["assign"] == "done"
-    assert shown["evidence"]["straddlers"]["count"] > 0
+def test_show_no_longer_takes_a_method_of_its_own(db, capsys):
+    assert main([*db, "experiments", "show", "1", "--assign", "done", "--json"]) == 2
+    assert "experiments edit ID --method" in capsys.readouterr().err
 
 
 _HEAVY = ("sqlmodel", "sqlalchemy.orm", "alembic", "plotly", "streamlit")
@@ -198,3 +206,203 @@ def test_show_and_review_as_a_process_of_their_own(db):
     assert first["verdict"] == second["verdict"] == "improved"
     assert second["snapshot"]["ci95"] == first["ci95"]
     assert second["status"] == "adopted" and second["snapshot_differs"] is False
+
+
+# --------------------------------------------------------------------------- the method
+
+
+def _history(db, experiment_id: int):
+    from sqlmodel import Session
+
+    from vsm_core.experiments.records import experiment_history
+    from vsm_core.store import make_engine
+
+    engine = make_engine(db[1])
+    try:
+        with Session(engine) as session:
+            return [
+                (e.kind, e.author, e.changes)
+                for e in experiment_history(session, experiment_id=experiment_id)
+            ]
+    finally:
+        engine.dispose()
+
+
+def test_the_method_is_chosen_at_creation_and_decides_the_verdict(db, capsys):
+    by_start = _json(capsys, [*db, *ADD, "--json"])["id"]
+    by_done = _json(capsys, [*db, *ADD, "--method", "done", "--json"])["id"]
+    listed = {r["id"]: r for r in _json(capsys, [*db, "experiments", "list", "--json"])}
+    assert (listed[by_start]["method"], listed[by_done]["method"]) == ("start", "done")
+    start = _json(capsys, [*db, "experiments", "show", str(by_start), "--json"])
+    done = _json(capsys, [*db, "experiments", "show", str(by_done), "--json"])
+    # each verdict is its own method's; the other method is the labelled check, both ways
+    assert (start["method"], start["evidence"]["assign"]) == ("start", "start")
+    assert (done["method"], done["evidence"]["assign"]) == ("done", "done")
+    assert start["verdict"] == "improved" == done["sensitivity"]["verdict"]
+    assert done["verdict"] == "no clear change" == start["sensitivity"]["verdict"]
+    assert start["sensitivity"]["sentence"] == "by done date: no clear change"
+    assert done["sensitivity"]["sentence"] == "by start date: improved"
+    assert start["sensitivity"]["interval"] == done["ci95"]
+    assert done["evidence"]["straddlers"]["count"] > 0
+    assert "unfinished items counted as censored" in start["method_description"]
+
+
+def test_editing_the_method_is_kept_in_the_history(db, capsys):
+    edited = _json(
+        capsys,
+        [*db, "experiments", "edit", "1", "--method", "done", "--author", "Kim", "--json"],
+    )
+    assert edited == {"id": 1, "changed": {"method": ["start", "done"]}}
+    assert _history(db, 1)[-1] == ("edited", "Kim", {"method": ["start", "done"]})
+    shown = _json(capsys, [*db, "experiments", "show", "1", "--json"])
+    assert (shown["method"], shown["verdict"]) == ("done", "no clear change")
+    assert shown["sensitivity"]["sentence"] == "by start date: improved"
+    # the same edit again changes nothing and writes no history
+    argv = [*db, "experiments", "edit", "1", "--method", "done", "--author", "K", "--json"]
+    assert _json(capsys, argv) == {"id": 1, "changed": {}}
+    assert len(_history(db, 1)) == 2
+
+
+def test_edit_prints_what_changed(db, capsys):
+    argv = [*db, "experiments", "edit", "2", "--author", "Kim"]
+    assert main([*argv, "--target", "12.5", "--learnings", "Nothing moved"]) == 0
+    out = capsys.readouterr().out
+    assert "target 15.0 -> 12.5" in out and "learnings '' -> 'Nothing moved'" in out
+    assert main([*argv, "--target", "12.5"]) == 0
+    assert "nothing changed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ([], "nothing to change"),
+        (["--method", "created"], "invalid choice: 'created'"),
+        (["--status", "adopted"], "invalid choice: 'adopted'"),
+        (["--review-date", "2026-01-01"], "--review-date: the review date must not be before"),
+        (["--metric", "nope"], "--metric: unknown metric 'nope'"),
+        (["--title", "  "], "--title: the title must not be blank"),
+    ],
+)
+def test_a_bad_edit_exits_2_and_changes_nothing(db, capsys, change, message):
+    before = _json(capsys, [*db, "experiments", "list", "--json"])
+    assert main([*db, "experiments", "edit", "1", *change, "--author", "Kim"]) == 2
+    assert message in capsys.readouterr().err
+    assert _json(capsys, [*db, "experiments", "list", "--json"]) == before
+    assert len(_history(db, 1)) == 1
+
+
+def test_editing_an_unknown_experiment_exits_2(db, capsys):
+    assert main([*db, "experiments", "edit", "77", "--title", "X", "--author", "Kim"]) == 2
+    assert "no experiment with id 77" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the author
+
+
+WRITES = {
+    "add": ADD[: ADD.index("--author")],
+    "edit": ["experiments", "edit", "1", "--title", "Renamed"],
+    "review": ["experiments", "review", "1", "--status", "adopted"],
+}
+
+
+@pytest.mark.parametrize("command", list(WRITES))
+def test_a_write_without_an_author_is_refused_plainly(db, capsys, monkeypatch, command):
+    import getpass
+
+    def no_os_user():  # the operating-system user is never asked
+        raise AssertionError("getpass.getuser() was called")
+
+    monkeypatch.setattr(getpass, "getuser", no_os_user)
+    monkeypatch.setenv("USER", "root")
+    monkeypatch.setenv("LOGNAME", "root")
+    before = _json(capsys, [*db, "experiments", "list", "--json"])
+    for author in ([], ["--author", "   "]):
+        assert main([*db, *WRITES[command], *author]) == 2
+        err = capsys.readouterr().err
+        assert err.strip() == (
+            "flowlab: error: say who is making this change: give --author NAME or set VSM_AUTHOR"
+        )
+    assert _json(capsys, [*db, "experiments", "list", "--json"]) == before
+    assert len(_history(db, 1)) == 1
+
+
+@pytest.mark.parametrize("command", list(WRITES))
+def test_the_author_comes_from_the_option_else_vsm_author(db, capsys, monkeypatch, command):
+    monkeypatch.setenv("VSM_AUTHOR", "Priya")
+    assert main([*db, *WRITES[command]]) == 0
+    monkeypatch.setenv("VSM_AUTHOR", "   ")
+    argv = [*WRITES[command], "--author", "Sam"]
+    if command == "edit":
+        argv[argv.index("Renamed")] = "Renamed again"
+    if command == "review":
+        argv[argv.index("adopted")] = "adapted"
+    assert main([*db, *argv]) == 0
+    capsys.readouterr()
+    if command == "add":
+        listed = _json(capsys, [*db, "experiments", "list", "--json"])
+        assert {r["id"]: r["author"] for r in listed if r["id"] > 2} == {3: "Priya", 4: "Sam"}
+    else:
+        assert [author for _, author, _ in _history(db, 1)][-2:] == ["Priya", "Sam"]
+
+
+def test_nothing_in_the_core_or_the_cli_asks_for_the_operating_system_user():
+    """The author is who the user says they are, never the account the process runs as."""
+    pattern = re.compile(r"getpass|getuser|getlogin|[\"'](USER|LOGNAME|USERNAME)[\"']|pwd\.")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted((ROOT / "vsm_core").rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offenders == []
+
+
+# --------------------------------------------------------------------------- what show prints
+
+
+def test_show_prints_the_records_words_the_p_value_sentence_and_the_check(db, capsys):
+    argv = ["experiments", "edit", "1", "--learnings", "Queues shrank", "--author", "K"]
+    assert main([*db, *argv]) == 0
+    capsys.readouterr()
+    shown = _json(capsys, [*db, "experiments", "show", "1", "--json"])
+    assert shown["hypothesis"].startswith("We believe that limiting Ready and Review")
+    assert shown["action"].startswith("WIP limit of 3 on Ready")
+    assert shown["learnings"] == "Queues shrank"
+    assert shown["method"] == "start"
+    assert shown["p_value_sentence"].startswith("p ")
+    assert "if the change had no effect" in shown["p_value_sentence"]
+    assert main([*db, "experiments", "show", "1"]) == 0
+    out = capsys.readouterr().out
+    for text in (
+        f"hypothesis: {shown['hypothesis']}",
+        f"action: {shown['action']}",
+        "learnings: Queues shrank",
+        f"compared (start): {shown['method_description']}",
+        shown["p_value_sentence"],
+        "verdict: improved; target met: yes",
+        "sensitivity check, by done date: no clear change (95% interval [",
+    ):
+        assert text in out, text
+    assert "scipy" not in out.casefold()
+
+
+# --------------------------------------------------------------------------- the documented keys
+
+
+def _documented_keys(doc: str, heading: str) -> list[str]:
+    """The backticked keys in the first column of the first table after ``heading``."""
+    text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+    section = text[text.index(heading) :]
+    table = re.search(r"\n(\|.*\n)+", section)[0]
+    rows = table.strip().splitlines()[2:]  # below the header and its rule
+    return [key for row in rows for key in re.findall(r"`([^`]+)`", row.split("|")[1])]
+
+
+def test_show_json_has_exactly_the_documented_keys(db, capsys):
+    shown = _json(capsys, [*db, "experiments", "show", "1", "--json"])
+    keys = _documented_keys("cli.md", "## `experiments add|edit|list|show|review`")
+    assert keys == list(shown)
+    assert _documented_keys("experiments.md", "### `show --json`") == list(shown)
+    check = _documented_keys("experiments.md", "#### The sensitivity check")
+    assert check == list(shown["sensitivity"])
