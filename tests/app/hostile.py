@@ -6,16 +6,22 @@ arrows and a double quote. Every address points at ``host`` (a closed local
 port, so nothing leaves the machine even if a fetch slipped through) and has a
 path of its own, so a request names the place that leaked.
 
-Used by the AppTests (``tests/app/test_inert_text_pages.py``) and the browser
-test (``tests/e2e/test_inert_text_browser.py``).
+Below them, how a reader sees text back: :func:`shown` (escaped Markdown),
+:func:`plotly_shows` (plotly text) and :func:`assert_inert` (a whole figure).
+Used by ``tests/unit/test_inert_text.py``, the AppTests
+(``tests/app/test_inert_text_pages.py``) and the browser test
+(``tests/e2e/test_inert_text_browser.py``).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+import plotly.graph_objects as go
 from sqlmodel import Session
 
+from ui.plain import WORD_JOINER
 from vsm_core import sample_data
 from vsm_core.experiments import records
 from vsm_core.model import CanonicalDataset, Stage, Workflow, make_dataset
@@ -124,3 +130,79 @@ def store_hostile(session: Session, host: str = HOST, *, n_items: int = 300) -> 
             author="hostile <b>author</b>",
         )
     return version.dataset_id
+
+
+# --------------------------------------------------------------------------- reading back
+
+ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(source: str) -> str:
+    """What a reader sees of escaped text: backslash escapes resolved, word joiners invisible."""
+    return ESCAPED.sub(r"\1", source).replace(WORD_JOINER, "")
+
+
+_PLOTLY_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "nbsp": "\xa0", "mu": "μ"}
+_PLOTLY_ENTITIES |= {"times": "×", "plusmn": "±", "deg": "°"}
+
+
+def plotly_shows(text: str) -> str:
+    """What plotly draws of ``text``: tags are markup (``<br>`` a line break), then the
+    entities plotly knows (``&quot;`` is not one of them) are decoded, in one pass."""
+    text = re.sub(r"<br\s*/?>", "\n", str(text), flags=re.IGNORECASE)
+    text = re.sub(r"<[^<>]*>", "", text)
+
+    def decode(match: re.Match) -> str:
+        name = match.group(1)
+        if name.startswith("#x"):
+            return chr(int(name[2:], 16))
+        if name.startswith("#"):
+            return chr(int(name[1:]))
+        return _PLOTLY_ENTITIES.get(name, match.group(0))
+
+    return re.sub(r"&(#\d+|#x[\da-fA-F]+|[a-z]+);", decode, text)
+
+
+#: Tags that only user text could have put into a figure (the builders use b, br, span, sup).
+USER_TAGS = re.compile(r"<(img|a|i|u)\b|<b>[B&x]</b>", re.IGNORECASE)
+
+
+def figure_texts(figure) -> list[str]:
+    """Every string plotly draws from ``figure`` (a Figure or its JSON dict)."""
+    spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else figure
+    found: list[str] = []
+
+    def strings(value) -> None:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                strings(item)
+        elif isinstance(value, list | tuple) or hasattr(value, "tolist"):
+            for item in value.tolist() if hasattr(value, "tolist") else value:
+                strings(item)
+
+    for trace in spec.get("data", []):
+        for key in ("name", "text", "hovertext", "customdata", "x", "y"):
+            strings(trace.get(key))
+        strings((trace.get("colorbar") or {}).get("title"))
+    layout = spec.get("layout", {})
+    for key, value in layout.items():
+        if key == "title" or key.startswith(("xaxis", "yaxis")):
+            strings((value or {}).get("title") if key != "title" else value)
+            strings((value or {}).get("ticktext") if key != "title" else None)
+    for annotation in layout.get("annotations", []) or []:
+        strings(annotation.get("text"))
+    return found
+
+
+def assert_inert(figure, where: str) -> list[str]:
+    """No tag from user text and no ``&quot;`` in what plotly draws; returns what it shows."""
+    drawn = figure_texts(figure)
+    spec = figure.to_plotly_json() if isinstance(figure, go.Figure) else figure
+    for trace in spec.get("data", []):  # templates are the builders': user text goes in data
+        assert "127.0.0.1" not in str(trace.get("hovertemplate") or ""), where
+    for text in drawn:
+        assert not USER_TAGS.search(text), f"{where}: user markup in {text!r}"
+        assert "&quot;" not in text and "&#x27;" not in text, f"{where}: {text!r}"
+    return [plotly_shows(t) for t in drawn]
