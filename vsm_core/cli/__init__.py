@@ -3,13 +3,17 @@
 ``python -m vsm_core [--db URL] [--debug] COMMAND ...``
 
 Exit codes: 0 success, 2 bad input or usage, 1 anything else. Failures print
-one line to stderr (``flowlab: error: ...``); ``--debug`` shows the traceback.
+one line to stderr (``flowlab: error: ...``); ``--debug`` shows the traceback,
+and Flowlab's debug log (``vsm_core.*`` loggers: e.g. the traceback of an
+internal error met while importing) on stderr. Without it nothing below a
+warning is logged, so no traceback reaches stderr.
 Each command lives in its own module with a ``register(subparsers)`` function.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -46,8 +50,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command (``argv``, default ``sys.argv[1:]``); returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    if not debug:
+        return _run(argv, debug)
+    logger, handler = logging.getLogger("vsm_core"), _debug_handler()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        return _run(argv, debug)
+    finally:  # as it was: tests call main many times in one process
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _debug_handler() -> logging.Handler:
+    """Flowlab's own log records (not the libraries', e.g. SQLAlchemy's every statement)
+    on stderr, for ``--debug``; exception records come with their traceback."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("flowlab: debug: %(name)s: %(message)s"))
+    return handler
+
+
+def _run(argv: list[str], debug: bool) -> int:
+    """Parse ``argv`` and run the command; every failure becomes one line and an exit code."""
     try:
         args = build_parser().parse_args(argv)
         return args.handler(args)

@@ -1,7 +1,11 @@
 """The whole import: bytes -> decoded upload -> format parser -> validated dataset + quality.
 
 :func:`import_bytes` is what the CLI and the Import page call. Only
-:class:`ImportFailed` escapes it; nothing is stored here.
+:class:`ImportFailed` escapes it; nothing is stored here. An error nobody
+anticipated (a bug) becomes an :class:`InternalImportError`: one sentence
+naming the file, the step and, where the parser knew it, the row and column,
+asking for a report; its traceback goes to the log at debug level only (the
+CLI's ``--debug`` shows it).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from vsm_core.importers.containers import read_upload
 from vsm_core.importers.detect import Detection, FormatUnclear, detect
 from vsm_core.importers.errors import ImportFailed
 from vsm_core.importers.formats import JSON_FORMAT_MODULES, TABLE_FORMAT_MODULES
-from vsm_core.importers.formats.common import ParsedImport
+from vsm_core.importers.formats.common import ParsedImport, located, place_of
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.sanity import implausibilities
 from vsm_core.importers.table import Upload
@@ -30,6 +34,10 @@ if TYPE_CHECKING:
     from vsm_core.quality import QualityReport
 
 log = logging.getLogger(__name__)
+
+
+class InternalImportError(ImportFailed):
+    """A bug met while importing a file: the message says where and asks for a report."""
 
 
 class _ParserModules(Mapping[str, ModuleType]):
@@ -99,7 +107,7 @@ def import_bytes(
     ``quality=False`` skips the data-quality report (``quality`` is then
     None), for callers that only want the metrics.
     Raises :class:`ImportFailed` with every problem found; any other error
-    is reported as an ImportFailed too (and logged with its traceback).
+    is a bug, raised as :class:`InternalImportError` (see :func:`internal_error`).
     """
     options = options or ImportOptions()
     try:
@@ -110,15 +118,43 @@ def import_bytes(
         # Data that cannot form a valid dataset or workflow: bad input, said plainly.
         raise ImportFailed(str(error)) from error
     except Exception as error:  # the contract: only ImportFailed leaves an importer
-        log.exception("unexpected error importing %s", filename)
-        raise ImportFailed(
-            f"could not import the file ({type(error).__name__}: {error})"
-        ) from error
+        raise internal_error(error, filename) from error
+
+
+def internal_error(error: Exception, filename: str) -> InternalImportError:
+    """The :class:`InternalImportError` for ``error``, met while importing ``filename``.
+
+    The message names the file, the step (the parser of a format, detection…)
+    and the row and column where a :class:`~vsm_core.importers.formats.common.located`
+    block knew them, then the error in one line. The traceback is logged at
+    debug level only: a user sees one sentence, ``--debug`` shows the rest.
+    """
+    log.debug("internal error importing %s", filename, exc_info=error)
+    where = place_of(error)
+    context = [f"in {where['stage']}" if where["stage"] else None]
+    context.append(f"row {where['row']}" if where["row"] is not None else None)
+    context.append(f"column {where['column']!r}" if where["column"] is not None else None)
+    shown = ", ".join(part for part in context if part)
+    return InternalImportError(
+        f"internal error while reading {filename}{f' ({shown})' if shown else ''}: "
+        f"{_one_line(error)}. This is a bug in Flowlab; please report it with the file "
+        "if you can."
+    )
+
+
+def _one_line(error: BaseException, limit: int = 200) -> str:
+    """``Type: first line of the message``, shortened to ``limit`` characters."""
+    lines = str(error).strip().splitlines()
+    text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _import(data, filename, options, workflow, want_quality: bool = True) -> ImportResult:
-    upload = read_upload(data, filename, options)
-    detection = detect(upload, options)
+    # Each step names itself (``located``) so that a bug says where it was met.
+    with located(stage="the file reader"):
+        upload = read_upload(data, filename, options)
+    with located(stage="format detection"):
+        detection = detect(upload, options)
     if detection.format is None:
         raise FormatUnclear(detection, filename)
     format_name = detection.format
@@ -126,7 +162,15 @@ def _import(data, filename, options, workflow, want_quality: bool = True) -> Imp
     parse_options = options.model_copy(
         update={"mapping": {**detection.columns, **options.mapping}, "format": format_name}
     )
-    parsed = _parse(upload, format_name, parse_options)
+    with located(stage=f"the {format_name} parser"):
+        parsed = _parse(upload, format_name, parse_options)
+    with located(stage="the dataset checks"):
+        return _result(upload, filename, options, detection, parsed, workflow, want_quality)
+
+
+def _result(upload, filename, options, detection, parsed, workflow, want_quality) -> ImportResult:
+    """The validated dataset of a parsed upload, its workflow, quality and sanity findings."""
+    format_name = detection.format
     status_counts = (
         parsed.status_counts if parsed.status_counts is not None else _status_counts(parsed.events)
     )

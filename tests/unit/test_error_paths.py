@@ -1,0 +1,137 @@
+"""Error paths of the importer (issue #10): every failure is a message, never a traceback.
+
+* A bug met while importing becomes one sentence naming the file, the step,
+  the row and column where the parser knew them, and asking for a report;
+  its traceback goes to the debug log only (the CLI's ``--debug``).
+* A role whose column name appears several times in the header is refused,
+  naming the header.
+* JSON ``NaN``/``Infinity`` (and other non-finite numbers) are refused as ids
+  and statuses, with the record and the value.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from vsm_core.cli import main
+from vsm_core.cli.common import UsageError
+from vsm_core.importers.errors import ImportFailed
+from vsm_core.importers.formats import events
+from vsm_core.importers.formats.common import located, place_of
+from vsm_core.importers.pipeline import InternalImportError, import_bytes
+
+EVENTS = (
+    b"Key,Status,Changed\nA-1,To Do,2024-01-01\nA-1,In Progress,2024-01-02\nA-1,Done,2024-01-03\n"
+)
+STAGES_REPRODUCTION = (
+    b"ID,Name,Backlog,Doing,Done\nS-1,a,01/02/2024,05/02/2024,13/02/2024\nS-2,b,02,,\n"
+)
+
+
+@pytest.fixture
+def buggy_events_parser(monkeypatch):
+    """The events parser with a bug on row 3 of column 'Status'."""
+
+    def parse(table, options, **_):
+        with located(row=3, column="Status"):
+            return None.upper()  # an AttributeError, as a real bug would raise
+
+    monkeypatch.setattr(events, "parse", parse)
+
+
+# --- the guard -----------------------------------------------------------------------------
+
+
+def test_a_bug_in_a_parser_is_one_sentence_naming_file_parser_row_and_column(
+    buggy_events_parser,
+):
+    with pytest.raises(ImportFailed) as caught:
+        import_bytes(EVENTS, "board.csv")
+    assert isinstance(caught.value, InternalImportError)
+    assert [p.message for p in caught.value.problems] == [
+        "internal error while reading board.csv (in the events parser, row 3, column "
+        "'Status'): AttributeError: 'NoneType' object has no attribute 'upper'. This is a bug "
+        "in Flowlab; please report it with the file if you can."
+    ]
+    assert isinstance(caught.value.__cause__, AttributeError)
+
+
+def test_where_the_place_is_unknown_the_step_is_still_named(monkeypatch):
+    def parse(table, options, **_):
+        raise KeyError("x")
+
+    monkeypatch.setattr(events, "parse", parse)
+    with pytest.raises(InternalImportError) as caught:
+        import_bytes(EVENTS, "board.csv")
+    assert str(caught.value).startswith(
+        "internal error while reading board.csv (in the events parser): KeyError: 'x'. "
+    )
+
+
+def test_inner_places_win_and_outer_ones_fill_in():
+    with (
+        pytest.raises(ZeroDivisionError) as caught,
+        located(stage="the jira-json parser", row=7, column="key"),
+        located(column="fields.created"),
+    ):
+        _ = 1 / 0
+    assert place_of(caught.value) == {
+        "stage": "the jira-json parser",
+        "row": 7,
+        "column": "fields.created",
+    }
+
+
+def test_import_failed_passes_a_place_untouched():
+    with pytest.raises(ImportFailed) as caught, located(row=2):
+        raise ImportFailed("bad input")
+    assert place_of(caught.value) == {"stage": None, "row": None, "column": None}
+
+
+def test_the_traceback_goes_to_the_debug_log_only(buggy_events_parser, caplog):
+    caplog.set_level(logging.DEBUG, logger="vsm_core")
+    with pytest.raises(InternalImportError):
+        import_bytes(EVENTS, "board.csv")
+    [record] = [r for r in caplog.records if r.name == "vsm_core.importers.pipeline"]
+    assert record.levelno == logging.DEBUG
+    assert record.exc_info and record.exc_info[0] is AttributeError
+
+
+@pytest.fixture
+def db(tmp_path) -> list[str]:
+    return ["--db", f"sqlite:///{tmp_path / 'cli.db'}"]
+
+
+def test_cli_prints_the_sentence_without_a_traceback(buggy_events_parser, db, tmp_path, capsys):
+    path = tmp_path / "board.csv"
+    path.write_bytes(EVENTS)
+    assert main([*db, "import", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "internal error while reading board.csv (in the events parser, row 3" in err
+    assert "please report it" in err
+    assert "Traceback" not in err
+
+
+def test_cli_debug_shows_the_traceback(buggy_events_parser, db, tmp_path, capsys):
+    path = tmp_path / "board.csv"
+    path.write_bytes(EVENTS)
+    with pytest.raises(UsageError):  # --debug lets the error through, as for any error
+        main(["--debug", *db, "import", str(path)])
+    err = capsys.readouterr().err
+    assert "flowlab: debug: vsm_core.importers.pipeline: internal error importing board.csv" in err
+    assert "Traceback" in err and "AttributeError" in err
+    assert not logging.getLogger("vsm_core").handlers  # --debug's handler is gone again
+
+
+# --- the stages reproduction ---------------------------------------------------------------
+
+
+def test_the_stages_reproduction_imports_through_the_cli(db, tmp_path, capsys):
+    path = tmp_path / "stages.csv"
+    path.write_bytes(STAGES_REPRODUCTION)
+    assert main([*db, "import", str(path), "--format", "stages"]) == 0
+    captured = capsys.readouterr()
+    assert "stage columns, in order: Doing, Done" in captured.err
+    assert "Traceback" not in captured.err and "internal error" not in captured.err
