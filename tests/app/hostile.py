@@ -52,6 +52,7 @@ def texts(host: str = HOST) -> dict[str, str]:
         "title": f'![ti]({url}/title.png) "{{title}}" <b>x</b>',
         "item_id": "{item_id} <i>i</i>",
         "experiment": f"[click]({url}/) ![y]({url}/y.png)",
+        "experiment2": f'<b>"Second"</b> [x]({url}/second) <img src="{url}/second.png">',
         "hypothesis": f'![h]({url}/hypothesis.png) We believe "this" <b>works</b> :red[r]',
         "action": f"[act]({url}/action) $a$",
         "owner": f":red[owner] ![o]({url}/owner.png)",
@@ -110,7 +111,7 @@ def store_hostile(session: Session, host: str = HOST, *, n_items: int = 300) -> 
     )
     for title, metric in (
         (t["experiment"], f"time_in_stage_p85:{t['stage:Review']}"),
-        (f"{t['experiment']} (2)", f"share_of_type:{t['type:Defect']}"),
+        (t["experiment2"], f"share_of_type:{t['type:Defect']}"),
     ):
         records.create_experiment(
             session,

@@ -158,7 +158,7 @@ def test_experiments_each_one(app):
     app.switch_page("pages/experiments.py").run()
     labels = list(app.selectbox(key="experiment_open").options)  # options: plain text
     assert sorted(label.split(" ", 1)[1] for label in labels) == sorted(
-        [T["experiment"], f"{T['experiment']} (2)"]
+        [T["experiment"], T["experiment2"]]
     )
     seen = ""
     for label in labels:
@@ -172,7 +172,7 @@ def test_check_in(app):
     check_page(app)
     assert _select(app.selectbox, "Team").value == T["team"]  # an option: plain text
     table = app.dataframe[0].value
-    assert set(table["Experiment"]) == {T["experiment"], f"{T['experiment']} (2)"}
+    assert set(table["Experiment"]) == {T["experiment"], T["experiment2"]}
     assert set(table["Owner"]) == {T["owner"]}
 
 
