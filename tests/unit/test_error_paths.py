@@ -17,9 +17,12 @@ import pytest
 
 from vsm_core.cli import main
 from vsm_core.cli.common import UsageError
+from vsm_core.importers.columns import resolve_mapping
+from vsm_core.importers.detect import FormatUnclear
 from vsm_core.importers.errors import ImportFailed
 from vsm_core.importers.formats import events
 from vsm_core.importers.formats.common import located, place_of
+from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.pipeline import InternalImportError, import_bytes
 
 EVENTS = (
@@ -135,3 +138,70 @@ def test_the_stages_reproduction_imports_through_the_cli(db, tmp_path, capsys):
     captured = capsys.readouterr()
     assert "stage columns, in order: Doing, Done" in captured.err
     assert "Traceback" not in captured.err and "internal error" not in captured.err
+
+
+# --- a repeated header where a role needs one column ---------------------------------------
+
+REPEATED_STATUS = (
+    b"Key,Summary,Status,Created,Updated,Status\n"
+    b"A-1,x,Open,2024-01-01,2024-01-02,Done\n"
+    b"A-1,x,Done,2024-01-01,2024-01-03,Open\n"
+)
+REPEATED_MESSAGE = (
+    "the column 'Status' appears 2 times in the header; keep one (rename or delete the "
+    "others), or name another column with --map status=COLUMN"
+)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ImportOptions(format="events"),
+        ImportOptions(format="snapshots"),
+        ImportOptions(format="events", mapping={"status": "Status"}),
+    ],
+    ids=["forced", "snapshots", "mapped"],
+)
+def test_a_repeated_status_header_is_refused_by_name(options):
+    with pytest.raises(ImportFailed) as caught:
+        import_bytes(REPEATED_STATUS, "dup.csv", options)
+    assert [p.message for p in caught.value.problems] == [REPEATED_MESSAGE]
+
+
+def test_detection_names_the_repeated_header_when_nothing_fits():
+    with pytest.raises(FormatUnclear) as caught:
+        import_bytes(REPEATED_STATUS, "dup.csv")
+    assert REPEATED_MESSAGE in str(caught.value)
+
+
+def test_a_repeated_id_header_is_refused_in_a_stages_file():
+    data = b"ID,ID,Backlog,Done\nS-1,S-1,01/02/2024,13/02/2024\nS-2,S-2,02/02/2024,14/02/2024\n"
+    with pytest.raises(ImportFailed) as caught:
+        import_bytes(data, "stages.csv", ImportOptions(format="stages"))
+    assert "the column 'ID' appears 2 times in the header" in str(caught.value)
+    assert "--map item_id=COLUMN" in str(caught.value)
+
+
+def test_repeated_labels_and_sprint_are_still_merged():
+    data = (
+        b"Key,Status,Changed,Labels,Labels,Sprint,Sprint\n"
+        b"A-1,To Do,2024-01-01,a,b,S1,\n"
+        b"A-1,In Progress,2024-01-02,,c,S1,S2\n"
+        b"A-1,Done,2024-01-03,,,S2,\n"
+    )
+    result = import_bytes(data, "jira.csv")
+    item = result.dataset.items.iloc[0]
+    assert item["labels"] == ("a", "b", "c")
+    assert item["attributes"]["Sprint"] == ["S2"]  # the last row's values
+
+
+def test_another_column_plays_the_role_when_the_best_named_one_repeats():
+    columns = ["Key", "Status", "State", "Changed", "Status"]
+    mapping = resolve_mapping(
+        columns,
+        required=("item_id", "status", "timestamp"),
+        optional=(),
+        given={},
+        repeated={"Status": 2},
+    )
+    assert mapping == {"item_id": "Key", "status": "State", "timestamp": "Changed"}

@@ -347,16 +347,34 @@ def name_score(role: str, column: str) -> float:
     return best
 
 
-def suggest_columns(columns: list[str], roles: tuple[str, ...]) -> dict[str, str]:
+#: Roles a column merged from a repeated header may play: item text (its values joined) and
+#: labels (united). Jira repeats ``Labels`` and ``Sprint`` on purpose; every other role
+#: (an id, a status, a time) needs one value per row.
+MERGEABLE_ROLES = frozenset({"title", "type", "team", "labels"})
+
+
+def repeated_header_message(column: str, count: int, role: str) -> str:
+    """What to say when ``column``, named ``count`` times in the header, is ``role``'s."""
+    return (
+        f"the column {column!r} appears {count} times in the header; keep one (rename or "
+        f"delete the others), or name another column with --map {role}=COLUMN"
+    )
+
+
+def suggest_columns(
+    columns: list[str], roles: tuple[str, ...], merged: frozenset[str] = frozenset()
+) -> dict[str, str]:
     """For each of ``roles``, the best-named column (by :func:`name_score`), from names alone.
 
     A column is given to at most one role, in the order of ``roles``; ties go to
-    the column that comes first.
+    the column that comes first. A ``merged`` column (a repeated header) is
+    only suggested for the :data:`MERGEABLE_ROLES`.
     """
     taken: set[str] = set()
     chosen: dict[str, str] = {}
     for role in roles:
-        scored = [(name_score(role, c), -i, c) for i, c in enumerate(columns) if c not in taken]
+        skip = taken if role in MERGEABLE_ROLES else taken | merged
+        scored = [(name_score(role, c), -i, c) for i, c in enumerate(columns) if c not in skip]
         scored = [s for s in scored if s[0] > 0]
         if scored:
             column = max(scored)[2]
@@ -371,12 +389,17 @@ def resolve_mapping(
     required: tuple[str, ...],
     optional: tuple[str, ...],
     given: dict[str, str],
+    repeated: dict[str, int] | None = None,
 ) -> dict[str, str]:
     """Merge the user's ``given`` mapping over suggestions; fail if a required role has no column.
 
-    Raises :class:`ImportFailed` listing every unknown column and every
-    missing required role.
+    ``repeated`` is the table's header name -> how many columns carried it
+    (``RawTable.repeated_headers``): such a column holds tuples, so it plays
+    only the :data:`MERGEABLE_ROLES`. Raises :class:`ImportFailed` listing
+    every unknown column, every repeated header given or needed for another
+    role (naming the header), and every missing required role.
     """
+    repeated = repeated or {}
     problems = [
         ImportProblem(
             column=column,
@@ -385,22 +408,33 @@ def resolve_mapping(
         for role, column in given.items()
         if column not in columns
     ]
+    problems += [
+        ImportProblem(message=repeated_header_message(column, repeated[column], role))
+        for role, column in given.items()
+        if column in repeated and role not in MERGEABLE_ROLES
+    ]
     free = [c for c in columns if c not in given.values()]
     open_roles = tuple(r for r in required + optional if r not in given)
-    mapping = {**suggest_columns(free, open_roles), **given}
-    problems += [
-        ImportProblem(
-            message=(
-                f"no column found for {role!r}; columns are {listing(columns)} "
-                f"(name one with --map {role}=COLUMN)"
-            )
-        )
-        for role in required
-        if role not in mapping
-    ]
+    mapping = {**suggest_columns(free, open_roles, frozenset(repeated)), **given}
+    problems += [_no_column(role, columns, repeated) for role in required if role not in mapping]
     if problems:
         raise ImportFailed(problems)
     return mapping
+
+
+def _no_column(role: str, columns: list[str], repeated: dict[str, int]) -> ImportProblem:
+    """Why ``role`` has no column: its best-named column is a repeated header, or none fits."""
+    named = [(name_score(role, c), -i, c) for i, c in enumerate(columns) if c in repeated]
+    named = [n for n in named if n[0] > 0]
+    if named:
+        column = max(named)[2]
+        return ImportProblem(message=repeated_header_message(column, repeated[column], role))
+    return ImportProblem(
+        message=(
+            f"no column found for {role!r}; columns are {listing(columns)} "
+            f"(name one with --map {role}=COLUMN)"
+        )
+    )
 
 
 def listing(columns: list[str]) -> str:

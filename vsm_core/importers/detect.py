@@ -35,10 +35,12 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from vsm_core.importers.columns import (
+    MERGEABLE_ROLES,
     NOT_STAGE_WORDS,
     header_words,
     name_score,
     normalise_header,
+    repeated_header_message,
 )
 from vsm_core.importers.errors import ImportFailed
 from vsm_core.importers.formats import TABLE_FORMAT_MODULES, table_format_roles
@@ -256,9 +258,17 @@ def _fits_content(role: str, profile: _Profile, rows: int) -> bool:
 
 
 def _role_choices(
-    columns: list[str], profiles: dict[str, _Profile], rows: int, given: dict[str, str]
+    columns: list[str],
+    profiles: dict[str, _Profile],
+    rows: int,
+    given: dict[str, str],
+    repeated: dict[str, int] | None = None,
 ) -> tuple[dict[str, tuple[str, float]], dict[str, tuple[str, ...]], list[str]]:
-    """(role -> (column, score), role -> other fitting columns, notes on rejected names)."""
+    """(role -> (column, score), role -> other fitting columns, notes on rejected names).
+
+    ``repeated``: header name -> how many columns carried it; a well-named
+    column rejected because its header repeats is noted by name.
+    """
     chosen: dict[str, tuple[str, float]] = {r: (c, 1.0) for r, c in given.items() if c in columns}
     taken = {c for c, _ in chosen.values()}
     alternatives: dict[str, tuple[str, ...]] = {}
@@ -272,7 +282,10 @@ def _role_choices(
             if score <= 0 or column in taken:
                 continue
             if not _fits_content(role, profiles[column], rows):
-                if score >= 0.8 and role in _DATE_ROLES | {"status", "item_id"}:
+                if score >= 0.8 and profiles[column].merged and role not in MERGEABLE_ROLES:
+                    count = (repeated or {}).get(column, 2)
+                    notes.append(repeated_header_message(column, count, role))
+                elif score >= 0.8 and role in _DATE_ROLES | {"status", "item_id"}:
                     notes.append(f"{column!r} is named like {role} but its cells do not fit")
                 continue
             fits.append((score, -at, column))
@@ -296,7 +309,9 @@ def _detect_table(table: RawTable, given: dict[str, str]) -> Detection:
     profiled = frame if status_rows is None else frame[status_rows]
     profiles = _profiles(profiled.head(PROFILE_ROWS))
     rows = min(len(profiled), PROFILE_ROWS)
-    chosen, alternatives, notes = _role_choices(columns, profiles, rows, given)
+    chosen, alternatives, notes = _role_choices(
+        columns, profiles, rows, given, table.repeated_headers
+    )
     if "item_id" not in chosen:
         chosen.update(_key_column(frame, columns, profiles, {c for c, _ in chosen.values()}))
     repeats = _repeat_share(frame, chosen)
@@ -550,7 +565,13 @@ def _columns_for(upload: Upload, options: ImportOptions) -> dict[str, str]:
         return {}
     frame = upload.table.frame.head(PROFILE_ROWS)
     profiles = _profiles(frame)
-    chosen, _, _ = _role_choices(upload.table.columns, profiles, len(frame), dict(options.mapping))
+    chosen, _, _ = _role_choices(
+        upload.table.columns,
+        profiles,
+        len(frame),
+        dict(options.mapping),
+        upload.table.repeated_headers,
+    )
     return _columns_of(options.format, chosen)
 
 

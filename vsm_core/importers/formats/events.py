@@ -39,7 +39,11 @@ OPTIONAL = (*ITEM_ROLES, STATUS_CATEGORY)
 def parse(table: RawTable, options: ImportOptions, *, kind: str = "events") -> ParsedImport:
     """Items and their status entries; every row needs an id, a status and a timestamp."""
     mapping = resolve_mapping(
-        table.columns, required=REQUIRED, optional=OPTIONAL, given=options.mapping
+        table.columns,
+        required=REQUIRED,
+        optional=OPTIONAL,
+        given=options.mapping,
+        repeated=table.repeated_headers,
     )
     problems = ProblemCollector()
     problems.missing(table, mapping["item_id"], "the item id")

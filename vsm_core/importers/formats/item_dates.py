@@ -71,7 +71,11 @@ DATES_WORKFLOW_WITH_CANCELLED = Workflow(
 
 def parse(table: RawTable, options: ImportOptions) -> ParsedImport:
     mapping = resolve_mapping(
-        table.columns, required=REQUIRED, optional=OPTIONAL, given=options.mapping
+        table.columns,
+        required=REQUIRED,
+        optional=OPTIONAL,
+        given=options.mapping,
+        repeated=table.repeated_headers,
     )
     if not {"started", "done"} & set(mapping):
         raise ImportFailed(
