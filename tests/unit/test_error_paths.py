@@ -205,3 +205,73 @@ def test_another_column_plays_the_role_when_the_best_named_one_repeats():
         repeated={"Status": 2},
     )
     assert mapping == {"item_id": "Key", "status": "State", "timestamp": "Changed"}
+
+
+# --- NaN and Infinity where an identity is read -------------------------------------------
+
+JIRA_NAN_KEY = (
+    b'[{"key": NaN, "fields": {"created": "2024-01-01T00:00:00Z", "status": {"name": "Open"}}},'
+    b' {"key": "A-2", "fields": {"created": "2024-01-01T00:00:00Z", "status": {"name": "Done"}}}]'
+)
+
+
+def _problems(data: bytes, name: str, **options) -> list[str]:
+    with pytest.raises(ImportFailed) as caught:
+        import_bytes(data, name, ImportOptions(**options))
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_a_jira_key_nan_is_refused_with_the_record_and_the_value():
+    assert _problems(JIRA_NAN_KEY, "jira.json") == [
+        "row 1, column 'key', value 'NaN': the issue key is NaN, not an id (text or a finite "
+        "number)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("records", "expected"),
+    [
+        (
+            b'[{"number": Infinity, "created_at": "2024-01-01T00:00:00Z", "events": []}]',
+            "row 1, column 'number', value 'Infinity': the issue number is Infinity",
+        ),
+        (  # too large for a double: Python reads it as infinity
+            b'[{"number": 1e400, "created_at": "2024-01-01T00:00:00Z", "events": []}]',
+            "row 1, column 'number', value 'Infinity': the issue number is Infinity",
+        ),
+        (
+            b'[{"workItemId": -Infinity, "fields": {"System.State": {"newValue": "Active"}}}]',
+            "row 1, column 'workItemId', value '-Infinity': the work item id is -Infinity",
+        ),
+        (
+            b'[{"id": 1, "fields": {"System.Id": NaN, "System.State": "Active"}}]',
+            "row 1, column 'fields.System.Id', value 'NaN': the work item id is NaN",
+        ),
+        (
+            b'[{"id": NaN, "fields": {"System.State": "Active"}}]',
+            "row 1, column 'id', value 'NaN': the work item id is NaN",
+        ),
+    ],
+    ids=["github-infinity", "github-1e400", "ado-update", "ado-revision", "ado-revision-id"],
+)
+def test_non_finite_ids_are_refused_in_every_json_format(records, expected):
+    [problem] = _problems(records, "export.json")
+    assert problem.startswith(expected)
+
+
+def test_a_nan_status_or_title_is_missing_not_the_text_nan():
+    data = (
+        b'[{"key": "A-1", "fields": {"created": "2024-01-01T00:00:00Z", "summary": NaN,'
+        b' "status": {"name": NaN}}}]'
+    )
+    assert _problems(data, "jira.json") == [
+        "row 1, column 'fields.status.name': the status is missing and the issue has no "
+        "status changes in its changelog"
+    ]
+
+
+def test_an_id_cell_nan_in_a_table_is_text_and_kept():
+    # A table's cells are text: "NaN" is what the file says, like any other key.
+    data = b"Key,Status,Changed\nNaN,To Do,2024-01-01\nNaN,In Progress,2024-01-02\n"
+    result = import_bytes(data, "board.csv", ImportOptions(format="events"))
+    assert list(result.dataset.items["item_id"]) == ["NaN"]

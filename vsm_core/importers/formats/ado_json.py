@@ -49,7 +49,9 @@ from vsm_core.importers.formats.json_common import (
     attributes,
     finish,
     name_of,
+    non_finite,
     plural,
+    report_id,
     require_shape,
     text,
 )
@@ -187,7 +189,7 @@ def _rev(record: dict) -> int | None:
 def _read_update(record: dict, row: int, times: Timestamps, problems: JsonProblems):
     item_id = text(record.get("workItemId"))
     if item_id is None:
-        problems.add(row, "workItemId", "the work item id is missing", record.get("workItemId"))
+        report_id(problems, row, "workItemId", "the work item id", record.get("workItemId"))
         return None, None
     raw = record.get("fields", {})
     if raw is None:
@@ -229,9 +231,13 @@ def _read_revision(record: dict, row: int, times: Timestamps, problems: JsonProb
     if not isinstance(raw, dict):
         problems.add(row, "fields", "expected an object of fields", raw)
         return None, None
-    item_id = text(raw.get("System.Id")) or text(record.get("id"))
+    # The id is System.Id, else the record's id; a NaN in either is refused, not skipped.
+    given, where = raw.get("System.Id"), "fields.System.Id"
+    if text(given) is None and non_finite(given) is None and record.get("id") is not None:
+        given, where = record.get("id"), "id"
+    item_id = text(given)
     if item_id is None:
-        problems.add(row, "fields.System.Id", "the work item id is missing")
+        report_id(problems, row, where, "the work item id", given)
         return None, None
     values = {name: raw[name] for name in _KEPT_FIELDS if name in raw}
     rev = _rev(record)

@@ -66,6 +66,7 @@ from vsm_core.importers.formats.json_common import (
     name_of,
     names,
     plural,
+    report_id,
     require_shape,
     text,
 )
@@ -166,7 +167,7 @@ def parse_records(records: list[dict], options: ImportOptions) -> ParsedImport:
     issues = []
     for row, (record, number, kept) in enumerate(zip(records, ids, keep, strict=True), start=1):
         if number is None:
-            problems.add(row, "number", "the issue number is missing", record.get("number"))
+            report_id(problems, row, "number", "the issue number", record.get("number"))
         elif kept:
             issues.append(_read_issue(record, number, row, wanted, times, problems))
     instants = times.parse(options, problems)

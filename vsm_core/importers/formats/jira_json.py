@@ -47,6 +47,7 @@ from vsm_core.importers.formats.json_common import (
     name_of,
     names,
     plural,
+    report_id,
     require_shape,
     text,
 )
@@ -102,7 +103,7 @@ def parse_records(records: list[dict], options: ImportOptions) -> ParsedImport:
     issues = []
     for row, (record, key, kept) in enumerate(zip(records, ids, keep, strict=True), start=1):
         if key is None:
-            problems.add(row, "key", "the issue key is missing or blank", record.get("key"))
+            report_id(problems, row, "key", "the issue key", record.get("key"))
         elif kept:
             issue = _read_issue(record, key, row, times, problems)
             if issue is not None:

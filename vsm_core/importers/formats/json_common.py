@@ -14,6 +14,7 @@ file's list of records) and a JSON path such as
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -38,7 +39,9 @@ __all__ = [
     "keep_last",
     "name_of",
     "names",
+    "non_finite",
     "plural",
+    "report_id",
     "require_shape",
     "text",
 ]
@@ -133,15 +136,43 @@ def dig(value: Any, *path: str) -> Any:
 
 
 def text(value: Any) -> str | None:
-    """A scalar as stripped text; None for null, blank text, objects and arrays."""
+    """A scalar as stripped text; None for null, blank text, objects, arrays and non-finite
+    numbers (JSON's ``NaN``/``Infinity``, which Python's reader accepts and some writers
+    put for a missing number: as text they would become a title or status ``nan``)."""
     if value is None or isinstance(value, (dict, list)):
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        if value.is_integer():
+            value = int(value)
     out = str(value).strip()
     return out or None
+
+
+def non_finite(value: Any) -> str | None:
+    """``NaN``, ``Infinity`` or ``-Infinity`` as JSON writes ``value`` when it is such a
+    number (a number too large for a double, ``1e400``, reads as Infinity); else None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)
+    return None
+
+
+def report_id(problems: JsonProblems, row: int, path: str, what: str, value: Any) -> None:
+    """The problem of a record whose ``path`` (``what``: "the issue key") gives no id.
+
+    A non-finite number is refused by name (it would have become the id
+    ``nan``); otherwise the id is missing or blank.
+    """
+    spelled = non_finite(value)
+    if spelled is not None:
+        problems.add(
+            row, path, f"{what} is {spelled}, not an id (text or a finite number)", spelled
+        )
+    else:
+        problems.add(row, path, f"{what} is missing or blank", value)
 
 
 def name_of(value: Any, *keys: str) -> str | None:
