@@ -15,7 +15,10 @@ report, opened as a file, is held to the same.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -154,6 +157,45 @@ def test_the_experiment_pages_other_experiment_and_the_check_in_team(page, hosti
     team = page.get_by_role("combobox", name="Team", exact=True)
     expect(team).to_have_value(T["team"])  # an option: as typed, no escapes
     assert not [url for url in requests if _hostile(url)]
+
+
+def _hostile_upload(folder: Path) -> tuple[Path, dict[str, str]]:
+    """The events example with markup in a column name, statuses, types, titles and file name."""
+    url = f"http://{HOST}"
+    swap = {
+        "In Progress": f'![s]({url}/upload-status.png) In "Progress"',
+        "Feature": f"[Feature]({url}/upload-type) <b>F</b>",
+        "Export invoices": f'<img src="{url}/upload-title.png"> "Export"',
+        "Priority": f"![c]({url}/upload-column.png) Priority",
+    }
+    source = Path(__file__).resolve().parents[1] / "data" / "formats" / "events.csv"
+    rows = [[swap.get(cell, cell) for cell in row] for row in csv.reader(source.open())]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    # No "/" in a file name, and no '"' either: browsers send it as %22 (multipart form data).
+    path = folder / "upload <i>B :red[r] $x$ [l](y) -> z.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path, swap
+
+
+def test_an_upload_with_markup_in_its_names_fetches_nothing(page, hostile_server, tmp_path):
+    base_url, _database = hostile_server
+    path, swap = _hostile_upload(tmp_path)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    flowlab = Flowlab(page, base_url)
+    flowlab.open("/import_data")
+    uploader = page.get_by_test_id("stFileUploader")
+    uploader.locator('input[type="file"]').set_input_files(str(path))
+    expect(page.get_by_test_id("stHeading").filter(has_text="Data quality")).to_be_visible()
+    flowlab.wait_for_run()
+    page.wait_for_timeout(500)
+    assert not [url for url in requests if _hostile(url)]
+    assert not [url for url in page.evaluate(ADDRESSES_JS) if _hostile(url)]
+    visible = page.evaluate(VISIBLE_JS).replace(WORD_JOINER, "")
+    assert f"{path.name} is read as events" in visible  # the file name, as typed
+    assert f"Save as “{path.stem}”" in visible  # the button's label, as typed
+    assert swap["In Progress"] in visible  # a stage, in the workflow's description
 
 
 def test_the_check_in_report_opened_in_the_browser_fetches_nothing(page, hostile_server):
