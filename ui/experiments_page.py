@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import date
 
 import pandas as pd
@@ -27,9 +26,17 @@ VERDICT_ICONS = {
     "no clear change": "⚪",
     "not enough data": "❔",
 }
-ASSIGNMENTS = {"that started in each window": "start", "done in each window": "done"}
+#: Comparison methods as people read them -> the record's ``method``.
+METHODS = {
+    "Items by start (unfinished items counted as censored)": "start",
+    "Items by done date": "done",
+}
 FORM_ERRORS = "experiments.form_errors"
 FLASH = "experiments.flash"
+#: Session key of the name written as the author of changes (remembered for the session).
+AUTHOR = "experiments.author"
+#: Session key of the experiment to open after it was recorded.
+OPEN = "experiment_open"
 
 
 def render_experiments(selection: Selection) -> None:
@@ -109,6 +116,14 @@ def _create_form(dataset_id: int, dataset) -> None:
             _field_error("baseline_to")
         types = sorted(dataset.items["type"].dropna().unique().tolist()) if dataset else []
         scope_types = st.multiselect("Scope: work types (empty = all)", types, key="new_types")
+        method = st.selectbox(
+            "Compare",
+            list(METHODS),
+            key="new_method",
+            help="How items are split into before and after for a per-item metric. The "
+            "other method is shown beside the verdict as a check; it never decides it.",
+        )
+        author = _author_input("new_author")
         submitted = st.form_submit_button("Record experiment", type="primary")
     if submitted:
         _submit(
@@ -127,19 +142,44 @@ def _create_form(dataset_id: int, dataset) -> None:
                 baseline_to=baseline_to,
                 status=status,
                 scope={"work_types": scope_types},
+                method=METHODS[method],
             ),
+            author,
         )
 
 
-def _submit(dataset_id: int, fields: dict) -> None:
+def _author_input(key: str) -> str:
+    """A "your name" field, remembered for the session: the author of the change."""
+    name = st.text_input(
+        "Your name",
+        value=st.session_state.get(AUTHOR, ""),
+        key=key,
+        help="Recorded in the experiment's history as who made the change.",
+    )
+    return name.strip()
+
+
+def _remember_author(author: str) -> bool:
+    """Keep ``author`` for the session; False (and a message) when it is blank."""
+    if not author:
+        st.error("Say who is making this change: fill in Your name.")
+        return False
+    st.session_state[AUTHOR] = author
+    return True
+
+
+def _submit(dataset_id: int, fields: dict, author: str) -> None:
     try:
         data = records.ExperimentCreate(dataset_id=dataset_id, **fields)
     except ValidationError as error:
         st.session_state[FORM_ERRORS] = records.field_errors(error)
         st.rerun()
     st.session_state.pop(FORM_ERRORS, None)
+    if not _remember_author(author):
+        return
     with Session(current_engine()) as session:
-        experiment = records.create_experiment(session, data=data, author=getpass.getuser())
+        experiment = records.create_experiment(session, data=data, author=author)
+        st.session_state[OPEN] = experiment.id  # show the experiment just recorded
         overlaps = records.overlapping_experiments(session, experiment=experiment)
         others = ", ".join(f"#{o.id}" for o in overlaps)
         recorded = f"Recorded experiment #{experiment.id} “{md(experiment.title)}”."
@@ -157,11 +197,12 @@ def _submit(dataset_id: int, fields: dict) -> None:
 
 @st.cache_data(show_spinner="Judging experiments…", max_entries=64)
 def _judged(
-    url: str, experiment_id: int, updated_at: str, version_id: int | None, assign: str = "start"
+    url: str, experiment_id: int, updated_at: str, version_id: int | None, check: bool = True
 ) -> dict:
-    """An experiment's evidence, cached per edit, dataset version and assignment."""
+    """An experiment's evidence (with the other method's check when ``check``), cached per
+    edit and dataset version."""
     with Session(current_engine()) as session:
-        judgement = judge(session, experiment_id=experiment_id, assign=assign)
+        judgement = judge(session, experiment_id=experiment_id, sensitivity=check)
     evidence = judgement.evidence.to_dict() if judgement.evidence is not None else {}
     return {
         "evidence": evidence,
@@ -171,7 +212,7 @@ def _judged(
     }
 
 
-def _judgement(experiment, assign: str = "start") -> dict:
+def _judgement(experiment, check: bool = True) -> dict:
     with Session(current_engine()) as session:
         from vsm_core.store import crud
 
@@ -181,7 +222,7 @@ def _judgement(experiment, assign: str = "start") -> dict:
         experiment.id,
         experiment.updated_at.isoformat(),
         version.id if version else None,
-        assign,
+        check,
     )
 
 
@@ -191,7 +232,7 @@ def _experiment_rows(dataset_id: int) -> pd.DataFrame:
     today = date.today()
     rows = []
     for experiment in experiments:
-        judged = _judgement(experiment)
+        judged = _judgement(experiment, check=False)  # the list needs the verdict only
         verdict = (judged["snapshot"] or judged["evidence"]).get("verdict") or "not enough data"
         overdue = (
             experiment.review_date is not None
@@ -247,7 +288,7 @@ def _listing(rows: pd.DataFrame):
         return None
     labels = {int(r.id): f"#{r.id} {r.title}" for r in table.itertuples()}
     return st.selectbox(
-        "Open experiment", list(labels), format_func=labels.get, key="experiment_open"
+        "Open experiment", list(labels), format_func=labels.get, key=OPEN
     )
 
 
@@ -263,26 +304,14 @@ def _results(experiment_id: int, dataset) -> None:
         experiment = records.get_experiment(session, experiment_id=experiment_id)
         history = records.experiment_history(session, experiment_id=experiment_id)
     st.subheader(f"#{experiment.id} {md(experiment.title)}")
-    assign = "start"
-    if not experiment.metric.startswith(("throughput", "wip", "flow_eff", "work_item", "share")):
-        assign = ASSIGNMENTS[
-            st.radio(
-                "Compare items",
-                list(ASSIGNMENTS),
-                horizontal=True,
-                key=f"assign_{experiment.id}",
-                help="Cohorts by start (default) keep unfinished items as censored "
-                "durations. By done date counts only finished items, so it favours "
-                "whatever finished fast; items that started before and finished after "
-                "the change are counted and shown.",
-            )
-        ]
-    judged = _judgement(experiment, assign)
+    judged = _judgement(experiment)
     evidence = judged["evidence"]
     st.markdown(
         f"*{md(experiment.hypothesis)}*  \n**Action:** {md(experiment.action or '–')} · "
         f"**Owner:** {md(experiment.owner)} · **Status:** {md(experiment.status)}"
     )
+    if experiment.learnings:
+        st.markdown(f"**Learnings:** {md(experiment.learnings)}")
     if not evidence:
         st.warning("The dataset has no version to judge this experiment on.")
     else:
@@ -347,11 +376,7 @@ def _evidence_summary(evidence: dict, judged: dict) -> None:
         help=f"n = {after['n']}",
     )
     low, high = evidence["ci95"]
-    cols[2].metric(
-        "95 % interval of the change",
-        f"{_fmt(low)} … {_fmt(high)}",
-        help=f"p = {_fmt(evidence['p_value'], 3)} ({evidence['p_value_method']})",
-    )
+    cols[2].metric("95 % interval of the change", f"{_fmt(low)} … {_fmt(high)}")
     met = evidence["target_met"]
     cols[3].metric(
         "Target met",
@@ -360,9 +385,18 @@ def _evidence_summary(evidence: dict, judged: dict) -> None:
     )
     st.markdown(f"### {VERDICT_ICONS.get(verdict, '')} {verdict}")
     st.caption(
-        f"{md(evidence['label'])}. The verdict comes from the interval; the p-value is shown "
-        "beside it." + _sample_note(evidence)
+        f"{md(evidence['label'])}. Compared: {md(evidence.get('method_description', ''))}. "
+        "The verdict comes from the interval." + _sample_note(evidence)
     )
+    if evidence.get("p_value_sentence"):
+        st.caption(md(evidence["p_value_sentence"]))
+    check = evidence.get("sensitivity")
+    if check:
+        low_c, high_c = check.get("interval") or (None, None)
+        st.caption(
+            f"Check, {md(check['sentence'])} (interval {_fmt(low_c)} … {_fmt(high_c)}); "
+            "it does not change the verdict."
+        )
     for warning in evidence.get("warnings", []):
         st.warning(md(warning))  # may name a stage or a work type
     if judged["snapshot"]:
@@ -408,20 +442,29 @@ def _edit_and_review(experiment) -> None:
             learnings = st.text_area(
                 "Learnings", value=experiment.learnings or "", key=f"edit_learnings_{experiment.id}"
             )
+            labels = list(METHODS)
+            method = st.selectbox(
+                "Compare",
+                labels,
+                index=list(METHODS.values()).index(experiment.method),
+                key=f"edit_method_{experiment.id}",
+            )
+            author = _author_input(f"edit_author_{experiment.id}")
             saved = st.form_submit_button("Save")
-        if saved:
-            _save_edit(experiment, target, review_date, status, learnings)
+        if saved and _remember_author(author):
+            _save_edit(experiment, target, review_date, status, learnings, METHODS[method], author)
 
 
-def _save_edit(experiment, target, review_date, status, learnings) -> None:
-    author = getpass.getuser()
+def _save_edit(experiment, target, review_date, status, learnings, method, author) -> None:
     with Session(current_engine()) as session:
         try:
             if status in REVIEWED_STATUSES and status != experiment.status:
                 records.update_experiment(
                     session,
                     experiment_id=experiment.id,
-                    changes=records.ExperimentUpdate(target=target, review_date=review_date),
+                    changes=records.ExperimentUpdate(
+                        target=target, review_date=review_date, method=method
+                    ),
                     author=author,
                 )
                 review(
@@ -437,7 +480,11 @@ def _save_edit(experiment, target, review_date, status, learnings) -> None:
                     session,
                     experiment_id=experiment.id,
                     changes=records.ExperimentUpdate(
-                        target=target, review_date=review_date, status=status, learnings=learnings
+                        target=target,
+                        review_date=review_date,
+                        status=status,
+                        learnings=learnings,
+                        method=method,
                     ),
                     author=author,
                 )

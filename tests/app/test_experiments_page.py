@@ -45,26 +45,50 @@ def test_recording_an_experiment(page):
     page.text_input(key="new_owner").set_value("Kim")
     page.selectbox(key="new_metric").set_value("lead_time_p50")
     page.date_input(key="new_change").set_value(date(2026, 7, 6))
+    page.selectbox(key="new_method").set_value("Items by done date")
+    page.text_input(key="new_author").set_value("Kim Lee")
     page.button[0].click().run()
     assert not page.exception
     assert "Recorded experiment #3" in page.success[0].value
     listing = page.dataframe[0].value
     assert "Swarm on blocked items" in set(listing["title"])
+    # The experiment just recorded is the one shown, with its method and its author.
+    assert page.selectbox(key="experiment_open").value == 3
+    assert page.subheader[-1].value.startswith("#3 ")
+    assert any(c.value.startswith("Check, by start date") for c in page.caption)
+    history = page.dataframe[-1].value
+    assert set(history["who"]) == {"Kim Lee"}
 
 
-def test_reviewing_stores_the_result(page):
+def test_a_change_without_a_name_is_refused_and_stores_nothing(page):
+    page.text_input(key="new_title").set_value("Nameless")
+    page.text_area(key="new_hypothesis").set_value("We believe that it helps")
+    page.text_input(key="new_owner").set_value("Kim")
+    page.date_input(key="new_change").set_value(date(2026, 7, 6))
+    page.button[0].click().run()
+    assert not page.exception
+    assert any("fill in Your name" in e.value for e in page.error)
+    assert len(page.dataframe[0].value) == 2
+
+
+def test_reviewing_stores_the_result_and_shows_the_learnings(page):
     page.selectbox(key="edit_status_1").set_value("adopted")
     page.text_area(key="edit_learnings_1").set_value("Queues shrank; keep the limit.")
+    page.text_input(key="edit_author_1").set_value("Sam")
     next(b for b in page.button if b.label == "Save").click().run()
     assert not page.exception
     assert page.success[0].value.startswith("Reviewed as adopted")
     assert any("At its review the team concluded **improved**" in i.value for i in page.info)
+    assert any(m.value.startswith("**Learnings:** Queues shrank") for m in page.markdown)
 
 
-def test_done_date_assignment_counts_the_items_that_straddle_the_change(page):
-    start_caption = next(c.value for c in page.caption if "Sample sizes" in c.value)
-    assert "censored" in start_caption
-    page.radio(key="assign_1").set_value("done in each window").run()
-    assert not page.exception
-    done_caption = next(c.value for c in page.caption if "Sample sizes" in c.value)
-    assert "started before and finished after the change" in done_caption
+def test_the_verdict_comes_from_the_stored_method_and_the_other_is_a_labelled_check(page):
+    captions = [c.value for c in page.caption]
+    method = next(c for c in captions if "Sample sizes" in c)
+    assert "censored" in method and "Compared: items" in method
+    check = next(c for c in captions if c.startswith("Check, by done date"))
+    assert "does not change the verdict" in check
+    # the p-value in words, not in a tooltip
+    assert any("if the change had no effect" in c for c in captions)
+    assert not any("scipy" in c for c in captions)
+    assert not page.radio  # no switch can change the verdict

@@ -114,6 +114,7 @@ def test_record_an_experiment_on_the_demo_and_read_its_verdict(page, tmp_path):
         )
         expect(form.get_by_role("combobox", name="Direction", exact=True)).to_have_value("decrease")
         _type_date(form, "Change date", "2026/06/01")
+        _fill_in_form(form, "Your name", "Robin")
         flowlab.assert_no_error()
 
         form.get_by_role("button", name="Record experiment", exact=True).click()
@@ -122,7 +123,7 @@ def test_record_an_experiment_on_the_demo_and_read_its_verdict(page, tmp_path):
         ).to_be_visible(timeout=TIMEOUT_MS)
         flowlab.wait_for_run()
 
-        _choose(flowlab, "Open experiment", f"#3 {TITLE}")
+        # The experiment just recorded is the one shown.
         expect(page.get_by_test_id("stHeading").filter(has_text=f"#3 {TITLE}")).to_be_visible(
             timeout=TIMEOUT_MS
         )

@@ -11,7 +11,6 @@ takes a session or a connection. :func:`review` writes through
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,7 +18,6 @@ from vsm_core.experiments.catalogue import parse_metric
 from vsm_core.experiments.evidence import EvidenceResult, evaluate
 from vsm_core.experiments.spec import (
     REVIEWED_STATUSES,
-    EvidenceSpec,
     evidence_spec,
     overlapping,
 )
@@ -44,9 +42,7 @@ class Judgement:
     overlaps: list[Any]
 
 
-def judge(
-    db, *, experiment_id: int, sensitivity: bool = True, assign: str | None = None
-) -> Judgement:
+def judge(db, *, experiment_id: int, sensitivity: bool = True) -> Judgement:
     """Compute the experiment's evidence on its dataset's latest version.
 
     ``db``: a session or a connection (only read). The verdict comes from the
@@ -54,23 +50,11 @@ def judge(
     adds the other method's answer beside it (``evidence.sensitivity``),
     which a list of verdicts can skip (it doubles the work on per-item
     metrics). Raises ``LookupError`` for an unknown experiment.
-
-    ``assign`` is deprecated and kept only until the Experiments page shows
-    the sensitivity check instead of its own method switch: it replaces the
-    stored method, so what it returns is not the experiment's verdict.
     """
     experiment = reading.experiment(db, experiment_id=experiment_id)
     if experiment is None:
         raise LookupError(f"no experiment {experiment_id}")
     spec = evidence_spec(experiment)
-    if assign is not None:
-        warnings.warn(
-            "judge(assign=...) replaces the experiment's stored method; show "
-            "evidence['sensitivity'] instead",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        spec = EvidenceSpec.model_validate({**spec.model_dump(), "method": assign})
     version = reading.latest_version(db, dataset_id=experiment.dataset_id)
     evidence = None
     if version is not None:
