@@ -275,3 +275,38 @@ def test_an_id_cell_nan_in_a_table_is_text_and_kept():
     data = b"Key,Status,Changed\nNaN,To Do,2024-01-01\nNaN,In Progress,2024-01-02\n"
     result = import_bytes(data, "board.csv", ImportOptions(format="events"))
     assert list(result.dataset.items["item_id"]) == ["NaN"]
+
+
+def test_a_bug_in_a_json_parser_names_the_record(monkeypatch):
+    from vsm_core.importers.formats import jira_json
+
+    original = jira_json._item
+
+    def item(issue, created):
+        if issue.key == "A-2":
+            raise IndexError("list index out of range")
+        return original(issue, created)
+
+    monkeypatch.setattr(jira_json, "_item", item)
+    data = JIRA_NAN_KEY.replace(b"NaN", b'"A-1"')
+    with pytest.raises(InternalImportError) as caught:
+        import_bytes(data, "jira.json")
+    assert "(in the jira-json parser, row 2): IndexError: list index out of range" in str(
+        caught.value
+    )
+
+
+def test_a_bug_in_the_stages_parser_names_the_column(monkeypatch):
+    from vsm_core.importers.formats import stages
+
+    original = stages._parse_column
+
+    def parse_column(table, column, date_order, timezone):
+        if column == "Doing":
+            raise TypeError("unsupported operand")
+        return original(table, column, date_order, timezone)
+
+    monkeypatch.setattr(stages, "_parse_column", parse_column)
+    with pytest.raises(InternalImportError) as caught:
+        import_bytes(STAGES_REPRODUCTION, "stages.csv", ImportOptions(format="stages"))
+    assert "(in the stages parser, column 'Doing'): TypeError" in str(caught.value)

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from vsm_core.importers.formats.common import ParsedImport
+from vsm_core.importers.formats.common import ParsedImport, located
 from vsm_core.importers.formats.json_common import (
     NAT,
     EventLog,
@@ -115,9 +115,10 @@ def parse_records(records: list[dict], options: ImportOptions) -> ParsedImport:
     problems = JsonProblems()
     times = Timestamps()
     work_items: dict[str, _WorkItem] = {}
+    read = _read_update if updates else _read_revision
     for row, record in enumerate(records, start=1):
-        read = _read_update if updates else _read_revision
-        item_id, entry = read(record, row, times, problems)
+        with located(row=row):  # a bug met here names the record
+            item_id, entry = read(record, row, times, problems)
         if item_id is not None and entry is not None:
             work_items.setdefault(item_id, _WorkItem(item_id)).records.append(entry)
     instants = times.parse(options, problems)

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from vsm_core.importers.formats.common import ParsedImport
+from vsm_core.importers.formats.common import ParsedImport, located
 from vsm_core.importers.formats.json_common import (
     NAT,
     EventLog,
@@ -169,7 +169,8 @@ def parse_records(records: list[dict], options: ImportOptions) -> ParsedImport:
         if number is None:
             report_id(problems, row, "number", "the issue number", record.get("number"))
         elif kept:
-            issues.append(_read_issue(record, number, row, wanted, times, problems))
+            with located(row=row):  # a bug met here names the record
+                issues.append(_read_issue(record, number, row, wanted, times, problems))
     instants = times.parse(options, problems)
     problems.raise_if_any()
 
@@ -177,17 +178,18 @@ def parse_records(records: list[dict], options: ImportOptions) -> ParsedImport:
     items = []
     hidden_while_closed = early_events = 0
     for issue in issues:
-        created = int(instants[issue.created])
-        if issue.events is None:
-            run = [(OPEN, created)]
-            if issue.closed_at >= 0 and instants[issue.closed_at] != NAT:
-                run.append((CLOSED, int(instants[issue.closed_at])))
-        else:
-            run, hidden, early = _status_run(issue.events, instants, created, source)
-            hidden_while_closed += hidden
-            early_events += early
-        log.add_run(issue.number, run)
-        items.append(_item(issue, created))
+        with located(row=issue.row):
+            created = int(instants[issue.created])
+            if issue.events is None:
+                run = [(OPEN, created)]
+                if issue.closed_at >= 0 and instants[issue.closed_at] != NAT:
+                    run.append((CLOSED, int(instants[issue.closed_at])))
+            else:
+                run, hidden, early = _status_run(issue.events, instants, created, source)
+                hidden_while_closed += hidden
+                early_events += early
+            log.add_run(issue.number, run)
+            items.append(_item(issue, created))
 
     notes = [_source_note(source)]
     without = sum(issue.events is None for issue in issues)

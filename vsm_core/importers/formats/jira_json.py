@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from vsm_core.importers.formats.common import ParsedImport
+from vsm_core.importers.formats.common import ParsedImport, located
 from vsm_core.importers.formats.json_common import (
     EventLog,
     JsonProblems,
@@ -105,7 +105,8 @@ def parse_records(records: list[dict], options: ImportOptions) -> ParsedImport:
         if key is None:
             report_id(problems, row, "key", "the issue key", record.get("key"))
         elif kept:
-            issue = _read_issue(record, key, row, times, problems)
+            with located(row=row):  # a bug met here names the record
+                issue = _read_issue(record, key, row, times, problems)
             if issue is not None:
                 issues.append(issue)
     instants = times.parse(options, problems)
@@ -116,25 +117,26 @@ def parse_records(records: list[dict], options: ImportOptions) -> ParsedImport:
     notes: list[str] = []
     late_created = broken_chain = descending = 0
     for issue in issues:
-        created = int(instants[issue.created])
-        changes, reversed_ = _in_time_order(issue.changes, instants)
-        descending += reversed_
-        run: list[tuple[str, int]] = []
-        if changes:
-            first = int(instants[changes[0].time])
-            if changes[0].from_status is not None:
-                late_created += created > first
-                run.append((changes[0].from_status, min(created, first)))
-            previous = changes[0].from_status
-            for change in changes:
-                if previous is not None and change.from_status is not None:
-                    broken_chain += change.from_status.casefold() != previous.casefold()
-                run.append((change.to_status, int(instants[change.time])))
-                previous = change.to_status
-        else:
-            run.append((name_of(issue.fields.get("status")), created))
-        events.add_run(issue.key, run)
-        items.append(_item(issue, created))
+        with located(row=issue.row):
+            created = int(instants[issue.created])
+            changes, reversed_ = _in_time_order(issue.changes, instants)
+            descending += reversed_
+            run: list[tuple[str, int]] = []
+            if changes:
+                first = int(instants[changes[0].time])
+                if changes[0].from_status is not None:
+                    late_created += created > first
+                    run.append((changes[0].from_status, min(created, first)))
+                previous = changes[0].from_status
+                for change in changes:
+                    if previous is not None and change.from_status is not None:
+                        broken_chain += change.from_status.casefold() != previous.casefold()
+                    run.append((change.to_status, int(instants[change.time])))
+                    previous = change.to_status
+            else:
+                run.append((name_of(issue.fields.get("status")), created))
+            events.add_run(issue.key, run)
+            items.append(_item(issue, created))
 
     if repeated:
         notes.append(

@@ -24,6 +24,7 @@ from vsm_core.importers.formats.common import (
     ProblemCollector,
     collapse_repeats,
     events_frame,
+    located,
     row_items,
     text,
 )
@@ -93,7 +94,8 @@ def _stage_columns(
     parsed, undecided, orders, used = {}, {}, set(), {}
     for column in candidates:
         try:
-            result = _parse_column(table, column, options.date_order, options.timezone)
+            with located(column=column):  # a bug met here names the column
+                result = _parse_column(table, column, options.date_order, options.timezone)
         except AmbiguousDateOrder as ambiguous:
             undecided[column] = ambiguous
             continue
@@ -109,7 +111,8 @@ def _stage_columns(
         for column in undecided:
             # Read in the settled order, a column may turn out not to hold dates after all
             # (``02`` is no date): it is then an attribute, not a stage.
-            result = _parse_column(table, column, order, options.timezone)
+            with located(column=column):
+                result = _parse_column(table, column, order, options.timezone)
             if result is not None:
                 parsed[column], used[column] = result.values, order
     is_date = [column in parsed for column in candidates]
