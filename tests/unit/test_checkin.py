@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from vsm_core.experiments import checkin, records, service
+from vsm_core.experiments import checkin, checkin_flow, records, service
 from vsm_core.experiments.records import ExperimentCreate, ExperimentUpdate
 from vsm_core.sample_data import DEMO_TEAM, demo_experiments, generate_demo_dataset
 from vsm_core.store import crud, make_engine
@@ -254,3 +254,127 @@ def test_verdict_labels():
     assert checkin.verdict_label("improved") == "🟢 improved"
     assert checkin.verdict_label("worsened") == "🔴 worsened"
     assert checkin.verdict_label(None) == "⚪ no evidence"
+
+
+# --------------------------------------------------------------------------- flow summary
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return generate_demo_dataset()
+
+
+def _metrics(dataset, window):
+    from vsm_core.metrics.report import calculate_metrics
+    from vsm_core.metrics.scope import MetricOptions
+
+    return calculate_metrics(dataset, MetricOptions(window=window)).document
+
+
+def test_the_flow_summary_is_calculate_metrics_on_the_period_and_the_one_before(demo):
+    summary = checkin_flow.flow_summary(demo, since=date(2026, 9, 5))
+    last = demo.last_event_at.tz_convert(demo.timezone).date()
+    assert summary.period == (date(2026, 9, 5), last)
+    length = (last - date(2026, 9, 5)).days + 1
+    start, end = summary.previous_period
+    assert end == date(2026, 9, 4) and (end - start).days + 1 == length
+    now, before = _metrics(demo, summary.period), _metrics(demo, summary.previous_period)
+    measures = {m.key: m for m in summary.measures}
+    assert [m.key for m in summary.measures] == [
+        "throughput_per_week",
+        "cycle_time_p85",
+        "wip_mean",
+        "flow_efficiency",
+    ]
+    assert measures["throughput_per_week"].value == now["throughput"]["per_week_mean"]
+    assert measures["throughput_per_week"].previous == before["throughput"]["per_week_mean"]
+    assert measures["cycle_time_p85"].value == now["cycle_time_days"]["p85"]
+    assert measures["cycle_time_p85"].previous == before["cycle_time_days"]["p85"]
+    assert measures["wip_mean"].value == now["wip"]["mean"]
+    ratio = now["flow_efficiency"]["ratio_of_sums"]
+    assert measures["flow_efficiency"].value == pytest.approx(100 * ratio)
+    change = measures["wip_mean"].change
+    assert change == pytest.approx(now["wip"]["mean"] - before["wip"]["mean"])
+    assert summary.completed == now["counts"]["completed"]
+    assert summary.bottleneck == now["bottleneck"]
+    share = round(100 * now["bottleneck"]["share"])
+    assert summary.bottleneck_text.startswith(
+        f"Bottleneck: {now['bottleneck']['stage']} holds {share} % of the time"
+    )
+
+
+def test_the_default_period_is_the_last_four_weeks(demo):
+    summary = checkin_flow.flow_summary(demo)
+    start, end = summary.period
+    assert (end - start).days + 1 == checkin_flow.DEFAULT_DAYS
+
+
+def test_a_change_in_words_says_which_way_is_better():
+    shorter = checkin_flow.Measure("cycle_time_p85", "Cycle time", "days", "down", 10.0, 13.04)
+    assert shorter.words() == "3 days shorter than the period before (better)"
+    less = checkin_flow.Measure("throughput_per_week", "T", "items per week", "up", 4.0, 6.5)
+    assert less.words() == "2.5 items per week less than the period before (worse)"
+    assert checkin_flow.Measure("wip_mean", "W", "items", "down", 4.0, None).change is None
+    points = checkin_flow.Measure("flow_efficiency", "F", "%", "up", 40.2, 30.0)
+    assert points.words() == "10 points more than the period before (better)"
+
+
+def test_team_flow_is_one_summary_per_dataset_of_the_team(seeded):
+    with Session(seeded) as session:
+        [summary] = checkin_flow.team_flow(session, DEMO_TEAM)
+        assert checkin_flow.team_flow(session, "Nobody") == []
+    assert summary.dataset == "Demo team"
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def _with_words(engine) -> pd.DataFrame:
+    with Session(engine) as session:
+        [wip] = [e for e in records.list_experiments(session) if e.title == WIP_LIMIT]
+        records.update_experiment(
+            session,
+            experiment_id=wip.id,
+            changes=ExperimentUpdate(learnings='Smaller batches & "fewer" <waits>'),
+            author="t",
+        )
+        return checkin.checkin_rows(session, team=DEMO_TEAM, today=BEFORE_REVIEWS)
+
+
+def test_the_csv_rounds_numbers_and_says_yes_or_no(engine):
+    rows = _with_words(engine)
+    table = list(csv.DictReader(io.StringIO(checkin.checkin_csv(rows).decode("utf-8-sig"))))
+    by_title = {r["title"]: r for r in table}
+    wip = by_title[WIP_LIMIT]
+    assert wip["learnings"] == 'Smaller batches & "fewer" <waits>'
+    assert wip["hypothesis"] and wip["action"]
+    assert wip["target_met"] == "yes" and by_title[STAND_UP]["target_met"] == "no"
+    assert {r["review_overdue"] for r in table} == {"no"}
+    assert by_title[STAND_UP]["learnings"] == ""  # empty, not None or nan
+    assert by_title[STAND_UP]["recomputed_verdict"] == ""
+    for row in table:
+        for name in ("before", "after", "change", "ci95_low", "ci95_high", "target"):
+            if row[name]:
+                assert re.fullmatch(r"-?\d+(\.\d)?", row[name]), (name, row[name])
+    text = checkin.checkin_csv(rows).decode("utf-8-sig")
+    assert "None" not in text and "nan" not in text and "True" not in text
+
+
+def test_a_ratio_is_a_whole_percentage_in_the_csv():
+    frame = pd.DataFrame(
+        [{c: None for c in checkin.COLUMNS} | {"unit": "ratio", "before": 0.4567, "overlaps": []}]
+    )
+    [row] = csv.DictReader(io.StringIO(checkin.checkin_csv(frame).decode("utf-8-sig")))
+    assert row["before"] == "46" and row["unit"] == "%"
+
+
+def test_the_html_report_has_the_flow_and_the_words_escaped_once(engine, demo):
+    rows = _with_words(engine)
+    flow = [checkin_flow.flow_summary(demo)]
+    page = checkin.checkin_html(rows, title="Demo", figures=[], generated_at="now", flow=flow)
+    assert 'Smaller batches &amp; "fewer" &lt;waits&gt;' in page
+    assert "&amp;amp;" not in page and "&quot;" not in page
+    assert "<b>Hypothesis:</b>" in page and "<b>Action:</b>" in page
+    assert "Cycle time, 85th percentile (days)" in page
+    assert flow[0].bottleneck_text in page
+    assert "than the period before" in page

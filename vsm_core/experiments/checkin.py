@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from sqlmodel import Session, select
@@ -36,6 +37,7 @@ from vsm_core.charts.common import (
     plotly_text,
 )
 from vsm_core.experiments import records, service
+from vsm_core.experiments.checkin_flow import FlowSummary
 from vsm_core.experiments.spec import REVIEWED_STATUSES
 from vsm_core.export import to_csv_bytes
 from vsm_core.store.models import Dataset
@@ -49,6 +51,7 @@ __all__ = [
     "checkin_html",
     "checkin_rows",
     "checkin_teams",
+    "flow_html",
     "verdict_label",
 ]
 
@@ -59,6 +62,9 @@ COLUMNS: tuple[str, ...] = (
     "dataset",
     "team",
     "owner",
+    "hypothesis",
+    "action",
+    "learnings",
     "metric",
     "direction",
     "status",
@@ -150,6 +156,9 @@ def checkin_rows(
                 "team": (experiment.scope or {}).get("team")
                 or (dataset.team if dataset is not None else None),
                 "owner": experiment.owner,
+                "hypothesis": experiment.hypothesis or None,
+                "action": experiment.action or None,
+                "learnings": experiment.learnings or None,
                 "metric": experiment.metric,
                 "direction": experiment.direction,
                 "status": experiment.status,
@@ -179,7 +188,17 @@ def checkin_rows(
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     for name in ("before", "after", "change", "ci95_low", "ci95_high", "target"):
         frame[name] = pd.to_numeric(frame[name]).astype("float64")
-    for name in ("dataset", "team", "verdict", "recomputed_verdict", "unit", "target_met"):
+    for name in (
+        "dataset",
+        "team",
+        "hypothesis",
+        "action",
+        "learnings",
+        "verdict",
+        "recomputed_verdict",
+        "unit",
+        "target_met",
+    ):
         frame[name] = frame[name].astype(object)
     return frame
 
@@ -317,6 +336,10 @@ table.checkin th { background: #f5f6f8; font-weight: 600; }
           gap: 16px; }
 .chart { border: 1px solid #e6e8eb; border-radius: 6px; padding: 4px; height: 250px; }
 .note { color: #666; font-size: 12px; }
+h2 { font-size: 18px; margin: 20px 0 8px; }
+tr.detail td { border-bottom: 1px solid #c9ced6; color: #444; }
+tr.detail p { margin: 2px 0; }
+table.flow { width: auto; }
 .warn { color: #b26a00; }
 .dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%;
        margin-right: 6px; vertical-align: baseline; }
@@ -368,10 +391,58 @@ def _report_table(rows: pd.DataFrame) -> str:
             f'<span class="warn">{_text(overlaps)}</span>' if overlaps else "",
         ]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        body.append(_detail_row(row, len(cells)))
     return (
         f'<table class="checkin"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+
+
+#: The team's own words on an experiment, in the report's detail row.
+_WORDS = (("hypothesis", "Hypothesis"), ("action", "Action"), ("learnings", "Learnings"))
+
+
+def _detail_row(row: Mapping[str, Any], width: int) -> str:
+    """The hypothesis, action and learnings of a row under it (escaped; empty: none)."""
+    parts = [
+        f"<p><b>{label}:</b> {_text(row[key])}</p>"
+        for key, label in _WORDS
+        if _present(row.get(key)) and str(row.get(key)).strip()
+    ]
+    if not parts:
+        return ""
+    return f'<tr class="detail"><td></td><td colspan="{width - 1}">{"".join(parts)}</td></tr>'
+
+
+def flow_html(flow: Sequence[FlowSummary]) -> str:
+    """The flow summaries as HTML: a small table per dataset and its bottleneck in words."""
+    sections = []
+    for summary in flow:
+        start, end = summary.period
+        before_start, before_end = summary.previous_period
+        head = "".join(
+            f"<th>{h}</th>"
+            for h in ("Measure", f"{start} to {end}", f"{before_start} to {before_end}", "Change")
+        )
+        body = "".join(
+            f"<tr><td>{_text(m.label)} ({_text(m.unit)})</td><td>{_flow_value(m.value, m.unit)}"
+            f"</td><td>{_flow_value(m.previous, m.unit)}</td><td>{_text(m.words())}</td></tr>"
+            for m in summary.measures
+        )
+        sections.append(
+            f"<h2>Flow: {_text(summary.dataset)}</h2>"
+            f'<table class="checkin flow"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>"
+            f'<p class="bottleneck">{_text(summary.bottleneck_text)}</p>'
+        )
+    return "".join(sections)
+
+
+def _flow_value(value: float | None, unit: str) -> str:
+    """A measure's value as the report shows it: percentages whole, the rest to 0.1."""
+    if value is None:
+        return "–"
+    return f"{value:.0f}" if unit == "%" else f"{value:.1f}"
 
 
 def _overlap_text(value: Any, *, warn: bool = False) -> str:
@@ -382,9 +453,17 @@ def _overlap_text(value: Any, *, warn: bool = False) -> str:
 
 
 def checkin_html(
-    rows: pd.DataFrame, *, title: str, figures: list[go.Figure], generated_at: datetime | str
+    rows: pd.DataFrame,
+    *,
+    title: str,
+    figures: list[go.Figure],
+    generated_at: datetime | str,
+    flow: Sequence[FlowSummary] = (),
 ) -> str:
-    """One standalone HTML report: title, generation time, the table, the charts.
+    """One standalone HTML report: title, generation time, the flow, the table, the charts.
+
+    ``flow``: the team's :class:`FlowSummary` per dataset, shown first. Under
+    each experiment's row its hypothesis, action and learnings.
 
     plotly.js is inlined once (with the first figure), CSS is inline and every
     table cell is HTML-escaped; the file fetches nothing, so it opens offline.
@@ -423,7 +502,8 @@ def checkin_html(
         f"<h1>{safe_title}</h1>\n"
         f'<p class="generated">Generated {_text(when)} by Flowlab · '
         f"{len(rows)} experiment{'s' if len(rows) != 1 else ''}</p>\n"
-        f"{table}\n"
+        f"{flow_html(flow)}\n"
+        f"<h2>Experiments</h2>\n{table}\n"
         '<p class="note">Reviewed experiments show the result the team reviewed '
         '("now:" gives today\'s verdict when it differs). The change is after − before; '
         "its 95% interval decides the verdict. ⚠ marks an overdue review or experiments "
@@ -432,12 +512,48 @@ def checkin_html(
     )
 
 
+#: The number columns of the rows, rounded in the CSV by the row's unit.
+_VALUE_COLUMNS = ("before", "after", "change", "ci95_low", "ci95_high", "target")
+#: The yes/no columns of the rows.
+_FLAG_COLUMNS = ("target_met", "snapshot_differs", "review_overdue")
+
+
 def checkin_csv(rows: pd.DataFrame) -> bytes:
-    """The rows as formula-safe CSV (:func:`vsm_core.export.to_csv_bytes`)."""
-    frame = rows.copy()
-    if "overlaps" in frame:
-        frame["overlaps"] = [
-            "; ".join(str(i) for i in v) if isinstance(v, list | tuple) else v
-            for v in frame["overlaps"]
+    """The rows as formula-safe CSV (:func:`vsm_core.export.to_csv_bytes`), ready to read.
+
+    Numbers are rounded to what they mean: days and item counts to 0.1; a ratio
+    (flow efficiency, a share of a type) becomes a whole percentage and its unit
+    ``%``. ``target_met``, ``snapshot_differs`` and ``review_overdue`` read
+    ``yes``/``no``; ``overlaps`` is ``"3; 5"``; a missing value is an empty cell.
+    """
+    frame = rows.copy().astype(object)
+    ratio = frame["unit"].map(lambda u: u == "ratio")
+    for name in _VALUE_COLUMNS:
+        frame[name] = [
+            _rounded(value, is_ratio) for value, is_ratio in zip(frame[name], ratio, strict=True)
         ]
+    frame["unit"] = frame["unit"].where(~ratio.astype(bool), "%")
+    for name in _FLAG_COLUMNS:
+        frame[name] = frame[name].map(_yes_no)
+    frame["overlaps"] = [
+        "; ".join(str(i) for i in v) if isinstance(v, list | tuple) else v
+        for v in frame["overlaps"]
+    ]
+    for name in frame.columns:
+        frame[name] = frame[name].map(lambda v: "" if not _present(v) else v)
     return to_csv_bytes(frame)
+
+
+def _rounded(value: Any, is_ratio: bool) -> float | int | None:
+    """A ratio as a whole percentage; anything else (days, items) to 0.1."""
+    number = _number(value)
+    if number is None:
+        return None
+    return round(100 * number) if is_ratio else round(number, 1)
+
+
+def _yes_no(value: Any) -> str:
+    """``yes``/``no`` for a boolean, empty otherwise."""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    return ""
