@@ -15,6 +15,7 @@ from ui.panels import cached_figure, chart_panel
 from ui.plain import md
 from ui.state import Selection
 from vsm_core.charts.bottlenecks import rework_chart, stage_week_heatmap_chart
+from vsm_core.charts.common import visible_changes
 from vsm_core.charts.value_stream import value_stream_map
 from vsm_core.metrics.views import BottleneckView
 
@@ -88,7 +89,7 @@ def _heatmap(view: BottleneckView, view_key: tuple, selection: Selection) -> Non
         }
         heat = heat[heat["stage"].isin(committed)] if committed else heat
     measure = MEASURES[label]
-    changes = change_markers(selection)
+    changes = tuple(visible_changes(change_markers(selection), selection.window))
     chart_panel(
         cached_figure(
             (*view_key, "heatmap", measure, early, changes),

@@ -27,6 +27,7 @@ from ui.metrics_state import change_markers, flow_view_key, get_flow_view
 from ui.panels import cached_figure, chart_panel
 from ui.plain import md, md_list
 from ui.state import Selection
+from vsm_core.charts.common import visible_changes
 from vsm_core.metrics.aging import items_at_risk
 from vsm_core.metrics.views import FlowView
 
@@ -46,7 +47,7 @@ def render_flow_metrics(selection: Selection) -> None:
     mode, as_of, freq, sle_slot = _controls(selection)
     view = get_flow_view(selection, mode=mode, as_of=as_of, freq=freq)
     view_key = flow_view_key(selection, mode=mode, as_of=as_of, freq=freq)
-    changes = change_markers(selection)
+    changes = tuple(visible_changes(change_markers(selection), selection.window))
     with sle_slot:
         sle = _sle_input(view, selection)
     _headline(view)

@@ -7,6 +7,7 @@ real metric functions of the demo dataset through every builder.
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date
 from types import SimpleNamespace
@@ -43,6 +44,8 @@ from vsm_core.charts.wip import net_flow_chart, wip_run_chart
 from vsm_core.charts.xmr import xmr_chart
 
 CHANGE = [(date(2026, 3, 9), "WIP limit")]
+#: For charts of 2–4 March 2026: the 9 March marker is outside their dates, so only 3 March shows.
+CHANGE_EARLY = [*CHANGE, (date(2026, 3, 3), "Pairing")]
 PCT = {50: 4.0, 70: 6.0, 85: 9.5, 95: 14.0}
 UTC = "datetime64[us, UTC]"
 
@@ -153,6 +156,62 @@ def test_change_markers_accept_dates_and_tz_aware_timestamps():
     lines = shapes(fig, "change")
     assert [s.x0 for s in lines] == ["2026-03-09", "2026-03-21T00:30:00"]
     assert [a.text for a in notes(fig, "change")] == ["WIP limit", "Pairing &lt;on&gt;"]
+    check_json(fig)
+
+
+def test_change_markers_outside_the_charts_dates_are_not_drawn():
+    fig = go.Figure(go.Scatter(x=[date(2026, 3, d) for d in range(1, 32)], y=[1] * 31))
+    add_change_markers(
+        fig,
+        [
+            (date(2025, 12, 1), "long ago"),
+            (date(2026, 3, 15), "inside"),
+            (date(2026, 9, 1), "later"),
+        ],
+    )
+    assert [s.x0 for s in shapes(fig, "change")] == ["2026-03-15"]
+    assert [a.text for a in notes(fig, "change")] == ["inside"]
+    # an explicit window wins over the traces' dates
+    windowed = add_change_markers(
+        go.Figure(go.Scatter(x=[date(2026, 3, 1)], y=[1])),
+        [(date(2026, 3, 15), "inside"), (date(2026, 4, 2), "after")],
+        window=(date(2026, 3, 1), date(2026, 3, 31)),
+    )
+    assert [s.x0 for s in shapes(windowed, "change")] == ["2026-03-15"]
+
+
+def test_change_markers_on_weekly_bars_keep_the_last_weeks_days():
+    weeks = [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)]
+    fig = go.Figure(go.Bar(x=weeks, y=[1, 2, 3]))
+    add_change_markers(fig, [(date(2026, 3, 20), "Friday of the last week")])
+    assert len(shapes(fig, "change")) == 1
+
+
+def test_change_marker_labels_never_overlap():
+    days = [date(2026, 3, 1) + pd.Timedelta(days=d) for d in range(60)]
+    fig = go.Figure(go.Scatter(x=days, y=[1] * 60))
+    close = [
+        (date(2026, 3, 10) + pd.Timedelta(days=d), f"#{d} A long experiment title")
+        for d in range(7)
+    ]
+    add_change_markers(fig, close)
+    labels = notes(fig, "change")
+    rows = [round((1 - a.y) / common.CHANGE_ROW_STEP) for a in labels]
+    # same-row labels: each starts after the previous one's estimated end
+    span_s = (pd.Timestamp("2026-04-30") - pd.Timestamp("2026-02-28")).total_seconds()
+    for row in set(rows):
+        xs = sorted(pd.Timestamp(a.x) for a, r in zip(labels, rows, strict=True) if r == row)
+        for left, right in itertools.pairwise(xs):
+            width_px = len("#0 A long experiment title") * common.CHANGE_CHAR_PX
+            assert (right - left).total_seconds() > width_px * span_s / common.CHANGE_PLOT_PX * 0.9
+    assert len(set(rows)) <= common.CHANGE_LABEL_ROWS
+    # every line is drawn; the labels that found no row are listed in the "+N more" hover
+    assert len(shapes(fig, "change")) == 7
+    [more] = notes(fig, "change:more") or [None]
+    assert more is not None and more.text == f"+{7 - len(labels)} more changes"
+    shown = {a.text for a in labels}
+    hidden = [d for d in range(7) if f"#{d} A long experiment title" not in shown]
+    assert hidden and all(f"#{d} A long" in more.hovertext for d in hidden)
     check_json(fig)
 
 
@@ -312,12 +371,12 @@ def test_wip_run_chart_with_flow_load():
     load = pd.DataFrame(
         {"date": np.repeat(days, 2), "type": ["Bug", "Story"] * 3, "count": [1, 1, 1, 2, 0, 1]}
     )
-    fig = wip_run_chart(daily, load, CHANGE)
+    fig = wip_run_chart(daily, load, CHANGE_EARLY)
     stacked = [t for t in fig.data if t.stackgroup]
     assert [t.name for t in stacked] == ["Bug", "Story"]
     assert fig.data[-1].name == "Total WIP" and list(fig.data[-1].y) == [2, 3, 1]
     assert shapes(fig, "mean")[0].y0 == pytest.approx(2.0)
-    assert len(shapes(fig, "change")) == 1
+    assert [s.x0 for s in shapes(fig, "change")] == ["2026-03-03"]
     check_json(fig)
     plain = wip_run_chart(daily)
     assert len(plain.data) == 1
@@ -362,7 +421,7 @@ def test_cfd_chart_stacks_done_at_the_bottom_and_backlog_on_top():
     cfd = pd.DataFrame({"date": [date(2026, 3, 2), date(2026, 3, 3)]})
     for i, stage in enumerate(stages):
         cfd[stage] = [i, i + 1]
-    fig = cfd_chart(cfd, stage_categories=STAGE_CATEGORIES, change_dates=CHANGE)
+    fig = cfd_chart(cfd, stage_categories=STAGE_CATEGORIES, change_dates=CHANGE_EARLY)
     names = [t.name for t in fig.data]
     assert names == ["Cancelled", "Done", "Review", "Doing", "Ready", "Backlog"]
     assert all(t.stackgroup == "cfd" for t in fig.data)
@@ -372,7 +431,7 @@ def test_cfd_chart_stacks_done_at_the_bottom_and_backlog_on_top():
     assert colours["Backlog"] == common.CATEGORY_COLOURS["backlog"]
     assert colours["Ready"] != colours["Review"]  # two waiting stages, two shades
     assert fig.layout.legend.traceorder == "reversed"
-    assert len(shapes(fig, "change")) == 1
+    assert [s.x0 for s in shapes(fig, "change")] == ["2026-03-03"]
     check_json(fig)
 
 
@@ -468,11 +527,11 @@ def test_age_run_chart():
             "max_age_days": [np.nan, 2.0, 3.5],
         }
     )
-    fig = age_run_chart(table, CHANGE)
+    fig = age_run_chart(table, CHANGE_EARLY)
     assert [t.type for t in fig.data] == ["bar", "scatter", "scatter"]
     assert [t.yaxis for t in fig.data] == [None, "y2", "y2"]
     assert fig.layout.yaxis2.title.text == "Age (days)"
-    assert len(shapes(fig, "change")) == 1
+    assert [s.x0 for s in shapes(fig, "change")] == ["2026-03-03"]
     check_json(fig)
     assert is_empty_figure(age_run_chart(table.iloc[0:0]))
 
