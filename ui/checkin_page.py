@@ -1,4 +1,10 @@
-"""Check-in page body: a team's experiments on one table, and the report to share.
+"""Check-in page body: a team's flow, its experiments on one table, and the report to share.
+
+The flow summary (per dataset of the team: four measures against the period before,
+and the bottleneck) comes from :func:`vsm_core.experiments.checkin_flow.team_flow`.
+The table keeps to seven narrow columns so it fits a 1280 px window beside the
+sidebar; what does not fit (hypothesis, action, full learnings, metric, overlaps) is
+in a detail expander per experiment.
 
 The rows are cached per database, team, day and a fingerprint of everything they are
 computed from (every experiment's id, ``updated_at`` and latest snapshot, every
@@ -25,6 +31,7 @@ from vsm_core.experiments.checkin import (
     checkin_teams,
     verdict_label,
 )
+from vsm_core.experiments.checkin_flow import FlowSummary, team_flow
 from vsm_core.store import database_url
 from vsm_core.store.models import Dataset, DatasetVersion, Experiment, ExperimentSnapshot
 
@@ -36,8 +43,8 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
     with Session(current_engine()) as session:
         teams = checkin_teams(session)
         fingerprint = _fingerprint(session)
-    if not fingerprint[0]:
-        st.info("No experiments recorded yet.")
+    if not fingerprint[0] and not teams:
+        st.info("No teams and no experiments yet: import a dataset with its team set.")
         return
     options = [*teams, ALL_TEAMS]
     own = selection.dataset.team if selection.dataset is not None else None
@@ -49,7 +56,17 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
         help="An experiment belongs to the team its scope names, else to its dataset's team.",
     )
     team = None if team_choice == ALL_TEAMS else team_choice
+    since = st.date_input(
+        "Since",
+        value=None,
+        key="checkin_since",
+        help="The flow summary covers this day to the data's last day, against the period "
+        "of the same length before it. Empty: the last four weeks.",
+    )
+    flow = _flow(database_url(), team, since, fingerprint)
+    _flow_summary(flow)
     rows = _rows(database_url(), team, today, fingerprint)
+    st.subheader("Experiments")
     if rows.empty:
         st.info(f"No experiments for {md(team_choice)} yet.")
         return
@@ -57,10 +74,8 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
     st.dataframe(
         display_table(rows).style.map(_verdict_colour, subset=["Verdict"]),
         hide_index=True,
-        column_config={
-            "#": st.column_config.NumberColumn("#", format="%d", width="small"),
-            "Target met": st.column_config.TextColumn("Target met"),
-        },
+        width="stretch",
+        column_config=TABLE_COLUMNS,
     )
     st.caption(
         "Reviewed experiments show the result the team reviewed (its snapshot); “now:” gives "
@@ -68,7 +83,84 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
         "re-computation. ⚠ marks a review date that has passed without a review, and "
         "experiments whose windows and scopes overlap (their effects can mix)."
     )
-    _downloads(rows, team_choice)
+    _details(rows)
+    _downloads(rows, team_choice, flow)
+
+
+#: The table's columns and widths in pixels: 740 in all, so it fits the main area
+#: of a 1280 px window (about 880 px beside the sidebar) without scrolling.
+TABLE_COLUMNS = {
+    "#": st.column_config.NumberColumn("#", format="%d", width=40),
+    "Experiment": st.column_config.TextColumn("Experiment", width=170),
+    "Owner": st.column_config.TextColumn("Owner", width=100),
+    "Status": st.column_config.TextColumn("Status", width=80),
+    "Verdict": st.column_config.TextColumn("Verdict", width=130),
+    "Target met": st.column_config.TextColumn("Target met", width=80),
+    "Learnings": st.column_config.TextColumn(
+        "Learnings", width=140, help="In full under “Details” below the table."
+    ),
+}
+
+
+def _flow_summary(flow: list[FlowSummary]) -> None:
+    """Per dataset: the four measures with their change, and the bottleneck in words."""
+    st.subheader("Flow")
+    if not flow:
+        st.info("No flow data for this team: import a dataset with its team set.")
+        return
+    for summary in flow:
+        (start, end), (before_start, before_end) = summary.period, summary.previous_period
+        st.markdown(
+            f"**{md(summary.dataset)}**: {start:%d %b %Y} to {end:%d %b %Y}, "
+            f"{summary.completed} items finished; changes against "
+            f"{before_start:%d %b} to {before_end:%d %b %Y}."
+        )
+        cells = st.columns(len(summary.measures))
+        for cell, measure in zip(cells, summary.measures, strict=True):
+            cell.metric(
+                measure.label,
+                _value(measure.value, measure.unit),
+                delta=_delta(measure.change, measure.unit),
+                delta_color="normal" if measure.better == "up" else "inverse",
+                help=measure.words(),
+            )
+        st.markdown(md(summary.bottleneck_text))
+
+
+def _value(value: float | None, unit: str) -> str:
+    """``"12.3 days"``, ``"46 %"``; ``"–"`` when there is nothing to measure."""
+    if value is None:
+        return "–"
+    return f"{value:.0f} %" if unit == "%" else f"{value:.1f} {unit}"
+
+
+def _delta(change: float | None, unit: str) -> str | None:
+    if change is None:
+        return None
+    number = f"{change:+.0f} points" if unit == "%" else f"{change:+.1f} {unit}"
+    return number.replace("-", "−")
+
+
+def _details(rows: pd.DataFrame) -> None:
+    """One collapsed expander per experiment: what was tried, what was learned, context."""
+    for row in rows.to_dict("records"):
+        with st.expander(f"Details of #{row['id']}: {md(str(row['title']))}"):
+            for key, label in (
+                ("hypothesis", "Hypothesis"),
+                ("action", "Action"),
+                ("learnings", "Learnings"),
+            ):
+                text = row.get(key) if isinstance(row.get(key), str) else ""
+                st.markdown(f"**{label}:** {md(text) if text.strip() else '–'}")
+            review = row.get("review_date")
+            overlaps = ", ".join(f"#{i}" for i in row.get("overlaps") or [])
+            st.markdown(
+                f"**Metric:** {md(str(row.get('metric') or '–'))} · "
+                f"**Dataset:** {md(str(row.get('dataset') or '–'))} · "
+                f"**Review date:** {'–' if pd.isna(review) else review.isoformat()}"
+                + (" ⚠ overdue" if row.get("review_overdue") else "")
+                + (f" · ⚠ **Overlaps:** {overlaps}" if overlaps else "")
+            )
 
 
 def display_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -82,22 +174,17 @@ def display_table(rows: pd.DataFrame) -> pd.DataFrame:
         {
             "#": rows["id"],
             "Experiment": rows["title"],
-            "Owner": rows["owner"],
-            "Status": rows["status"],
+            "Owner": rows["owner"].fillna(""),
+            "Status": [
+                status + (" ⚠" if late else "")
+                for status, late in zip(rows["status"], rows["review_overdue"], strict=True)
+            ],
             "Verdict": verdicts,
             "Target met": [
                 {True: "✔ yes", False: "✘ no"}.get(v, "–") if isinstance(v, bool) else "–"
                 for v in rows["target_met"]
             ],
-            "Review date": [
-                ("–" if pd.isna(d) else d.isoformat()) + (" ⚠ overdue" if late else "")
-                for d, late in zip(rows["review_date"], rows["review_overdue"], strict=True)
-            ],
-            "Overlaps": [
-                "⚠ " + ", ".join(f"#{i}" for i in ids) if ids else "" for ids in rows["overlaps"]
-            ],
-            "Metric": rows["metric"],
-            "Dataset": rows["dataset"],
+            "Learnings": [v if isinstance(v, str) else "" for v in rows["learnings"]],
         }
     )
 
@@ -127,14 +214,14 @@ def _summary(rows: pd.DataFrame) -> None:
     st.markdown(" · ".join(parts))
 
 
-def _downloads(rows: pd.DataFrame, team_label: str) -> None:
+def _downloads(rows: pd.DataFrame, team_label: str, flow: list[FlowSummary]) -> None:
     slug = re.sub(r"[^a-z0-9]+", "-", team_label.lower()).strip("-") or "team"
     title = f"{team_label} check-in"
 
     def report() -> bytes:  # built on click, not on every run (plotly.js is ~5 MB)
         generated = datetime.now(UTC)
         return checkin_html(
-            rows, title=title, figures=checkin_figures(rows), generated_at=generated
+            rows, title=title, figures=checkin_figures(rows), generated_at=generated, flow=flow
         ).encode("utf-8")
 
     buttons = st.container(horizontal=True)
@@ -146,7 +233,8 @@ def _downloads(rows: pd.DataFrame, team_label: str) -> None:
         key="checkin_html",
         on_click="ignore",
         icon=":material/download:",
-        help="One file with the table and a before/after chart per experiment; opens offline.",
+        help="One file with the flow summary, the table (with hypothesis, action and "
+        "learnings) and a before/after chart per experiment; opens offline.",
     )
     buttons.download_button(
         "Download CSV",
@@ -189,3 +277,11 @@ def _rows(url: str, team: str | None, today: date, fingerprint: tuple) -> pd.Dat
     del fingerprint  # part of the key only
     with Session(get_engine(url)) as session:
         return checkin_rows(session, team=team, today=today)
+
+
+@st.cache_data(show_spinner="Measuring the flow…", max_entries=16)
+def _flow(url: str, team: str | None, since: date | None, fingerprint: tuple) -> list[FlowSummary]:
+    """The team's flow summaries; the arguments are the whole cache key."""
+    del fingerprint  # part of the key only
+    with Session(get_engine(url)) as session:
+        return team_flow(session, team, since=since)

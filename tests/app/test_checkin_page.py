@@ -1,11 +1,21 @@
-"""The Check-in page through AppTest: the demo team's experiments, verdicts, downloads."""
+"""The Check-in page through AppTest: the demo team's flow, experiments, verdicts, details,
+downloads."""
 
 from __future__ import annotations
 
+import os
+from datetime import date
+
 import pytest
+from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 import ui.checkin_page
+from vsm_core.experiments import records
+from vsm_core.experiments.records import ExperimentUpdate
+from vsm_core.store import make_engine
+
+WIP_LIMIT = "WIP limit on Ready and Review"
 
 
 @pytest.fixture
@@ -21,15 +31,64 @@ def _table(app: AppTest):
 def test_the_table_shows_both_demo_experiments_with_their_verdicts(page):
     assert page.title[0].value == "Check-in"
     assert page.selectbox(key="checkin_team_1").value == "Demo team"
+    assert list(_table(page).columns) == [
+        "#",
+        "Experiment",
+        "Owner",
+        "Status",
+        "Verdict",
+        "Target met",
+        "Learnings",
+    ]
     table = _table(page).set_index("Experiment")
     assert len(table) == 2
-    assert table.loc["WIP limit on Ready and Review", "Verdict"] == "🟢 improved"
+    assert table.loc[WIP_LIMIT, "Verdict"] == "🟢 improved"
     assert table.loc["Stand-up walks the board right to left", "Verdict"] == "🟡 no clear change"
-    assert table.loc["WIP limit on Ready and Review", "Target met"] == "✔ yes"
-    assert table.loc["WIP limit on Ready and Review", "Owner"] == "Priya (team lead)"
-    assert set(table["Status"]) == {"reviewing", "running"}
-    assert table["Overlaps"].str.startswith("⚠").all()  # the two demo windows overlap
+    assert table.loc[WIP_LIMIT, "Target met"] == "✔ yes"
+    assert table.loc[WIP_LIMIT, "Owner"] == "Priya (team lead)"
+    assert {s.split(" ")[0] for s in table["Status"]} == {"reviewing", "running"}
     assert not page.error
+
+
+def test_the_flow_summary_shows_four_measures_and_the_bottleneck(page):
+    labels = [m.label for m in page.metric]
+    assert labels == [
+        "Throughput",
+        "Cycle time, 85th percentile",
+        "Work in progress (daily mean)",
+        "Flow efficiency",
+    ]
+    assert all(m.proto.delta for m in page.metric)  # a change against the period before
+    # md() escapes the sentence for Markdown: it reads "Bottleneck: In Progress holds …"
+    assert any(m.value.startswith("Bottleneck\\: In Progress holds") for m in page.markdown)
+
+
+def test_since_moves_the_period(page):
+    before = [m.value for m in page.metric]
+    page.date_input(key="checkin_since").set_value(date(2026, 6, 1)).run()
+    assert not page.exception
+    assert any("01 Jun 2026 to" in m.value for m in page.markdown)
+    assert [m.value for m in page.metric] != before
+
+
+def test_learnings_are_in_the_table_and_the_details(page):
+    engine = make_engine(os.environ["VSM_DATABASE_URL"])
+    with Session(engine) as session:
+        [wip] = [e for e in records.list_experiments(session) if e.title == WIP_LIMIT]
+        records.update_experiment(
+            session,
+            experiment_id=wip.id,
+            changes=ExperimentUpdate(learnings="Pairing on reviews halves the wait"),
+            author="t",
+        )
+    page.run()
+    table = _table(page).set_index("Experiment")
+    assert table.loc[WIP_LIMIT, "Learnings"] == "Pairing on reviews halves the wait"
+    details = [e for e in page.expander if e.label.startswith(f"Details of #{wip.id}")]
+    assert details
+    texts = [m.value for m in details[0].markdown]
+    assert "**Learnings:** Pairing on reviews halves the wait" in texts
+    assert any(t.startswith("**Hypothesis:** ") and t != "**Hypothesis:** –" for t in texts)
 
 
 def test_download_buttons_are_there(page):
@@ -41,6 +100,7 @@ def test_all_teams_renders(page):
     page.selectbox(key="checkin_team_1").set_value("All teams").run()
     assert not page.exception
     assert len(_table(page)) == 2
+    assert len(page.metric) == 4  # the demo is the only dataset
 
 
 def test_an_error_in_the_core_is_a_message_not_a_traceback(app, monkeypatch):
