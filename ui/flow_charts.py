@@ -256,7 +256,7 @@ def efficiency_panels(view: FlowView, changes: ChangeDates) -> list[Panel]:
 
 
 def behaviour_panels(view: FlowView, points: int = XMR_DEFAULT_POINTS) -> list[Panel]:
-    """The XmR charts: the last ``points`` completed items, weekly throughput, daily WIP.
+    """The XmR charts: the last ``points`` completed items, weekly throughput, weekly mean WIP.
 
     Cycle time per item is charted for the most recent ``points`` completed
     items only (done order, within the date window and filters), and its
@@ -288,9 +288,23 @@ def behaviour_panels(view: FlowView, points: int = XMR_DEFAULT_POINTS) -> list[P
             depends=(points,),
         )
     ]
-    for key, result, title, y_title in (
-        ("xmr_throughput", view.xmr_throughput, "Weekly throughput", "Items per week"),
-        ("xmr_wip", view.xmr_wip, "Daily WIP", "Items"),
+    for key, result, title, y_title, what in (
+        (
+            "xmr_throughput",
+            view.xmr_throughput,
+            "Weekly throughput",
+            "Items per week",
+            "One point per week: items completed that week. ",
+        ),
+        (
+            "xmr_wip",
+            view.xmr_wip,
+            "Weekly WIP (mean of the daily samples)",
+            "Items in progress, weekly mean",
+            "One point per week: the mean of its end-of-day WIP samples (daily WIP is not "
+            "charted: each day's WIP is mostly the day before's, so daily points flag nearly "
+            "every day). ",
+        ),
     ):
         panels.append(
             Panel(
@@ -298,7 +312,7 @@ def behaviour_panels(view: FlowView, points: int = XMR_DEFAULT_POINTS) -> list[P
                 lambda result=result, title=title, y_title=y_title: xmr_chart(
                     result.labels, result, title=title, y_title=y_title
                 ),
-                f"{len(result.values)} points; centre {_fmt(result.centre)}, limits "
+                f"{what}{len(result.values)} points; centre {_fmt(result.centre)}, limits "
                 f"{_fmt(result.lnpl)}–{_fmt(result.unpl)}; {_signalled(result)} point(s) "
                 "signal.",
                 xmr_table(result),

@@ -35,6 +35,7 @@ from vsm_core.metrics.xmr import (
     cycle_time_xmr,
     daily_wip_xmr,
     weekly_throughput_xmr,
+    weekly_wip_xmr,
     xmr,
 )
 from vsm_core.model import Category, Stage, Workflow, make_dataset
@@ -552,6 +553,22 @@ def test_daily_wip_xmr_golden():
     assert chart.values == [3.0, 4.0, 2.0, 4.0, 4.0, 2.0, 1.0, 1.0, 1.0, 1.0]
 
 
+def test_weekly_wip_xmr_is_the_mean_of_each_weeks_daily_samples():
+    chart = weekly_wip_xmr(golden_scope())
+    # 2024-01-01 is a Monday. The daily samples (test above): Jan 1-7 -> 3,4,2,4,4,2,1
+    # (mean 20/7); Jan 8-10 -> 1,1,1 (a partial week: the mean of its covered days).
+    assert chart.labels == ["2024-01-01", "2024-01-08"]
+    assert chart.values == pytest.approx([20 / 7, 1.0])
+    assert chart.centre == pytest.approx((20 / 7 + 1) / 2)
+
+
+def test_flow_view_charts_wip_behaviour_weekly():
+    from vsm_core.metrics.views import flow_view
+
+    view = flow_view(golden_scope())
+    assert view.xmr_wip.labels == ["2024-01-01", "2024-01-08"]
+
+
 # --------------------------------------------------------------------------- empty input
 
 
@@ -574,7 +591,7 @@ def test_every_function_on_an_empty_dataset():
     assert vs["completed"] == 0 and vs["lead_time_median_days"] is None
     assert vs["flow_efficiency"] is None and vs["backlog_median_days"] is None
     assert [s["visited_share"] for s in vs["stages"]] == [0.0, 0.0, 0.0]
-    for build in (cycle_time_xmr, weekly_throughput_xmr, daily_wip_xmr):
+    for build in (cycle_time_xmr, weekly_throughput_xmr, daily_wip_xmr, weekly_wip_xmr):
         chart = build(scope)
         assert isinstance(chart, XmR) and chart.values == [] and chart.signals == []
 

@@ -114,7 +114,7 @@ def flow_view(scope: Scope, *, sle_days: float | None = None, freq: str = "week"
         distribution_over_time=distribution.distribution_over_time(scope, freq),
         xmr_cycle=xmr.cycle_time_xmr(scope),
         xmr_throughput=xmr.weekly_throughput_xmr(scope),
-        xmr_wip=xmr.daily_wip_xmr(scope),
+        xmr_wip=xmr.weekly_wip_xmr(scope),
         timezone=scope.timezone,
         freq=freq,
     )
