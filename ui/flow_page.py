@@ -29,7 +29,7 @@ from ui.plain import md, md_list
 from ui.state import Selection
 from vsm_core.charts.common import visible_changes
 from vsm_core.metrics.aging import items_at_risk
-from vsm_core.metrics.views import FlowView
+from vsm_core.metrics.views import FlowView, done_per_period
 
 MODES = {"Elapsed days": "elapsed", "Calendar days, inclusive": "inclusive"}
 AS_OF = ("Last event in the data", "Now", "A date")
@@ -136,7 +136,8 @@ def _headline(view: FlowView) -> None:
     cols[1].metric("In progress", counts["in_progress"])
     cols[2].metric("Cycle time p50", _fmt(cycle["p50"], " d"))
     cols[3].metric("Cycle time p85", _fmt(cycle["p85"], " d"))
-    cols[4].metric("Done / week", _fmt(doc["throughput"]["per_week_mean"]))
+    done_label, done_mean = done_per_period(view)
+    cols[4].metric(done_label, _fmt(done_mean))
     cols[5].metric("WIP (mean)", _fmt(doc["wip"]["mean"]))
     ratio = doc["flow_efficiency"]["ratio_of_sums"]
     cols[6].metric("Flow efficiency", "–" if ratio is None else f"{100 * ratio:.0f} %")

@@ -32,6 +32,21 @@ def test_headline_matches_the_cli_on_the_same_database(page, tmp_path, capsys):
     assert shown["Done / week"] == f"{doc['throughput']['per_week_mean']:.1f}"
 
 
+def test_the_throughput_headline_follows_the_period(page):
+    period = next(s for s in page.selectbox if s.label == "Period")
+    period.select("Month").run()
+    assert not page.exception
+    shown = _metrics(page)
+    assert "Done / month" in shown and "Done / week" not in shown
+    assert float(shown["Done / month"]) > 4 * 0.9 * float(_weekly_mean(page))
+
+
+def _weekly_mean(app) -> float:
+    period = next(s for s in app.selectbox if s.label == "Period")
+    period.select("Week").run()
+    return float(_metrics(app)["Done / week"])
+
+
 #: The charts of each view, in drawing order (only the open view is drawn).
 VIEW_CHARTS = {
     "Cycle time": ["cycle_scatter", "cycle_hist", "lead_hist"],

@@ -149,3 +149,20 @@ def test_the_scatter_definition_says_when_a_sample_is_drawn():
     small = SimpleNamespace(**{**vars(view), "completed": completed.head(100)})
     scatter, *_ = view_panels("Cycle time", small, sle=None)
     assert "sample" not in scatter.definition
+
+
+def test_the_done_headline_follows_the_period():
+    from vsm_core.metrics.scope import build_scope
+    from vsm_core.metrics.views import done_per_period, flow_view
+    from vsm_core.sample_data import generate_demo_dataset
+
+    scope = build_scope(generate_demo_dataset())
+    weekly, monthly = flow_view(scope, freq="week"), flow_view(scope, freq="month")
+    label, per_week = done_per_period(weekly)
+    assert label == "Done / week"
+    assert per_week == pytest.approx(weekly.document["throughput"]["per_week_mean"])
+    label, per_month = done_per_period(monthly)
+    assert label == "Done / month"
+    # the mean over the months of the window: completed items / number of months
+    assert per_month == pytest.approx(monthly.throughput["count"].sum() / len(monthly.throughput))
+    assert per_month > 3 * per_week

@@ -66,6 +66,19 @@ class FlowView:
     freq: str = "week"
 
 
+def done_per_period(view: FlowView) -> tuple[str, float | None]:
+    """The headline throughput in the view's period: ``("Done / month", mean)``.
+
+    The mean over the view's periods (``view.throughput``: every day, week or
+    month of the window, zero-filled) of the items completed in each; None
+    without periods. The label names the period, so it follows the page's
+    Period choice.
+    """
+    counts = pd.to_numeric(view.throughput.get("count", pd.Series(dtype="float64")))
+    mean = float(counts.mean()) if len(counts) else None
+    return f"Done / {view.freq}", mean
+
+
 def default_sle(scope: Scope) -> float | None:
     """The 85th percentile of completed items' cycle time (days), or None without any."""
     values = started(scope.completed)["cycle_time_days"]
