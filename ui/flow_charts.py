@@ -73,14 +73,18 @@ def view_panels(
     sle: float | None,
     changes: ChangeDates = (),
     xmr_points: int = XMR_DEFAULT_POINTS,
+    cfd_in_progress_only: bool = False,
 ) -> list[Panel]:
-    """The charts of view ``name`` (one of :data:`VIEWS`), in drawing order."""
+    """The charts of view ``name`` (one of :data:`VIEWS`), in drawing order.
+
+    ``cfd_in_progress_only``: the CFD without its done, cancelled and backlog bands.
+    """
     if name == "Cycle time":
         return cycle_time_panels(view, sle, changes)
     if name == "Throughput":
         return throughput_panels(view, changes)
     if name == "WIP & cumulative flow":
-        return wip_panels(view, changes)
+        return wip_panels(view, changes, in_progress_only=cfd_in_progress_only)
     if name == "Aging":
         return aging_panels(view, sle, changes)
     if name == "Efficiency & mix":
@@ -172,7 +176,9 @@ def throughput_panels(view: FlowView, changes: ChangeDates) -> list[Panel]:
     ]
 
 
-def wip_panels(view: FlowView, changes: ChangeDates) -> list[Panel]:
+def wip_panels(
+    view: FlowView, changes: ChangeDates, *, in_progress_only: bool = False
+) -> list[Panel]:
     return [
         Panel(
             "wip_run",
@@ -185,12 +191,21 @@ def wip_panels(view: FlowView, changes: ChangeDates) -> list[Panel]:
         Panel(
             "cfd",
             lambda: cfd_chart(
-                view.cfd, stage_categories=view.stage_categories, change_dates=changes
+                view.cfd,
+                stage_categories=view.stage_categories,
+                change_dates=changes,
+                in_progress_only=in_progress_only,
             ),
-            "Items in each stage at the end of each day; the top line is all arrivals, the top "
-            "of the done band all departures. Bands widening = work piling up.",
+            (
+                "Items in each active or waiting stage at the end of each day (done, cancelled "
+                "and backlog bands hidden); the top line is the work in progress. Bands "
+                "widening = work piling up."
+                if in_progress_only
+                else "Items in each stage at the end of each day; the top line is all arrivals, "
+                "the top of the done band all departures. Bands widening = work piling up."
+            ),
             view.cfd,
-            depends=(changes,),
+            depends=(changes, in_progress_only),
         ),
         Panel(
             "net_flow",

@@ -64,6 +64,8 @@ def render_flow_metrics(selection: Selection) -> None:
                 _efficiency(view, view_key, changes)
             elif name == "Process behaviour":
                 _behaviour(view, view_key)
+            elif name == "WIP & cumulative flow":
+                _wip(view, view_key, changes)
             else:
                 _draw(view_key, view_panels(name, view, sle=sle, changes=changes))
 
@@ -166,6 +168,20 @@ def _aging(view: FlowView, view_key: tuple, sle: float | None, changes) -> None:
         )
         st.caption("breached: older than the SLE; at_risk: at least 70 % of it.")
     _draw_one(view_key, age_run)
+
+
+def _wip(view: FlowView, view_key: tuple, changes) -> None:
+    name = "WIP & cumulative flow"
+    wip_run, _, _ = view_panels(name, view, sle=None, changes=changes)
+    _draw_one(view_key, wip_run)
+    only = st.toggle(
+        "Cumulative flow: work in progress only",
+        key="cfd_in_progress_only",
+        help="Hide the done, cancelled and backlog bands, which usually dwarf the stages "
+        "where the work happens; the remaining bands then stack from zero.",
+    )
+    _, cfd, net_flow = view_panels(name, view, sle=None, changes=changes, cfd_in_progress_only=only)
+    _draw(view_key, [cfd, net_flow])
 
 
 def _efficiency(view: FlowView, view_key: tuple, changes) -> None:

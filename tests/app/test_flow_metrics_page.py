@@ -192,3 +192,16 @@ def test_experiment_change_dates_are_drawn_on_the_time_charts(page):
     scatter = _json.loads(charts[0].proto.spec)
     texts = " ".join(str(a.get("text", "")) for a in scatter["layout"].get("annotations", []))
     assert "#1 WIP limit on Ready and Review" in texts
+
+
+def test_the_cfd_toggle_hides_the_done_and_backlog_bands(page):
+    _open(page, "WIP & cumulative flow")
+    toggle = page.toggle(key="cfd_in_progress_only")
+    assert toggle.value is False
+    toggle.set_value(True).run()
+    assert not page.exception
+    [cfd] = [c for c in page.get("plotly_chart") if c.key == "cfd"]
+    spec = json.loads(cfd.proto.spec)
+    names = {t["name"] for t in spec["data"]}
+    assert names and not names & {"Backlog", "Done"}
+    assert spec["layout"]["title"]["text"] == "Cumulative flow, work in progress only"

@@ -435,6 +435,24 @@ def test_cfd_chart_stacks_done_at_the_bottom_and_backlog_on_top():
     check_json(fig)
 
 
+def test_cfd_chart_can_hide_the_done_and_backlog_bands():
+    cfd = pd.DataFrame({"date": [date(2026, 3, 2), date(2026, 3, 3)]})
+    for i, stage in enumerate(STAGE_CATEGORIES):
+        cfd[stage] = [10 * i, 10 * i + 1]
+    fig = cfd_chart(cfd, stage_categories=STAGE_CATEGORIES, in_progress_only=True)
+    # only the active and waiting stages, stacked from zero (reverse workflow order)
+    assert [t.name for t in fig.data] == ["Review", "Doing", "Ready"]
+    assert [list(t.y) for t in fig.data] == [[30, 31], [20, 21], [10, 11]]
+    assert fig.layout.title.text == "Cumulative flow, work in progress only"
+    full = cfd_chart(cfd, stage_categories=STAGE_CATEGORIES)
+    assert len(full.data) == 6 and full.layout.title.text == "Cumulative flow"
+    # nothing left to show: the empty figure, not an error
+    only_ends = cfd[["date", "Backlog", "Done"]]
+    assert is_empty_figure(
+        cfd_chart(only_ends, stage_categories=STAGE_CATEGORIES, in_progress_only=True)
+    )
+
+
 def test_cfd_stack_order_without_categories_is_reverse_workflow_order():
     assert cfd_stack_order(["A", "B", "C"], {}) == ["C", "B", "A"]
 

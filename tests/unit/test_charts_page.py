@@ -99,7 +99,8 @@ def test_figure_cache_inputs_name_everything_a_builder_reads_besides_the_view(de
     assert depends["cycle_scatter"] == (9.5, changes)
     assert depends["aging"] == (9.5,)
     assert depends["xmr_cycle"] == (50,)
-    for key in ("throughput_run", "wip_run", "cfd", "net_flow", "age_run", "distribution"):
+    assert depends["cfd"] == (changes, False)
+    for key in ("throughput_run", "wip_run", "net_flow", "age_run", "distribution"):
         assert depends[key] == (changes,), key
     for key in ("cycle_hist", "lead_hist", "throughput_hist", "efficiency"):
         assert depends[key] == (), key
@@ -166,3 +167,22 @@ def test_the_done_headline_follows_the_period():
     # the mean over the months of the window: completed items / number of months
     assert per_month == pytest.approx(monthly.throughput["count"].sum() / len(monthly.throughput))
     assert per_month > 3 * per_week
+
+
+def test_the_cfd_panel_can_show_work_in_progress_only(demo_view):
+    name = "WIP & cumulative flow"
+    [cfd] = [p for p in view_panels(name, demo_view, sle=None) if p.key == "cfd"]
+    [only] = [
+        p
+        for p in view_panels(name, demo_view, sle=None, cfd_in_progress_only=True)
+        if p.key == "cfd"
+    ]
+    assert only.depends == ((), True) and cfd.depends == ((), False)
+    shown = {t.name for t in only.build().data}
+    hidden = {
+        s
+        for s, c in demo_view.stage_categories.items()
+        if str(getattr(c, "value", c)).lower() in ("done", "cancelled", "backlog")
+    }
+    assert hidden and shown and not shown & hidden
+    assert "hidden" in only.definition and len(cfd.build().data) > len(shown)

@@ -21,6 +21,9 @@ from vsm_core.charts.common import (
 
 # Stacking position of terminal categories: cancelled lowest, then done, then the rest.
 _BOTTOM = {"cancelled": 0, "done": 1}
+#: The bands :func:`cfd_chart` leaves out with ``in_progress_only``: the finished
+#: (done, cancelled) and the not yet started (backlog) items.
+OUTSIDE_PROGRESS = ("done", "cancelled", "backlog")
 
 
 def cfd_stack_order(stages: list[str], stage_categories: Mapping[str, Any]) -> list[str]:
@@ -42,7 +45,8 @@ def cfd_chart(
     *,
     stage_categories: Mapping[str, Any] | None = None,
     change_dates: Iterable[tuple[Any, str]] = (),
-    title: str = "Cumulative flow",
+    in_progress_only: bool = False,
+    title: str | None = None,
 ) -> go.Figure:
     """Stacked areas of the items in each stage per day (one trace per stage).
 
@@ -52,11 +56,20 @@ def cfd_chart(
     works too) for the colours: done green, active blues, waiting
     ambers/oranges, backlog grey, cancelled light grey. Traces are added in
     :func:`cfd_stack_order` (bottom first); the legend lists them top first.
+
+    ``in_progress_only``: leave out the bands of the categories in
+    :data:`OUTSIDE_PROGRESS` (done, cancelled, backlog), so the remaining
+    bands stack from zero and their top line is the work in progress; the
+    title says so. Those bands usually dwarf the others.
     """
+    if title is None:
+        title = "Cumulative flow, work in progress only" if in_progress_only else "Cumulative flow"
+    categories = {str(k): str(v).lower() for k, v in (stage_categories or {}).items()}
     stages = [str(c) for c in getattr(cfd, "columns", []) if str(c) != "date"]
+    if in_progress_only:
+        stages = [s for s in stages if categories.get(s, "") not in OUTSIDE_PROGRESS]
     if is_empty(cfd, "date") or not stages:
         return empty_figure(title, "No days to show")
-    categories = {str(k): str(v).lower() for k, v in (stage_categories or {}).items()}
     colours = stage_colours({stage: categories.get(stage, "backlog") for stage in stages})
     x = to_wall(cfd["date"])
     fig = go.Figure()

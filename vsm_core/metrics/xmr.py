@@ -208,7 +208,7 @@ def weekly_wip_xmr(scope: Scope, *, baseline: int | None = None) -> XmR:
     if wip.empty:
         return xmr([], baseline=baseline, labels=[])
     days = pd.to_datetime(pd.Series(wip["date"]))
-    monday = (days - pd.to_timedelta(days.dt.weekday, unit="D")).dt.date
+    monday = (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
     weekly = wip["count"].astype("float64").groupby(monday.to_numpy(), sort=True).mean()
     labels = [d.isoformat() for d in weekly.index]
     return xmr(weekly.to_numpy(dtype="float64"), baseline=baseline, labels=labels)
