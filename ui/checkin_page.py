@@ -29,7 +29,6 @@ from vsm_core.experiments.checkin import (
     checkin_html,
     checkin_rows,
     checkin_teams,
-    verdict_label,
 )
 from vsm_core.experiments.checkin_flow import FlowSummary, team_flow
 from vsm_core.store import database_url
@@ -127,18 +126,25 @@ def _flow_summary(flow: list[FlowSummary]) -> None:
         st.markdown(md(summary.bottleneck_text))
 
 
+#: How a unit reads after a number on the page (short, so a metric fits its column).
+_SHORT_UNITS = {"items per week": "/ week", "items (daily mean)": "items", "%": "%"}
+
+
 def _value(value: float | None, unit: str) -> str:
-    """``"12.3 days"``, ``"46 %"``; ``"–"`` when there is nothing to measure."""
+    """``"12.3 days"``, ``"11.8 / week"``, ``"46 %"``; ``"–"`` when there is nothing."""
     if value is None:
         return "–"
-    return f"{value:.0f} %" if unit == "%" else f"{value:.1f} {unit}"
+    number = f"{value:.0f}" if unit == "%" else f"{value:.1f}"
+    return f"{number} {_SHORT_UNITS.get(unit, unit)}"
 
 
 def _delta(change: float | None, unit: str) -> str | None:
+    """``"+0.2 days"``, ``"-6 points"``: a plain ``-``, which Streamlit reads as a fall."""
     if change is None:
         return None
-    number = f"{change:+.0f} points" if unit == "%" else f"{change:+.1f} {unit}"
-    return number.replace("-", "−")
+    return (
+        f"{change:+.0f} points" if unit == "%" else f"{change:+.1f} {_SHORT_UNITS.get(unit, unit)}"
+    )
 
 
 def _details(rows: pd.DataFrame) -> None:
@@ -166,8 +172,8 @@ def _details(rows: pd.DataFrame) -> None:
 def display_table(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows as the page shows them: cues in words and symbols, newest first."""
     verdicts = [
-        verdict_label(v if isinstance(v, str) else None)
-        + (f" (now: {verdict_label(now)})" if isinstance(now, str) else "")
+        (v if isinstance(v, str) else "no evidence")
+        + (f" (now: {now})" if isinstance(now, str) else "")
         for v, now in zip(rows["verdict"], rows["recomputed_verdict"], strict=True)
     ]
     return pd.DataFrame(
@@ -189,7 +195,7 @@ def display_table(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-#: A light background per verdict (the emoji cue needs an emoji font; this does not).
+#: A light background per verdict: the cue needs no emoji font (the page shows no emoji).
 _VERDICT_BACKGROUNDS = {
     "improved": "#dcf2e3",
     "worsened": "#fadcdc",
@@ -198,7 +204,7 @@ _VERDICT_BACKGROUNDS = {
 
 
 def _verdict_colour(label: str) -> str:
-    verdict = str(label).split(" (now:")[0].split(" ", 1)[-1]
+    verdict = str(label).split(" (now:")[0]
     colour = _VERDICT_BACKGROUNDS.get(verdict)
     return f"background-color: {colour}" if colour else ""
 

@@ -42,8 +42,8 @@ def test_the_table_shows_both_demo_experiments_with_their_verdicts(page):
     ]
     table = _table(page).set_index("Experiment")
     assert len(table) == 2
-    assert table.loc[WIP_LIMIT, "Verdict"] == "🟢 improved"
-    assert table.loc["Stand-up walks the board right to left", "Verdict"] == "🟡 no clear change"
+    assert table.loc[WIP_LIMIT, "Verdict"] == "improved"
+    assert table.loc["Stand-up walks the board right to left", "Verdict"] == "no clear change"
     assert table.loc[WIP_LIMIT, "Target met"] == "✔ yes"
     assert table.loc[WIP_LIMIT, "Owner"] == "Priya (team lead)"
     assert {s.split(" ")[0] for s in table["Status"]} == {"reviewing", "running"}
@@ -55,7 +55,7 @@ def test_the_flow_summary_shows_four_measures_and_the_bottleneck(page):
     assert labels == [
         "Throughput",
         "Cycle time, 85th percentile",
-        "Work in progress (daily mean)",
+        "Work in progress",
         "Flow efficiency",
     ]
     assert all(m.proto.delta for m in page.metric)  # a change against the period before
