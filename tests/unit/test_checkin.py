@@ -378,3 +378,62 @@ def test_the_html_report_has_the_flow_and_the_words_escaped_once(engine, demo):
     assert "Cycle time, 85th percentile (days)" in page
     assert flow[0].bottleneck_text in page
     assert "than the period before" in page
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _cli(tmp_path, *args: str) -> int:
+    from vsm_core.cli import main
+
+    _engine(tmp_path)
+    return main(["--db", f"sqlite:///{tmp_path / 'checkin.db'}", "checkin", "export", *args])
+
+
+def test_checkin_export_writes_the_report_and_the_csv(tmp_path, capsys):
+    report, table = tmp_path / "team.html", tmp_path / "team.csv"
+    code = _cli(
+        tmp_path, "--team", DEMO_TEAM, "--html", str(report), "--csv", str(table),
+        "--since", "2026-09-01",
+    )  # fmt: skip
+    assert code == 0
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and f"<h1>{DEMO_TEAM} check-in</h1>" in page
+    assert "<h2>Flow: Demo team</h2>" in page and "2026-09-01 to " in page
+    assert WIP_LIMIT in page and "<b>Hypothesis:</b>" in page
+    rows = list(csv.DictReader(io.StringIO(table.read_text(encoding="utf-8-sig"))))
+    assert list(rows[0]) == list(checkin.COLUMNS)
+    assert {r["title"] for r in rows} == {WIP_LIMIT, STAND_UP}
+    assert {r["target_met"] for r in rows} == {"yes", "no"}
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"wrote {report} (2 experiments)" in captured.err
+
+
+def test_checkin_export_without_csv_writes_only_the_report(tmp_path):
+    report = tmp_path / "only.html"
+    assert _cli(tmp_path, "--team", DEMO_TEAM, "--html", str(report)) == 0
+    assert report.exists() and not list(tmp_path.glob("*.csv"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--team", "Nobody"], "no team 'Nobody' (teams: 'Demo team')"),
+        (["--team", DEMO_TEAM, "--since", "yesterday"], "--since expects a date"),
+        (["--html", "x.html"], "the following arguments are required: --team"),
+    ],
+)
+def test_checkin_export_refuses_bad_input_with_exit_2(tmp_path, capsys, args, message):
+    report = tmp_path / "r.html"
+    full = [*args, "--html", str(report)] if "--html" not in args else args
+    assert _cli(tmp_path, *full) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("flowlab: error: ") and message in error
+    assert not report.exists()
+
+
+def test_checkin_export_cannot_write_is_exit_2(tmp_path, capsys):
+    missing = tmp_path / "no" / "such" / "dir.html"
+    assert _cli(tmp_path, "--team", DEMO_TEAM, "--html", str(missing)) == 2
+    assert "cannot write" in capsys.readouterr().err

@@ -1,0 +1,92 @@
+"""``checkin export``: a team's check-in report written to files, for a scheduled job.
+
+``python -m vsm_core checkin export --team TEAM --html FILE [--csv FILE] [--since DATE]``
+writes the same HTML report and CSV as the Check-in page's download buttons: the
+team's flow summary (from ``--since``, default the last four weeks, against the
+period of the same length before), and its experiments with their hypothesis, action
+and learnings. One line per file written goes to stderr; stdout stays empty.
+
+Exit codes: 0 written; 2 an unknown team, a bad date or a file that cannot be
+written (nothing is written then); 1 anything else.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from vsm_core.cli.common import EXIT_OK, UsageError, loading_modules, open_engine
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("checkin", help="a team's check-in report")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    export = actions.add_parser(
+        "export", help="write a team's check-in as an HTML report (and a CSV)"
+    )
+    export.add_argument("--team", required=True, help="the team (as on the Check-in page)")
+    export.add_argument("--html", required=True, metavar="FILE", help="the HTML report to write")
+    export.add_argument("--csv", metavar="FILE", help="also write the experiments as CSV")
+    export.add_argument(
+        "--since",
+        metavar="DATE",
+        help="first day of the flow summary's period (default: the last four weeks of data)",
+    )
+    export.set_defaults(handler=export_command)
+
+
+def export_command(args) -> int:
+    """Write the report (and the CSV) of ``args.team``; see the module docstring."""
+    since = _day(args.since)
+    with loading_modules():
+        from sqlmodel import Session
+
+        from vsm_core.experiments.checkin import (
+            checkin_csv,
+            checkin_figures,
+            checkin_html,
+            checkin_rows,
+            checkin_teams,
+        )
+        from vsm_core.experiments.checkin_flow import team_flow
+
+        engine = open_engine(args)
+    with Session(engine) as session:
+        teams = checkin_teams(session)
+        if args.team not in teams:
+            known = ", ".join(repr(t) for t in teams) or "none yet"
+            raise UsageError(f"no team {args.team!r} (teams: {known})")
+        rows = checkin_rows(session, team=args.team, today=date.today())
+        flow = team_flow(session, args.team, since=since)
+    page = checkin_html(
+        rows,
+        title=f"{args.team} check-in",
+        figures=checkin_figures(rows),
+        generated_at=datetime.now(UTC),
+        flow=flow,
+    )
+    outputs = [(args.html, page.encode("utf-8"))]
+    if args.csv:
+        outputs.append((args.csv, checkin_csv(rows)))
+    for path, data in outputs:
+        _write(path, data)
+        print(f"wrote {path} ({len(rows)} experiments)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise UsageError(f"--since expects a date like 2024-03-31, got {text!r}") from error
+
+
+def _write(path: str, data: bytes) -> None:
+    try:
+        Path(path).write_bytes(data)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
