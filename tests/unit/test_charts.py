@@ -803,6 +803,21 @@ def test_value_stream_map_ladder_is_high_under_waits_and_low_under_work():
     assert not shapes(fig, "commitment") and not shapes(fig, "queue:backlog")
 
 
+def test_value_stream_map_ladder_and_box_use_one_flow_efficiency():
+    # 4.5 d of work and 3.5 d of wait per item: work ÷ (work + wait) = 56 %, the box's figure
+    fig = value_stream_map({**vsm_dict(2), "work_days_mean": 4.5, "wait_days_mean": 3.5})
+    totals = [a.text for a in notes(fig, "ladder-total")]
+    assert "work 4.5 d" in totals and "wait 3.5 d" in totals
+    assert not any("Σ" in (a.text or "") for a in fig.layout.annotations)  # no sums of medians
+    summary = " ".join(a.text for a in notes(fig, "summary"))
+    assert f"{4.5 / (4.5 + 3.5):.0%}" == "56%" and "56%" in summary
+    texts = " ".join(a.text for a in fig.layout.annotations)
+    assert "Flow efficiency = active time ÷ cycle time, summed over the completed items" in texts
+    # without the per-item means (an older dict) the ends show a dash, never a made-up sum
+    bare = value_stream_map(vsm_dict(2))
+    assert [a.text for a in notes(bare, "ladder-total")][:2] == ["wait –", "work –"]
+
+
 @pytest.mark.parametrize("vsm", [None, {}, {"stages": []}, {"backlog_median_days": 3.0}])
 def test_value_stream_map_empty(vsm):
     assert is_empty_figure(value_stream_map(vsm))

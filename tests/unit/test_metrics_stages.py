@@ -442,6 +442,12 @@ def test_value_stream_golden():
     assert got["cycle_time_median_days"] == pytest.approx(5.0)
     assert got["cycle_time_mode"] == "elapsed"
     assert got["flow_efficiency"] == pytest.approx(11.25 / 19)
+    # The ladder's ends: per item of the flow-efficiency ratio (A, B, C, E), active days
+    # 4 + 1.75 + 3 + 2.5 = 11.25 and the rest of the cycle time 19 - 11.25 = 7.75, over 4.
+    assert got["work_days_mean"] == pytest.approx(11.25 / 4)
+    assert got["wait_days_mean"] == pytest.approx(7.75 / 4)
+    work, wait = got["work_days_mean"], got["wait_days_mean"]
+    assert work / (work + wait) == pytest.approx(got["flow_efficiency"])
     # start - created: A 1, B 3, C 0, E 0 -> median 0.5.
     assert got["backlog_median_days"] == pytest.approx(0.5)
 
@@ -590,6 +596,7 @@ def test_every_function_on_an_empty_dataset():
     json.dumps(vs)
     assert vs["completed"] == 0 and vs["lead_time_median_days"] is None
     assert vs["flow_efficiency"] is None and vs["backlog_median_days"] is None
+    assert vs["work_days_mean"] is None and vs["wait_days_mean"] is None
     assert [s["visited_share"] for s in vs["stages"]] == [0.0, 0.0, 0.0]
     for build in (cycle_time_xmr, weekly_throughput_xmr, daily_wip_xmr, weekly_wip_xmr):
         chart = build(scope)

@@ -9,10 +9,18 @@ Layout (data units ≈ pixels at a 1100 px wide figure; axes hidden and fixed):
   has a ``backlog_median_days``, a grey triangle for the time before the
   commitment point comes first, followed by a dotted "commitment" line;
 * the **lead-time ladder** beneath: a step line, high under waiting steps
-  (labelled with the wait above it), low under active steps (labelled with
-  the work below it), with the sums of the medians at its right end;
+  (labelled with the stage's median wait above it), low under active steps
+  (labelled with the median work below it); at its right end the work and
+  the wait of an average item between start and done (``work_days_mean``,
+  ``wait_days_mean``), whose ratio is the flow efficiency;
 * a **summary box** at the right end: median lead time, median cycle time
-  and flow efficiency.
+  and flow efficiency, with its definition.
+
+One definition of flow efficiency for the ladder and the box (docs/metrics.md,
+*Flow efficiency*): time in active stages between start and done ÷ cycle
+time, summed over the completed items (ratio of sums). The ladder's totals
+are the per-item means of those two sums' parts, so work ÷ (work + wait) is
+the box's number; the time before the commitment point is not part of it.
 
 Shapes are named ``stage-box:<stage>``, ``queue:<stage>``, ``queue:backlog``,
 ``ladder``, ``commitment`` and ``summary``; the summary annotation is named
@@ -187,18 +195,20 @@ def value_stream_map(vsm: dict | None, *, title: str = "Current-state value stre
         if step.kind == "backlog" and i + 1 < n:
             _draw_commitment(drawing, (x1 + spans[i + 1][0]) / 2)
 
-    _draw_ladder(drawing, steps, spans, gap, size)
+    _draw_ladder(drawing, steps, spans, gap, size, vsm or {})
     _draw_summary(drawing, vsm or {})
     _add_hover(fig, steps, spans)
     _note(
         drawing,
         10,
         18,
-        "Stage times are medians over the completed items that visited each stage (elapsed "
-        "days); the ladder adds stage medians, so its sums need not equal the median times.",
+        "Stage times: medians over the completed items that visited each stage (elapsed "
+        "days).<br>Flow efficiency = active time ÷ cycle time, summed over the completed items; "
+        "the ladder's ends show both per item (work ÷ (work + wait) = flow efficiency).",
         size=10,
         color=MUTED,
         xanchor="left",
+        align="left",
     )
 
     apply_layout(fig, title, show_legend=False, height=420)
@@ -300,10 +310,14 @@ def _draw_commitment(fig: _Drawing, x: float) -> None:
 
 
 def _draw_ladder(
-    fig: _Drawing, steps: list[_Step], spans: list[tuple[float, float]], gap: float, size: int
+    fig: _Drawing,
+    steps: list[_Step],
+    spans: list[tuple[float, float]],
+    gap: float,
+    size: int,
+    vsm: dict,
 ) -> None:
     points: list[tuple[float, float]] = []
-    wait = work = 0.0
     for i, (step, (x0, x1)) in enumerate(zip(steps, spans, strict=True)):
         lo = x0 - (gap / 2 if i else 0)
         hi = x1 + (gap / 2 if i + 1 < len(steps) else 0)
@@ -314,10 +328,8 @@ def _draw_ladder(
             _note(
                 fig, (x0 + x1) / 2, y + 5, label, size=size - 1, color=QUEUE_LINE, yanchor="bottom"
             )
-            wait += step.median or 0.0
         else:
             _note(fig, (x0 + x1) / 2, y - 5, label, size=size - 1, color=BOX_LINE, yanchor="top")
-            work += step.median or 0.0
     path = "M " + " L ".join(f"{x},{y}" for x, y in points)
     fig.add_shape(
         name="ladder",
@@ -328,10 +340,22 @@ def _draw_ladder(
         line=dict(color="#444", width=2.5),
     )
     end = points[-1][0] + 14
+    wait, work = finite(vsm.get("wait_days_mean")), finite(vsm.get("work_days_mean"))
+    for y, text, colour in (
+        (LADDER_HIGH, f"wait {fmt_days(wait)}", QUEUE_LINE),
+        (LADDER_LOW, f"work {fmt_days(work)}", BOX_LINE),
+    ):
+        _note(fig, end, y, text, size=11, color=colour, xanchor="left", name="ladder-total")
     _note(
-        fig, end, LADDER_HIGH, f"Σ wait {fmt_days(wait)}", size=11, color=QUEUE_LINE, xanchor="left"
+        fig,
+        end,
+        (LADDER_HIGH + LADDER_LOW) / 2,
+        "mean per item, start to done",
+        size=9,
+        color=MUTED,
+        xanchor="left",
+        name="ladder-total",
     )
-    _note(fig, end, LADDER_LOW, f"Σ work {fmt_days(work)}", size=11, color=BOX_LINE, xanchor="left")
 
 
 def _draw_summary(fig: _Drawing, vsm: dict) -> None:
@@ -346,6 +370,7 @@ def _draw_summary(fig: _Drawing, vsm: dict) -> None:
         ("Cycle time (median)", fmt_days(vsm.get("cycle_time_median_days")), 17),
         ("Flow efficiency", "–" if efficiency is None else f"{efficiency:.0%}", 17),
     )
+
     top, bottom = BOX_TOP + 14, BOX_BOTTOM - 50
     fig.add_shape(
         name="summary",

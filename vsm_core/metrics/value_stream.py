@@ -30,7 +30,14 @@ Totals
       computes them, i.e. in the scope's cycle-time mode (so they match the
       Home headline); ``cycle_time_mode`` says which;
     * ``flow_efficiency``: ``ratio_of_sums`` of
-      :func:`vsm_core.metrics.efficiency.flow_efficiency` (elapsed days);
+      :func:`vsm_core.metrics.efficiency.flow_efficiency` (elapsed days): the
+      documented definition, active time between start and done ÷ cycle
+      time, summed over the completed items with a cycle time > 0;
+    * ``work_days_mean`` / ``wait_days_mean``: over those same items, the
+      mean active days and the mean of the rest of the cycle time (cycle −
+      active); ``work_days_mean / (work_days_mean + wait_days_mean)`` is
+      exactly ``flow_efficiency``, so the map's ladder totals and its summary
+      box tell one story (``None`` without such items);
     * ``backlog_median_days``: the median, over completed items with a start
       and a created time, of start − created in elapsed days (not clipped: a
       created field later than the start gives a negative value).
@@ -92,7 +99,9 @@ def value_stream(scope: Scope) -> dict:
     has_start = ~np.isnat(committed.start)
     created = utc_naive_us(completed["created_at"])
     backlog = (committed.start[has_start] - created[has_start]) / _DAY
-    _, efficiency = flow_efficiency(scope)
+    items, efficiency = flow_efficiency(scope)
+    work = items["active_days"].to_numpy(dtype="float64")
+    cycle = items["cycle_days"].to_numpy(dtype="float64")
     return {
         "stages": stages,
         "completed": n,
@@ -100,5 +109,7 @@ def value_stream(scope: Scope) -> dict:
         "cycle_time_median_days": _median(completed["cycle_time_days"].to_numpy(dtype="float64")),
         "cycle_time_mode": scope.options.cycle_time_mode,
         "flow_efficiency": _clean(efficiency["ratio_of_sums"]),
+        "work_days_mean": float(work.mean()) if work.size else None,
+        "wait_days_mean": float((cycle - work).mean()) if work.size else None,
         "backlog_median_days": _median(np.asarray(backlog, dtype="float64")),
     }
