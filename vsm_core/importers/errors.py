@@ -2,14 +2,22 @@
 
 Parsers collect problems instead of stopping at the first, so a user sees all
 of them at once (a table in the page, lines in the CLI). Nothing is stored
-when an import fails.
+when an import fails. A failure keeps the first :data:`MAX_PROBLEMS` problems
+and counts the others (:attr:`ImportFailed.total`): a file with a bad cell in
+every one of its million rows costs a thousand problems to hold, show and
+send between processes, not a million.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from pydantic import BaseModel
+
+#: Problems an :class:`ImportFailed` keeps, in the order they were found.
+MAX_PROBLEMS = 1000
 
 
 class ImportProblem(BaseModel):
@@ -49,16 +57,57 @@ def clip(value: object) -> str | None:
 
 
 class ImportFailed(Exception):
-    """An upload cannot be imported; ``problems`` lists every reason found."""
+    """An upload cannot be imported.
 
-    def __init__(self, problems: Iterable[ImportProblem] | ImportProblem | str):
+    ``problems``: the first :data:`MAX_PROBLEMS` problems found, in order
+    (never empty). ``total``: how many problems were found in all (at least
+    ``len(problems)``); a caller that stopped collecting early passes the
+    count it made as ``total``. The message is the first problem and, when
+    there are more, how many.
+
+    Failures pickle with every attribute, subclasses too (an import run in a
+    worker process raises the same failure in its parent).
+    """
+
+    def __init__(
+        self,
+        problems: Iterable[ImportProblem] | ImportProblem | str,
+        *,
+        total: int | None = None,
+    ):
         if isinstance(problems, str):
             problems = [ImportProblem(message=problems)]
         elif isinstance(problems, ImportProblem):
             problems = [problems]
-        self.problems: list[ImportProblem] = list(problems)
-        if not self.problems:
-            self.problems = [ImportProblem(message="the file could not be imported")]
-        first = str(self.problems[0])
-        more = len(self.problems) - 1
-        super().__init__(first + (f" (and {more} more problems)" if more else ""))
+        if isinstance(problems, Sequence):
+            kept, found = list(problems[:MAX_PROBLEMS]), len(problems)
+        else:  # an iterator: keep the first ones, count the rest without holding them
+            iterator = iter(problems)
+            kept = list(itertools.islice(iterator, MAX_PROBLEMS))
+            found = len(kept) + sum(1 for _ in iterator)
+        if not kept:
+            kept, found = [ImportProblem(message="the file could not be imported")], 1
+        self.problems: list[ImportProblem] = kept
+        self.total: int = max(found, total or 0)
+        more = self.total - 1
+        super().__init__(str(kept[0]) + (f" (and {more:,} more problems)" if more else ""))
+
+    @property
+    def omitted(self) -> int:
+        """Problems found but not kept in :attr:`problems`."""
+        return self.total - len(self.problems)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own pickling calls ``type(self)(*self.args)``, which would
+        # rebuild a FormatUnclear or AmbiguousDateOrder from its message alone.
+        return (_rebuild_failure, (type(self), self.args, self.__dict__))
+
+
+def _rebuild_failure(
+    cls: type[ImportFailed], args: tuple[Any, ...], state: dict[str, Any]
+) -> ImportFailed:
+    """An unpickled :class:`ImportFailed` (or subclass) with its message and attributes."""
+    failure = cls.__new__(cls)
+    Exception.__init__(failure, *args)
+    failure.__dict__.update(state)
+    return failure
