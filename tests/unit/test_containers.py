@@ -212,7 +212,10 @@ def test_a_field_over_the_cap_is_reported():
 
 def test_the_size_limit_is_checked_first():
     error = failure(b"%PDF-" + b"x" * 3 * MB, max_bytes=2 * MB)
-    assert str(error) == "the file is 3 MB; the limit is 2 MB (VSM_MAX_UPLOAD_MB)"
+    assert str(error) == (
+        "the file is 3.0 MiB (3,145,733 bytes); the limit is 2 MiB (2,097,152 bytes, "
+        "VSM_MAX_UPLOAD_MB) — export fewer items or a shorter period"
+    )
 
 
 def test_nul_bytes_mean_a_binary_file():
@@ -338,8 +341,10 @@ def test_a_zip_bomb_is_refused_before_openpyxl_sees_it(bomb, monkeypatch):
     error = failure(bomb, "bomb.xlsx")
     assert "zip bomb" in str(error)
     assert "expands" in str(error)  # the ratio guard
-    error = failure(bomb, "bomb.xlsx", max_bytes=MB)  # unpack limit 20 MB
-    assert "would unpack to 50 MB (the limit is 20 MB)" in str(error)
+    error = failure(bomb, "bomb.xlsx", max_bytes=MB)  # unpack limit: the 16 MiB floor
+    assert "would unpack to 50.0 MiB (the limit is 16 MiB, 10 times the upload limit)" in str(
+        error
+    )
 
 
 # --- JSON -------------------------------------------------------------------------------------

@@ -10,11 +10,19 @@ an old ``.xls``, an HTML page saved as ``.xls``) wins over the extension.
   (:mod:`.delimited`); rows keep the line number where they start in the
   source, even after quoted cells holding line ends. Python's ``csv`` module
   only reads what Arrow refuses, to say what is wrong (:mod:`.lenient`).
-* ``.xlsx``/``.xlsm``: checked against zip bombs before openpyxl reads the
-  first visible sheet; rows are sheet row numbers (:mod:`.xlsx`).
+* ``.xlsx``/``.xlsm``: checked against zip bombs, oversized parts and too
+  many cells before openpyxl reads the first visible sheet (:mod:`.xlsx_guard`);
+  rows are sheet row numbers (:mod:`.xlsx`).
 * ``.json`` (an array of objects, an object holding one such array, or an
   array of such page objects) and ``.jsonl``/``.ndjson`` (one object a line)
-  (:mod:`.records`).
+  (:mod:`.records`), refused unnested deeper than
+  :data:`~.json_depth.MAX_JSON_DEPTH` levels before they are parsed.
+
+Every reader is bounded in time and memory by the size of the upload
+(docs/reliability.md, "Bounded parsing"): the size limit is checked first,
+a table's header may have at most ``ImportOptions.max_columns`` cells
+(checked before any work per column), a cell at most
+:data:`~vsm_core.importers.options.MAX_CELL_CHARS` characters.
 
 Only :class:`ImportFailed` ever escapes :func:`read_upload`; problems that can
 be collected (ragged rows, bad JSON lines) are all reported together.
@@ -41,7 +49,7 @@ from vsm_core.importers.containers.records import read_json, read_json_or_jsonl,
 from vsm_core.importers.containers.separator import separator_option, sniff_separator
 from vsm_core.importers.containers.xlsx import EXPORTS, XLSX_EXTENSIONS, read_xlsx
 from vsm_core.importers.errors import ImportFailed
-from vsm_core.importers.options import ImportOptions
+from vsm_core.importers.options import ImportOptions, describe_limit
 from vsm_core.importers.table import Container, RawTable, Upload
 
 __all__ = ["read_upload"]
@@ -62,8 +70,13 @@ _BINARY_SIGNATURES = (
     (b"SQLite format 3\x00", "an SQLite database"),
 )
 _HTML_STARTS = ("<!doctype html", "<html", "<table", "<head", "<body", "<meta")
-# UTF-8 byte-order marks and the bytes ``bytes.strip()`` removes.
-_BLANK_UTF8 = re.compile(rb"(?:\xef\xbb\xbf|[ \t\n\r\x0b\x0c])*")
+# The bytes ``bytes.strip()`` removes and those of the UTF-8 byte-order mark. One class
+# repeated: the regex engine keeps no state per byte (an alternation repeated kept
+# about 130 bytes of backtracking state per byte of a blank file: 6 GB for 47 MB).
+_BLANK_BYTES = re.compile(rb"[ \t\n\r\x0b\x0c\xef\xbb\xbf]*")
+_WHITESPACE = b" \t\n\r\x0b\x0c"
+# Whitespace at the start of a decoded text (one class repeated, as above).
+_LEADING_SPACE = re.compile(r"\s*")
 
 
 def read_upload(data: bytes, filename: str, options: ImportOptions) -> Upload:
@@ -84,8 +97,9 @@ def _read_upload(data: bytes, filename: str, options: ImportOptions) -> Upload:
     size = len(data)
     if size > options.max_bytes:
         raise ImportFailed(
-            f"the file is {describe_size(size)}; the limit is {describe_size(options.max_bytes)} "
-            "(VSM_MAX_UPLOAD_MB)"
+            f"the file is {describe_size(size)} ({size:,} bytes); the limit is "
+            f"{describe_limit(options.max_bytes)} ({options.max_bytes:,} bytes, "
+            "VSM_MAX_UPLOAD_MB) — export fewer items or a shorter period"
         )
     if _is_blank(data):
         raise ImportFailed("the file is empty")
@@ -127,7 +141,8 @@ def _read_upload(data: bytes, filename: str, options: ImportOptions) -> Upload:
     if ext in JSONL_EXTENSIONS:
         return upload("jsonl", records=read_jsonl(text))
     if ext != ".xls":
-        start = text.lstrip()[:1]
+        first = _LEADING_SPACE.match(text).end()
+        start = text[first : first + 1]
         if start == "[":
             return upload("json", records=read_json(text))
         if start == "{":
@@ -146,7 +161,9 @@ def _read_text_table(
         sep = separator_option(options.separator)
     else:
         sep = sniff_separator(utf8, prefer_tab=ext in TAB_EXTENSIONS)
-    return read_delimited(utf8, sep, encoding=encoding, notes=notes)
+    return read_delimited(
+        utf8, sep, encoding=encoding, notes=notes, max_columns=options.max_columns
+    )
 
 
 def _extension(filename: str) -> str:
@@ -159,8 +176,10 @@ def _is_blank(data: bytes) -> bool:
     if data.startswith(UTF32_BOMS) or data.startswith(UTF16_BOMS):
         codec = "utf-32" if data.startswith(UTF32_BOMS) else "utf-16"
         return not data.decode(codec, errors="replace").replace("\ufeff", "").strip()
-    # == not data.replace(UTF8_BOM, b"").strip(), without copying the whole file
-    return _BLANK_UTF8.match(data).end() == len(data)
+    # == not data.replace(UTF8_BOM, b"").strip(), without copying a file that is not blank
+    if _BLANK_BYTES.match(data).end() != len(data):
+        return False
+    return not data.translate(None, _WHITESPACE).replace(UTF8_BOM, b"")
 
 
 def _head_text(data: bytes) -> str:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from vsm_core.importers.errors import clip
-
-MB = 1024 * 1024
+from vsm_core.importers.options import MIB
 
 
 def describe_size(count: int) -> str:
-    """A byte count for a message: ``"1,234 bytes"`` below 0.1 MB, else ``"3.5 MB"``."""
-    if count < MB // 10:
+    """A byte count for a message: ``"1,234 bytes"`` below 0.1 MiB, else ``"3.5 MiB"``
+    (one decimal, so a file one byte over a limit never reads as the limit itself)."""
+    if count < MIB // 10:
         return f"{count:,} bytes"
-    megabytes = f"{count / MB:.1f}".removesuffix(".0")
-    return f"{megabytes} MB"
+    return f"{count / MIB:,.1f} MiB"
 
 
 def one_line(error: BaseException) -> str:

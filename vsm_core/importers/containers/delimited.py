@@ -19,8 +19,10 @@ with more or fewer cells than the header, a quote that is not where a quoted
 cell may start or end (never closed, text after the closing quote, spaces
 before the opening one, a quote inside an unquoted cell), a header row with
 no name, a cell over ``lenient.FIELD_LIMIT``, a separator that is not one
-ASCII character other than a space, and any disagreement between Arrow's
-row count and the records found here.
+ASCII character other than a space, a first record of more cells than
+``ImportOptions.max_columns`` (refused there, as the header, before any
+work per column), and any disagreement between Arrow's row count and the
+records found here.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import pyarrow.csv as pacsv
 from vsm_core.importers.arrow_text import byte_lengths, byte_offsets, data_bytes
 from vsm_core.importers.containers import lenient
 from vsm_core.importers.containers.rows import SplitRows, build_table, split_records
+from vsm_core.importers.options import DEFAULT_MAX_COLUMNS
 from vsm_core.importers.table import RawTable
 
 #: Every character ``str.strip()`` removes (``str.isspace()``), for Arrow's ``utf8_trim``.
@@ -46,20 +49,34 @@ PY_WHITESPACE = (
 #: Bytes Arrow parses at a time: its default, measured faster than the whole file as
 #: one block even with the chunks combined afterwards (benchmarks/reading.py).
 ARROW_BLOCK_BYTES = 1 << 20
+#: Bytes scanned at a time for the end of the header record.
+SCAN_BLOCK_BYTES = 1 << 20
 
 _QUOTE, _LF, _CR = ord('"'), ord("\n"), ord("\r")
 
 
-def read_delimited(text: bytes, sep: str, *, encoding: str, notes: list[str]) -> RawTable:
+def read_delimited(
+    text: bytes,
+    sep: str,
+    *,
+    encoding: str,
+    notes: list[str],
+    max_columns: int = DEFAULT_MAX_COLUMNS,
+) -> RawTable:
     """The table of delimited ``text`` (UTF-8 bytes without a byte-order mark) split at
     ``sep``; ``encoding`` is recorded in it, ``notes`` are the decoder's.
 
     Raises :class:`ImportFailed` with every problem the csv module finds when
-    Arrow does not read the text (see the module docstring).
+    Arrow does not read the text (see the module docstring), and for a header
+    of more than ``max_columns`` cells before any work per column.
     """
-    split = read_by_arrow(text, sep)
+    # A first record wider than the limit goes to the csv module, which finds the header
+    # (the first record with a non-blank cell) and refuses it before Arrow would build a
+    # column per cell.
+    split = None if _first_width(text, sep) > max_columns else read_by_arrow(text, sep)
     if split is None:
-        split = split_records(lenient.csv_records(text.decode("utf-8"), sep), joiner=sep)
+        records = lenient.csv_records(text.decode("utf-8"), sep)
+        split = split_records(records, joiner=sep, max_columns=max_columns)
     return build_table(split, encoding=encoding, separator=sep, container="csv", notes=notes)
 
 
@@ -73,7 +90,7 @@ def read_by_arrow(text: bytes, sep: str) -> SplitRows | None:
         return None
     codes = np.frombuffer(text, dtype=np.uint8)
     start = _LINE_ENDS.match(text).end()  # the empty lines before the header
-    end = _RECORD.match(text, start).end()  # the header's end (quotes are well placed)
+    end = _record_end(codes, start)  # the header's end (quotes are well placed)
     if end == start:
         return None
     try:
@@ -113,10 +130,43 @@ def _well_quoted_pattern(sep: str) -> str:
     return f"^(?:{record}(?:\\r\\n|\\r|\\n))*{record}$"
 
 
-# The line ends at the start of a text (its empty lines), and one record of well-quoted text.
+# The line ends at the start of a text (its empty lines).
 _LINE_ENDS = re.compile(rb"[\r\n]*")
-_RECORD = re.compile(rb'(?:"(?:[^"]|"")*"|[^"\r\n])*')
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _first_width(text: bytes, sep: str) -> int:
+    """Cells of the first non-empty record of ``text``, as :func:`read_by_arrow` splits it
+    (exact for well-quoted text; otherwise Arrow does not read the text at all); 0 for a
+    separator Arrow cannot split at (the csv module then reads the text)."""
+    if not sep.isascii():
+        return 0
+    codes = np.frombuffer(text, dtype=np.uint8)
+    start = _LINE_ENDS.match(text).end()
+    return _width(codes[start : _record_end(codes, start)], sep)
+
+
+def _record_end(codes: np.ndarray, start: int) -> int:
+    """Where the record of well-quoted text starting at ``start`` ends: its first line end
+    (``\r`` or ``\n``) after an even number of quotes, else the end of the text.
+
+    Scanned a block at a time, carrying whether the block starts inside
+    quotes: memory stays a block's whatever the length of the record (a
+    regular expression repeating one alternation per byte kept about a
+    hundred bytes of state per byte of the record).
+    """
+    inside = False
+    for block_start in range(start, len(codes), SCAN_BLOCK_BYTES):
+        block = codes[block_start : block_start + SCAN_BLOCK_BYTES]
+        ends = np.flatnonzero((block == _LF) | (block == _CR))
+        quotes = block == _QUOTE
+        if len(ends):
+            before = np.cumsum(quotes, dtype=np.int64)[ends] - quotes[ends]
+            outside = (before + inside) % 2 == 0
+            if outside.any():
+                return block_start + int(ends[np.argmax(outside)])
+        inside = bool((np.count_nonzero(quotes) + inside) % 2)
+    return len(codes)
 
 
 def _width(record: np.ndarray, sep: str) -> int:

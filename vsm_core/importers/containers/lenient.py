@@ -4,8 +4,9 @@ Only for what :mod:`vsm_core.importers.containers.delimited` hands over: a
 row with more or fewer cells than the header (padded, trimmed or reported
 with its line), a quote that is never closed, text after a closing quote,
 a quoted cell after spaces (``a, "b, c"``), a quote inside an unquoted cell,
-a cell over :data:`FIELD_LIMIT`, a separator Arrow cannot take. Problems
-name the line where the record starts.
+a cell over :data:`FIELD_LIMIT`, a separator Arrow cannot take, a header
+over ``ImportOptions.max_columns`` cells (refused before any other row is
+read). Problems name the line where the record starts.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import csv
 import io
 from collections.abc import Iterator
 
-from vsm_core.importers.containers.common import MB
-from vsm_core.importers.errors import ImportFailed, ImportProblem
+from vsm_core.importers.errors import MAX_PROBLEMS, ImportFailed, ImportProblem
+from vsm_core.importers.options import MAX_CELL_CHARS, describe_limit
 
-#: Largest single cell (``csv.field_size_limit``): giant cells work but are bounded.
-FIELD_LIMIT = 10 * MB
+#: Largest single cell in characters (``csv.field_size_limit``): the one cell limit of
+#: every table (:data:`vsm_core.importers.options.MAX_CELL_CHARS`).
+FIELD_LIMIT = MAX_CELL_CHARS
 
 
 def csv_records(text: str, sep: str) -> Iterator[tuple[int, list[str | None]]]:
@@ -40,6 +42,7 @@ def csv_records(text: str, sep: str) -> Iterator[tuple[int, list[str | None]]]:
         strict=True,
     )
     problems: list[ImportProblem] = []
+    found = 0  # problems found; only the first MAX_PROBLEMS are kept
     previous = 0  # the line the previous record ended on
     while True:
         try:
@@ -49,14 +52,16 @@ def csv_records(text: str, sep: str) -> Iterator[tuple[int, list[str | None]]]:
         except csv.Error as error:
             stuck = reader.line_num == previous
             start, previous = previous + 1, reader.line_num
-            problems.append(ImportProblem(row=start, message=_csv_error(error)))
+            found += 1
+            if found <= MAX_PROBLEMS:
+                problems.append(ImportProblem(row=start, message=_csv_error(error)))
             if stuck or "field larger" in str(error):
                 break
             continue
         start, previous = previous + 1, reader.line_num
         yield start, [cell.strip() or None for cell in row]
     if problems:
-        raise ImportFailed(problems)
+        raise ImportFailed(problems, total=found)
 
 
 def _csv_error(error: csv.Error) -> str:
@@ -64,8 +69,8 @@ def _csv_error(error: csv.Error) -> str:
     text = str(error)
     if "field larger" in text:
         return (
-            f"a cell is larger than {FIELD_LIMIT // MB} MB — probably a quote that is never "
-            "closed, starting in this row"
+            f"a cell is larger than {describe_limit(FIELD_LIMIT)}, the limit for one cell — "
+            "probably a quote that is never closed, starting in this row"
         )
     if "unexpected end of data" in text:
         return 'a quoted cell starting in this row is never closed (a missing ")'

@@ -3,7 +3,8 @@
 The first record with a non-blank cell is the header; all-blank records and
 records repeating the header are dropped (the latter counted); cells are
 stripped, blank ones missing; repeated header names are merged into one
-column of tuples (Jira repeats ``Sprint`` and ``Labels``).
+column of tuples (Jira repeats ``Sprint`` and ``Labels``). A header of more
+than ``ImportOptions.max_columns`` cells is refused before any work per column.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vsm_core.importers.errors import ImportFailed, ImportProblem, clip
+from vsm_core.importers.errors import MAX_PROBLEMS, ImportFailed, ImportProblem, clip
+from vsm_core.importers.options import DEFAULT_MAX_COLUMNS
 from vsm_core.importers.table import Container, RawTable
 
 
@@ -80,24 +82,33 @@ def build_table(
     )
 
 
-def split_records(records: Iterable[tuple[int, list[str | None]]], joiner: str) -> SplitRows:
+def split_records(
+    records: Iterable[tuple[int, list[str | None]]],
+    joiner: str,
+    max_columns: int = DEFAULT_MAX_COLUMNS,
+) -> SplitRows:
     """The header and kept rows of (line, stripped cells) records, read one by one.
 
     A row with fewer cells than the header is padded with missing cells;
     one with more is trimmed when the extra cells are blank and is a problem
     otherwise (its line and its extra cells joined by ``joiner``); every
-    such problem is raised together. Raises :class:`ImportFailed` for a
-    file without a header or without rows.
+    such problem is raised together (the first :data:`MAX_PROBLEMS` kept,
+    all counted). Raises :class:`ImportFailed` for a file without a header
+    or without rows, and for a header of more than ``max_columns`` cells as
+    soon as it is met (:func:`too_many_columns`), before any other row is read.
     """
     header: list[str | None] | None = None
     data: list[list[str | None]] = []
     lines: list[int] = []
     repeated_rows: list[int] = []
     problems: list[ImportProblem] = []
+    found = 0
     width = 0
     for line, cells in records:
         if header is None:
             if any(cells):
+                if len(cells) > max_columns:
+                    raise too_many_columns(len(cells), max_columns, line)
                 header, width = cells, len(cells)
             continue
         if not any(cells):
@@ -105,13 +116,15 @@ def split_records(records: Iterable[tuple[int, list[str | None]]], joiner: str) 
         if len(cells) > width:
             extras = cells[width:]
             if any(extras):
-                problems.append(
-                    ImportProblem(
-                        row=line,
-                        value=clip(joiner.join(cell or "" for cell in extras)),
-                        message=f"the row has {len(cells)} cells but the header has {width}",
+                found += 1
+                if found <= MAX_PROBLEMS:  # the rest are counted, not built
+                    problems.append(
+                        ImportProblem(
+                            row=line,
+                            value=clip(joiner.join(cell or "" for cell in extras[:MAX_JOINED])),
+                            message=f"the row has {len(cells)} cells but the header has {width}",
+                        )
                     )
-                )
                 continue
             cells = cells[:width]
         elif len(cells) < width:
@@ -125,7 +138,7 @@ def split_records(records: Iterable[tuple[int, list[str | None]]], joiner: str) 
     if header is None:
         raise ImportFailed("the file is empty")
     if problems:
-        raise ImportFailed(problems)
+        raise ImportFailed(problems, total=found)
     if not data:
         raise ImportFailed("the file has a header but no rows")
     return SplitRows(
@@ -133,6 +146,24 @@ def split_records(records: Iterable[tuple[int, list[str | None]]], joiner: str) 
         columns=list(zip(*data, strict=True)),
         lines=np.asarray(lines, dtype=np.int64),
         repeated_rows=repeated_rows,
+    )
+
+
+#: Extra cells joined for a problem's value (which is clipped to 200 characters anyway).
+MAX_JOINED = 200
+
+
+def too_many_columns(count: int, limit: int, line: int) -> ImportFailed:
+    """The failure for a header of ``count`` cells at ``line`` when at most ``limit`` are
+    read."""
+    return ImportFailed(
+        ImportProblem(
+            row=line,
+            message=(
+                f"the header has {count:,} columns; Flowlab reads at most {limit:,} — "
+                "export only the fields you need"
+            ),
+        )
     )
 
 
