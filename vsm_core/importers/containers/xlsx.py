@@ -1,8 +1,18 @@
-"""Excel workbooks (.xlsx, .xlsm): checked against zip bombs, then the first visible sheet.
+"""Excel workbooks (.xlsx, .xlsm): checked before parsing, then the first visible sheet.
 
-Rows keep their sheet row numbers; cells become text as a CSV export would
-write them (ISO dates, whole numbers without ``.0``); the table then follows
-the same rules as delimited text (:mod:`vsm_core.importers.containers.rows`).
+:mod:`.xlsx_guard` checks the archive first (zip bomb, parts read whole,
+cells). Rows keep their sheet row numbers; cells become text as a CSV
+export would write them (ISO dates, whole numbers without ``.0``); the
+table then follows the same rules as delimited text
+(:mod:`vsm_core.importers.containers.rows`), including the column limit on
+the header and the cell limit (:data:`~vsm_core.importers.options.MAX_CELL_CHARS`).
+Blank cells after a row's last value are dropped (Excel keeps empty
+formatted cells). Reading stops, and the file is refused, past
+:data:`~.xlsx_guard.XLSX_MAX_CELLS` cells (rows × columns as read, blank
+cells included) or Excel's row limit.
+
+XML that defusedxml refuses (entity declarations: the "billion laughs"
+expansion bomb; external entities) is refused with a message that names it.
 """
 
 from __future__ import annotations
@@ -12,23 +22,22 @@ import io
 import math
 import warnings
 import zipfile
+from collections.abc import Iterator
+from typing import Any
 
-from vsm_core.importers.containers.common import MB, describe_size, one_line
+from vsm_core.importers.containers import xlsx_guard
+from vsm_core.importers.containers.common import one_line
 from vsm_core.importers.containers.rows import build_table, split_records
-from vsm_core.importers.errors import ImportFailed
-from vsm_core.importers.options import ImportOptions
+from vsm_core.importers.containers.xlsx_guard import EXPORTS, check_workbook, too_many_cells
+from vsm_core.importers.errors import ImportFailed, ImportProblem
+from vsm_core.importers.options import MAX_CELL_CHARS, ImportOptions, describe_limit
 from vsm_core.importers.table import RawTable
 
+__all__ = ["EXPORTS", "XLSX_EXTENSIONS", "read_xlsx"]
+
 XLSX_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
-#: An .xlsx may unpack to this many times the upload limit, never less than the
-#: floor (so small limits do not reject ordinary workbooks) nor more than the cap.
-XLSX_UNPACK_FACTOR = 20
-XLSX_UNPACK_FLOOR = 16 * MB
-XLSX_UNPACK_CAP = 500 * MB
-#: Largest compression ratio of an .xlsx member bigger than XLSX_RATIO_MIN_SIZE.
-XLSX_MAX_RATIO = 100
-XLSX_RATIO_MIN_SIZE = 1 * MB
-EXPORTS = "export CSV, Excel (.xlsx) or JSON instead"
+#: Rows of an Excel sheet (a row number past it can only come from a crafted file).
+EXCEL_MAX_ROWS = 1_048_576
 
 
 def read_xlsx(data: bytes, ext: str, options: ImportOptions, notes: list[str]) -> RawTable:
@@ -36,24 +45,31 @@ def read_xlsx(data: bytes, ext: str, options: ImportOptions, notes: list[str]) -
     for messages; ``notes`` gets what the user should know)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
+        names = {info.filename for info in archive.infolist()}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as error:
         raise ImportFailed(
             f"the file is a damaged zip archive (.xlsx workbooks are zip archives): "
             f"{one_line(error)}"
         ) from None
-    names = {info.filename for info in infos}
     _require_workbook(archive, names, ext)
-    _check_zip_bomb(infos, options)
+    try:
+        check_workbook(archive, options)
+    except ImportFailed:
+        raise
+    except Exception as error:  # damaged parts, refused XML in the relationships
+        raise _unreadable(error, "could not be opened") from None
 
     import openpyxl  # only when needed
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            # keep_links=False: external links carry cached copies of other workbooks
+            workbook = openpyxl.load_workbook(
+                io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+            )
     except Exception as error:
-        raise ImportFailed(f"the .xlsx workbook could not be opened: {one_line(error)}") from None
+        raise _unreadable(error, "could not be opened") from None
     try:
         sheets = workbook.worksheets
         visible = [sheet for sheet in sheets if sheet.sheet_state == "visible"]
@@ -63,19 +79,85 @@ def read_xlsx(data: bytes, ext: str, options: ImportOptions, notes: list[str]) -
         if len(sheets) > 1:
             notes.append(f"read the first visible sheet, {sheet.title!r}, of {len(sheets)}")
         sheet.reset_dimensions()  # do not trust the stored used range
-        records = (
-            (number, [_excel_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-        )
         return build_table(
-            split_records(records, joiner=", "),
+            split_records(_records(sheet), joiner=", ", max_columns=options.max_columns),
             encoding="utf-8",
             separator=None,
             container="xlsx",
             notes=notes,
         )
+    except ImportFailed:
+        raise
+    except Exception as error:  # XML errors met while streaming the sheet
+        raise _unreadable(error, "could not be read") from None
     finally:
         workbook.close()
+
+
+def _records(sheet: Any) -> Iterator[tuple[int, list[str | None]]]:
+    """(sheet row number, its cells as text) for every row, blank cells after the last
+    value dropped; raises :class:`ImportFailed` past the cell or row limit and for a
+    cell over the cell limit."""
+    cells = 0
+    for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+        cells += len(values)  # counted as openpyxl built them: blank cells cost too
+        if cells > xlsx_guard.XLSX_MAX_CELLS:
+            limit = xlsx_guard.XLSX_MAX_CELLS
+            raise ImportFailed(too_many_cells(limit, "its first visible sheet has"))
+        if number > EXCEL_MAX_ROWS:
+            raise ImportFailed(f"the sheet has more than {EXCEL_MAX_ROWS:,} rows")
+        last = len(values)
+        while last and values[last - 1] is None:
+            last -= 1
+        row = [_excel_text(value) for value in values[:last]]
+        if any(cell is not None and len(cell) > MAX_CELL_CHARS for cell in row):
+            raise ImportFailed(
+                ImportProblem(
+                    row=number,
+                    message=f"a cell is larger than {describe_limit(MAX_CELL_CHARS)}, "
+                    "the limit for one cell",
+                )
+            )
+        yield number, row
+
+
+def _unreadable(error: BaseException, what: str) -> ImportFailed:
+    """The failure for an error met opening or reading the workbook: XML that defusedxml
+    refuses is named in words, anything else quoted."""
+    refused = _refused_xml(error)
+    if refused:
+        return ImportFailed(f"the workbook was not read: {refused}; {EXPORTS}")
+    return ImportFailed(f"the .xlsx workbook {what}: {one_line(error)}")
+
+
+def _refused_xml(error: BaseException) -> str | None:
+    """What defusedxml refused, in words, when it did so anywhere in ``error``'s chain
+    (openpyxl wraps it in "Unable to read workbook: could not read worksheets from
+    None")."""
+    from defusedxml import (
+        DTDForbidden,
+        EntitiesForbidden,
+        ExternalReferenceForbidden,
+        NotSupportedError,
+    )
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, EntitiesForbidden):
+            return (
+                "its XML declares entities (an entity expansion or “billion laughs” bomb, "
+                "which would fill the memory)"
+            )
+        if isinstance(current, ExternalReferenceForbidden):
+            return "its XML refers to an external entity (a file or web address it would fetch)"
+        if isinstance(current, DTDForbidden):
+            return "its XML has a document type declaration (DTD), which workbooks never need"
+        if isinstance(current, NotSupportedError):
+            return "its XML uses a feature refused for safety"
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _require_workbook(archive: zipfile.ZipFile, names: set[str], ext: str) -> None:
@@ -98,26 +180,6 @@ def _require_workbook(archive: zipfile.ZipFile, names: set[str], ext: str) -> No
             "the file is a zip archive but not an Excel workbook (no xl/workbook.xml)"
         )
     raise ImportFailed(f"the file is a zip archive, not a table; unzip it or {EXPORTS}")
-
-
-def _check_zip_bomb(infos: list[zipfile.ZipInfo], options: ImportOptions) -> None:
-    """Refuse archives that unpack to far more than they weigh, before parsing any XML."""
-    limit = min(max(XLSX_UNPACK_FACTOR * options.max_bytes, XLSX_UNPACK_FLOOR), XLSX_UNPACK_CAP)
-    total = sum(info.file_size for info in infos)
-    if total > limit:
-        raise ImportFailed(
-            f"the workbook would unpack to {describe_size(total)} "
-            f"(the limit is {describe_size(limit)}); it looks like a zip bomb"
-        )
-    for info in infos:
-        if info.file_size <= XLSX_RATIO_MIN_SIZE:
-            continue
-        ratio = info.file_size / max(info.compress_size, 1)
-        if ratio > XLSX_MAX_RATIO:
-            raise ImportFailed(
-                f"the workbook part {info.filename!r} expands {ratio:,.0f} times "
-                f"(the limit is {XLSX_MAX_RATIO}); it looks like a zip bomb"
-            )
 
 
 def _excel_text(value: object) -> str | None:
