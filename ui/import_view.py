@@ -36,8 +36,15 @@ from vsm_core.importers.containers import read_upload
 from vsm_core.importers.dates import AmbiguousDateOrder
 from vsm_core.importers.detect import Detection, FormatUnclear
 from vsm_core.importers.errors import ImportFailed
-from vsm_core.importers.options import FORMATS, ImportOptions
-from vsm_core.importers.pipeline import ImportResult, format_roles, import_bytes, with_workflow
+from vsm_core.importers.isolated import import_bytes_isolated
+from vsm_core.importers.options import (
+    FORMATS,
+    ImportOptions,
+    describe_limit,
+    max_upload_bytes,
+    streamlit_upload_mb,
+)
+from vsm_core.importers.pipeline import ImportResult, format_roles, with_workflow
 from vsm_core.model import Workflow
 from vsm_core.store import crud, database_url
 
@@ -69,7 +76,12 @@ def render_import() -> None:
         "Upload an export",
         type=UPLOAD_TYPES,
         key="import_file",
-        help="CSV, TSV, TXT, Excel (.xlsx), JSON or JSON Lines; up to 50 MB.",
+        help=(
+            "CSV, TSV, TXT, Excel (.xlsx), JSON or JSON Lines; up to "
+            f"{describe_limit(max_upload_bytes())}."
+        ),
+        # Streamlit's own check, in its megabytes: never below the limit (options.py).
+        max_upload_size=streamlit_upload_mb(max_upload_bytes()),
     )
     if upload is None:
         _explain_formats()
@@ -118,8 +130,14 @@ def _import_flow(filename: str, data: bytes) -> None:
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
 def _parse(sha: str, _data: bytes, filename: str, options_json: str) -> ImportResult:
-    """Parse once per (file content, options); ``_data`` is not hashed, ``sha`` stands for it."""
-    return import_bytes(_data, filename, ImportOptions.model_validate_json(options_json))
+    """Parse once per (file content, options); ``_data`` is not hashed, ``sha`` stands for it.
+
+    The parse runs in a worker process with a memory and a time limit
+    (``vsm_core.importers.isolated``), so a pathological file neither grows
+    nor stalls the server that other sessions share.
+    """
+    options = ImportOptions.model_validate_json(options_json)
+    return import_bytes_isolated(_data, filename, options)
 
 
 def _options_form(sha: str) -> ImportOptions:
