@@ -127,7 +127,7 @@ def _flow_summary(flow: list[FlowSummary]) -> None:
 
 
 #: How a unit reads after a number on the page (short, so a metric fits its column).
-_SHORT_UNITS = {"items per week": "/ week", "items (daily mean)": "items", "%": "%"}
+_SHORT_UNITS = {"items per week": "/ week", "items, daily mean": "items", "%": "%"}
 
 
 def _value(value: float | None, unit: str) -> str:

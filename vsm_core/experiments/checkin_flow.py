@@ -42,7 +42,7 @@ DEFAULT_DAYS = 28
 MEASURES: tuple[tuple[str, str, str, str], ...] = (
     ("throughput_per_week", "Throughput", "items per week", "up"),
     ("cycle_time_p85", "Cycle time, 85th percentile", "days", "down"),
-    ("wip_mean", "Work in progress", "items (daily mean)", "down"),
+    ("wip_mean", "Work in progress", "items, daily mean", "down"),
     ("flow_efficiency", "Flow efficiency", "%", "up"),
 )
 
@@ -78,7 +78,7 @@ class Measure:
         amount = round(abs(change), 1 if self.unit != "%" else 0)
         if amount == 0:
             return "the same as the period before"
-        unit = "points" if self.unit == "%" else self.unit.split(" (")[0]
+        unit = "points" if self.unit == "%" else self.unit.split(",")[0]
         if self.key == "cycle_time_p85":
             word = "longer" if change > 0 else "shorter"
         else:
