@@ -82,6 +82,12 @@ def _heatmap(view: BottleneckView, view_key: tuple, selection: Selection) -> Non
         key=f"heat_early_{selection.version_id}",
         help="Backlog stays last weeks and would dominate the colour scale.",
     )
+    per_row = right.toggle(
+        "Colour each stage on its own scale",
+        key=f"heat_per_row_{selection.version_id}",
+        help="Each row from its lowest week (light) to its highest (dark), so one busy stage "
+        "does not wash out the others. Colours then compare weeks within a stage, not stages.",
+    )
     heat = view.heatmap
     if not early:
         committed = set(view.value_stream.get("stages_in_scope") or []) or {
@@ -92,8 +98,10 @@ def _heatmap(view: BottleneckView, view_key: tuple, selection: Selection) -> Non
     changes = tuple(visible_changes(change_markers(selection), selection.window))
     chart_panel(
         cached_figure(
-            (*view_key, "heatmap", measure, early, changes),
-            lambda: stage_week_heatmap_chart(heat, measure=measure, change_dates=changes),
+            (*view_key, "heatmap", measure, early, per_row, changes),
+            lambda: stage_week_heatmap_chart(
+                heat, measure=measure, change_dates=changes, per_row=per_row
+            ),
         ),
         key=f"heatmap_{measure}",
         definition=(
@@ -101,6 +109,11 @@ def _heatmap(view: BottleneckView, view_key: tuple, selection: Selection) -> Non
             "most 7), among items that were in the stage that week."
             if measure == "median_days"
             else "Average number of items in the stage during the week (item-days ÷ days)."
+        )
+        + (
+            " Colour scaled per stage: each row from its lowest week to its highest."
+            if per_row
+            else ""
         ),
         data=heat,
     )

@@ -70,3 +70,18 @@ def test_sentences():
     assert waiting.startswith("Work waits longest in **Review**") and "38%" in waiting
     active = bottleneck_sentence({"stage": "Dev", "share": 0.5, "category": "active"}, 10)
     assert "**Dev**, an active stage" in active
+
+
+def test_heatmap_colour_per_stage_on_demand(page):
+    def heat(app) -> dict:
+        [chart] = [c for c in app.get("plotly_chart") if c.key.startswith("heatmap_")]
+        return json.loads(chart.proto.spec)["data"][0]
+
+    page.checkbox[0].check().run()  # Backlog shown: on one scale it washes out the others
+    assert "zmax" not in heat(page) or heat(page)["zmax"] != 1.0
+    page.toggle[0].set_value(True).run()
+    assert not page.exception
+    scaled = heat(page)
+    assert scaled["y"][0] == "Backlog" and (scaled["zmin"], scaled["zmax"]) == (0.0, 1.0)
+    assert scaled["colorbar"]["ticktext"] == ["lowest week", "highest week"]
+    assert "customdata" in scaled["hovertemplate"]

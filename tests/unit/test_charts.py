@@ -733,6 +733,35 @@ def test_stage_week_heatmap_chart():
     assert is_empty_figure(stage_week_heatmap_chart(heat_table().iloc[0:0]))
 
 
+def test_stage_week_heatmap_colour_per_row_on_demand():
+    weeks = [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)]
+    table = pd.DataFrame(
+        {
+            "stage": ["Backlog"] * 3 + ["Doing"] * 3 + ["Review"] * 3,
+            "stage_index": [0] * 3 + [1] * 3 + [2] * 3,
+            "week_start": weeks * 3,
+            "median_days": [100.0, 200.0, 300.0, 1.0, 3.0, 2.0, 0.5, 0.5, np.nan],
+            "avg_wip": [0.0] * 9,
+        }
+    )
+    shared = stage_week_heatmap_chart(table, measure="median_days")
+    assert np.asarray(shared.data[0].z, dtype=float)[1].tolist() == [1.0, 3.0, 2.0]
+    fig = stage_week_heatmap_chart(table, measure="median_days", per_row=True)
+    (heat,) = fig.data
+    z = np.asarray(heat.z, dtype=float)
+    # each row from its own lowest (0) to highest (1) week; a flat row sits in the middle
+    assert z[0].tolist() == [0.0, 0.5, 1.0]
+    assert z[1].tolist() == [0.0, 1.0, 0.5]
+    assert z[2][:2].tolist() == [0.5, 0.5] and np.isnan(z[2][2])
+    assert (heat.zmin, heat.zmax) == (0.0, 1.0)
+    # the hover shows the days themselves, not the scaled colour
+    assert np.asarray(heat.customdata, dtype=float)[1].tolist() == [1.0, 3.0, 2.0]
+    assert "%{customdata:.1f} d median" in heat.hovertemplate and "%{z" not in heat.hovertemplate
+    assert list(heat.colorbar.ticktext) == ["lowest week", "highest week"]
+    assert fig.layout.title.text.endswith("(colour scaled per stage)")
+    check_json(fig)
+
+
 def test_rework_chart():
     rework = pd.DataFrame(
         {"from_stage": ["Review", "QA"], "to_stage": ["Doing", "Doing"], "moves": [3, 7]}

@@ -32,9 +32,17 @@ def stage_week_heatmap_chart(
     *,
     measure: Literal["median_days", "avg_wip"] = "median_days",
     change_dates: Iterable[tuple[Any, str]] = (),
+    per_row: bool = False,
     title: str | None = None,
 ) -> go.Figure:
     """Stages (y, workflow order top to bottom) × weeks (x), coloured by ``measure``.
+
+    ``per_row``: each stage's row gets its own colour scale, from the row's
+    lowest week (lightest) to its highest (darkest): ``(value − row min) ÷
+    (row max − row min)``; a row whose weeks are all equal is drawn at the
+    middle. One busy stage (a backlog) then no longer washes out the others;
+    colours compare weeks within a stage, not stages. The hover shows the
+    value itself; the colour bar reads "lowest of the row" … "highest".
 
     ``heat``: ``stage, stage_index, week_start`` (the Monday), ``median_days``
     (median days an item spent in the stage that week) and ``avg_wip``
@@ -53,23 +61,50 @@ def stage_week_heatmap_chart(
         index="stage", columns="week_start", values=measure, aggfunc="first", dropna=False
     ).reindex(stages)
     weeks = to_wall(pd.Series(grid.columns))
+    values = grid.to_numpy(dtype="float64", na_value=np.nan)
+    colour = dict(z=values, colorbar=dict(title=dict(text=unit, side="right"), thickness=12))
+    if per_row:
+        colour = dict(
+            z=row_scaled(values),
+            zmin=0.0,
+            zmax=1.0,
+            customdata=values,
+            colorbar=dict(
+                title=dict(text="within the stage", side="right"),
+                thickness=12,
+                tickvals=[0, 1],
+                ticktext=["lowest week", "highest week"],
+            ),
+        )
+        hover = hover.replace("%{z", "%{customdata")
+        title = f"{title} (colour scaled per stage)"
     fig = go.Figure(
         go.Heatmap(
-            z=grid.to_numpy(dtype="float64", na_value=np.nan),
             x=weeks,
             y=[plotly_text(stage) for stage in stages],
             colorscale="YlOrRd",
             xgap=1,
             ygap=1,
             hoverongaps=False,
-            colorbar=dict(title=dict(text=unit, side="right"), thickness=12),
             hovertemplate=f"%{{y}}, week of %{{x|%d %b %Y}}<br>{hover}<extra></extra>",
+            **colour,
         )
     )
     apply_layout(fig, title, "Week starting", None, show_legend=False)
     set_layout(fig, yaxis=dict(autorange="reversed", showgrid=False), xaxis=dict(showgrid=False))
     add_change_markers(fig, change_dates)
     return fig
+
+
+def row_scaled(values: np.ndarray) -> np.ndarray:
+    """Each row of ``values`` mapped to 0..1 by its own min and max (NaN stays NaN; a row
+    with one distinct value -> 0.5)."""
+    with np.errstate(all="ignore"):
+        lo = np.nanmin(np.where(np.isnan(values), np.inf, values), axis=1, keepdims=True)
+        hi = np.nanmax(np.where(np.isnan(values), -np.inf, values), axis=1, keepdims=True)
+        span = hi - lo
+        scaled = (values - lo) / np.where(span > 0, span, 1.0)
+    return np.where(np.isnan(values), np.nan, np.where(span > 0, scaled, 0.5))
 
 
 def rework_chart(rework: pd.DataFrame, *, title: str = "Rework: backward moves") -> go.Figure:
