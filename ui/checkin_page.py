@@ -29,6 +29,7 @@ from vsm_core.experiments.checkin import (
     checkin_html,
     checkin_rows,
     checkin_teams,
+    metric_label,
 )
 from vsm_core.experiments.checkin_flow import FlowSummary, team_flow
 from vsm_core.store import database_url
@@ -161,7 +162,7 @@ def _details(rows: pd.DataFrame) -> None:
             review = row.get("review_date")
             overlaps = ", ".join(f"#{i}" for i in row.get("overlaps") or [])
             st.markdown(
-                f"**Metric:** {md(str(row.get('metric') or '–'))} · "
+                f"**Metric:** {md(metric_label(row.get('metric')) or '–')} · "
                 f"**Dataset:** {md(str(row.get('dataset') or '–'))} · "
                 f"**Review date:** {'–' if pd.isna(review) else review.isoformat()}"
                 + (" ⚠ overdue" if row.get("review_overdue") else "")

@@ -401,6 +401,7 @@ def test_checkin_export_writes_the_report_and_the_csv(tmp_path, capsys):
     assert page.startswith("<!DOCTYPE html>") and f"<h1>{DEMO_TEAM} check-in</h1>" in page
     assert "<h2>Flow: Demo team</h2>" in page and "2026-09-01 to " in page
     assert WIP_LIMIT in page and "<b>Hypothesis:</b>" in page
+    assert "<td>85th percentile cycle time</td>" in page and "cycle_time_p85" not in page
     rows = list(csv.DictReader(io.StringIO(table.read_text(encoding="utf-8-sig"))))
     assert list(rows[0]) == list(checkin.COLUMNS)
     assert {r["title"] for r in rows} == {WIP_LIMIT, STAND_UP}
@@ -437,3 +438,10 @@ def test_checkin_export_cannot_write_is_exit_2(tmp_path, capsys):
     missing = tmp_path / "no" / "such" / "dir.html"
     assert _cli(tmp_path, "--team", DEMO_TEAM, "--html", str(missing)) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_metric_names_read_as_words_in_the_report():
+    assert checkin.metric_label("cycle_time_p85") == "85th percentile cycle time"
+    assert checkin.metric_label("time_in_stage_p85:Review") == "85th percentile time in Review"
+    assert checkin.metric_label("not_a_metric") == "not_a_metric"
+    assert checkin.metric_label(None) is None

@@ -37,6 +37,7 @@ from vsm_core.charts.common import (
     plotly_text,
 )
 from vsm_core.experiments import records, service
+from vsm_core.experiments.catalogue import parse_metric
 from vsm_core.experiments.checkin_flow import FlowSummary
 from vsm_core.experiments.spec import REVIEWED_STATUSES
 from vsm_core.export import to_csv_bytes
@@ -52,6 +53,7 @@ __all__ = [
     "checkin_rows",
     "checkin_teams",
     "flow_html",
+    "metric_label",
     "verdict_label",
 ]
 
@@ -99,6 +101,17 @@ _VERDICT_COLOURS = {
     "no clear change": "#e3a81b",
     "not enough data": "#9e9e9e",
 }
+
+
+def metric_label(name: Any) -> str | None:
+    """A metric's name in words (``cycle_time_p85`` → "85th percentile cycle time")."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        label = parse_metric(name).label
+    except (KeyError, ValueError):
+        return name
+    return label[:1].upper() + label[1:]
 
 
 def verdict_label(verdict: str | None) -> str:
@@ -381,7 +394,7 @@ def _report_table(rows: pd.DataFrame) -> str:
             _cell(row.get("owner")),
             _cell(row.get("status")),
             verdict_cell,
-            _cell(row.get("metric")),
+            _cell(metric_label(row.get("metric"))),
             _fmt(row.get("before")),
             _fmt(row.get("after")),
             _fmt(row.get("target")),
