@@ -445,3 +445,12 @@ def test_metric_names_read_as_words_in_the_report():
     assert checkin.metric_label("time_in_stage_p85:Review") == "85th percentile time in Review"
     assert checkin.metric_label("not_a_metric") == "not_a_metric"
     assert checkin.metric_label(None) is None
+
+
+def test_no_comparison_with_a_period_before_the_data(demo):
+    first = demo.first_event_at.tz_convert(demo.timezone).date()
+    summary = checkin_flow.flow_summary(demo, since=first + pd.Timedelta(days=10))
+    assert summary.previous_period[0] < first
+    assert all(m.previous is None and m.change is None for m in summary.measures)
+    assert all(m.value is not None for m in summary.measures)
+    assert summary.measures[0].words() == "no previous period to compare with"

@@ -154,13 +154,20 @@ def _last_day(dataset: CanonicalDataset) -> date | None:
     return None if last is None else last.tz_convert(dataset.timezone).date()
 
 
+def _first_day(dataset: CanonicalDataset) -> date:
+    """The dataset's first event day in its own time zone (it has events)."""
+    return dataset.first_event_at.tz_convert(dataset.timezone).date()
+
+
 def flow_summary(dataset: CanonicalDataset, *, since: date | None = None) -> FlowSummary | None:
     """The four measures from ``since`` to the last day, and the period before.
 
     ``since`` (a local date; default :func:`default_since`). Returns None for a
-    dataset without events. Throughput: mean done items per week; cycle time:
-    85th percentile in days of items done in the period; WIP: mean daily count;
-    flow efficiency: ratio of sums as a percentage (0..100).
+    dataset without events. A previous period that would start before the
+    data's first day has no values (``previous`` None). Throughput: mean done
+    items per week; cycle time: 85th percentile in days of items done in the
+    period; WIP: mean daily count; flow efficiency: ratio of sums as a
+    percentage (0..100).
     """
     last = _last_day(dataset)
     if last is None:
@@ -170,9 +177,22 @@ def flow_summary(dataset: CanonicalDataset, *, since: date | None = None) -> Flo
     length = (last - since).days + 1
     before = (since - timedelta(days=length), since - timedelta(days=1))
     now_doc = calculate_metrics(dataset, MetricOptions(window=(since, last))).document
-    before_doc = calculate_metrics(dataset, MetricOptions(window=before)).document
+    # A previous period that starts before the data would count days without data
+    # (WIP 0, no items done): no comparison then rather than a false one.
+    before_doc = (
+        calculate_metrics(dataset, MetricOptions(window=before)).document
+        if before[0] >= _first_day(dataset)
+        else None
+    )
     measures = tuple(
-        Measure(key, label, unit, better, _measure(now_doc, key), _measure(before_doc, key))
+        Measure(
+            key,
+            label,
+            unit,
+            better,
+            _measure(now_doc, key),
+            _measure(before_doc, key) if before_doc is not None else None,
+        )
         for key, label, unit, better in MEASURES
     )
     return FlowSummary(
