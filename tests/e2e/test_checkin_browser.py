@@ -46,3 +46,44 @@ def test_the_checkin_table_last_column_is_visible(browser, app_server, width):
         page.screenshot(path=str(ARTIFACTS / f"checkin-{width}.png"), full_page=False)
     finally:
         context.close()
+
+
+def test_the_html_report_fits_1280_px(browser, tmp_path):
+    """The exported report (flow, table with its detail rows, charts) needs no sideways scroll."""
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from vsm_core.experiments.checkin import checkin_figures, checkin_html, checkin_rows
+    from vsm_core.experiments.checkin_flow import team_flow
+    from vsm_core.sample_data import DEMO_TEAM
+    from vsm_core.store import make_engine
+    from vsm_core.store.bootstrap import prepare_database
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'report.db'}")
+    prepare_database(engine)
+    with Session(engine) as session:
+        rows = checkin_rows(session, team=DEMO_TEAM, today=date(2026, 12, 1))
+        flow = team_flow(session, DEMO_TEAM)
+    report = tmp_path / "report.html"
+    report.write_text(
+        checkin_html(
+            rows, title="Demo", figures=checkin_figures(rows), generated_at="now", flow=flow
+        ),
+        encoding="utf-8",
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(report.as_uri())
+        expect(page.locator("h2").first).to_have_text("Flow: Demo team")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"the report scrolls {overflow} px sideways at 1280 px"
+        last = page.locator("table.checkin").last.locator("th").last
+        expect(last).to_have_text("Overlaps")
+        box = last.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1280
+    finally:
+        context.close()
