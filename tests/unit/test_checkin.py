@@ -454,3 +454,19 @@ def test_no_comparison_with_a_period_before_the_data(demo):
     assert all(m.previous is None and m.change is None for m in summary.measures)
     assert all(m.value is not None for m in summary.measures)
     assert summary.measures[0].words() == "no previous period to compare with"
+
+
+def test_the_flow_section_shows_dataset_and_stage_names_as_typed():
+    name, stage = '<b>"Ops" & co</b>', "<i>Review</i>"
+    summary = checkin_flow.FlowSummary(
+        dataset=name,
+        period=(date(2026, 9, 1), date(2026, 9, 28)),
+        previous_period=(date(2026, 8, 4), date(2026, 8, 31)),
+        completed=3,
+        measures=(checkin_flow.Measure("wip_mean", "Work in progress", "items", "down", 2, 3),),
+        bottleneck={"stage": stage, "share": 0.5, "category": "waiting"},
+    )
+    page = checkin.flow_html([summary])
+    assert '<h2>Flow: &lt;b&gt;"Ops" &amp; co&lt;/b&gt;</h2>' in page
+    assert "Bottleneck: &lt;i&gt;Review&lt;/i&gt; holds 50 % of the time" in page
+    assert "<b>" not in page and "<i>" not in page and "&amp;amp;" not in page
