@@ -42,9 +42,10 @@ def render_bottlenecks(selection: Selection) -> None:
         cached_figure((*view_key, "value_stream"), lambda: value_stream_map(view.value_stream)),
         key="value_stream",
         definition="Current state over completed items: each active stage with its median "
-        "work time, each waiting stage as a queue with its median wait; the ladder beneath "
-        "adds the stage medians, the box at the end gives median lead and cycle time and flow "
-        "efficiency (time in active stages ÷ cycle time).",
+        "work time, each waiting stage as a queue with its median wait. One flow efficiency "
+        "for the ladder and the box: time in active stages ÷ cycle time, summed over the "
+        "completed items; the ladder's right end shows the work and wait of the mean item "
+        "(start to done), whose ratio is the box's figure.",
         data=pd.DataFrame(view.value_stream.get("stages", [])),
     )
 
