@@ -317,6 +317,8 @@ def test_a_change_in_words_says_which_way_is_better():
     assert checkin_flow.Measure("wip_mean", "W", "items", "down", 4.0, None).change is None
     points = checkin_flow.Measure("flow_efficiency", "F", "%", "up", 40.2, 30.0)
     assert points.words() == "10 points more than the period before (better)"
+    fortnight = checkin_flow.Measure("cycle_time_p85", "C", "days", "down", 9.0, 12.0, 14)
+    assert fortnight.words() == "3 days shorter than the 14 days before (better)"
 
 
 def test_team_flow_is_one_summary_per_dataset_of_the_team(seeded):
@@ -377,7 +379,7 @@ def test_the_html_report_has_the_flow_and_the_words_escaped_once(engine, demo):
     assert "<b>Hypothesis:</b>" in page and "<b>Action:</b>" in page
     assert "Cycle time, 85th percentile (days)" in page
     assert flow[0].bottleneck_text in page
-    assert "than the period before" in page
+    assert f"than the {checkin_flow.DEFAULT_DAYS} days before" in page
 
 
 # --------------------------------------------------------------------------- CLI

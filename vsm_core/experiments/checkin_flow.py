@@ -54,7 +54,7 @@ class Measure:
     ``value`` is for the period, ``previous`` for the period of the same length
     just before it (either None when there is nothing to measure); ``change`` is
     ``value - previous`` in the measure's unit (percentage points for flow
-    efficiency). ``better`` is "up" or "down".
+    efficiency). ``better`` is "up" or "down"; ``days`` the periods' length.
     """
 
     key: str
@@ -63,6 +63,7 @@ class Measure:
     better: str
     value: float | None
     previous: float | None
+    days: int | None = None
 
     @property
     def change(self) -> float | None:
@@ -71,20 +72,21 @@ class Measure:
         return self.value - self.previous
 
     def words(self) -> str:
-        """``"3.1 days shorter than the 28 days before"``-style wording of the change."""
+        """``"3.1 days shorter than the 28 days before (better)"``: the change in words."""
         change = self.change
         if change is None:
             return "no previous period to compare with"
+        before = f"the {self.days} days before" if self.days else "the period before"
         amount = round(abs(change), 1 if self.unit != "%" else 0)
         if amount == 0:
-            return "the same as the period before"
+            return f"the same as {before}"
         unit = "points" if self.unit == "%" else self.unit.split(",")[0]
         if self.key == "cycle_time_p85":
             word = "longer" if change > 0 else "shorter"
         else:
             word = "more" if change > 0 else "less"
         verdict = "better" if (change > 0) == (self.better == "up") else "worse"
-        return f"{_number(amount)} {unit} {word} than the period before ({verdict})"
+        return f"{_number(amount)} {unit} {word} than {before} ({verdict})"
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,7 @@ def flow_summary(dataset: CanonicalDataset, *, since: date | None = None) -> Flo
             better,
             _measure(now_doc, key),
             _measure(before_doc, key) if before_doc is not None else None,
+            length,
         )
         for key, label, unit, better in MEASURES
     )
