@@ -1,4 +1,4 @@
-"""Check-in: a team's experiments at a glance, with a report to share."""
+"""Check-in: a team's flow and experiments at a glance, with a report to share."""
 
 import streamlit as st
 
