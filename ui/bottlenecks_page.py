@@ -39,13 +39,17 @@ def render_bottlenecks(selection: Selection) -> None:
         data=view.rework,
     )
     chart_panel(
-        cached_figure((*view_key, "value_stream"), lambda: value_stream_map(view.value_stream)),
+        cached_figure(
+            (*view_key, "value_stream"),
+            lambda: value_stream_map(view.value_stream, rework=view.rework),
+        ),
         key="value_stream",
         definition="Current state over completed items: each active stage with its median "
         "work time, each waiting stage as a queue with its median wait. One flow efficiency "
         "for the ladder and the box: time in active stages ÷ cycle time, summed over the "
         "completed items; the ladder's right end shows the work and wait of the mean item "
-        "(start to done), whose ratio is the box's figure.",
+        "(start to done), whose ratio is the box's figure. Dotted arcs: backward moves "
+        "(rework) from a later stage to an earlier one, with their count.",
         data=pd.DataFrame(view.value_stream.get("stages", [])),
     )
 

@@ -847,6 +847,35 @@ def test_value_stream_map_ladder_and_box_use_one_flow_efficiency():
     assert [a.text for a in notes(bare, "ladder-total")][:2] == ["wait –", "work –"]
 
 
+def test_value_stream_map_draws_rework_as_arcs_with_their_counts():
+    vsm = vsm_dict(2)  # Ready, Work 0, Wait 0, Work 1
+    rework = pd.DataFrame(
+        {
+            "from_stage": ["Work 1", "Wait 0", "Work 0", "Gone <x>"],
+            "to_stage": ["Work 0", "Ready", "Work 1", "Ready"],
+            "moves": [7, 2, 5, 9],
+        }
+    )
+    fig = value_stream_map(vsm, rework=rework)
+    arcs = [s for s in fig.layout.shapes if (s.name or "").startswith("rework:")]
+    # only backward moves between drawn stages, the most frequent first
+    assert [s.name for s in arcs] == ["rework:Work 1→Work 0", "rework:Wait 0→Ready"]
+    labels = [
+        a.text for a in fig.layout.annotations if (a.name or "").startswith("rework:") and a.text
+    ]
+    assert labels == ["7 sent back", "2 sent back"]
+    # each arc starts over its source and ends, with an arrowhead, over its target
+    boxes = {
+        s.name: (s.x0 + s.x1) / 2 for s in fig.layout.shapes if s.name.startswith("stage-box:")
+    }
+    first = arcs[0].path.split()
+    assert float(first[1].split(",")[0]) == pytest.approx(boxes["stage-box:Work 1"])
+    heads = [a for a in fig.layout.annotations if a.name == "rework:Work 1→Work 0" and a.showarrow]
+    assert len(heads) == 1 and heads[0].x == pytest.approx(boxes["stage-box:Work 0"])
+    assert not [s for s in value_stream_map(vsm).layout.shapes if "rework" in (s.name or "")]
+    check_json(fig)
+
+
 @pytest.mark.parametrize("vsm", [None, {}, {"stages": []}, {"backlog_median_days": 3.0}])
 def test_value_stream_map_empty(vsm):
     assert is_empty_figure(value_stream_map(vsm))

@@ -136,7 +136,18 @@ def _note(fig: _Drawing, x: float, y: float, text: str, *, size: int, **kwargs: 
     )
 
 
-def value_stream_map(vsm: dict | None, *, title: str = "Current-state value stream") -> go.Figure:
+REWORK_COLOUR = "#c2410c"
+REWORK_BASE = BOX_TOP + 16  # arcs start above the boxes and the queue names
+REWORK_RISE = (30.0, 46.0)  # control-point rise of the first and second arc level
+MAX_REWORK_ARCS = 4
+
+
+def value_stream_map(
+    vsm: dict | None,
+    *,
+    rework: Any = None,
+    title: str = "Current-state value stream",
+) -> go.Figure:
     """Draw ``vsm`` (the dict of :func:`vsm_core.metrics.value_stream.value_stream`).
 
     Reads ``stages`` (``stage``, ``category``, ``median_days``, ``mean_days``,
@@ -144,6 +155,13 @@ def value_stream_map(vsm: dict | None, *, title: str = "Current-state value stre
     ``lead_time_median_days``, ``cycle_time_median_days``, ``flow_efficiency``
     (a ratio 0..1) and ``backlog_median_days``; missing values show as "–".
     All times are days. See the module docstring for the picture.
+
+    ``rework``: backward moves (a table with ``from_stage``, ``to_stage``,
+    ``moves``, as :func:`vsm_core.metrics.stages.rework`) or None. The most
+    frequent pairs (at most ``MAX_REWORK_ARCS``) between two drawn stages are
+    drawn as arcs over the steps, from the later stage back to the earlier
+    one, labelled with their count (shapes and annotations named
+    ``rework:<from>→<to>``).
     """
     steps = _steps(vsm or {})
     if not any(step.kind != "backlog" for step in steps):
@@ -196,6 +214,7 @@ def value_stream_map(vsm: dict | None, *, title: str = "Current-state value stre
             _draw_commitment(drawing, (x1 + spans[i + 1][0]) / 2)
 
     _draw_ladder(drawing, steps, spans, gap, size, vsm or {})
+    _draw_rework(drawing, steps, spans, rework)
     _draw_summary(drawing, vsm or {})
     _add_hover(fig, steps, spans)
     _note(
@@ -356,6 +375,72 @@ def _draw_ladder(
         xanchor="left",
         name="ladder-total",
     )
+
+
+def _draw_rework(
+    fig: _Drawing, steps: list[_Step], spans: list[tuple[float, float]], rework: Any
+) -> None:
+    """Arcs from a later step back to an earlier one, labelled with the backward moves."""
+    if rework is None or len(rework) == 0:
+        return
+    where = {
+        step.name: (x0 + x1) / 2
+        for step, (x0, x1) in zip(steps, spans, strict=True)
+        if step.kind != "backlog"
+    }
+    frame = rework[rework["from_stage"].astype(str).isin(where.keys())]
+    frame = frame[frame["to_stage"].astype(str).isin(where.keys())]
+    frame = frame.sort_values("moves", ascending=False, kind="stable").head(MAX_REWORK_ARCS)
+    drawn: list[tuple[float, float]] = []
+    for source, target, moves in frame[["from_stage", "to_stage", "moves"]].itertuples(index=False):
+        x_from, x_to = where[str(source)], where[str(target)]
+        if x_from <= x_to:
+            continue  # only moves back along the stream
+        lo, hi = x_to, x_from
+        level = 1 if any(a < hi and lo < b for a, b in drawn) else 0
+        drawn.append((lo, hi))
+        rise = REWORK_RISE[level]
+        name = f"rework:{source}→{target}"
+        fig.add_shape(
+            name=name,
+            type="path",
+            xref="x",
+            yref="y",
+            path=(
+                f"M {x_from},{REWORK_BASE} C {x_from},{REWORK_BASE + rise} "
+                f"{x_to},{REWORK_BASE + rise} {x_to},{REWORK_BASE + 4}"
+            ),
+            line=dict(color=REWORK_COLOUR, width=1.6, dash="dot"),
+        )
+        fig.add_annotation(
+            name=name,
+            x=x_to,
+            y=REWORK_BASE,
+            ax=x_to,
+            ay=REWORK_BASE + 8,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1.1,
+            arrowwidth=1.6,
+            arrowcolor=REWORK_COLOUR,
+            text="",
+        )
+        _note(
+            fig,
+            (x_from + x_to) / 2,
+            REWORK_BASE + rise * 0.75,
+            f"{int(moves)} sent back",
+            size=10,
+            color=REWORK_COLOUR,
+            bgcolor="rgba(255,255,255,0.85)",
+            name=name,
+            hovertext=f"{int(moves)} backward moves from {plotly_text(source)} to "
+            f"{plotly_text(target)}",
+        )
 
 
 def _draw_summary(fig: _Drawing, vsm: dict) -> None:
