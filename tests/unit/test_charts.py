@@ -876,6 +876,29 @@ def test_value_stream_map_draws_rework_as_arcs_with_their_counts():
     check_json(fig)
 
 
+def test_value_stream_map_draws_distinct_pre_commitment_stages_as_their_own_queues():
+    before = [
+        {"stage": "Backlog", "category": "backlog", "median_days": 6.0},
+        {"stage": "Triage <x>", "category": "active", "median_days": 1.5},
+    ]
+    fig = value_stream_map({**vsm_dict(1), "pre_commitment": before})
+    queues = [s.name for s in fig.layout.shapes if s.name.startswith("queue:")]
+    assert queues[:2] == ["queue:before:Backlog", "queue:before:Triage <x>"]
+    assert "queue:backlog" not in queues
+    texts = [a.text for a in fig.layout.annotations]
+    assert "<b>Triage &lt;x&gt;</b>" in texts and "<b>6.0 d</b>" in texts
+    # one commitment line, after the last stage before the commitment point
+    [line] = shapes(fig, "commitment")
+    boxes = {s.name: s for s in fig.layout.shapes}
+    assert line.x0 < boxes["stage-box:Work 0"].x0
+    # a single stage before the commitment point: the one backlog triangle, as before
+    single = value_stream_map({**vsm_dict(1), "pre_commitment": before[:1]})
+    assert next(s.name for s in single.layout.shapes if s.name.startswith("queue:")) == (
+        "queue:backlog"
+    )
+    check_json(fig)
+
+
 @pytest.mark.parametrize("vsm", [None, {}, {"stages": []}, {"backlog_median_days": 3.0}])
 def test_value_stream_map_empty(vsm):
     assert is_empty_figure(value_stream_map(vsm))

@@ -448,6 +448,12 @@ def test_value_stream_golden():
     assert got["wait_days_mean"] == pytest.approx(7.75 / 4)
     work, wait = got["work_days_mean"], got["wait_days_mean"]
     assert work / (work + wait) == pytest.approx(got["flow_efficiency"])
+    # Before the commitment point (Ready): Backlog and Prep, with the hand-checked medians of
+    # test_time_in_stage_summary_golden (Backlog 1.0 over A, B, C, E...; Prep 2.0, B only).
+    assert got["pre_commitment"] == [
+        {"stage": "Backlog", "category": "backlog", "median_days": pytest.approx(1.0)},
+        {"stage": "Prep", "category": "active", "median_days": pytest.approx(2.0)},
+    ]
     # start - created: A 1, B 3, C 0, E 0 -> median 0.5.
     assert got["backlog_median_days"] == pytest.approx(0.5)
 
@@ -597,6 +603,7 @@ def test_every_function_on_an_empty_dataset():
     assert vs["completed"] == 0 and vs["lead_time_median_days"] is None
     assert vs["flow_efficiency"] is None and vs["backlog_median_days"] is None
     assert vs["work_days_mean"] is None and vs["wait_days_mean"] is None
+    assert vs["pre_commitment"] == []
     assert [s["visited_share"] for s in vs["stages"]] == [0.0, 0.0, 0.0]
     for build in (cycle_time_xmr, weekly_throughput_xmr, daily_wip_xmr, weekly_wip_xmr):
         chart = build(scope)

@@ -7,7 +7,9 @@ Layout (data units ≈ pixels at a 1100 px wide figure; axes hidden and fixed):
   other stage (waiting) is the lean inventory **triangle** with the stage
   name above and the median wait inside; arrows join the steps. When the dict
   has a ``backlog_median_days``, a grey triangle for the time before the
-  commitment point comes first, followed by a dotted "commitment" line;
+  commitment point comes first, followed by a dotted "commitment" line; when
+  ``pre_commitment`` lists two or more stages before the commitment point,
+  each is its own grey queue (its median days, "before start") instead;
 * the **lead-time ladder** beneath: a step line, high under waiting steps
   (labelled with the stage's median wait above it), low under active steps
   (labelled with the median work below it); at its right end the work and
@@ -22,7 +24,8 @@ time, summed over the completed items (ratio of sums). The ladder's totals
 are the per-item means of those two sums' parts, so work ÷ (work + wait) is
 the box's number; the time before the commitment point is not part of it.
 
-Shapes are named ``stage-box:<stage>``, ``queue:<stage>``, ``queue:backlog``,
+Shapes are named ``stage-box:<stage>``, ``queue:<stage>``, ``queue:backlog`` (or
+``queue:before:<stage>`` per stage before the commitment point),
 ``ladder``, ``commitment`` and ``summary``; the summary annotation is named
 ``summary``.
 """
@@ -67,12 +70,19 @@ class _Step:
     mean: float | None
     visited: float | None
     weight: float
+    own_stage: bool = False  # a distinct stage before the commitment point (its own queue)
 
 
 def _steps(vsm: dict) -> list[_Step]:
     steps = []
+    before = vsm.get("pre_commitment") or []
     backlog = finite(vsm.get("backlog_median_days"))
-    if backlog is not None:
+    if len(before) >= 2:  # distinct stages before the commitment point: a queue each
+        for stage in before:
+            name = str(stage.get("stage", "?"))
+            median = finite(stage.get("median_days"))
+            steps.append(_Step(name, "backlog", median, None, None, 0.8, own_stage=True))
+    elif backlog is not None:
         steps.append(_Step("Backlog", "backlog", backlog, None, None, 0.8))
     for stage in vsm.get("stages") or []:
         active = str(stage.get("category", "")).lower() == "active"
@@ -210,7 +220,7 @@ def value_stream_map(
                 arrowcolor="#777",
                 text="",
             )
-        if step.kind == "backlog" and i + 1 < n:
+        if step.kind == "backlog" and i + 1 < n and steps[i + 1].kind != "backlog":
             _draw_commitment(drawing, (x1 + spans[i + 1][0]) / 2)
 
     _draw_ladder(drawing, steps, spans, gap, size, vsm or {})
@@ -290,7 +300,13 @@ def _draw_queue(
     half = width / 2 * 0.9
     bottom, top = BOX_BOTTOM + 8, BOX_TOP - 12
     fig.add_shape(
-        name="queue:backlog" if backlog else f"queue:{step.name}",
+        name=(
+            f"queue:before:{step.name}"
+            if step.own_stage
+            else "queue:backlog"
+            if backlog
+            else f"queue:{step.name}"
+        ),
         type="path",
         xref="x",
         yref="y",

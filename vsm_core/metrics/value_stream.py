@@ -38,6 +38,11 @@ Totals
       active); ``work_days_mean / (work_days_mean + wait_days_mean)`` is
       exactly ``flow_efficiency``, so the map's ladder totals and its summary
       box tell one story (``None`` without such items);
+    * ``pre_commitment``: the stages before the commitment stage (workflow
+      order, done and cancelled left out) that some completed item visited,
+      each ``{stage, category, median_days}``: the median over those items
+      of their total days in it (``time_in_stage_summary``'s ``p50``); the
+      map draws them as their own queues when there are two or more;
     * ``backlog_median_days``: the median, over completed items with a start
       and a created time, of start − created in elapsed days (not clipped: a
       created field later than the start gives a negative value).
@@ -51,7 +56,14 @@ import numpy as np
 
 from vsm_core.metrics.efficiency import flow_efficiency
 from vsm_core.metrics.scope import Scope
-from vsm_core.metrics.stages import _DAY, _by_stage, _committed, _stage_info, _sum_by
+from vsm_core.metrics.stages import (
+    _DAY,
+    _by_stage,
+    _committed,
+    _stage_info,
+    _sum_by,
+    time_in_stage_summary,
+)
 from vsm_core.timeutil import utc_naive_us
 
 
@@ -102,8 +114,20 @@ def value_stream(scope: Scope) -> dict:
     items, efficiency = flow_efficiency(scope)
     work = items["active_days"].to_numpy(dtype="float64")
     cycle = items["cycle_days"].to_numpy(dtype="float64")
+    workflow = flow.workflow
+    summary = time_in_stage_summary(scope) if n else {}
+    pre_commitment = [
+        {
+            "stage": stage.name,
+            "category": info.categories[i],
+            "median_days": _clean(summary[stage.name]["p50"]),
+        }
+        for i, stage in enumerate(workflow.stages[: workflow.commitment_index])
+        if info.categories[i] not in ("done", "cancelled") and stage.name in summary
+    ]
     return {
         "stages": stages,
+        "pre_commitment": pre_commitment,
         "completed": n,
         "lead_time_median_days": _median(completed["lead_time_days"].to_numpy(dtype="float64")),
         "cycle_time_median_days": _median(completed["cycle_time_days"].to_numpy(dtype="float64")),
