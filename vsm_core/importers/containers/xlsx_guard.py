@@ -15,9 +15,11 @@ and by streaming the decompressed parts (zlib and ``bytes.count``: about
    :data:`XLSX_RATIO_MIN_SIZE` expands more than :data:`XLSX_MAX_RATIO`
    times.
 2. **Parts read whole** unpack to at most :data:`XLSX_WHOLE_PART_MAX` each:
-   every XML part except the worksheets and shared strings the workbook
-   names (streamed, and counted below) and the parts openpyxl never opens
-   in read-only mode (pivot caches, external links, comments, tables).
+   every XML part except the worksheets (those the workbook names, and any
+   under ``xl/worksheets/``: streamed, and counted below), the shared
+   strings (counted below) and the parts openpyxl never opens in read-only
+   mode (pivot caches, external links, comments, tables); the parts the
+   workbook's relationships name (styles, theme, chart sheets) always count.
 3. **Cells**: all worksheets together hold at most :data:`XLSX_MAX_CELLS`
    cell elements, and the shared strings table at most as many entries.
 
@@ -78,7 +80,10 @@ def check_workbook(archive: zipfile.ZipFile, options: ImportOptions) -> None:
     check_zip_bomb(list(infos.values()), options)
     worksheets, strings, others = _workbook_parts(archive, infos)
     for name, info in infos.items():
-        exempt = name in worksheets or name in strings or name.startswith(_NEVER_READ)
+        streamed = name in worksheets or (
+            name.startswith("xl/worksheets/") and "/_rels/" not in name
+        )
+        exempt = streamed or name in strings or name.startswith(_NEVER_READ)
         read_whole = name in others or (name.endswith(_XML_SUFFIXES) and not exempt)
         if read_whole and info.file_size > XLSX_WHOLE_PART_MAX:
             raise ImportFailed(
@@ -107,13 +112,14 @@ def too_many_cells(limit: int, what: str) -> str:
 
 def check_zip_bomb(infos: list[zipfile.ZipInfo], options: ImportOptions) -> None:
     """Refuse archives that unpack to far more than they weigh, before parsing any XML."""
-    limit = max(XLSX_UNPACK_FACTOR * options.max_bytes, XLSX_UNPACK_FLOOR)
+    scaled = XLSX_UNPACK_FACTOR * options.max_bytes
+    limit = max(scaled, XLSX_UNPACK_FLOOR)
     total = sum(info.file_size for info in infos)
     if total > limit:
+        rule = f", {XLSX_UNPACK_FACTOR} times the upload limit" if limit == scaled else ""
         raise ImportFailed(
             f"the workbook would unpack to {describe_size(total)} (the limit is "
-            f"{describe_limit(limit)}, {XLSX_UNPACK_FACTOR} times the upload limit); "
-            "it looks like a zip bomb"
+            f"{describe_limit(limit)}{rule}); it looks like a zip bomb"
         )
     for info in infos:
         if info.file_size <= XLSX_RATIO_MIN_SIZE:
