@@ -397,7 +397,9 @@ def _store(result: ImportResult, *, name: str, team: str | None, filename: str, 
 
 def _show_problems(failure: ImportFailed) -> None:
     st.error(
-        f"The file cannot be imported: {len(failure.problems)} problem(s). Nothing was stored."
+        f"The file cannot be imported: {failure.total:,} problem(s)"
+        + (f" (the first {len(failure.problems):,} are listed)" if failure.omitted else "")
+        + ". Nothing was stored."
     )
     st.dataframe(
         pd.DataFrame(

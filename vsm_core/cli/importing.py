@@ -126,9 +126,7 @@ def run_import(args, *, quality: bool = True):
         raise UsageError(f"{unclear}; nothing was stored") from unclear
     except ImportFailed as failure:
         print_problems(failure)
-        raise UsageError(
-            f"{name} was not imported: {len(failure.problems)} problem(s)"
-        ) from failure
+        raise UsageError(f"{name} was not imported: {failure.total:,} problem(s)") from failure
     if result.implausible and not getattr(args, "force", False):
         print(f"{name} was read as {result.format} ({result.format_reason}), but:", file=sys.stderr)
         for finding in result.implausible:
@@ -141,11 +139,11 @@ def run_import(args, *, quality: bool = True):
 
 
 def print_problems(failure) -> None:
-    print(f"{len(failure.problems)} problem(s):", file=sys.stderr)
+    print(f"{failure.total:,} problem(s):", file=sys.stderr)
     for problem in failure.problems[:200]:
         print(f"  - {problem}", file=sys.stderr)
-    if len(failure.problems) > 200:
-        print(f"  … and {len(failure.problems) - 200} more", file=sys.stderr)
+    if failure.total > 200:
+        print(f"  … and {failure.total - 200:,} more", file=sys.stderr)
 
 
 def import_command(args) -> int:
