@@ -93,17 +93,17 @@ def _stage_columns(
     """
     parsed, undecided, orders, used = {}, {}, set(), {}
     for column in candidates:
-        try:
-            with located(column=column):  # a bug met here names the column
+        with located(column=column):  # a bug met here names the column
+            try:
                 result = _parse_column(table, column, options.date_order, options.timezone)
-        except AmbiguousDateOrder as ambiguous:
-            undecided[column] = ambiguous
-            continue
-        if result is not None:
-            parsed[column] = result.values
-            used[column] = result.date_order_used
-            if result.date_order_used:
-                orders.add(result.date_order_used)
+            except AmbiguousDateOrder as ambiguous:
+                undecided[column] = ambiguous
+                continue
+            if result is not None:
+                parsed[column] = result.values
+                used[column] = result.date_order_used
+                if result.date_order_used:
+                    orders.add(result.date_order_used)
     if undecided:
         if len(orders) != 1:
             raise next(iter(undecided.values()))
@@ -113,8 +113,8 @@ def _stage_columns(
             # (``02`` is no date): it is then an attribute, not a stage.
             with located(column=column):
                 result = _parse_column(table, column, order, options.timezone)
-            if result is not None:
-                parsed[column], used[column] = result.values, order
+                if result is not None:
+                    parsed[column], used[column] = result.values, order
     is_date = [column in parsed for column in candidates]
     if not any(is_date):
         raise ImportFailed(
