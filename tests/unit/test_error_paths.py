@@ -310,3 +310,12 @@ def test_a_bug_in_the_stages_parser_names_the_column(monkeypatch):
     with pytest.raises(InternalImportError) as caught:
         import_bytes(STAGES_REPRODUCTION, "stages.csv", ImportOptions(format="stages"))
     assert "(in the stages parser, column 'Doing'): TypeError" in str(caught.value)
+
+
+def test_infinite_blocked_days_are_missing():
+    data = (
+        b"Key,Status,Changed,Blocked Days\nA-1,To Do,2024-01-01,1e400\n"
+        b"A-1,Done,2024-01-03,\nA-2,To Do,2024-01-01,-inf\nA-3,To Do,2024-01-01,2.5\n"
+    )
+    result = import_bytes(data, "board.csv", ImportOptions(format="events"))
+    assert result.dataset.items["blocked_days"].fillna(-1).tolist() == [-1.0, -1.0, 2.5]

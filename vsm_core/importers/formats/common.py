@@ -308,9 +308,15 @@ def _python_cells(series: pd.Series) -> list:
 
 
 def _numbers(table: RawTable, column: str | None) -> np.ndarray:
+    """The column's cells as float64 numbers, NaN where blank or not a finite number.
+
+    ``inf``, ``-Infinity`` and ``1e400`` (which overflows) read as numbers but
+    count nothing (infinite blocked days would make every efficiency 0): missing.
+    """
     if column is None:
         return np.full(len(table.frame), np.nan)
-    return pd.to_numeric(table.frame[column], errors="coerce").to_numpy(dtype="float64")
+    values = pd.to_numeric(table.frame[column], errors="coerce").to_numpy(dtype="float64")
+    return np.where(np.isinf(values), np.nan, values)  # a new array: Arrow's may be read-only
 
 
 def events_frame(item_ids, statuses, times, seq) -> pd.DataFrame:
