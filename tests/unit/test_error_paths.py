@@ -319,3 +319,19 @@ def test_infinite_blocked_days_are_missing():
     )
     result = import_bytes(data, "board.csv", ImportOptions(format="events"))
     assert result.dataset.items["blocked_days"].fillna(-1).tolist() == [-1.0, -1.0, 2.5]
+
+
+def test_running_out_of_memory_is_no_bug(monkeypatch):
+    def parse(table, options, **_):
+        with located(column="Changed"):
+            raise MemoryError
+
+    monkeypatch.setattr(events, "parse", parse)
+    with pytest.raises(ImportFailed) as caught:
+        import_bytes(EVENTS, "board.csv")
+    assert not isinstance(caught.value, InternalImportError)
+    assert str(caught.value) == (
+        "not enough memory to import board.csv (in the events parser, column 'Changed'); "
+        "free some memory or import a smaller export"
+    )
+    assert isinstance(caught.value.__cause__, MemoryError)  # the worker's check reads it

@@ -106,8 +106,9 @@ def import_bytes(
     Without ``workflow`` a workflow is suggested from the statuses found.
     ``quality=False`` skips the data-quality report (``quality`` is then
     None), for callers that only want the metrics.
-    Raises :class:`ImportFailed` with every problem found; any other error
-    is a bug, raised as :class:`InternalImportError` (see :func:`internal_error`).
+    Raises :class:`ImportFailed` with every problem found; running out of
+    memory is said so; any other error is a bug, raised as
+    :class:`InternalImportError` (see :func:`internal_error`).
     """
     options = options or ImportOptions()
     try:
@@ -117,6 +118,12 @@ def import_bytes(
     except (ModelError, WorkflowFileError) as error:
         # Data that cannot form a valid dataset or workflow: bad input, said plainly.
         raise ImportFailed(str(error)) from error
+    except MemoryError as error:  # not a bug: this machine, this file
+        log.debug("out of memory importing %s", filename, exc_info=error)
+        raise ImportFailed(
+            f"not enough memory to import {filename}{_place(error)}; free some memory or "
+            "import a smaller export"
+        ) from error
     except Exception as error:  # the contract: only ImportFailed leaves an importer
         raise internal_error(error, filename) from error
 
@@ -130,16 +137,23 @@ def internal_error(error: Exception, filename: str) -> InternalImportError:
     debug level only: a user sees one sentence, ``--debug`` shows the rest.
     """
     log.debug("internal error importing %s", filename, exc_info=error)
-    where = place_of(error)
-    context = [f"in {where['stage']}" if where["stage"] else None]
-    context.append(f"row {where['row']}" if where["row"] is not None else None)
-    context.append(f"column {where['column']!r}" if where["column"] is not None else None)
-    shown = ", ".join(part for part in context if part)
     return InternalImportError(
-        f"internal error while reading {filename}{f' ({shown})' if shown else ''}: "
-        f"{_one_line(error)}. This is a bug in Flowlab; please report it with the file "
-        "if you can."
+        f"internal error while reading {filename}{_place(error)}: {_one_line(error)}. "
+        "This is a bug in Flowlab; please report it with the file if you can."
     )
+
+
+def _place(error: BaseException) -> str:
+    """`` (in the events parser, row 3, column 'Status')``: what is known of where
+    ``error`` was met; empty when nothing is."""
+    where = place_of(error)
+    parts = [
+        f"in {where['stage']}" if where["stage"] else None,
+        f"row {where['row']}" if where["row"] is not None else None,
+        f"column {where['column']!r}" if where["column"] is not None else None,
+    ]
+    shown = ", ".join(part for part in parts if part)
+    return f" ({shown})" if shown else ""
 
 
 def _one_line(error: BaseException, limit: int = 200) -> str:
