@@ -15,6 +15,7 @@ from pathlib import Path
 from vsm_core.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
+    CliError,
     UsageError,
     open_engine,
     print_json,
@@ -116,7 +117,7 @@ def run_import(args, *, quality: bool = True):
     """
     from vsm_core.importers.detect import FormatUnclear
     from vsm_core.importers.errors import ImportFailed
-    from vsm_core.importers.pipeline import import_bytes
+    from vsm_core.importers.pipeline import InternalImportError, import_bytes
 
     name = Path(args.file).name
     try:
@@ -124,6 +125,8 @@ def run_import(args, *, quality: bool = True):
         result = import_bytes(data, name, options, workflow=workflow, quality=quality)
     except FormatUnclear as unclear:
         raise UsageError(f"{unclear}; nothing was stored") from unclear
+    except InternalImportError as bug:  # Flowlab's fault, not the file's: exit 1
+        raise CliError(str(bug)) from bug
     except ImportFailed as failure:
         print_problems(failure)
         raise UsageError(f"{name} was not imported: {failure.total:,} problem(s)") from failure
