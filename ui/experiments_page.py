@@ -287,9 +287,7 @@ def _listing(rows: pd.DataFrame):
     if table.empty:
         return None
     labels = {int(r.id): f"#{r.id} {r.title}" for r in table.itertuples()}
-    return st.selectbox(
-        "Open experiment", list(labels), format_func=labels.get, key=OPEN
-    )
+    return st.selectbox("Open experiment", list(labels), format_func=labels.get, key=OPEN)
 
 
 # --------------------------------------------------------------------------- one experiment
