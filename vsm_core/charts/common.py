@@ -472,18 +472,10 @@ def add_hline(
     )
 
 
-def add_vline(
-    fig: go.Figure,
-    x: Any,
-    text: str,
-    *,
-    name: str,
-    colour: str = PERCENTILE_COLOUR,
-    dash: str = "dot",
-    width: float = 1.2,
-    label_y: float = 1.0,
+def add_vertical_rule(
+    fig: go.Figure, x: Any, *, name: str, colour: str, dash: str, width: float
 ) -> None:
-    """A vertical line over the whole plot height at ``x`` with ``text`` at ``label_y`` (paper)."""
+    """A vertical line over the whole plot height at ``x``, drawn above the traces."""
     fig.add_shape(
         name=name,
         type="line",
@@ -496,6 +488,21 @@ def add_vline(
         line=dict(color=colour, dash=dash, width=width),
         layer="above",
     )
+
+
+def add_vline(
+    fig: go.Figure,
+    x: Any,
+    text: str,
+    *,
+    name: str,
+    colour: str = PERCENTILE_COLOUR,
+    dash: str = "dot",
+    width: float = 1.2,
+    label_y: float = 1.0,
+) -> None:
+    """A vertical line over the whole plot height at ``x`` with ``text`` at ``label_y`` (paper)."""
+    add_vertical_rule(fig, x, name=name, colour=colour, dash=dash, width=width)
     fig.add_annotation(
         name=name,
         text=text,
@@ -624,18 +631,7 @@ def add_change_markers(
     rows = label_rows(stamps, widths, span, plot_px)
     unplaced = []
     for (x, label), row in zip(markers, rows, strict=True):
-        fig.add_shape(
-            name="change",
-            type="line",
-            xref="x",
-            x0=x,
-            x1=x,
-            yref="paper",
-            y0=0,
-            y1=1,
-            line=dict(color=CHANGE_COLOUR, dash="dash", width=1.5),
-            layer="above",
-        )
+        add_vertical_rule(fig, x, name="change", colour=CHANGE_COLOUR, dash="dash", width=1.5)
         if row is None:
             unplaced.append(f"{x[:10]}: {plotly_text(label)}")
             continue
