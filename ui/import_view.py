@@ -367,26 +367,20 @@ def _identical(
 def _store(result: ImportResult, *, name: str, team: str | None, filename: str, sha: str) -> None:
     """Store the import unless the latest version already holds it (a second press)."""
     with Session(current_engine()) as session:
-        same = crud.identical_version(
-            session, name=name, dataset=result.dataset, format=result.format, source_sha256=sha
+        version, stored = crud.save_unless_identical(
+            session,
+            dataset=result.dataset,
+            name=name,
+            team=team,
+            format=result.format,
+            source_filename=filename,
+            source_sha256=sha,
         )
-        if same is None:
-            version = crud.save_dataset_version(
-                session,
-                dataset=result.dataset,
-                name=name,
-                team=team,
-                format=result.format,
-                source_filename=filename,
-                source_sha256=sha,
-            )
-        else:
-            version = same
         dataset_id, number = version.dataset_id, version.version
     remember_dataset(dataset_id)
     st.session_state[FLASH_MESSAGE] = (
         f"Saved “{md(name)}” as version {number}; it is now selected."
-        if same is None
+        if stored
         else f"“{md(name)}” version {number} already holds this file and workflow; nothing stored."
     )
     st.rerun()  # redraw the sidebar with the new dataset

@@ -199,14 +199,7 @@ def _store(args, result, name: str) -> tuple[int, int, bool]:
     engine = open_engine(args)
     try:
         with Session(engine) as session:
-            same = crud.identical_version(
-                session,
-                name=name,
-                dataset=result.dataset,
-                format=result.format,
-                source_sha256=sha256,
-            )
-            version = same or crud.save_dataset_version(
+            version, stored = crud.save_unless_identical(
                 session,
                 dataset=result.dataset,
                 name=name,
@@ -215,7 +208,7 @@ def _store(args, result, name: str) -> tuple[int, int, bool]:
                 source_filename=Path(args.file).name,
                 source_sha256=sha256,
             )
-            return version.dataset_id, version.version, same is None
+            return version.dataset_id, version.version, stored
     finally:
         engine.dispose()
 

@@ -277,6 +277,36 @@ def latest_workflow_for_team(session: Session, *, team: str) -> Workflow | None:
 # ------------------------------------------------------------- re-imports and workflow edits
 
 
+def save_unless_identical(
+    session: Session,
+    *,
+    dataset: CanonicalDataset,
+    name: str,
+    team: str | None = None,
+    format: str,
+    source_filename: str | None = None,
+    source_sha256: str | None = None,
+) -> tuple[DatasetVersion, bool]:
+    """(version, stored?): :func:`save_dataset_version`, unless the latest version of ``name``
+    already holds the same bytes read the same way with the same workflow
+    (:func:`identical_version`); then that version and False, and nothing is stored."""
+    same = identical_version(
+        session, name=name, dataset=dataset, format=format, source_sha256=source_sha256
+    )
+    if same is not None:
+        return same, False
+    version = save_dataset_version(
+        session,
+        dataset=dataset,
+        name=name,
+        team=team,
+        format=format,
+        source_filename=source_filename,
+        source_sha256=source_sha256,
+    )
+    return version, True
+
+
 def identical_version(
     session: Session,
     *,
