@@ -176,3 +176,41 @@ class ExperimentSnapshot(SQLModel, table=True):
     taken_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
     author: str = Field(max_length=200)
     result: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+# --- Retrospectives -------------------------------------------------------------------------
+#
+# * ``retrospective``            – one team retrospective: when it was held, the period it
+#   looked back on ("since"), who came, what was said.
+# * ``retrospective_experiment`` – the experiments the retrospective started.
+#
+# RESTRICT like the experiments: a retrospective keeps its dataset (archived, never deleted)
+# and its experiments. CRUD: :mod:`vsm_core.store.retrospectives`.
+
+
+class Retrospective(SQLModel, table=True):
+    __tablename__ = "retrospective"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: The team the retrospective was for (the dataset's team; a later issue scopes by it).
+    team: str | None = Field(default=None, max_length=200, index=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True, ondelete="RESTRICT")
+    held_on: date
+    since: date
+    attendees: str = Field(default="", sa_type=Text)
+    notes: str = Field(default="", sa_type=Text)
+    author: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+class RetrospectiveExperiment(SQLModel, table=True):
+    """An experiment a retrospective started (one row per pair)."""
+
+    __tablename__ = "retrospective_experiment"
+
+    retrospective_id: int = Field(
+        foreign_key="retrospective.id", primary_key=True, ondelete="RESTRICT"
+    )
+    experiment_id: int = Field(
+        foreign_key="experiment.id", primary_key=True, index=True, ondelete="RESTRICT"
+    )
