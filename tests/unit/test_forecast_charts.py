@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from vsm_core.charts import forecast as charts
+from vsm_core.charts.aging import aging_wip_chart
 from vsm_core.charts.forecast import (
     MAX_BARS,
     MAX_ITEMS,
@@ -206,3 +208,73 @@ def test_sle_dates_are_when_each_item_reaches_the_sle():
     reach = charts.sle_dates([2.0, 10.0], as_of=pd.Timestamp("2027-01-05 12:00"), sle_days=8.0)
     assert list(reach) == [pd.Timestamp("2027-01-11"), pd.Timestamp("2027-01-03")]
     assert charts.sle_dates([1.0], as_of="2027-01-05", sle_days=None).isna().all()
+
+
+# --------------------------------------------------------------------------- the aging chart
+
+
+def _aging():
+    return pd.DataFrame(
+        {
+            "item_id": pd.Series(["B-1", "B-2", "B-3", HOSTILE], dtype="str"),
+            "title": pd.Series(["one", "two", "three", "four"], dtype="str"),
+            "type": pd.Series(["Bug", "Story", "Story", "Bug"], dtype="str"),
+            "stage": pd.Series(["Ready", "Doing", "Doing", "Review"], dtype="str"),
+            "stage_index": [1, 2, 2, 3],
+            "start": pd.to_datetime(["2026-03-01"] * 4, utc=True),
+            "age_days": [1.0, 5.0, 7.0, 20.0],
+        }
+    )
+
+
+def _forecasts():
+    # B-3 has no row: no forecast; HOSTILE's 85 % is unknown (censoring) and it is past the SLE.
+    return pd.DataFrame(
+        {
+            "item_id": ["B-1", "B-2", HOSTILE],
+            "p50_done": [
+                date.fromisoformat("2026-03-10"),
+                date.fromisoformat("2026-03-12"),
+                None,
+            ],
+            "p85_done": [
+                date.fromisoformat("2026-03-14"),
+                date.fromisoformat("2026-03-20"),
+                None,
+            ],
+            "p50_cycle_days": [4.0, 8.0, np.nan],
+            "p85_cycle_days": [8.0, 16.0, np.nan],
+        }
+    )
+
+
+def test_aging_chart_without_forecasts_is_unchanged():
+    plain = aging_wip_chart(_aging(), percentiles={50: 4, 85: 9}, sle_days=12.0)
+    again = aging_wip_chart(_aging(), percentiles={50: 4, 85: 9}, sle_days=12.0, forecasts=None)
+    assert plain.to_json() == again.to_json()
+    assert all(len(row) == 4 for t in plain.data for row in t.customdata)
+
+
+def test_aging_chart_shows_each_items_completion_dates_and_the_ones_past_the_sle():
+    fig = aging_wip_chart(
+        _aging(), percentiles={50: 4, 85: 9}, sle_days=12.0, forecasts=_forecasts()
+    )
+    dots = [t for t in fig.data if t.customdata is not None]
+    rows = {row[0]: row[4] for t in dots for row in t.customdata}
+    assert rows["B-1"] == "Done by: 50 % 10 Mar 2026, 85 % 14 Mar 2026"
+    assert rows["B-3"] == "No forecast"
+    assert rows['Pairing "A" &lt;b&gt;&amp;&lt;/b&gt; co'] == "Done by: 50 % unknown, 85 % unknown"
+    assert all("%{customdata[4]}" in t.hovertemplate for t in dots)
+    segments = trace(fig, "Expected age when done (50–85 %)")
+    ys = list(segments.y)
+    assert ys[0:2] == [4.0, 8.0] and ys[3:5] == [8.0, 16.0] and len(ys) == 6
+    assert fig.layout.yaxis.range[1] >= 16.0  # the expected ages fit on the chart
+    ring = trace(fig, "85 % date past the SLE")
+    # B-2's 85 % cycle time (16 d) is past the 12-day SLE; HOSTILE's is unknown but its age
+    # (20 d) already is; B-3 has no forecast and gets no ring.
+    assert sorted(ring.y) == [5.0, 20.0]
+
+
+def test_aging_chart_rings_nothing_without_an_sle():
+    fig = aging_wip_chart(_aging(), percentiles={50: 4}, forecasts=_forecasts())
+    assert "85 % date past the SLE" not in {t.name for t in fig.data}

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from vsm_core.charts.common import (
     ITEM_HOVER,
     PACE_COLOURS,
+    SLE_COLOUR,
     add_change_markers,
     add_percentile_lines,
     apply_layout,
@@ -33,7 +34,12 @@ _PLOT_PX = 380 - 78 - 70
 JITTER = 0.28
 _HOVER = (
     ITEM_HOVER + "<br>%{customdata[2]}<br>Age %{y:.1f} d<br>Started %{customdata[3]}<extra></extra>"
-)  # half the width of a stage column the points spread over (x units)
+)
+#: The hover with an item forecast: the 50 % and 85 % completion dates (``customdata[4]``).
+_HOVER_FORECAST = _HOVER.replace("<extra>", "<br>%{customdata[4]}<extra>")
+#: Colour of the expected-age segments and of the ring around items whose 85 % date is past
+#: the SLE.
+FORECAST_COLOUR = "#4a5a78"
 
 #: The pace buckets: (name, colour, lower percentile, upper percentile).
 PACE_BUCKETS: tuple[tuple[str, str, int | None, int | None], ...] = (
@@ -72,6 +78,7 @@ def aging_wip_chart(
     sle_days: float | None = None,
     timezone: str = "UTC",
     title: str = "Aging work in progress",
+    forecasts: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Age (days, y) of each item in progress in its current stage (x, one column per stage).
 
@@ -86,6 +93,17 @@ def aging_wip_chart(
     in the right margin. ``sle_days`` adds a solid red line. Hover (``customdata``,
     one text per item): item id, title, type, stage, age and start date. From
     :data:`~vsm_core.charts.cycle_time.WEBGL_FROM` items on the dots use WebGL.
+
+    ``forecasts`` (optional; the item forecasts of docs/forecasting.md):
+    ``item_id``, ``p50_done``, ``p85_done`` (dates, missing when the history
+    cannot tell) and optionally ``p50_cycle_days``, ``p85_cycle_days`` (the
+    item's whole cycle time at that percentile, days). Each item's hover then
+    gains its 50 % and 85 % completion dates; a thin vertical segment (trace
+    ``"Expected age when done (50–85 %)"``) runs from the age it will likely
+    have when done (50 %) to the 85 % one; with ``sle_days``, items whose 85 %
+    cycle time is past the SLE (or, when unknown, whose age already is) get a
+    red ring (trace ``"85 % date past the SLE"``). Items not in ``forecasts``
+    have no forecast.
     """
     stages = [str(s) for s in (stages or [])]
     if is_empty(aging, *_AGING_COLUMNS) and not stages:
@@ -98,10 +116,17 @@ def aging_wip_chart(
     rng = np.random.default_rng(0)
     frame["x"] += rng.uniform(-JITTER, JITTER, len(frame))
     frame["pace"] = pace(frame["age"].to_numpy(), percentiles)
+    expected = _forecast_frame(aging, forecasts, len(frame))
+    template = _HOVER
+    if expected is not None:
+        hover = np.column_stack([hover, expected["text"].to_numpy(dtype=object)])
+        template = _HOVER_FORECAST
 
     levels = percentile_items(percentiles)
     sle = finite(sle_days)
     ages = as_float_array(frame["age"])
+    if expected is not None:
+        ages = np.concatenate([ages, expected["p85"].to_numpy(dtype="float64")])
     oldest = float(np.nanmax(ages)) if np.isfinite(ages).any() else 0.0
     top = max([1.0, oldest, *(v for _, v in levels), sle or 0.0]) * 1.1
     fig = go.Figure()
@@ -127,9 +152,11 @@ def aging_wip_chart(
                     color=PACE_COLOURS[bucket], size=9, line=dict(color="white", width=0.8)
                 ),
                 customdata=hover[mine],
-                hovertemplate=_HOVER,
+                hovertemplate=template,
             )
         )
+    if expected is not None:
+        _add_forecasts(fig, frame, expected, sle)
     counts = frame["stage"].value_counts()
     apply_layout(fig, title, "Current stage", "Age (days since start)", right_margin=100)
     set_layout(
@@ -156,6 +183,81 @@ def aging_wip_chart(
             showarrow=False,
         )
     return fig
+
+
+def _forecast_frame(
+    aging: pd.DataFrame | None, forecasts: pd.DataFrame | None, n: int
+) -> pd.DataFrame | None:
+    """Per aging row (same order): ``p50``, ``p85`` (expected cycle time, days; NaN unknown),
+    the hover ``text`` of its completion dates and ``known`` (the item has a forecast row).
+    None without forecasts or items."""
+    if forecasts is None or n == 0 or "item_id" not in forecasts.columns:
+        return None
+    wanted = ["p50_done", "p85_done", "p50_cycle_days", "p85_cycle_days"]
+    present = forecasts.drop_duplicates("item_id").set_index("item_id").reindex(columns=wanted)
+    rows = present.reindex(aging["item_id"].astype("str").to_numpy())
+    known = rows.index.isin(present.index)
+    text50 = _forecast_dates(rows["p50_done"], known)
+    text85 = _forecast_dates(rows["p85_done"], known)
+    text = np.where(known, "Done by: 50 % " + text50 + ", 85 % " + text85, "No forecast")
+    return pd.DataFrame(
+        {
+            "p50": as_float_array(rows["p50_cycle_days"].to_numpy()),
+            "p85": as_float_array(rows["p85_cycle_days"].to_numpy()),
+            "text": text,
+            "known": known,
+        }
+    )
+
+
+def _forecast_dates(values: pd.Series, known: np.ndarray) -> np.ndarray:
+    """``"14 Jan 2027"`` per row, ``"unknown"`` where the forecast cannot tell."""
+    days = pd.to_datetime(pd.Series(values.to_numpy(dtype=object)), errors="coerce")
+    codes, uniques = pd.factorize(days)
+    text = np.array([f"{d:%d %b %Y}" for d in uniques] + ["unknown"], dtype=object)
+    return text[np.where(codes < 0, len(uniques), codes)].astype(str)
+
+
+def _add_forecasts(
+    fig: go.Figure, frame: pd.DataFrame, expected: pd.DataFrame, sle: float | None
+) -> None:
+    """The 50–85 % expected-age segment of each item and the SLE ring (see the builder)."""
+    x = frame["x"].to_numpy(dtype="float64")
+    p50, p85 = expected["p50"].to_numpy(), expected["p85"].to_numpy()
+    drawn = np.isfinite(p50) & np.isfinite(p85)
+    if drawn.any():
+        n = int(drawn.sum())
+        xs, ys = np.full(3 * n, np.nan), np.full(3 * n, np.nan)
+        xs[0::3] = xs[1::3] = x[drawn]
+        ys[0::3], ys[1::3] = p50[drawn], p85[drawn]
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                name="Expected age when done (50–85 %)",
+                line=dict(color=FORECAST_COLOUR, width=1.2),
+                marker=dict(symbol="line-ew-open", size=8, color=FORECAST_COLOUR),
+                opacity=0.55,
+                hoverinfo="skip",
+                connectgaps=False,
+            )
+        )
+    if sle is None:
+        return
+    ages = frame["age"].to_numpy(dtype="float64")
+    past = np.where(np.isnan(p85), ages > sle, p85 > sle) & expected["known"].to_numpy()
+    if past.any():
+        fig.add_trace(
+            go.Scatter(
+                x=x[past],
+                y=ages[past],
+                mode="markers",
+                name="85 % date past the SLE",
+                marker=dict(symbol="circle-open", size=16, color=SLE_COLOUR, line=dict(width=2)),
+                hoverinfo="skip",
+            )
+        )
 
 
 def _aging_frame(aging: pd.DataFrame | None, timezone: str) -> tuple[pd.DataFrame, np.ndarray]:
