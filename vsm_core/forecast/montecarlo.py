@@ -1,0 +1,108 @@
+"""Monte Carlo over daily throughput samples: totals ("how many") and finish days ("when").
+
+Definitions (docs/forecasting.md)
+---------------------------------
+
+*trial*
+    One simulated future: each simulated day draws, uniformly and with
+    replacement, the completed count of one sampled history day. Teams
+    (several datasets) draw independently from their own histories and their
+    daily counts are added.
+
+*how-many percentile* ``q`` (the practitioners' reading "q % chance of at least x")
+    The largest ``x`` such that at least ``q %`` of the trials complete ``x``
+    or more items: with the outcomes sorted ascending ``s[0..T-1]``,
+    ``x = s[T - ceil(q T / 100)]``. So a higher ``q`` gives a lower ``x``.
+
+*when percentile* ``q`` ("q % chance done by day d")
+    The smallest ``d`` such that at least ``q %`` of the trials have finished
+    by day ``d``: ``d = s[ceil(q T / 100) - 1]`` of the finish days sorted
+    ascending. A trial that has not finished within the cap never finishes
+    (``inf``); a percentile that lands on such a trial is ``None``.
+
+Vectorised: one ``rng.integers`` draw of shape ``(trials, days)`` per team
+and block of days, a gather and a sum or a cumulative sum. The only Python
+loops run over teams and over blocks of days (a "when" extends its horizon
+block by block for the trials still running).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+#: Days simulated per block by :func:`finish_days` (and per chunk by :func:`totals`).
+BLOCK_DAYS = 365
+#: Cells (trials x days) per chunk of :func:`totals` (bounds memory to ~80 MB).
+_CHUNK_CELLS = 10_000_000
+
+
+def _draw(samples: Sequence[np.ndarray], rows: int, days: int, rng) -> np.ndarray:
+    """``(rows, days)`` simulated daily counts: every team draws its own day, counts add up."""
+    out = np.zeros((rows, days), dtype=np.int64)
+    for counts in samples:  # a loop over teams (datasets), not trials or days
+        picks = rng.integers(0, len(counts), size=(rows, days), dtype=np.int32)
+        out += counts[picks]
+    return out
+
+
+def totals(samples: Sequence[np.ndarray], days: int, trials: int, rng) -> np.ndarray:
+    """Items completed in each trial over ``days`` simulated days (int64, shape ``(trials,)``).
+
+    ``samples``: each team's sampled daily counts (int64, non-empty).
+    """
+    out = np.zeros(trials, dtype=np.int64)
+    step = max(1, min(days, _CHUNK_CELLS // max(trials, 1)))
+    for lo in range(0, days, step):  # blocks of days, to bound memory
+        out += _draw(samples, trials, min(step, days - lo), rng).sum(axis=1)
+    return out
+
+
+def finish_days(
+    samples: Sequence[np.ndarray], items: int, trials: int, rng, max_days: int
+) -> np.ndarray:
+    """The simulated day (1-based) on which each trial's running total reaches ``items``.
+
+    ``inf`` (float) for a trial that does not get there within ``max_days``
+    simulated days, and for every trial when the history holds no completed
+    item. ``items <= 0`` is done before the first day: 0.
+    """
+    done_at = np.full(trials, np.inf)
+    if items <= 0:
+        return np.zeros(trials)
+    if all(int(counts.sum()) == 0 for counts in samples):
+        return done_at
+    running = np.zeros(trials, dtype=np.int64)
+    active = np.arange(trials)
+    offset = 0
+    while active.size and offset < max_days:  # blocks of days for the trials still running
+        n = min(BLOCK_DAYS, max_days - offset)
+        cumulative = np.cumsum(_draw(samples, active.size, n, rng), axis=1)
+        cumulative += running[active, None]
+        reached = cumulative >= items
+        finished = reached[:, -1]
+        done_at[active[finished]] = offset + reached[finished].argmax(axis=1) + 1
+        running[active] = cumulative[:, -1]
+        active = active[~finished]
+        offset += n
+    return done_at
+
+
+def at_least_percentiles(outcomes: np.ndarray, percentiles: Sequence[int]) -> dict[int, int]:
+    """``{q: x}``: a ``q`` % chance of at least ``x`` (module docstring)."""
+    ordered = np.sort(outcomes)
+    n = len(ordered)
+    return {q: int(ordered[n - _ceil_share(q, n)]) for q in percentiles}
+
+
+def done_by_percentiles(finish: np.ndarray, percentiles: Sequence[int]) -> dict[int, float]:
+    """``{q: d}``: ``q`` % of the trials are done by day ``d``; ``inf`` when never (docstring)."""
+    ordered = np.sort(finish)
+    n = len(ordered)
+    return {q: float(ordered[_ceil_share(q, n) - 1]) for q in percentiles}
+
+
+def _ceil_share(q: int, n: int) -> int:
+    """``ceil(q n / 100)`` in integers (no float round-off), at least 1."""
+    return max(1, -(-q * n // 100))
