@@ -20,6 +20,7 @@ from ui.state import Selection, current_engine
 #: (script path, label, icon) in navigation order.
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/home.py", "Home", ":material/home:"),
+    ("pages/retrospective.py", "Retrospective", ":material/history:"),
     ("pages/import_data.py", "Import", ":material/upload_file:"),
     ("pages/flow_metrics.py", "Flow metrics", ":material/monitoring:"),
     ("pages/bottlenecks.py", "Bottlenecks", ":material/filter_alt:"),

@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
 #: Our sidebar navigation: (label, URL path, h1 of the page) in order.
 NAV = (
     ("Home", "home", "Flowlab"),
+    ("Retrospective", "retrospective", "Retrospective"),
     ("Import", "import_data", "Import"),
     ("Flow metrics", "flow_metrics", "Flow metrics"),
     ("Bottlenecks", "bottlenecks", "Bottlenecks"),
