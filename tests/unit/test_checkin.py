@@ -318,7 +318,10 @@ def test_a_change_in_words_says_which_way_is_better():
     points = checkin_flow.Measure("flow_efficiency", "F", "%", "up", 40.2, 30.0)
     assert points.words() == "10 points more than the period before (better)"
     fortnight = checkin_flow.Measure("cycle_time_p85", "C", "days", "down", 9.0, 12.0, 14)
-    assert fortnight.words() == "3 days shorter than the 14 days before (better)"
+    assert fortnight.words() == "3 days shorter than the 2 weeks before (better)"
+    assert fortnight.comparison() == "shorter than the 2 weeks before (better)"
+    ten = checkin_flow.Measure("wip_mean", "W", "items, daily mean", "down", 5.04, 5.0, 10)
+    assert ten.words() == "the same as the 10 days before"  # 0.04 rounds to 0.0
 
 
 def test_team_flow_is_one_summary_per_dataset_of_the_team(seeded):
@@ -379,7 +382,7 @@ def test_the_html_report_has_the_flow_and_the_words_escaped_once(engine, demo):
     assert "<b>Hypothesis:</b>" in page and "<b>Action:</b>" in page
     assert "Cycle time, 85th percentile (days)" in page
     assert flow[0].bottleneck_text in page
-    assert f"than the {checkin_flow.DEFAULT_DAYS} days before" in page
+    assert "than the 4 weeks before" in page
 
 
 # --------------------------------------------------------------------------- CLI

@@ -1,29 +1,41 @@
-"""The flow summary of a check-in: how a team flowed lately, against the period before.
+"""The flow summary: how a team flowed lately, against the previous period of the same length.
 
-:func:`flow_summary` takes one dataset and a "since" date and returns four measures
-(throughput, cycle time p85, WIP, flow efficiency) for the period from ``since`` to
-the dataset's last day, each beside its value for the previous period of the same
-length, plus the bottleneck in words. Every number comes from
-:func:`vsm_core.metrics.report.calculate_metrics` with the period as its window, so
-it is the number the Flow metrics page shows for that window.
+The one definition of "the previous period of the same length" (Check-in, Home and the
+check-in export all use it): for a period from day ``a`` to day ``b`` (both included,
+``n = b - a + 1`` days), the previous period is ``a - n`` to ``a - 1``
+(:func:`previous_period`). When it would start before the data's first day there is no
+comparison (a period without data would read as WIP 0 and nothing done).
 
-:func:`team_flow` gives one summary per stored dataset of a team.
+:func:`flow_summary` takes one dataset, a period (``since`` to ``until``, by default the
+last four weeks up to the data's last day) and optionally an item filter, and returns
+four measures (throughput, cycle time p85, WIP, flow efficiency) for the period, each
+beside its value for the previous period, plus the bottleneck in words. Every number is
+the one :func:`vsm_core.metrics.report.calculate_metrics` gives with the period as its
+window (the same functions on the same scope), so it is the number the Flow metrics
+page shows for that window.
+
+:func:`team_flow` gives the summaries of a team: one per stored dataset of the team,
+and for a dataset whose items carry several teams (the items' own team field), one per
+team of its items (:func:`team_slices`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from vsm_core.metrics.report import calculate_metrics
-from vsm_core.metrics.scope import MetricOptions
+from vsm_core.filters import ItemFilter
+from vsm_core.metrics import efficiency, stages, throughput, wip
+from vsm_core.metrics.percentiles import summarize_days
+from vsm_core.metrics.report import started
+from vsm_core.metrics.scope import MetricOptions, Scope, build_scope
 from vsm_core.model import CanonicalDataset
 from vsm_core.store import reading
-from vsm_core.store.models import Dataset
+from vsm_core.store.models import Dataset, WorkItem
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -32,7 +44,11 @@ __all__ = [
     "Measure",
     "default_since",
     "flow_summary",
+    "period_words",
+    "previous_period",
+    "recent_period",
     "team_flow",
+    "team_slices",
 ]
 
 #: The default period: the last four weeks up to the dataset's last day.
@@ -45,6 +61,34 @@ MEASURES: tuple[tuple[str, str, str, str], ...] = (
     ("wip_mean", "Work in progress", "items, daily mean", "down"),
     ("flow_efficiency", "Flow efficiency", "%", "up"),
 )
+
+
+def previous_period(period: tuple[date, date]) -> tuple[date, date]:
+    """The period of the same length just before ``period`` (first and last day, included).
+
+    ``(a, b)`` with ``n = b - a + 1`` days gives ``(a - n, a - 1)``.
+    """
+    start, end = period
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+def recent_period(
+    last: date, *, first: date | None = None, days: int = DEFAULT_DAYS
+) -> tuple[date, date]:
+    """The last ``days`` days up to ``last`` (both included), never before ``first``."""
+    start = last - timedelta(days=days - 1)
+    return (max(start, first) if first is not None else start), last
+
+
+def period_words(days: int | None) -> str:
+    """``"the 4 weeks before"``, ``"the week before"``, ``"the 10 days before"``."""
+    if not days:
+        return "the period before"
+    if days % 7 == 0:
+        weeks = days // 7
+        return "the week before" if weeks == 1 else f"the {weeks} weeks before"
+    return "the day before" if days == 1 else f"the {days} days before"
 
 
 @dataclass(frozen=True)
@@ -71,22 +115,33 @@ class Measure:
             return None
         return self.value - self.previous
 
-    def words(self) -> str:
-        """``"3.1 days shorter than the 28 days before (better)"``: the change in words."""
+    def _rounded_change(self) -> float | None:
+        """The change rounded as it is shown: points to 1, the rest to 0.1."""
         change = self.change
+        return None if change is None else round(change, 0 if self.unit == "%" else 1)
+
+    def comparison(self) -> str:
+        """``"shorter than the 4 weeks before (better)"``: the change's direction in words."""
+        change = self._rounded_change()
+        before = period_words(self.days)
         if change is None:
             return "no previous period to compare with"
-        before = f"the {self.days} days before" if self.days else "the period before"
-        amount = round(abs(change), 1 if self.unit != "%" else 0)
-        if amount == 0:
+        if change == 0:
             return f"the same as {before}"
-        unit = "points" if self.unit == "%" else self.unit.split(",")[0]
         if self.key == "cycle_time_p85":
             word = "longer" if change > 0 else "shorter"
         else:
             word = "more" if change > 0 else "less"
         verdict = "better" if (change > 0) == (self.better == "up") else "worse"
-        return f"{_number(amount)} {unit} {word} than {before} ({verdict})"
+        return f"{word} than {before} ({verdict})"
+
+    def words(self) -> str:
+        """``"3.1 days shorter than the 4 weeks before (better)"``: the change in words."""
+        change = self._rounded_change()
+        if change is None or change == 0:
+            return self.comparison()
+        unit = "points" if self.unit == "%" else self.unit.split(",")[0]
+        return f"{_number(abs(change))} {unit} {self.comparison()}"
 
 
 @dataclass(frozen=True)
@@ -94,7 +149,8 @@ class FlowSummary:
     """A dataset's flow in a period and the one before it.
 
     ``period`` and ``previous_period`` are ``(first day, last day)``, both
-    included, in the dataset's time zone. ``bottleneck`` is
+    included, in the dataset's time zone. ``team`` is the items' own team the
+    summary is limited to (None: every item of the dataset). ``bottleneck`` is
     ``{"stage", "share", "category"}`` (share 0..1 of committed time) or None;
     ``bottleneck_text`` says it in words.
     """
@@ -105,6 +161,12 @@ class FlowSummary:
     completed: int
     measures: tuple[Measure, ...]
     bottleneck: dict[str, Any] | None
+    team: str | None = None
+
+    @property
+    def title(self) -> str:
+        """``"Platform board, team Payments"``, or the dataset's name alone."""
+        return self.dataset if self.team is None else f"{self.dataset}, team {self.team}"
 
     @property
     def bottleneck_text(self) -> str:
@@ -117,9 +179,10 @@ class FlowSummary:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: dates as ISO text, numbers rounded as the CSV rounds them."""
+        """JSON-ready: dates as ISO text, numbers as computed (unrounded)."""
         return {
             "dataset": self.dataset,
+            "team": self.team,
             "period": [d.isoformat() for d in self.period],
             "previous_period": [d.isoformat() for d in self.previous_period],
             "completed": self.completed,
@@ -147,7 +210,7 @@ def _number(value: float) -> str:
 def default_since(dataset: CanonicalDataset) -> date | None:
     """The first day of the default period: :data:`DEFAULT_DAYS` up to the last day."""
     last = _last_day(dataset)
-    return None if last is None else last - timedelta(days=DEFAULT_DAYS - 1)
+    return None if last is None else recent_period(last)[0]
 
 
 def _last_day(dataset: CanonicalDataset) -> date | None:
@@ -161,61 +224,76 @@ def _first_day(dataset: CanonicalDataset) -> date:
     return dataset.first_event_at.tz_convert(dataset.timezone).date()
 
 
-def flow_summary(dataset: CanonicalDataset, *, since: date | None = None) -> FlowSummary | None:
-    """The four measures from ``since`` to the last day, and the period before.
+def flow_summary(
+    dataset: CanonicalDataset,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    item_filter: ItemFilter | None = None,
+) -> FlowSummary | None:
+    """The four measures from ``since`` to ``until``, and the period before.
 
-    ``since`` (a local date; default :func:`default_since`). Returns None for a
-    dataset without events. A previous period that would start before the
-    data's first day has no values (``previous`` None). Throughput: mean done
-    items per week; cycle time: 85th percentile in days of items done in the
-    period; WIP: mean daily count; flow efficiency: ratio of sums as a
-    percentage (0..100).
+    ``since``/``until`` are local dates (default: :data:`DEFAULT_DAYS` days up to
+    ``until``; ``until`` defaults to, and is capped at, the data's last day).
+    ``item_filter`` limits the items (the metrics pages' filter; as-of stays the
+    whole dataset's last event). Returns None for a dataset without events. A
+    previous period (:func:`previous_period`) that would start before the data's
+    first day has no values (``previous`` None). Throughput: mean done items per
+    week; cycle time: 85th percentile in days of items done in the period; WIP:
+    mean daily count; flow efficiency: ratio of sums as a percentage (0..100).
     """
     last = _last_day(dataset)
     if last is None:
         return None
-    since = since or default_since(dataset)
-    since = min(since, last)
-    length = (last - since).days + 1
-    before = (since - timedelta(days=length), since - timedelta(days=1))
-    now_doc = calculate_metrics(dataset, MetricOptions(window=(since, last))).document
+    until = min(until or last, last)
+    since = min(since or recent_period(until)[0], until)
+    period = (since, until)
+    before = previous_period(period)
+    item_filter = item_filter or ItemFilter()
+    now_scope = build_scope(dataset, MetricOptions(window=period, item_filter=item_filter))
+    now = period_measures(now_scope)
     # A previous period that starts before the data would count days without data
     # (WIP 0, no items done): no comparison then rather than a false one.
-    before_doc = (
-        calculate_metrics(dataset, MetricOptions(window=before)).document
+    then = (
+        period_measures(build_scope(dataset, MetricOptions(window=before, item_filter=item_filter)))
         if before[0] >= _first_day(dataset)
         else None
     )
+    length = (until - since).days + 1
     measures = tuple(
-        Measure(
-            key,
-            label,
-            unit,
-            better,
-            _measure(now_doc, key),
-            _measure(before_doc, key) if before_doc is not None else None,
-            length,
-        )
+        Measure(key, label, unit, better, now[key], then[key] if then else None, length)
         for key, label, unit, better in MEASURES
     )
     return FlowSummary(
         dataset=str(dataset.metadata.get("name") or ""),
-        period=(since, last),
+        period=period,
         previous_period=before,
-        completed=int(now_doc["counts"]["completed"]),
+        completed=len(now_scope.completed),
         measures=measures,
-        bottleneck=now_doc["bottleneck"],
+        bottleneck=stages.bottleneck(now_scope) if len(now_scope.completed) else None,
     )
 
 
-def _measure(document: dict[str, Any], key: str) -> float | None:
-    """One measure out of a ``metrics --json`` document (None when not finite)."""
-    value = {
-        "throughput_per_week": lambda: document["throughput"]["per_week_mean"],
-        "cycle_time_p85": lambda: document["cycle_time_days"].get("p85"),
-        "wip_mean": lambda: document["wip"]["mean"],
-        "flow_efficiency": lambda: _percent(document["flow_efficiency"]["ratio_of_sums"]),
-    }[key]()
+def period_measures(scope: Scope) -> dict[str, float | None]:
+    """The :data:`MEASURES` of one scope (its window is the period), None when not finite.
+
+    The same functions and rules as the ``metrics --json`` document
+    (:func:`vsm_core.metrics.report.metrics_document`), without the rest of it.
+    """
+    weekly = throughput.throughput_series(scope, "week")
+    daily = wip.daily_wip(scope)
+    ratio = efficiency.flow_efficiency(scope)[1]["ratio_of_sums"]
+    cycle = summarize_days(started(scope.completed)["cycle_time_days"], (85,))
+    values = {
+        "throughput_per_week": weekly["count"].mean() if len(weekly) else None,
+        "cycle_time_p85": cycle.get("p85"),
+        "wip_mean": daily["count"].mean() if len(daily) else None,
+        "flow_efficiency": None if ratio is None else 100 * float(ratio),
+    }
+    return {key: _finite(value) for key, value in values.items()}
+
+
+def _finite(value: Any) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -223,37 +301,62 @@ def _measure(document: dict[str, Any], key: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _percent(ratio: Any) -> float | None:
-    return None if ratio is None else 100 * float(ratio)
+def team_slices(
+    item_teams: list[str], dataset_team: str | None, team: str | None
+) -> list[str | None]:
+    """Which summaries a dataset gives for ``team`` (None: every team).
+
+    ``item_teams``: the distinct teams its items carry (the items' own team
+    field); ``dataset_team``: the team the dataset was imported for. Returns the
+    item teams to limit a summary to, None meaning the whole dataset:
+
+    * items of several teams: one summary per item team (``team`` None), or the
+      one of ``team`` when its items carry it, else the whole dataset when it
+      is ``team``'s dataset;
+    * items of one team or none: the whole dataset, when ``team`` is None, the
+      dataset's team or the items' team.
+    """
+    if len(item_teams) > 1:
+        if team is None:
+            return list(item_teams)
+        if team in item_teams:
+            return [team]
+        return [None] if dataset_team == team else []
+    if team is None or team == dataset_team or item_teams == [team]:
+        return [None]
+    return []
+
+
+def item_teams(session: Session, version_id: int) -> list[str]:
+    """The distinct non-empty team values of a stored version's items, sorted."""
+    values = session.exec(
+        select(WorkItem.team).where(WorkItem.version_id == version_id).distinct()
+    ).all()
+    return sorted({v for v in values if v}, key=str.casefold)
 
 
 def team_flow(
     session: Session, team: str | None, *, since: date | None = None
 ) -> list[FlowSummary]:
-    """One :func:`flow_summary` per stored, not archived dataset of ``team`` (None: all).
+    """The flow summaries of ``team`` (None: every team), see :func:`team_slices`.
 
-    Datasets are in name order; a dataset without a version or events is left out.
+    One per stored, not archived dataset of the team, or per team of its items
+    when they carry several. Datasets are in name order, item teams in name
+    order; a dataset without a version or events is left out.
     """
-    query = select(Dataset).where(Dataset.archived_at.is_(None))
-    if team is not None:
-        query = query.where(Dataset.team == team)
+    query = select(Dataset).where(col(Dataset.archived_at).is_(None))
     summaries = []
     for dataset in sorted(session.exec(query).all(), key=lambda d: d.name.casefold()):
         version = reading.latest_version(session, dataset_id=dataset.id)
         if version is None:
             continue
-        summary = flow_summary(reading.load_dataset(session, version_id=version.id), since=since)
-        if summary is not None:
-            summaries.append(_named(summary, dataset.name))
+        slices = team_slices(item_teams(session, version.id), dataset.team, team)
+        if not slices:
+            continue
+        data = reading.load_dataset(session, version_id=version.id)
+        for item_team in slices:
+            item_filter = ItemFilter(teams=(item_team,)) if item_team else None
+            summary = flow_summary(data, since=since, item_filter=item_filter)
+            if summary is not None:
+                summaries.append(replace(summary, dataset=dataset.name, team=item_team))
     return summaries
-
-
-def _named(summary: FlowSummary, name: str) -> FlowSummary:
-    return FlowSummary(
-        name,
-        summary.period,
-        summary.previous_period,
-        summary.completed,
-        summary.measures,
-        summary.bottleneck,
-    )
