@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.auth import render_account, require_sign_in
 from ui.guard import guarded
 from ui.sidebar import render_sidebar
 from ui.state import Selection, current_engine
@@ -30,10 +31,12 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 
 
 def page_setup(title: str) -> Selection:
-    """Configure the page, draw the shared sidebar and return its selection."""
+    """Configure the page, admit only signed-in visitors, draw the sidebar; return its selection."""
     st.set_page_config(page_title=f"{title} · Flowlab", page_icon=":material/water:", layout="wide")
+    require_sign_in()  # before the sidebar or any store access: signed out sees only sign-in
     with st.sidebar:
         st.markdown("### Flowlab")
+        guarded(render_account)
         for path, label, icon in PAGES:
             st.page_link(path, label=label, icon=icon)
         st.divider()
