@@ -25,6 +25,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/import_data.py", "Import", ":material/upload_file:"),
     ("pages/flow_metrics.py", "Flow metrics", ":material/monitoring:"),
     ("pages/bottlenecks.py", "Bottlenecks", ":material/filter_alt:"),
+    ("pages/forecast.py", "Forecast", ":material/timeline:"),
     ("pages/experiments.py", "Experiments", ":material/science:"),
     ("pages/check_in.py", "Check-in", ":material/fact_check:"),
 )

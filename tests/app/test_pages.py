@@ -10,6 +10,7 @@ PAGES = {
     "pages/import_data.py": "Import",
     "pages/flow_metrics.py": "Flow metrics",
     "pages/bottlenecks.py": "Bottlenecks",
+    "pages/forecast.py": "Forecast",
     "pages/experiments.py": "Experiments",
     "pages/check_in.py": "Check-in",
 }

@@ -42,6 +42,7 @@ NAV = (
     ("Import", "import_data", "Import"),
     ("Flow metrics", "flow_metrics", "Flow metrics"),
     ("Bottlenecks", "bottlenecks", "Bottlenecks"),
+    ("Forecast", "forecast", "Forecast"),
     ("Experiments", "experiments", "Experiments"),
     ("Check-in", "check_in", "Check-in"),
 )

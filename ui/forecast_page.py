@@ -1,0 +1,602 @@
+"""Forecast page body: how many, when, this work in progress, and the forecasts' track record.
+
+The page is thin: its controls make one :class:`ForecastSettings` (plain,
+hashable values), each view calls one cached core function
+(:mod:`vsm_core.forecast`) and draws the result's sentences, its chart with
+the method written beside it, and the predictability line. Only the open view
+is computed and drawn (stateful ``st.tabs``, bound to ``?view=`` like the Flow
+metrics page). Results are cached with ``st.cache_data`` under the database,
+every dataset's version id and stamp, the sidebar's filters and the
+settings, so a rerun on cached results unpickles a small result and reuses the
+cached figure (:func:`ui.panels.cached_figure`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui.metrics_state import get_flow_view
+from ui.panels import cached_figure, chart_panel
+from ui.plain import md
+from ui.state import Selection, list_datasets, list_versions, load_version
+from vsm_core import forecast
+from vsm_core.charts.aging import aging_wip_chart
+from vsm_core.charts.forecast import (
+    backtest_chart,
+    how_many_chart,
+    item_forecast_chart,
+    when_chart,
+)
+from vsm_core.filters import ItemFilter
+from vsm_core.forecast import DEFAULT_SEED, DEFAULT_TRIALS, ForecastError, ForecastOptions
+from vsm_core.store import database_url
+
+#: The page's views, in tab order; the first is the default.
+VIEWS: tuple[str, ...] = ("How many", "When", "This work in progress", "Track record")
+#: The tabs' widget key, also the URL query parameter (``?view=When``).
+VIEW_KEY = "view"
+_REMEMBERED_VIEW = "flowlab.forecast_view"
+
+HISTORY_CHOICES = ("Last weeks", "The sidebar's date window")
+DEFAULT_DAYS = 14
+DEFAULT_HORIZON = 14
+DEFAULT_ITEMS = 20
+MAX_TRIALS = 100_000
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    """What the page's controls chose (every value plain and hashable: part of cache keys).
+
+    ``versions``: ``(version id, stamp)`` of the sidebar's dataset first, then
+    of each other dataset forecast jointly; ``filters``: the sidebar's
+    (work types, teams, attributes); ``history_weeks`` or ``history`` (local
+    dates, both included); ``blackout``: dates that are not working days.
+    """
+
+    versions: tuple[tuple[int, str | None], ...]
+    filters: tuple
+    history_weeks: int
+    history: tuple[date, date] | None
+    workdays: bool
+    blackout: tuple[date, ...]
+    trials: int
+    seed: int
+
+
+def render_forecast(selection: Selection) -> None:
+    if selection.version_id is None:
+        st.info("No dataset yet. Go to **Import** to upload your team's export.")
+        return
+    if selection.facts() is None:
+        st.info("This dataset has no status changes, so there is no history to forecast from.")
+        return
+    settings = _controls(selection)
+    _restore_view()
+    tabs = st.tabs(list(VIEWS), key=VIEW_KEY, bind="query-params", on_change="rerun")
+    for tab, name in zip(tabs, VIEWS, strict=True):
+        if not tab.open:
+            continue  # hidden views run nothing: a rerun simulates only the open one
+        st.session_state[_REMEMBERED_VIEW] = name
+        with tab:
+            try:
+                _VIEW_BODIES[name](selection, settings)
+            except ForecastError as refusal:  # a plain sentence saying why
+                st.warning(md(refusal))
+
+
+def _restore_view() -> None:
+    """Reopen the view the user last had, unless the URL names one (a link wins)."""
+    remembered = st.session_state.get(_REMEMBERED_VIEW)
+    if remembered in VIEWS and VIEW_KEY not in st.query_params and VIEW_KEY not in st.session_state:
+        st.session_state[VIEW_KEY] = remembered
+
+
+# --------------------------------------------------------------------------- controls
+
+
+def _controls(selection: Selection) -> ForecastSettings:
+    key = selection.version_id
+    top = st.columns([3, 2, 3])
+    choice = top[0].radio(
+        "History sampled",
+        HISTORY_CHOICES,
+        horizontal=True,
+        key=f"fc_history_{key}",
+        help="The days whose completed counts the simulation draws from. Default: the 12 "
+        "weeks up to the last event in the data.",
+    )
+    weeks, history = 12, None
+    if choice == HISTORY_CHOICES[0]:
+        weeks = int(
+            top[1].number_input(
+                "Weeks of history", min_value=1, max_value=260, value=12, key=f"fc_weeks_{key}"
+            )
+        )
+    elif selection.window is not None:
+        history = selection.window
+        top[1].caption(f"{selection.window[0]:%d %b %Y} to {selection.window[1]:%d %b %Y}")
+    workdays = top[2].toggle(
+        "Count working days only",
+        key=f"fc_workdays_{key}",
+        help="Weekends and the days off listed below are neither sampled nor simulated.",
+    )
+    blackout = _blackout(key) if workdays else ()
+    others = _other_datasets(selection)
+    trials, seed = _advanced(key)
+    return ForecastSettings(
+        versions=((selection.version_id, selection.version_stamp), *others),
+        filters=(selection.work_types, selection.teams, selection.attributes),
+        history_weeks=weeks,
+        history=history,
+        workdays=workdays,
+        blackout=blackout,
+        trials=trials,
+        seed=seed,
+    )
+
+
+def _blackout(key) -> tuple[date, ...]:
+    text = st.text_input(
+        "Days off (dates, separated by commas)",
+        key=f"fc_blackout_{key}",
+        placeholder="2026-12-24, 2026-12-25",
+        help="Public holidays, a team offsite: dates written year-month-day.",
+    )
+    days, unread = parse_dates(text)
+    if unread:
+        st.caption(
+            "Not read as dates, so left out: "
+            + ", ".join(md(u) for u in unread)
+            + ". Write dates as 2026-12-24."
+        )
+    return days
+
+
+def parse_dates(text: str) -> tuple[tuple[date, ...], list[str]]:
+    """Dates (``YYYY-MM-DD``) in ``text`` separated by commas, semicolons or spaces, sorted and
+    without repeats, and the pieces that are not such dates."""
+    pieces = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p.strip()]
+    days, unread = set(), []
+    for piece in pieces:
+        try:
+            days.add(date.fromisoformat(piece.strip()))
+        except ValueError:
+            unread.append(piece.strip())
+    return tuple(sorted(days)), unread
+
+
+def _other_datasets(selection: Selection) -> tuple[tuple[int, str | None], ...]:
+    """``(version id, stamp)`` of the latest version of each other dataset picked."""
+    others = {d.id: d for d in list_datasets() if d.id != selection.dataset.id}
+    if not others:
+        return ()
+    picked = st.multiselect(
+        "Forecast together with",
+        list(others),
+        format_func=lambda i: others[i].name,
+        key="fc_others",
+        placeholder="No other dataset",
+        help="Other teams' datasets (their latest version): each is simulated from its own "
+        "history and the results are combined per trial. The sidebar's filters apply to "
+        "every dataset.",
+    )
+    out = []
+    for dataset_id in picked:
+        versions = list_versions(dataset_id)
+        if versions:
+            out.append(next(iter(versions.values())))
+    return tuple(out)
+
+
+def _advanced(key) -> tuple[int, int]:
+    with st.expander("Advanced"):
+        left, right = st.columns(2)
+        trials = left.number_input(
+            "Trials",
+            min_value=100,
+            max_value=MAX_TRIALS,
+            value=DEFAULT_TRIALS,
+            step=1_000,
+            key=f"fc_trials_{key}",
+            help="Simulated futures. More trials: steadier percentiles, slower.",
+        )
+        seed = right.number_input(
+            "Seed",
+            min_value=0,
+            value=DEFAULT_SEED,
+            step=1,
+            key=f"fc_seed_{key}",
+            help="The random generator's starting point: the same seed gives the same forecast.",
+        )
+    return int(trials), int(seed)
+
+
+# --------------------------------------------------------------------------- cached core calls
+
+
+def _options(settings: ForecastSettings) -> ForecastOptions:
+    types, teams, attributes = settings.filters
+    start, end = settings.history if settings.history else (None, None)
+    return ForecastOptions(
+        history_weeks=settings.history_weeks,
+        history_from=start,
+        history_to=end,
+        workdays=settings.workdays,
+        blackout=settings.blackout,
+        item_filter=ItemFilter(work_types=types, teams=teams, attributes=attributes),
+        trials=settings.trials,
+        seed=settings.seed,
+    )
+
+
+def _datasets(url: str, settings: ForecastSettings) -> list:
+    return [load_version(url, version_id, stamp) for version_id, stamp in settings.versions]
+
+
+@st.cache_data(show_spinner="Simulating…", max_entries=32)
+def _how_many(url: str, settings: ForecastSettings, days: int | None, by: date | None):
+    datasets, options = _datasets(url, settings), _options(settings)
+    result = forecast.how_many(datasets, days=days, by=by, options=options)
+    return result, forecast.predictability(datasets, options=options, forecast=result)
+
+
+@st.cache_data(show_spinner="Simulating…", max_entries=32)
+def _when(url: str, settings: ForecastSettings, items: int):
+    datasets, options = _datasets(url, settings), _options(settings)
+    result = forecast.when(datasets, items=items, options=options)
+    return result, forecast.predictability(datasets, options=options)
+
+
+@st.cache_data(show_spinner="Forecasting each item…", max_entries=16)
+def _items(url: str, settings: ForecastSettings):
+    [dataset] = _datasets(url, settings)
+    return forecast.item_forecasts(dataset, options=_options(settings))
+
+
+@st.cache_data(show_spinner="Checking past forecasts…", max_entries=16)
+def _backtest(url: str, settings: ForecastSettings, horizon_days: int):
+    [dataset] = _datasets(url, settings)
+    options = _options(settings)
+    result = forecast.backtest(dataset, horizon_days=horizon_days, options=options)
+    return result, forecast.predictability(dataset, options=options)
+
+
+def _alone(settings: ForecastSettings) -> ForecastSettings:
+    """``settings`` for the sidebar's dataset only (item forecasts and the track record)."""
+    return replace(settings, versions=settings.versions[:1])
+
+
+# --------------------------------------------------------------------------- views
+
+
+def _how_many_view(selection: Selection, settings: ForecastSettings) -> None:
+    key = selection.version_id
+    left, right, _ = st.columns([3, 2, 3])
+    mode = left.radio(
+        "Forecast the items done",
+        ("In the next days", "Up to a date"),
+        horizontal=True,
+        key=f"fc_hm_mode_{key}",
+    )
+    days, by = None, None
+    if mode == "In the next days":
+        days = int(
+            right.number_input(
+                "Days", min_value=1, max_value=3_650, value=DEFAULT_DAYS, key=f"fc_hm_days_{key}"
+            )
+        )
+    else:
+        last = selection.facts().last_day
+        by = right.date_input(
+            "Up to and including",
+            value=last + timedelta(days=DEFAULT_DAYS),
+            min_value=last + timedelta(days=1),
+            key=f"fc_hm_by_{key}",
+        )
+    url = database_url()
+    result, predictability = _how_many(url, settings, days, by)
+    _sentences(result.sentences())
+    chart_panel(
+        cached_figure(
+            (url, settings, "how_many", days, by),
+            lambda: how_many_chart(
+                result.outcomes,
+                result.percentiles,
+                title=f"How many items in the {result.days} days to {result.end:%d %b %Y}",
+            ),
+        ),
+        key="forecast_how_many",
+        definition=how_many_method(result, settings.workdays),
+        data=_plain_columns(result.distribution(), HOW_MANY_COLUMNS),
+    )
+    _predictability(predictability)
+
+
+def _when_view(selection: Selection, settings: ForecastSettings) -> None:
+    key = selection.version_id
+    left, _ = st.columns([2, 6])
+    items = int(
+        left.number_input(
+            "Items to finish",
+            min_value=1,
+            max_value=100_000,
+            value=DEFAULT_ITEMS,
+            key=f"fc_when_items_{key}",
+            help="With other datasets: the items all of them finish together.",
+        )
+    )
+    url = database_url()
+    result, predictability = _when(url, settings, items)
+    _sentences(result.sentences())
+    chart_panel(
+        cached_figure(
+            (url, settings, "when", items),
+            lambda: when_chart(
+                finish_dates(result.as_of_day, result.finish_days),
+                result.percentiles,
+                title=f"When {items:,} item{'s' if items != 1 else ''} could be done",
+            ),
+        ),
+        key="forecast_when",
+        definition=when_method(result, settings.workdays),
+        data=_plain_columns(result.distribution(), WHEN_COLUMNS),
+    )
+    _predictability(predictability)
+
+
+def _items_view(selection: Selection, settings: ForecastSettings) -> None:
+    if len(settings.versions) > 1:
+        st.caption("Item forecasts are for the sidebar's dataset only.")
+    view = get_flow_view(selection, mode="elapsed", as_of=None, freq="week")
+    left, _ = st.columns([2, 6])
+    sle = left.number_input(
+        "SLE (days)",
+        min_value=0.5,
+        value=float(view.sle_days) if view.sle_days is not None else 14.0,
+        step=0.5,
+        key=f"fc_sle_{selection.version_id}",
+        help="Service level expectation. Default: the 85th percentile of cycle time of the "
+        "completed items in the sidebar's date window, as on the Flow metrics page.",
+    )
+    url = database_url()
+    settings = _alone(settings)
+    result = _items(url, settings)
+    _sentences(result.sentences(sle))
+    table = result.table
+    chart_panel(
+        cached_figure(
+            (url, settings, "aging_forecast", sle, view.sle_days),
+            lambda: aging_wip_chart(
+                table,
+                stages=view.aging_stages,
+                percentiles=view.cycle_percentiles,
+                sle_days=sle,
+                timezone=view.timezone,
+                forecasts=table,
+            ),
+        ),
+        key="forecast_aging",
+        definition=AGING_METHOD,
+        data=None,
+    )
+    _past_sle(result.past_sle(sle), sle)
+    marked = table.assign(past_sle=table["item_id"].isin(result.past_sle(sle)["item_id"]))
+    chart_panel(
+        cached_figure(
+            (url, settings, "items", sle),
+            lambda: item_forecast_chart(marked, as_of=result.as_of_day),
+        ),
+        key="forecast_items",
+        definition=items_method(result),
+        data=_plain_columns(marked, ITEM_COLUMNS),
+    )
+
+
+def _past_sle(rows: pd.DataFrame, sle: float) -> None:
+    st.markdown(f"**Items whose 85 % date is past the SLE ({sle:g} days)**")
+    if rows.empty:
+        st.caption("None: every item in progress will likely finish within the SLE.")
+        return
+    st.dataframe(
+        _plain_columns(rows, ITEM_COLUMNS),
+        hide_index=True,
+        column_config={
+            "Age (days)": st.column_config.NumberColumn(format="%.1f"),
+            "Cycle time at 85 % (days)": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
+
+
+def _track_record_view(selection: Selection, settings: ForecastSettings) -> None:
+    if len(settings.versions) > 1:
+        st.caption("The track record is for the sidebar's dataset only.")
+    left, _ = st.columns([2, 6])
+    horizon = int(
+        left.number_input(
+            "Forecast horizon (days)",
+            min_value=1,
+            max_value=365,
+            value=DEFAULT_HORIZON,
+            key=f"fc_horizon_{selection.version_id}",
+            help="Each past forecast says how many items the next this-many days would bring.",
+        )
+    )
+    url = database_url()
+    settings = _alone(settings)
+    result, predictability = _backtest(url, settings, horizon)
+    _sentences(result.sentences())
+    chart_panel(
+        cached_figure(
+            (url, settings, "backtest", horizon),
+            lambda: backtest_chart(result.points, horizon_days=horizon),
+        ),
+        key="forecast_backtest",
+        definition=backtest_method(result),
+        data=_plain_columns(result.points, BACKTEST_COLUMNS),
+    )
+    _predictability(predictability)
+
+
+_VIEW_BODIES = {
+    "How many": _how_many_view,
+    "When": _when_view,
+    "This work in progress": _items_view,
+    "Track record": _track_record_view,
+}
+
+
+# --------------------------------------------------------------------------- words
+
+
+def _sentences(sentences: list[str]) -> None:
+    st.markdown("\n".join(f"- {md(s)}" for s in sentences))
+
+
+def _predictability(result) -> None:
+    st.markdown(f"**Predictability.** {md(result.sentence())}")
+
+
+def finish_dates(as_of_day: date, finish_days: np.ndarray) -> np.ndarray:
+    """Each trial's finish date (``datetime64[D]``; NaT for a trial that never finishes)."""
+    days = np.asarray(finish_days, dtype="float64")
+    out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    finite = np.isfinite(days)
+    out[finite] = np.datetime64(as_of_day, "D") + days[finite].astype("int64")
+    return out
+
+
+# --------------------------------------------------------------------------- tables
+
+HOW_MANY_COLUMNS = {
+    "items": "Items completed",
+    "trials": "Trials",
+    "share": "Share of trials",
+    "at_least": "Chance of at least this many",
+}
+WHEN_COLUMNS = {
+    "date": "Done on",
+    "days": "Days after the as-of date",
+    "trials": "Trials",
+    "share": "Share of trials",
+    "done_by": "Chance of being done by this date",
+}
+ITEM_COLUMNS = {
+    "item_id": "Item",
+    "title": "Title",
+    "type": "Work type",
+    "stage": "Stage",
+    "age_days": "Age (days)",
+    "p50_done": "50 % done by",
+    "p85_done": "85 % done by",
+    "p85_cycle_days": "Cycle time at 85 % (days)",
+}
+BACKTEST_COLUMNS = {
+    "date": "Forecast made on",
+    "p50": "50 %: at least",
+    "p70": "70 %: at least",
+    "p85": "85 %: at least",
+    "p95": "95 %: at least",
+    "actual": "Actually completed",
+}
+_DATE_COLUMNS = ("date", "p50_done", "p85_done")
+
+
+def _plain_columns(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """``frame``'s columns in ``names`` (those present), renamed to plain words; dates as
+    ``2027-01-14`` text and a missing date as an empty cell."""
+    kept = frame[[c for c in names if c in frame.columns]].copy()
+    for column in _DATE_COLUMNS:
+        if column in kept.columns:
+            stamps = pd.to_datetime(kept[column].astype(object), errors="coerce")
+            kept[column] = stamps.dt.strftime("%Y-%m-%d").fillna("")
+    return kept.rename(columns=names).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def history_text(histories) -> str:
+    """Each dataset's sampled history in words (dataset names made inert)."""
+    parts = [
+        f"{md(h.name) + ': ' if len(histories) > 1 else ''}{h.days:,} days from "
+        f"{_day(h.first_day)} to {_day(h.last_day)}, {h.completed:,} items completed"
+        for h in histories
+    ]
+    return "; ".join(parts)
+
+
+def _calendar(settings_workdays: bool) -> str:
+    return (
+        "working days only (weekends and the days off are neither sampled nor simulated)"
+        if settings_workdays
+        else "every calendar day"
+    )
+
+
+def how_many_method(result, workdays: bool) -> str:
+    return (
+        f"Monte Carlo simulation, {result.trials:,} trials (seed {result.seed}): each trial "
+        f"simulates the {result.simulated_days:,} days from {_day(result.start)} to "
+        f"{_day(result.end)} ({_calendar(workdays)}), each day drawing the completed count of "
+        f"a random day of the history ({history_text(result.histories)}); with several "
+        "datasets each draws from its own history and the counts are added. Bars: share of "
+        "trials completing each number of items; line: the chance of at least that many. The "
+        "85 % value is the largest number that 85 % of the trials reached or passed. Assumes "
+        "the coming days look like the sampled ones."
+    )
+
+
+def when_method(result, workdays: bool) -> str:
+    return (
+        f"Monte Carlo simulation, {result.trials:,} trials (seed {result.seed}): each trial "
+        f"simulates day after day from {_day(result.start)} ({_calendar(workdays)}), each day "
+        f"drawing the completed count of a random day of the history "
+        f"({history_text(result.histories)}), until the items are done; a trial not done "
+        f"within {result.max_days // 365} years never finishes. With several datasets their "
+        "daily counts are added and count toward the same items. Bars: share of trials "
+        "finishing on each date (or week); line: the chance of being done by that date. The "
+        "85 % date is the earliest date by which 85 % of the trials were done."
+    )
+
+
+def items_method(result) -> str:
+    return (
+        f"Kaplan–Meier estimate of cycle time from the {result.finished:,} items finished "
+        f"from {_day(result.history_from)} to {_day(result.history_to)} and the "
+        f"{result.censored:,} still in progress, counted as unfinished (their cycle time is "
+        "at least their age). Of the past items that were still going at an item's age, half "
+        "finished by its 50 % date and 85 % by its 85 % date. Thin line: as of now to the "
+        "50 % date; thick line: 50 % to 85 %; red: the 85 % date is past the SLE; grey: no "
+        "finished item in the history was that old, so the history cannot tell."
+    )
+
+
+AGING_METHOD = (
+    "Every item in progress by stage and age (as on Flow metrics; colour = pace against past "
+    "cycle times: green < 50th percentile, yellow < 70th, orange < 85th, red beyond). Grey "
+    "segment: the age the item will likely have when done, from its 50 % to its 85 % "
+    "forecast; red ring: its 85 % date is past the SLE. Point at an item for its dates."
+)
+
+
+def backtest_method(result) -> str:
+    return (
+        f"Walking forward through the history: on every Monday with {result.history_days:,} "
+        f"days of history before it and {result.horizon_days:,} days after it, the forecast "
+        f"'how many in the next {result.horizon_days:,} days' is made from those "
+        f"{result.history_days:,} days only ({result.trials:,} trials, as on the How many "
+        "view), then compared with the items actually completed. A forecast came true when "
+        "the actual count reached its value: the 85 % forecast should come true in about 85 % "
+        "of the weeks (a little more, because counts are whole numbers). Band: from the 85 % "
+        "value (95 %, lighter) up to the 50 % value; dots: what happened."
+    )
