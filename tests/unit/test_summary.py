@@ -154,3 +154,134 @@ def test_attribute_filter_matches_list_values_and_options_are_listed():
     assert kept.items["item_id"].tolist() == ["A"]
     assert attribute_options(dataset.items) == {"Priority": ["High"], "Sprint": ["S1", "S2", "S3"]}
     assert attribute_options(dataset.items, max_values=2) == {"Priority": ["High"]}
+
+
+# --------------------------------------------------------------------------- Home's story
+
+
+def _fortnights():
+    """Two fortnights (Mon 1 Jan .. Sun 14 Jan, Mon 15 Jan .. Sun 28 Jan 2024), UTC.
+
+    Every move is at noon. Days are sampled at their end (the last day at the last
+    event, 28 Jan 12:00), so an item in progress from day a to day b counts on
+    days a .. b - 1.
+
+    First fortnight: A Doing 1 Jan -> Done 5 Jan (4.0 d, in progress on 4 days),
+    B Doing 2 Jan -> Done 12 Jan (10.0 d, 10 days).
+    Second fortnight: C 15 -> 17 Jan (2.0 d, 2 days), D 16 -> 19 Jan (3.0 d, 3 days),
+    E 22 -> 24 Jan (2.0 d, 2 days); still in progress at the last event:
+    F since 28 Jan (1 day, age 0), G since 26 Jan (3 days, age 2.0 d),
+    H since 25 Jan (4 days, age 3.0 d).
+    """
+    rows = [
+        ("A", "Doing", "2024-01-01T12:00Z"),
+        ("A", "Done", "2024-01-05T12:00Z"),
+        ("B", "Doing", "2024-01-02T12:00Z"),
+        ("B", "Done", "2024-01-12T12:00Z"),
+        ("C", "Doing", "2024-01-15T12:00Z"),
+        ("C", "Done", "2024-01-17T12:00Z"),
+        ("D", "Doing", "2024-01-16T12:00Z"),
+        ("D", "Done", "2024-01-19T12:00Z"),
+        ("E", "Doing", "2024-01-22T12:00Z"),
+        ("E", "Done", "2024-01-24T12:00Z"),
+        ("H", "Doing", "2024-01-25T12:00Z"),
+        ("G", "Doing", "2024-01-26T12:00Z"),
+        ("F", "Doing", "2024-01-28T12:00Z"),
+    ]
+    events = pd.DataFrame(rows, columns=["item_id", "status", "entered_at"])
+    items = pd.DataFrame({"item_id": list("ABCDEFGH"), "type": ["Feature"] * 8})
+    return make_dataset(items, events, WORKFLOW)
+
+
+SECOND = (date(2024, 1, 15), date(2024, 1, 28))
+
+
+def test_home_compares_the_window_with_the_fortnight_before():
+    summary = home_summary(_fortnights(), window=SECOND)
+    lately = summary.lately
+    assert lately.period == SECOND
+    assert lately.previous_period == (date(2024, 1, 1), date(2024, 1, 14))
+    measures = {m.key: m for m in lately.measures}
+    # Throughput: weeks of 15 Jan (C, D) and 22 Jan (E) = 1.5 / week; before 1 and 1 = 1.0.
+    assert measures["throughput_per_week"].value == pytest.approx(1.5)
+    assert measures["throughput_per_week"].previous == pytest.approx(1.0)
+    assert measures["throughput_per_week"].words() == (
+        "0.5 items per week more than the 2 weeks before (better)"
+    )
+    # Cycle time p85 (linear): [2, 2, 3] -> 2 + 0.7 * 1 = 2.7; before [4, 10] -> 9.1.
+    assert measures["cycle_time_p85"].value == pytest.approx(2.7)
+    assert measures["cycle_time_p85"].previous == pytest.approx(9.1)
+    assert measures["cycle_time_p85"].change == pytest.approx(-6.4)
+    assert measures["cycle_time_p85"].words() == "6.4 days shorter than the 2 weeks before (better)"
+    # WIP: C 2 + D 3 + E 2 + H 4 + G 3 + F 1 = 15 item-days over 14; before A 4 + B 10 = 14.
+    assert measures["wip_mean"].value == pytest.approx(15 / 14)
+    assert measures["wip_mean"].previous == pytest.approx(1.0)
+    assert measures["wip_mean"].words() == "0.1 items more than the 2 weeks before (worse)"
+    # Every stay is active: flow efficiency 100 % in both.
+    assert measures["flow_efficiency"].change == pytest.approx(0.0)
+    assert measures["flow_efficiency"].comparison() == "the same as the 2 weeks before"
+    assert lately.completed == 3
+
+
+def test_home_counts_items_at_risk_of_the_default_sle():
+    summary = home_summary(_fortnights(), window=SECOND)
+    # SLE = p85 of the window's cycle times = 2.7 d; warn from 0.7 * 2.7 = 1.89 d.
+    assert summary.sle_days == pytest.approx(2.7)
+    # H (3.0 d) is past it, G (2.0 d) at risk, F (0 d) on track.
+    assert (summary.at_risk, summary.breached) == (2, 1)
+
+
+def test_home_compares_only_the_last_four_weeks_of_a_longer_window():
+    whole = home_summary(_fortnights())
+    # The data's last day is 28 Jan: its last four weeks start on 1 Jan, and the
+    # four weeks before would start before the data: no comparison.
+    assert whole.lately.period == (date(2024, 1, 1), date(2024, 1, 28))
+    assert all(m.previous is None for m in whole.lately.measures)
+    assert whole.lately.measures[0].comparison() == "no previous period to compare with"
+    week = home_summary(_fortnights(), window=(date(2024, 1, 22), date(2024, 1, 28)))
+    assert week.lately.period == (date(2024, 1, 22), date(2024, 1, 28))
+    assert week.lately.previous_period == (date(2024, 1, 15), date(2024, 1, 21))
+    # Week of 22 Jan: E only; week of 15 Jan: C and D.
+    throughput = week.lately.measures[0]
+    assert (throughput.value, throughput.previous) == (1.0, 2.0)
+    assert throughput.words() == "1 item per week less than the week before (worse)"
+
+
+def test_home_comparison_follows_the_filters():
+    summary = home_summary(
+        _fortnights(), window=SECOND, item_filter=ItemFilter(work_types=("Defect",))
+    )
+    throughput = summary.lately.measures[0]
+    assert (throughput.value, throughput.previous) == (0.0, 0.0)
+    assert summary.lately.completed == 0
+    assert summary.lately.bottleneck is None
+    assert (summary.sle_days, summary.at_risk) == (None, 0)
+
+
+def test_previous_period_is_the_same_length_just_before():
+    from vsm_core.experiments.checkin_flow import previous_period, recent_period
+
+    assert previous_period((date(2024, 1, 15), date(2024, 1, 28))) == (
+        date(2024, 1, 1),
+        date(2024, 1, 14),
+    )
+    assert previous_period((date(2024, 3, 1), date(2024, 3, 1))) == (
+        date(2024, 2, 29),
+        date(2024, 2, 29),
+    )
+    assert recent_period(date(2024, 1, 28)) == (date(2024, 1, 1), date(2024, 1, 28))
+    assert recent_period(date(2024, 1, 28), first=date(2024, 1, 20)) == (
+        date(2024, 1, 20),
+        date(2024, 1, 28),
+    )
+
+
+def test_home_story_of_an_empty_dataset_is_empty():
+    empty = make_dataset(
+        pd.DataFrame({"item_id": []}),
+        pd.DataFrame({"item_id": [], "status": [], "entered_at": []}),
+        WORKFLOW,
+    )
+    summary = home_summary(empty)
+    assert summary.lately is None
+    assert (summary.sle_days, summary.at_risk, summary.breached) == (None, 0, 0)

@@ -141,6 +141,9 @@ class Measure:
         if change is None or change == 0:
             return self.comparison()
         unit = "points" if self.unit == "%" else self.unit.split(",")[0]
+        if abs(change) == 1:  # "1 item per week", "1 day", "1 point"
+            first, _, rest = unit.partition(" ")
+            unit = " ".join(filter(None, (first.removesuffix("s"), rest)))
         return f"{_number(abs(change))} {unit} {self.comparison()}"
 
 
