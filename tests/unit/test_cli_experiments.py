@@ -252,14 +252,19 @@ def test_editing_the_method_is_kept_in_the_history(db, capsys):
         capsys,
         [*db, "experiments", "edit", "1", "--method", "done", "--author", "Kim", "--json"],
     )
-    assert edited == {"id": 1, "changed": {"method": ["start", "done"]}}
+    assert edited == {
+        "id": 1,
+        "version": edited["version"],
+        "changed": {"method": ["start", "done"]},
+    }
+    assert edited["version"] >= 2  # every stored edit raises the version
     assert _history(db, 1)[-1] == ("edited", "Kim", {"method": ["start", "done"]})
     shown = _json(capsys, [*db, "experiments", "show", "1", "--json"])
     assert (shown["method"], shown["verdict"]) == ("done", "no clear change")
     assert shown["sensitivity"]["sentence"] == "by start date: improved"
     # the same edit again changes nothing and writes no history
     argv = [*db, "experiments", "edit", "1", "--method", "done", "--author", "K", "--json"]
-    assert _json(capsys, argv) == {"id": 1, "changed": {}}
+    assert _json(capsys, argv) == {"id": 1, "version": edited["version"], "changed": {}}
     assert len(_history(db, 1)) == 2
 
 

@@ -16,6 +16,7 @@ import sys
 
 from vsm_core.cli.common import (
     EXIT_OK,
+    EXIT_USAGE,
     UsageError,
     loading_modules,
     open_engine,
@@ -128,6 +129,13 @@ def _edit_parser(actions) -> None:
         choices=("planned", "running", "reviewing"),
         help="a reviewed status (adopted, adapted, abandoned) is set with 'review'",
     )
+    edit.add_argument(
+        "--if-version",
+        type=int,
+        metavar="N",
+        help="save only if the experiment is still at version N (as 'list'/'show' print it); "
+        "otherwise exit 2 and say what changed since",
+    )
     _author_option(edit)
     edit.add_argument("--json", action="store_true")
     edit.set_defaults(handler=edit_command)
@@ -193,7 +201,12 @@ def add_command(args) -> int:
 
 
 def edit_command(args) -> int:
-    """Change the fields given; prints what changed (``--json``: ``{id, changed}``)."""
+    """Change the fields given; prints what changed (``--json``: ``{id, version, changed}``).
+
+    With ``--if-version N`` and a stored version other than N nothing is saved:
+    the conflict goes to stderr (and, with ``--json``, as ``{id, conflict: true,
+    expected_version, current_version, changes_since, message}`` to stdout); exit 2.
+    """
     from pydantic import ValidationError
     from sqlmodel import Session
 
@@ -207,7 +220,9 @@ def edit_command(args) -> int:
     try:
         with Session(engine) as session:
             try:
-                changed = _edit(session, records, args.id, given, author)
+                changed, version = _edit(session, records, args, given, author)
+            except records.EditConflict as conflict:
+                return _report_conflict(args, conflict)
             except ValidationError as error:
                 raise UsageError(_field_message(records, error)) from error
             except LookupError as error:
@@ -215,26 +230,47 @@ def edit_command(args) -> int:
     finally:
         engine.dispose()
     if args.json:
-        print_json({"id": args.id, "changed": changed})
+        print_json({"id": args.id, "version": version, "changed": changed})
     elif not changed:
-        print(f"experiment {args.id}: nothing changed")
+        print(f"experiment {args.id}: nothing changed (version {version})")
     else:
         for name, (old, new) in changed.items():
             print(f"experiment {args.id}: {name} {old!r} -> {new!r}")
+        print(f"experiment {args.id}: now version {version}")
     return EXIT_OK
 
 
-def _edit(session, records, experiment_id: int, given: dict, author: str) -> dict:
-    """Apply ``given`` and return ``{field: [old, new]}`` of what really changed."""
-    before = len(records.experiment_history(session, experiment_id=experiment_id))
-    records.update_experiment(
+def _edit(session, records, args, given: dict, author: str) -> tuple[dict, int]:
+    """Apply ``given``; return ``({field: [old, new]}`` of what really changed, the version)."""
+    before = len(records.experiment_history(session, experiment_id=args.id))
+    experiment = records.update_experiment(
         session,
-        experiment_id=experiment_id,
+        experiment_id=args.id,
         changes=records.ExperimentUpdate(**given),
         author=author,
+        if_version=args.if_version,
     )
-    history = records.experiment_history(session, experiment_id=experiment_id)
-    return dict(history[-1].changes) if len(history) > before else {}
+    history = records.experiment_history(session, experiment_id=args.id)
+    changed = dict(history[-1].changes) if len(history) > before else {}
+    return changed, experiment.version
+
+
+def _report_conflict(args, conflict) -> int:
+    print(f"error: {conflict}", file=sys.stderr)
+    if args.json:
+        print_json(
+            {
+                "id": conflict.experiment_id,
+                "conflict": True,
+                "expected_version": conflict.expected,
+                "current_version": conflict.current,
+                "changes_since": [
+                    {**entry, "at": entry["at"].isoformat()} for entry in conflict.since
+                ],
+                "message": str(conflict),
+            }
+        )
+    return EXIT_USAGE
 
 
 def list_command(args) -> int:

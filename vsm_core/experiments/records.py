@@ -13,9 +13,13 @@ once; on any error they roll back and raise. Experiments are never deleted: ther
 delete function, and every foreign key to or from them is RESTRICT.
 
 Every edit is kept (``experiment_edit``: who, when, ``{field: [old, new]}``; the first
-entry records the creation). When an experiment is reviewed, :func:`save_snapshot` keeps
-the evidence it was judged on together with the dataset version it was computed from,
-so later imports or mapping changes never rewrite what the team concluded.
+entry records the creation). Each experiment carries a ``version`` that every stored edit
+raises by one; an edit made from what someone saw at version *n* passes ``if_version=n``,
+and when someone else saved in between it is refused with :class:`EditConflict`, which
+says what they changed (optimistic locking: the second save never overwrites the first).
+When an experiment is reviewed, :func:`save_snapshot` keeps the evidence it was judged
+on together with the dataset version it was computed from, so later imports or mapping
+changes never rewrite what the team concluded.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ __all__ = [
     "DEFAULT_WINDOW",
     "FIELD_LABELS",
     "HYPOTHESIS_TEMPLATE",
+    "EditConflict",
     "Experiment",
     "ExperimentCreate",
     "ExperimentEdit",
@@ -208,6 +213,7 @@ class ExperimentRead(ExperimentBase):
     """A stored experiment (build with ``ExperimentRead.model_validate(experiment)``)."""
 
     id: int
+    version: int
     scope: ExperimentScope
     author: str
     created_at: datetime
@@ -301,6 +307,7 @@ def create_experiment(session: Session, *, data: ExperimentCreate, author: str) 
                 kind="created",
                 at=now,
                 author=author,
+                version=1,
                 changes={
                     name: [None, initial[name]]
                     for name in EDITABLE_FIELDS
@@ -312,20 +319,71 @@ def create_experiment(session: Session, *, data: ExperimentCreate, author: str) 
     return experiment
 
 
+class EditConflict(ValueError):
+    """An edit based on an older version of the experiment than the stored one.
+
+    ``expected``: the version the editor saw; ``current``: the stored version;
+    ``since``: the history entries stored after ``expected``, oldest first, as
+    plain dicts ``{version, author, at, changes: {field: [old, new]}}`` (they
+    outlive the rolled-back session), so the message can show what changed.
+    """
+
+    def __init__(self, experiment_id: int, expected: int, current: int, since: list) -> None:
+        self.experiment_id, self.expected, self.current = experiment_id, expected, current
+        self.since = since
+        super().__init__(conflict_message(experiment_id, expected, current, since))
+
+
+def conflict_message(experiment_id: int, expected: int, current: int, since: list) -> str:
+    """One plain paragraph: who changed what since ``expected``; nothing was saved."""
+    changes = []
+    for entry in since:
+        fields = ", ".join(
+            f"{FIELD_LABELS.get(name, name)} {_quoted(old)} → {_quoted(new)}"
+            for name, (old, new) in entry["changes"].items()
+        )
+        changes.append(f"{entry['author']} at {entry['at']:%Y-%m-%d %H:%M} UTC: {fields}")
+    said = "; ".join(changes) if changes else "the record changed"
+    return (
+        f"Experiment {experiment_id} was changed since you opened it (version {expected}, now "
+        f"{current}): {said}. Nothing was saved; reload it and make your change again."
+    )
+
+
+def _quoted(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'"
+
+
 def update_experiment(
-    session: Session, *, experiment_id: int, changes: ExperimentUpdate, author: str
+    session: Session,
+    *,
+    experiment_id: int,
+    changes: ExperimentUpdate,
+    author: str,
+    if_version: int | None = None,
 ) -> Experiment:
     """Apply ``changes`` (the fields set in it) and record what really changed.
 
     The edited experiment is validated whole (``pydantic.ValidationError``, see
-    :func:`field_errors`). An edit that changes nothing writes nothing. Raises
+    :func:`field_errors`). An edit that changes nothing writes nothing. With
+    ``if_version``, the edit is refused with :class:`EditConflict` unless the
+    stored version is still that one (the row is locked while checking, so two
+    editors cannot both pass). A stored edit raises the version by one. Raises
     ``LookupError`` for an unknown experiment or dataset.
     """
     author = _author(author)
     with write_transaction(session):
-        experiment = session.get(Experiment, experiment_id)
+        experiment = session.get(Experiment, experiment_id, with_for_update=True)
         if experiment is None:
             raise LookupError(f"no experiment with id {experiment_id}")
+        if if_version is not None and experiment.version != if_version:
+            raise EditConflict(
+                experiment_id,
+                if_version,
+                experiment.version,
+                _edits_after(session, experiment_id=experiment_id, version=if_version),
+            )
         given = changes.model_dump(exclude_unset=True)
         edited = ExperimentCreate.model_validate({**_as_create(experiment), **given})
         old, new = _stored_json(experiment), _jsonable(edited.model_dump(mode="json"))
@@ -341,14 +399,33 @@ def update_experiment(
             value = new["scope"] if name == "scope" else getattr(edited, name)
             setattr(experiment, name, value)
         experiment.updated_at = now
+        experiment.version += 1
         session.add(experiment)
         session.add(
             ExperimentEdit(
-                experiment_id=experiment.id, kind="edited", at=now, author=author, changes=changed
+                experiment_id=experiment.id,
+                kind="edited",
+                at=now,
+                author=author,
+                changes=changed,
+                version=experiment.version,
             )
         )
     session.refresh(experiment)
     return experiment
+
+
+def _edits_after(session: Session, *, experiment_id: int, version: int) -> list[dict[str, Any]]:
+    """History entries that produced versions after ``version``, oldest first (plain dicts)."""
+    statement = (
+        select(ExperimentEdit)
+        .where(ExperimentEdit.experiment_id == experiment_id, ExperimentEdit.version > version)
+        .order_by(col(ExperimentEdit.version))
+    )
+    return [
+        {"version": e.version, "author": e.author, "at": e.at, "changes": dict(e.changes)}
+        for e in session.exec(statement).all()
+    ]
 
 
 def get_experiment(session: Session, *, experiment_id: int) -> Experiment | None:

@@ -155,6 +155,7 @@ def record_fields(experiment: Any) -> dict[str, Any]:
     per_item = parse_metric(experiment.metric).kind == "per_item"
     return {
         "id": experiment.id,
+        "version": experiment.version,
         "title": experiment.title,
         "status": experiment.status,
         "owner": experiment.owner,

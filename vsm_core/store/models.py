@@ -149,6 +149,9 @@ class Experiment(ExperimentBase, table=True):
     author: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    #: Raised by one with every stored edit (optimistic locking, migration 0006): an edit
+    #: made from an older version is refused instead of overwriting (``records.EditConflict``).
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class ExperimentEdit(SQLModel, table=True):
@@ -162,6 +165,8 @@ class ExperimentEdit(SQLModel, table=True):
     at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
     author: str = Field(max_length=200)
     changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    #: The experiment's version this entry produced (1 for "created").
+    version: int | None = None
 
 
 class ExperimentSnapshot(SQLModel, table=True):

@@ -50,6 +50,7 @@ EXPERIMENT = table(
     column("owner", String),
     column("status", String),
     column("learnings", Text),
+    column("version", Integer),
     column("dataset_id", Integer),
     column("metric", String),
     column("direction", String),
