@@ -1,0 +1,151 @@
+"""The Retrospective page through AppTest on the demo: the sections in order, recording an
+experiment from "Try something", saving the retrospective and starting the next one from it."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+import ui.retrospective_page
+from vsm_core.experiments import records
+from vsm_core.store import make_engine
+from vsm_core.store import retrospectives as store
+
+SECTIONS = [
+    "What finished",
+    "What is aging",
+    "Process behaviour since then",
+    "Experiments due for review",
+    "Try something",
+    "Save the retrospective",
+]
+
+
+@pytest.fixture
+def page(open_page) -> AppTest:
+    return open_page("pages/retrospective.py")
+
+
+def _engine():
+    return make_engine(os.environ["VSM_DATABASE_URL"])
+
+
+def _form_button(app: AppTest, label: str):
+    [button] = [b for b in app.button if b.proto.label == label]
+    return button
+
+
+def test_the_sections_come_in_order_with_the_demo_fortnight(page):
+    assert page.title[0].value == "Retrospective"
+    assert [s.value for s in page.subheader] == SECTIONS
+    assert page.date_input(key="retro_since_1").value == date(2026, 9, 19)
+    assert [m.label for m in page.metric] == [
+        "Items finished",
+        "Cycle time, 50th percentile",
+        "Cycle time, 85th percentile",
+    ]
+    assert all(m.proto.delta for m in page.metric)  # each against the fortnight before
+    texts = [m.value for m in page.markdown]
+    # md() escapes punctuation: the sentence reads "… in the fortnight before."
+    assert any(t.startswith("38 items finished from 19 Sep to 02 Oct 2026") for t in texts)
+    assert any(t.startswith("85 \\% of items finished within 18 days") for t in texts)
+    assert any(t.startswith("Weekly throughput\\:") for t in texts)
+    assert [t.label for t in page.tabs] == [
+        "Weekly throughput",
+        "Cycle time per item",
+        "Weekly work in progress",
+    ]
+    tables = [d.value for d in page.dataframe]
+    aging = next(t for t in tables if "Past the SLE" in t.columns)
+    assert len(aging) >= 1 and set(aging["Past the SLE"]) <= {"yes", ""}
+    due = next(t for t in tables if "Verdict now" in t.columns)
+    assert set(due["Experiment"]) == {
+        "WIP limit on Ready and Review",
+        "Stand-up walks the board right to left",
+    }
+    assert [b.proto.label for b in page.get("download_button")] == ["Download HTML"]
+    assert not page.error
+
+
+def test_the_form_is_prefilled_from_what_the_page_shows(page):
+    assert page.text_input(key="retro_title").value == "Shorten the time in Ready"
+    assert "Ready" in page.text_area(key="retro_hypothesis").value
+    assert page.selectbox(key="retro_metric").value == "time_in_stage_p85:Ready"
+    assert page.number_input(key="retro_target").value > 0
+
+
+def test_an_experiment_is_recorded_and_saved_with_the_retrospective(page):
+    page.text_input(key="retro_owner").set_value("Ana")
+    page.text_area(key="retro_action").set_value("Pull from Ready only when a pair is free")
+    page.text_input(key="retro_try_author").set_value("Ana")
+    _form_button(page, "Record the experiment").click().run()
+    assert not page.exception
+    assert any("Recorded experiment #3" in s.value for s in page.success)
+    with Session(_engine()) as session:
+        experiment = records.get_experiment(session, experiment_id=3)
+    assert (experiment.title, experiment.owner, experiment.author) == (
+        "Shorten the time in Ready",
+        "Ana",
+        "Ana",
+    )
+    assert (experiment.metric, experiment.status) == ("time_in_stage_p85:Ready", "running")
+    assert any(m.value == "Experiments recorded here: #3" for m in page.markdown)
+
+    page.text_input(key="retro_attendees").set_value("Ana, Bo")
+    page.text_area(key="retro_notes").set_value("Ready is where work waits")
+    page.text_input(key="retro_save_author").set_value("Ana")
+    _form_button(page, "Save the retrospective").click().run()
+    assert not page.exception
+    assert any(s.value.startswith("Saved the retrospective of") for s in page.success)
+    with Session(_engine()) as session:
+        [saved] = store.list_retrospectives(session, team="Demo team")
+        linked = store.retrospective_experiments(session, retrospective_id=saved.id)
+    assert (saved.attendees, saved.notes, saved.author) == (
+        "Ana, Bo",
+        "Ready is where work waits",
+        "Ana",
+    )
+    assert (saved.held_on, saved.since) == (date.today(), date(2026, 9, 19))
+    assert [e.id for e in linked] == [3]
+
+    # the next retrospective starts from this one, and shows it below
+    assert page.date_input(key="retro_since_1").value == date.today()
+    assert "Earlier retrospectives" in [s.value for s in page.subheader]
+    texts = [m.value for m in page.markdown]
+    assert "**Notes:** Ready is where work waits" in texts
+    assert any(t.startswith("**#3 Shorten the time in Ready**") for t in texts)
+
+
+def test_recording_needs_a_name_and_a_valid_experiment(page):
+    page.text_input(key="retro_owner").set_value("Ana")
+    _form_button(page, "Record the experiment").click().run()
+    assert any("fill in Your name" in e.value for e in page.error)
+    page.text_input(key="retro_try_author").set_value("Ana")
+    page.text_input(key="retro_title").set_value("   ")
+    _form_button(page, "Record the experiment").click().run()
+    assert any("title must not be blank" in e.value for e in page.error)
+    with Session(_engine()) as session:
+        assert len(records.list_experiments(session)) == 2  # the demo's two only
+
+
+def test_saving_needs_a_name(page):
+    _form_button(page, "Save the retrospective").click().run()
+    assert any("fill in Your name" in e.value for e in page.error)
+    with Session(_engine()) as session:
+        assert store.list_retrospectives(session) == []
+
+
+def test_an_error_in_the_core_is_a_message_not_a_traceback(app, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ui.retrospective_page, "retrospective_view", broken)
+    app.run()
+    app.switch_page("pages/retrospective.py").run()
+    assert not app.exception
+    assert any("Something went wrong" in e.value for e in app.error)
+    assert not any("boom" in e.value for e in app.error)
