@@ -53,13 +53,13 @@ MAX_TRIALS = 100_000
 class ForecastSettings:
     """What the page's controls chose (every value plain and hashable: part of cache keys).
 
-    ``versions``: ``(version id, stamp)`` of the sidebar's dataset first, then
-    of each other dataset forecast jointly; ``filters``: the sidebar's
+    ``versions``: ``(version id, stamp, dataset name)`` of the sidebar's
+    dataset first, then of each other dataset forecast jointly; ``filters``: the sidebar's
     (work types, teams, attributes); ``history_weeks`` or ``history`` (local
     dates, both included); ``blackout``: dates that are not working days.
     """
 
-    versions: tuple[tuple[int, str | None], ...]
+    versions: tuple[tuple[int, str | None, str], ...]
     filters: tuple
     history_weeks: int
     history: tuple[date, date] | None
@@ -130,7 +130,7 @@ def _controls(selection: Selection) -> ForecastSettings:
     others = _other_datasets(selection)
     trials, seed = _advanced(key)
     return ForecastSettings(
-        versions=((selection.version_id, selection.version_stamp), *others),
+        versions=((selection.version_id, selection.version_stamp, selection.dataset.name), *others),
         filters=(selection.work_types, selection.teams, selection.attributes),
         history_weeks=weeks,
         history=history,
@@ -171,8 +171,8 @@ def parse_dates(text: str) -> tuple[tuple[date, ...], list[str]]:
     return tuple(sorted(days)), unread
 
 
-def _other_datasets(selection: Selection) -> tuple[tuple[int, str | None], ...]:
-    """``(version id, stamp)`` of the latest version of each other dataset picked."""
+def _other_datasets(selection: Selection) -> tuple[tuple[int, str | None, str], ...]:
+    """``(version id, stamp, name)`` of the latest version of each other dataset picked."""
     others = {d.id: d for d in list_datasets() if d.id != selection.dataset.id}
     if not others:
         return ()
@@ -190,7 +190,7 @@ def _other_datasets(selection: Selection) -> tuple[tuple[int, str | None], ...]:
     for dataset_id in picked:
         versions = list_versions(dataset_id)
         if versions:
-            out.append(next(iter(versions.values())))
+            out.append((*next(iter(versions.values())), others[dataset_id].name))
     return tuple(out)
 
 
@@ -236,7 +236,14 @@ def _options(settings: ForecastSettings) -> ForecastOptions:
 
 
 def _datasets(url: str, settings: ForecastSettings) -> list:
-    return [load_version(url, version_id, stamp) for version_id, stamp in settings.versions]
+    """The stored versions, each named as in the sidebar (the name the sentences use)."""
+    return [
+        replace(dataset, metadata={**dataset.metadata, "name": name})
+        for dataset, name in (
+            (load_version(url, version_id, stamp), name)
+            for version_id, stamp, name in settings.versions
+        )
+    ]
 
 
 @st.cache_data(show_spinner="Simulating…", max_entries=32)

@@ -1,0 +1,200 @@
+"""The Forecast page through AppTest: every view, its sentences and charts, filters, joint
+datasets, working days, and a history with nothing done, said in words."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from ui.forecast_page import VIEWS, parse_dates
+from ui.plain import md
+from vsm_core import forecast
+from vsm_core.filters import ItemFilter
+from vsm_core.model import make_dataset
+from vsm_core.sample_data import generate_demo_dataset
+from vsm_core.store import crud, make_engine
+
+PAGE = "pages/forecast.py"
+VIEW_CHARTS = {
+    "How many": ["forecast_how_many"],
+    "When": ["forecast_when"],
+    "This work in progress": ["forecast_aging", "forecast_items"],
+    "Track record": ["forecast_backtest"],
+}
+
+
+@pytest.fixture
+def page(open_page) -> AppTest:
+    return open_page(PAGE)
+
+
+def _open(app: AppTest, view: str) -> AppTest:
+    app.session_state["view"] = view
+    app.run()
+    assert not app.exception
+    return app
+
+
+def _charts(app: AppTest) -> list[str]:
+    return [chart.key for chart in app.get("plotly_chart")]
+
+
+def _text(app: AppTest) -> str:
+    """Every Markdown and caption text of the page (main area), in drawing order."""
+    return "\n".join([m.value for m in app.main.markdown] + [c.value for c in app.main.caption])
+
+
+def _stored(app: AppTest, version_id: int = 1):
+    engine = make_engine(os.environ["VSM_DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            return crud.load_dataset(session, version_id=version_id)
+    finally:
+        engine.dispose()
+
+
+def _store(dataset, name: str) -> None:
+    engine = make_engine(os.environ["VSM_DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            crud.save_dataset_version(session, dataset=dataset, name=name, format="demo")
+    finally:
+        engine.dispose()
+
+
+def _number(app: AppTest, label: str):
+    return next(n for n in app.main.number_input if n.label == label)
+
+
+def test_each_view_draws_its_chart_its_sentences_and_the_method(page):
+    assert [t.label for t in page.tabs] == list(VIEWS)
+    expected_words = {
+        "How many": "chance of at least",
+        "When": "chance the 20 items are done by",
+        "This work in progress": "still in progress \\(counted as unfinished\\)",
+        "Track record": "forecasts came true in",
+    }
+    for view, charts in VIEW_CHARTS.items():
+        _open(page, view)
+        assert _charts(page) == charts, view
+        text = _text(page)
+        assert expected_words[view] in text, view
+        if view != "This work in progress":
+            assert "**Predictability.**" in text
+        # the method is written beside every chart, and its data exports as CSV
+        assert len(page.main.caption) >= len(charts)
+        assert {b.key for b in page.get("download_button")} >= {
+            f"csv_{c}" for c in charts if c != "forecast_aging"
+        }
+
+
+def test_how_many_says_the_cores_sentences_for_the_stored_dataset(page):
+    result = forecast.how_many(_stored(page), days=14)
+    text = _text(page)
+    for sentence in result.sentences():
+        assert md(sentence) in text
+    assert "Monte Carlo simulation, 10,000 trials (seed 1212)" in text
+    [chart] = page.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    names = [t.get("name") for t in spec["data"]]
+    assert names == ["Share of trials", "Chance of at least this many"]
+
+
+def test_how_many_up_to_a_date(page):
+    page.main.radio(key="fc_hm_mode_1").set_value("Up to a date").run()
+    assert not page.exception
+    by = page.main.date_input(key="fc_hm_by_1").value
+    result = forecast.how_many(_stored(page), by=by)
+    assert md(result.sentences()[2]) in _text(page)
+
+
+def test_the_sidebars_filters_apply(page):
+    everything = forecast.how_many(_stored(page), days=14)
+    page.sidebar.multiselect[0].select("Defect").run()
+    assert not page.exception
+    defects = forecast.how_many(
+        _stored(page),
+        days=14,
+        options=forecast.ForecastOptions(item_filter=ItemFilter(("Defect",))),
+    )
+    assert defects.percentiles[50] < everything.percentiles[50]
+    text = _text(page)
+    assert md(defects.sentences()[0]) in text
+    assert md(everything.sentences()[0]) not in text
+
+
+def test_history_trials_and_seed_change_the_forecast(page):
+    _number(page, "Weeks of history").set_value(4).run()
+    options = forecast.ForecastOptions(history_weeks=4)
+    assert md(forecast.how_many(_stored(page), days=14, options=options).sentences()[1]) in _text(
+        page
+    )
+    _number(page, "Trials").set_value(2_000).run()
+    _number(page, "Seed").set_value(7).run()
+    assert not page.exception
+    options = forecast.ForecastOptions(history_weeks=4, trials=2_000, seed=7)
+    result = forecast.how_many(_stored(page), days=14, options=options)
+    assert md(result.sentences()[1]) in _text(page)
+    assert "2,000 trials (seed 7)" in _text(page)
+
+
+def test_working_days_and_days_off(page):
+    page.main.toggle[0].set_value(True).run()
+    page.main.text_input(key="fc_blackout_1").set_value("2026-09-28, soon").run()
+    assert not page.exception
+    text = _text(page)
+    assert "working days only" in text
+    assert "Not read as dates, so left out: soon" in text
+    options = forecast.ForecastOptions(workdays=True, blackout=(parse_dates("2026-09-28")[0]))
+    result = forecast.how_many(_stored(page), days=14, options=options)
+    assert md(result.sentences()[0]) in text
+
+
+def test_parse_dates_reads_iso_dates_and_names_the_rest():
+    days, unread = parse_dates("2026-12-25; 2026-12-24,2026-12-25  nope, 24/12")
+    assert [d.isoformat() for d in days] == ["2026-12-24", "2026-12-25"]
+    assert unread == ["nope", "24/12"]
+    assert parse_dates("") == ((), [])
+
+
+def test_several_datasets_are_forecast_together(app):
+    app.run()
+    _store(generate_demo_dataset(), "Second team")
+    app.switch_page(PAGE).run()
+    dataset_box = app.sidebar.selectbox[0]
+    dataset_box.set_value(1).run()  # the first demo in the sidebar
+    together = app.main.multiselect(key="fc_others")
+    together.set_value([2]).run()
+    assert not app.exception
+    alone = forecast.how_many(_stored(app), days=14)
+    joint = forecast.how_many([_stored(app), _stored(app, 2)], days=14)
+    text = _text(app)
+    assert md(joint.sentences()[0]) in text
+    assert joint.percentiles[50] > alone.percentiles[50]
+    assert "Second team: " in text  # each dataset's history is named in the method
+    _open(app, "Track record")
+    assert "The track record is for the sidebar's dataset only." in _text(app)
+
+
+def test_a_history_with_nothing_done_says_so_in_words(app):
+    app.run()
+    demo = generate_demo_dataset()
+    ids = demo.items["item_id"].head(12)
+    events = demo.events[demo.events["item_id"].isin(ids)]
+    first_moves = events.sort_values("entered_at", kind="stable")
+    first_moves = first_moves.groupby("item_id", sort=False).head(1)
+    _store(make_dataset(demo.items.head(12), first_moves, demo.workflow), "Nothing done")
+    app.switch_page(PAGE).run()  # the newest dataset is the sidebar's choice
+    assert not app.exception
+    assert "chance of at least 0 items" in _text(app)
+    _open(app, "When")
+    text = _text(app)
+    assert "never" in text and "No item was completed in the history window" in text
+    _open(app, "Track record")
+    assert not app.exception
+    _open(app, "This work in progress")
+    assert not app.exception
