@@ -219,3 +219,41 @@ class RetrospectiveExperiment(SQLModel, table=True):
     experiment_id: int = Field(
         foreign_key="experiment.id", primary_key=True, index=True, ondelete="RESTRICT"
     )
+
+
+# --- Teams: members and activity -------------------------------------------------------------
+#
+# * ``team_member`` – a role in a team given on the Admin page (roles also come from the
+#   ID token's groups claim; see :mod:`vsm_core.store.access`).
+# * ``activity``    – who changed what in a team, newest first on the Activity view.
+#
+# A team is a name (``dataset.team``); it has no table of its own. CRUD and the access rule:
+# :mod:`vsm_core.store.teams`, :mod:`vsm_core.store.access`.
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+    __table_args__ = (UniqueConstraint("team", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team: str = Field(max_length=200, index=True)
+    #: Lower-cased; the signed-in identity's e-mail is compared lower-cased.
+    email: str = Field(max_length=320, index=True)
+    role: str = Field(max_length=20)  # viewer, editor or admin
+    added_by: str = Field(max_length=200)
+    added_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+class Activity(SQLModel, table=True):
+    """One change in a team: ``action`` names it, ``subject`` says what it was done to."""
+
+    __tablename__ = "activity"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False, index=True)
+    team: str = Field(max_length=200, index=True)
+    actor: str = Field(max_length=200)
+    actor_email: str | None = Field(default=None, max_length=320)
+    action: str = Field(max_length=40)
+    subject: str = Field(max_length=300)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
