@@ -18,10 +18,19 @@ import os
 import sys
 from collections.abc import Sequence
 
-from vsm_core.cli import checkin, datasets, db, experiments, importing, metrics, workflows
+from vsm_core.cli import (
+    checkin,
+    datasets,
+    db,
+    experiments,
+    forecast,
+    importing,
+    metrics,
+    workflows,
+)
 from vsm_core.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, UsageError
 
-COMMAND_MODULES = (checkin, datasets, db, experiments, importing, metrics, workflows)
+COMMAND_MODULES = (checkin, datasets, db, experiments, forecast, importing, metrics, workflows)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -195,28 +195,35 @@ def _forecast_values(
     horizon: int,
     options: ForecastOptions,
 ) -> np.ndarray:
-    """``(dates, percentiles)`` int64 "at least" values of each date's forecast."""
+    """``(dates, percentiles)`` int64 "at least" values of each date's forecast.
+
+    Each row of ``samples`` lists its window's working days first, so a draw
+    below ``k`` (the row's working days) picks one of them. Dates are grouped
+    by ``k`` (one group without working days only, a few with) so that each
+    draw has one scalar bound, the fast path of ``rng.integers``.
+    """
     out = np.zeros((len(positions), len(PERCENTILES)), dtype=np.int64)
     if not len(positions):
         return out
     trials = options.trials
     windows = sliding_window_view(counts, history_days)[positions - history_days]
     window_mask = sliding_window_view(mask, history_days)[positions - history_days]
-    # Working days first in each row: a draw below k (the row's working days) picks one.
     order = np.argsort(~window_mask, axis=1, kind="stable")
-    samples = np.take_along_axis(windows, order, axis=1)
+    samples = np.take_along_axis(windows, order, axis=1).astype(np.int32)
     k = window_mask.sum(axis=1)
-    padded_mask = np.concatenate([mask, np.zeros(horizon, dtype=bool)])
-    simulated = sliding_window_view(padded_mask, horizon)[positions].sum(axis=1)
+    padded = np.concatenate([mask, np.zeros(horizon, dtype=bool)])
+    simulated = sliding_window_view(padded, horizon)[positions].sum(axis=1)
+    ranks = np.array([trials - _ceil_share(q, trials) for q in PERCENTILES])
     rng = np.random.default_rng(options.seed)
     step = max(1, _CHUNK_CELLS // (trials * horizon))
-    ranks = np.array([trials - _ceil_share(q, trials) for q in PERCENTILES])
-    for lo in range(0, len(positions), step):  # chunks of dates, to bound memory
-        rows = slice(lo, lo + step)
-        n = len(samples[rows])
-        picks = rng.integers(0, k[rows, None, None], size=(n, trials, horizon))
-        drawn = samples[rows][np.arange(n)[:, None, None], picks]
-        drawn *= np.arange(horizon) < simulated[rows, None, None]  # only the simulated days
-        totals = np.sort(drawn.sum(axis=2), axis=1)
-        out[rows] = totals[:, ranks]
+    for size in np.unique(k):  # distinct numbers of working days in a window, not dates
+        rows_of_size = np.flatnonzero(k == size)
+        for lo in range(0, len(rows_of_size), step):  # chunks of dates, to bound memory
+            rows = rows_of_size[lo : lo + step]
+            picks = rng.integers(0, size, size=(len(rows), trials, horizon), dtype=np.int32)
+            picks += (rows * history_days).astype(np.int32)[:, None, None]
+            drawn = samples.ravel()[picks]
+            drawn *= np.arange(horizon) < simulated[rows, None, None]  # only the simulated days
+            totals = drawn.sum(axis=2, dtype=np.int64)
+            out[rows] = np.partition(totals, ranks, axis=1)[:, ranks]
     return out

@@ -115,9 +115,14 @@ def workday_mask(days: np.ndarray, options: ForecastOptions) -> np.ndarray:
 
 
 def dataset_name(dataset: CanonicalDataset, position: int) -> str:
-    """The dataset's name for sentences and JSON: metadata ``name``, else ``Dataset N``."""
-    name = dataset.metadata.get("name") if dataset.metadata else None
-    return str(name) if name else f"Dataset {position + 1}"
+    """The dataset's name for sentences and JSON: metadata ``name``, else ``Dataset ID`` (the
+    stored dataset's id), else ``Dataset N`` (its position among the caller's, from 1)."""
+    metadata = dataset.metadata or {}
+    if metadata.get("name"):
+        return str(metadata["name"])
+    if metadata.get("dataset_id") is not None:
+        return f"Dataset {metadata['dataset_id']}"
+    return f"Dataset {position + 1}"
 
 
 def daily_throughput(
