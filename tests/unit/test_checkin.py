@@ -250,10 +250,40 @@ def test_a_figure_without_evidence_says_so():
     assert [a.text for a in figure.layout.annotations] == ["No evidence yet"]
 
 
-def test_verdict_labels():
-    assert checkin.verdict_label("improved") == "🟢 improved"
-    assert checkin.verdict_label("worsened") == "🔴 worsened"
-    assert checkin.verdict_label(None) == "⚪ no evidence"
+def test_verdict_labels_are_words_without_emoji():
+    assert checkin.verdict_label("improved") == "improved"
+    assert checkin.verdict_label("worsened") == "worsened"
+    assert checkin.verdict_label(None) == "no evidence"
+    assert not hasattr(checkin, "VERDICT_CUES")
+
+
+def test_the_report_has_no_emoji_or_warning_signs_and_empty_cells_are_empty(engine):
+    with Session(engine) as session:
+        [stand_up] = [e for e in records.list_experiments(session) if e.title == STAND_UP]
+        records.update_experiment(
+            session,
+            experiment_id=stand_up.id,
+            changes=ExperimentUpdate(target=None),
+            author="t",
+        )
+        rows = checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2026, 12, 1))
+    page = checkin.checkin_html(rows, title="Demo", figures=[], generated_at="now")
+    assert not re.search("[\u2600-\u27bf\U0001f300-\U0001faff]", page)  # no symbol or emoji
+    assert "(overdue)" in page and "overlaps #" in page
+    assert "None" not in page and "nan" not in page and "<td>–</td>" not in page
+    [row] = [r for r in page.split("<tr>") if STAND_UP in r]
+    cells = re.findall(r"<td>(.*?)</td>", row)
+    assert cells[8] == ""  # no target: an empty cell
+
+
+def test_rows_can_be_limited_to_running_experiments(seeded):
+    with Session(seeded) as session:
+        running = checkin.checkin_rows(
+            session, dataset_id=1, statuses=("running",), today=BEFORE_REVIEWS
+        )
+        every = checkin.checkin_rows(session, dataset_id=1, today=BEFORE_REVIEWS)
+    assert set(running["status"]) == {"running"}
+    assert set(running["title"]) < set(every["title"])
 
 
 # --------------------------------------------------------------------------- flow summary
@@ -475,3 +505,110 @@ def test_the_flow_section_shows_dataset_and_stage_names_as_typed():
     assert '<h2>Flow: &lt;b&gt;"Ops" &amp; co&lt;/b&gt;</h2>' in page
     assert "Bottleneck: &lt;i&gt;Review&lt;/i&gt; holds 50 % of the time" in page
     assert "<b>" not in page and "<i>" not in page and "&amp;amp;" not in page
+
+
+# --------------------------------------------------------------------------- per team, flow CSV
+
+
+def test_team_slices_follow_the_items_own_team_and_the_dataset_team():
+    slices = checkin_flow.team_slices
+    assert slices(["Alpha", "Beta"], "Platform", None) == ["Alpha", "Beta"]
+    assert slices(["Alpha", "Beta"], "Platform", "Beta") == ["Beta"]
+    assert slices(["Alpha", "Beta"], "Platform", "Platform") == [None]
+    assert slices(["Alpha", "Beta"], "Platform", "Gamma") == []
+    assert slices(["Alpha"], "Platform", "Alpha") == [None]
+    assert slices([], "Platform", "Platform") == [None]
+    assert slices([], "Platform", None) == [None]
+    assert slices([], None, "Platform") == []
+
+
+def _two_team_dataset():
+    """The demo's first 80 items, the even ones of team Alpha and the odd ones of Beta."""
+    demo = generate_demo_dataset(n_items=80)
+    items = demo.items.copy()
+    items["team"] = ["Alpha" if i % 2 == 0 else "Beta" for i in range(len(items))]
+    from vsm_core.model import make_dataset
+
+    return make_dataset(items, demo.events, demo.workflow, timezone=demo.timezone)
+
+
+def test_a_dataset_of_several_teams_gives_a_flow_summary_per_team(engine):
+    from vsm_core.filters import ItemFilter
+
+    data = _two_team_dataset()
+    with Session(engine) as session:
+        crud.save_dataset_version(
+            session, dataset=data, name="Platform board", team="Platform", format="demo"
+        )
+        assert {"Alpha", "Beta", "Platform"} <= set(checkin.checkin_teams(session))
+        [alpha] = checkin_flow.team_flow(session, "Alpha")
+        [whole] = checkin_flow.team_flow(session, "Platform")
+        everyone = checkin_flow.team_flow(session, None)
+    assert (alpha.dataset, alpha.team, alpha.title) == (
+        "Platform board",
+        "Alpha",
+        "Platform board, team Alpha",
+    )
+    expected = checkin_flow.flow_summary(data, item_filter=ItemFilter(teams=("Alpha",)))
+    assert alpha.measures == expected.measures
+    assert (whole.team, whole.title) == (None, "Platform board")
+    assert whole.measures == checkin_flow.flow_summary(data).measures
+    assert [s.title for s in everyone] == [
+        "Demo team",
+        "Platform board, team Alpha",
+        "Platform board, team Beta",
+    ]
+    assert "<h2>Flow: Platform board, team Alpha</h2>" in checkin.flow_html([alpha])
+
+
+def test_the_flow_csv_has_one_row_per_measure_rounded(demo):
+    summary = checkin_flow.flow_summary(demo, since=date(2026, 9, 5))
+    text = checkin.flow_csv([summary]).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == list(checkin_flow.FLOW_COLUMNS)
+    assert [r["measure"] for r in rows] == [
+        "Throughput",
+        "Cycle time, 85th percentile",
+        "Work in progress",
+        "Flow efficiency",
+        "Bottleneck",
+    ]
+    assert {r["period_from"] for r in rows} == {"2026-09-05"}
+    assert {r["team"] for r in rows} == {""}
+    by_measure = {r["measure"]: r for r in rows}
+    for name in ("Throughput", "Cycle time, 85th percentile", "Work in progress"):
+        for column in ("value", "previous", "change"):
+            assert re.fullmatch(r"-?\d+\.\d", by_measure[name][column]), (name, column)
+    for column in ("value", "previous", "change"):
+        assert re.fullmatch(r"-?\d+", by_measure["Flow efficiency"][column])
+    measures = {m.label: m for m in summary.measures}
+    cycle = measures["Cycle time, 85th percentile"]
+    assert float(by_measure[cycle.label]["value"]) == round(cycle.value, 1)
+    assert by_measure[cycle.label]["change_in_words"] == cycle.words()
+    bottleneck = by_measure["Bottleneck"]
+    assert bottleneck["value"] == str(round(100 * summary.bottleneck["share"]))
+    assert bottleneck["change_in_words"] == summary.bottleneck_text
+    assert "None" not in text and "nan" not in text
+
+
+def test_the_flow_csv_of_no_comparison_has_empty_cells(demo):
+    first = demo.first_event_at.tz_convert(demo.timezone).date()
+    summary = checkin_flow.flow_summary(demo, since=first + pd.Timedelta(days=10))
+    rows = list(csv.DictReader(io.StringIO(checkin.flow_csv([summary]).decode("utf-8-sig"))))
+    assert {r["previous"] for r in rows} == {""} and {r["change"] for r in rows} == {""}
+    assert rows[0]["change_in_words"] == "no previous period to compare with"
+    header = checkin.flow_csv([]).decode("utf-8-sig").strip()
+    assert header == ",".join(checkin_flow.FLOW_COLUMNS)
+
+
+def test_checkin_export_writes_the_flow_csv(tmp_path, capsys):
+    report, flow = tmp_path / "team.html", tmp_path / "flow.csv"
+    code = _cli(
+        tmp_path, "--team", DEMO_TEAM, "--html", str(report), "--flow-csv", str(flow),
+        "--since", "2026-09-01",
+    )  # fmt: skip
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(flow.read_text(encoding="utf-8-sig"))))
+    assert [r["measure"] for r in rows][-1] == "Bottleneck" and len(rows) == 5
+    assert {(r["dataset"], r["period_from"]) for r in rows} == {("Demo team", "2026-09-01")}
+    assert f"wrote {flow} (1 flow summary)" in capsys.readouterr().err

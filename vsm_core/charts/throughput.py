@@ -22,8 +22,19 @@ from vsm_core.charts.common import (
 )
 
 
-def weekly_throughput_chart(weekly: pd.DataFrame, *, title: str = "Weekly throughput") -> go.Figure:
-    """Bars of completed items per week (``week_start``, ``count``) with their mean as a line."""
+def weekly_throughput_chart(
+    weekly: pd.DataFrame,
+    *,
+    title: str = "Weekly throughput",
+    change_dates: Iterable[tuple[Any, str]] = (),
+    window: tuple[Any, Any] | None = None,
+) -> go.Figure:
+    """Bars of completed items per week (``week_start``, ``count``) with their mean as a line.
+
+    ``change_dates``: ``(date, label)`` process changes drawn as labelled dashed
+    lines (:func:`add_change_markers`: only those inside ``window``, the first
+    and last day shown, else inside the weeks drawn; labels never overlap).
+    """
     figure = go.Figure(
         go.Bar(
             x=weekly["week_start"],
@@ -39,7 +50,7 @@ def weekly_throughput_chart(weekly: pd.DataFrame, *, title: str = "Weekly throug
             y=mean,
             line_dash="dot",
             line_color="#555",
-            annotation_text=f"mean {mean:.1f}/week",
+            annotation_text=f"mean {mean:.1f} / week",
             annotation_position="top left",
         )
     figure.update_layout(
@@ -50,6 +61,8 @@ def weekly_throughput_chart(weekly: pd.DataFrame, *, title: str = "Weekly throug
         height=320,
         bargap=0.15,
     )
+    if len(weekly):
+        add_change_markers(figure, change_dates, window=window)
     return figure
 
 

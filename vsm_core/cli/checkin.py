@@ -1,10 +1,12 @@
 """``checkin export``: a team's check-in report written to files, for a scheduled job.
 
-``python -m vsm_core checkin export --team TEAM --html FILE [--csv FILE] [--since DATE]``
-writes the same HTML report and CSV as the Check-in page's download buttons: the
-team's flow summary (from ``--since``, default the last four weeks, against the
-period of the same length before), and its experiments with their hypothesis, action
-and learnings. One line per file written goes to stderr; stdout stays empty.
+``python -m vsm_core checkin export --team TEAM --html FILE [--csv FILE] [--flow-csv FILE]
+[--since DATE]`` writes the same files as the Check-in page's download buttons: the
+HTML report (the team's flow summary, from ``--since``, default the last four weeks,
+against the period of the same length before, and its experiments with their
+hypothesis, action and learnings), the experiments as CSV (``--csv``) and the flow
+summary as CSV (``--flow-csv``: one row per measure, see docs/cli.md). One line per file
+written goes to stderr; stdout stays empty.
 
 Exit codes: 0 written; 2 an unknown team, a bad date or a file that cannot be
 written (nothing is written then); 1 anything else.
@@ -30,6 +32,9 @@ def register(commands) -> None:
     export.add_argument("--html", required=True, metavar="FILE", help="the HTML report to write")
     export.add_argument("--csv", metavar="FILE", help="also write the experiments as CSV")
     export.add_argument(
+        "--flow-csv", metavar="FILE", help="also write the flow summary as CSV (one row a measure)"
+    )
+    export.add_argument(
         "--since",
         metavar="DATE",
         help="first day of the flow summary's period (default: the last four weeks of data)",
@@ -50,7 +55,7 @@ def export_command(args) -> int:
             checkin_rows,
             checkin_teams,
         )
-        from vsm_core.experiments.checkin_flow import team_flow
+        from vsm_core.experiments.checkin_flow import flow_csv, team_flow
 
         engine = open_engine(args)
     with Session(engine) as session:
@@ -67,12 +72,16 @@ def export_command(args) -> int:
         generated_at=datetime.now(UTC),
         flow=flow,
     )
-    outputs = [(args.html, page.encode("utf-8"))]
+    count = f"{len(rows)} experiment{'s' if len(rows) != 1 else ''}"
+    outputs = [(args.html, page.encode("utf-8"), count)]
     if args.csv:
-        outputs.append((args.csv, checkin_csv(rows)))
-    for path, data in outputs:
+        outputs.append((args.csv, checkin_csv(rows), count))
+    if args.flow_csv:
+        summaries = f"{len(flow)} flow summar{'ies' if len(flow) != 1 else 'y'}"
+        outputs.append((args.flow_csv, flow_csv(flow), summaries))
+    for path, data, what in outputs:
         _write(path, data)
-        print(f"wrote {path} ({len(rows)} experiments)", file=sys.stderr)
+        print(f"wrote {path} ({what})", file=sys.stderr)
     return EXIT_OK
 
 

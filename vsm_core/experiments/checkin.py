@@ -38,20 +38,21 @@ from vsm_core.charts.common import (
 )
 from vsm_core.experiments import records, service
 from vsm_core.experiments.catalogue import parse_metric
-from vsm_core.experiments.checkin_flow import FlowSummary
+from vsm_core.experiments.checkin_flow import FlowSummary, flow_csv, flow_html, item_teams
 from vsm_core.experiments.spec import REVIEWED_STATUSES
 from vsm_core.export import to_csv_bytes
+from vsm_core.store import reading
 from vsm_core.store.models import Dataset
 
 __all__ = [
     "COLUMNS",
-    "VERDICT_CUES",
     "before_after_figure",
     "checkin_csv",
     "checkin_figures",
     "checkin_html",
     "checkin_rows",
     "checkin_teams",
+    "flow_csv",
     "flow_html",
     "metric_label",
     "verdict_label",
@@ -87,14 +88,6 @@ COLUMNS: tuple[str, ...] = (
     "overlaps",
 )
 
-#: A colour cue per verdict (the same on the page and in the report).
-VERDICT_CUES: dict[str, str] = {
-    "improved": "🟢",
-    "worsened": "🔴",
-    "no clear change": "🟡",
-    "not enough data": "⚪",
-}
-
 _VERDICT_COLOURS = {
     "improved": "#2e9e4f",
     "worsened": "#d62728",
@@ -115,22 +108,26 @@ def metric_label(name: Any) -> str | None:
 
 
 def verdict_label(verdict: str | None) -> str:
-    """``"🟢 improved"``; ``"⚪ no evidence"`` when there is no verdict."""
-    if not verdict:
-        return "⚪ no evidence"
-    return f"{VERDICT_CUES.get(verdict, '⚪')} {verdict}"
+    """The verdict in words (``"improved"``); ``"no evidence"`` when there is none.
+
+    No symbol or emoji: the page colours the cell and the report draws a coloured
+    dot, so the cue needs no emoji font.
+    """
+    return verdict if isinstance(verdict, str) and verdict else "no evidence"
 
 
 # --------------------------------------------------------------------------- rows
 
 
 def checkin_teams(session: Session) -> list[str]:
-    """The teams a check-in can be for: of the stored datasets and of experiment scopes."""
-    teams = {
-        team
-        for team in session.exec(select(Dataset.team).where(Dataset.archived_at.is_(None))).all()
-        if team
-    }
+    """The teams a check-in can be for: of the stored datasets, of their items (the
+    latest version's own team field) and of experiment scopes."""
+    datasets = session.exec(select(Dataset).where(Dataset.archived_at.is_(None))).all()
+    teams = {dataset.team for dataset in datasets if dataset.team}
+    for dataset in datasets:
+        version = reading.latest_version(session, dataset_id=dataset.id)
+        if version is not None:
+            teams |= set(item_teams(session, version.id))
     teams |= {
         (experiment.scope or {}).get("team")
         for experiment in records.list_experiments(session)
@@ -140,11 +137,18 @@ def checkin_teams(session: Session) -> list[str]:
 
 
 def checkin_rows(
-    session: Session, *, team: str | None = None, dataset_id: int | None = None, today: date
+    session: Session,
+    *,
+    team: str | None = None,
+    dataset_id: int | None = None,
+    statuses: Sequence[str] | None = None,
+    today: date,
 ) -> pd.DataFrame:
     """One row per experiment of ``team`` (None: every team), newest change date first.
 
-    An experiment's team is its scope's team, else its dataset's team. Columns:
+    ``dataset_id`` and ``statuses`` (e.g. ``("running", "reviewing")``) narrow the
+    experiments further. An experiment's team is its scope's team, else its
+    dataset's team. Columns:
     :data:`COLUMNS` (see the module docstring for which result a row shows).
     ``review_overdue``: the review date is before ``today`` and the experiment is not
     reviewed yet. ``overlaps``: the ids of the other experiments whose windows and
@@ -152,8 +156,13 @@ def checkin_rows(
     """
     datasets = {d.id: d for d in session.exec(select(Dataset)).all()}
     rows = []
-    for experiment in records.list_experiments(session, dataset_id=dataset_id, team=team):
-        judgement = service.judge(session, experiment_id=experiment.id)
+    experiments = records.list_experiments(
+        session, dataset_id=dataset_id, statuses=statuses, team=team
+    )
+    for experiment in experiments:
+        # The row shows the verdict of the experiment's own method; the sensitivity
+        # check (the other method) would double the work for nothing shown here.
+        judgement = service.judge(session, experiment_id=experiment.id, sensitivity=False)
         now = judgement.evidence.to_dict() if judgement.evidence is not None else None
         reviewed = experiment.status in REVIEWED_STATUSES
         from_snapshot = reviewed and judgement.snapshot is not None
@@ -366,7 +375,13 @@ def _text(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
-    return _text(value) if _present(value) and str(value) != "" else "–"
+    """A table cell's text, escaped; a missing value is an empty cell."""
+    return _text(value) if _present(value) and str(value) != "" else ""
+
+
+def _value_cell(value: Any) -> str:
+    """A number of the table as :func:`_fmt` writes it; a missing one is an empty cell."""
+    return _fmt(value) if _number(value) is not None else ""
 
 
 def _report_table(rows: pd.DataFrame) -> str:
@@ -386,7 +401,7 @@ def _report_table(rows: pd.DataFrame) -> str:
         late = bool(row.get("review_overdue"))
         review = _cell(row.get("review_date"))
         if late:
-            review = f'<span class="warn">⚠ {review} (overdue)</span>'
+            review = f'<span class="warn">{review} (overdue)</span>'
         overlaps = _overlap_text(row.get("overlaps"), warn=True)
         cells = [
             _cell(row.get("id")),
@@ -395,10 +410,10 @@ def _report_table(rows: pd.DataFrame) -> str:
             _cell(row.get("status")),
             verdict_cell,
             _cell(metric_label(row.get("metric"))),
-            _fmt(row.get("before")),
-            _fmt(row.get("after")),
-            _fmt(row.get("target")),
-            {True: "yes", False: "no"}.get(target_met, "–") if _present(target_met) else "–",
+            _value_cell(row.get("before")),
+            _value_cell(row.get("after")),
+            _value_cell(row.get("target")),
+            _yes_no(target_met),
             _cell(row.get("change_date")),
             review,
             f'<span class="warn">{_text(overlaps)}</span>' if overlaps else "",
@@ -427,42 +442,11 @@ def _detail_row(row: Mapping[str, Any], width: int) -> str:
     return f'<tr class="detail"><td></td><td colspan="{width - 1}">{"".join(parts)}</td></tr>'
 
 
-def flow_html(flow: Sequence[FlowSummary]) -> str:
-    """The flow summaries as HTML: a small table per dataset and its bottleneck in words."""
-    sections = []
-    for summary in flow:
-        start, end = summary.period
-        before_start, before_end = summary.previous_period
-        head = "".join(
-            f"<th>{h}</th>"
-            for h in ("Measure", f"{start} to {end}", f"{before_start} to {before_end}", "Change")
-        )
-        body = "".join(
-            f"<tr><td>{_text(m.label)} ({_text(m.unit)})</td><td>{_flow_value(m.value, m.unit)}"
-            f"</td><td>{_flow_value(m.previous, m.unit)}</td><td>{_text(m.words())}</td></tr>"
-            for m in summary.measures
-        )
-        sections.append(
-            f"<h2>Flow: {_text(summary.dataset)}</h2>"
-            f'<table class="checkin flow"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table>"
-            f'<p class="bottleneck">{_text(summary.bottleneck_text)}</p>'
-        )
-    return "".join(sections)
-
-
-def _flow_value(value: float | None, unit: str) -> str:
-    """A measure's value as the report shows it: percentages whole, the rest to 0.1."""
-    if value is None:
-        return "–"
-    return f"{value:.0f}" if unit == "%" else f"{value:.1f}"
-
-
 def _overlap_text(value: Any, *, warn: bool = False) -> str:
-    """``"⚠ #2, #5"`` for a list of experiment ids; empty when there are none."""
+    """``"overlaps #2, #5"`` (``"#2, #5"`` without ``warn``); empty when there are none."""
     if not isinstance(value, list | tuple) or not value:
         return ""
-    return ("⚠ " if warn else "") + ", ".join(f"#{i}" for i in value)
+    return ("overlaps " if warn else "") + ", ".join(f"#{i}" for i in value)
 
 
 def checkin_html(
@@ -519,8 +503,9 @@ def checkin_html(
         f"<h2>Experiments</h2>\n{table}\n"
         '<p class="note">Reviewed experiments show the result the team reviewed '
         '("now:" gives today\'s verdict when it differs). The change is after − before; '
-        "its 95% interval decides the verdict. ⚠ marks an overdue review or experiments "
-        "whose windows and scopes overlap (their effects can mix).</p>\n"
+        "its 95% interval decides the verdict. Orange marks an overdue review and experiments "
+        "whose windows and scopes overlap (their effects can mix). An empty cell has no "
+        "value.</p>\n"
         f"{body}\n</body>\n</html>\n"
     )
 

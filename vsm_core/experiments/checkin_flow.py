@@ -21,13 +21,17 @@ team of its items (:func:`team_slices`).
 
 from __future__ import annotations
 
+import html
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
 from sqlmodel import Session, col, select
 
+from vsm_core.export import to_csv_bytes
 from vsm_core.filters import ItemFilter
 from vsm_core.metrics import efficiency, stages, throughput, wip
 from vsm_core.metrics.percentiles import summarize_days
@@ -43,6 +47,8 @@ __all__ = [
     "FlowSummary",
     "Measure",
     "default_since",
+    "flow_csv",
+    "flow_html",
     "flow_summary",
     "period_words",
     "previous_period",
@@ -363,3 +369,116 @@ def team_flow(
             if summary is not None:
                 summaries.append(replace(summary, dataset=dataset.name, team=item_team))
     return summaries
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def _text(value: Any) -> str:
+    """``value`` as the text of an HTML element, escaped once (no attribute holds user text)."""
+    return html.escape(str(value), quote=False)
+
+
+def flow_html(flow: Sequence[FlowSummary]) -> str:
+    """The flow summaries as HTML: a small table per dataset and its bottleneck in words."""
+    sections = []
+    for summary in flow:
+        start, end = summary.period
+        before_start, before_end = summary.previous_period
+        head = "".join(
+            f"<th>{h}</th>"
+            for h in ("Measure", f"{start} to {end}", f"{before_start} to {before_end}", "Change")
+        )
+        body = "".join(
+            f"<tr><td>{_text(m.label)} ({_text(m.unit)})</td><td>{_flow_value(m.value, m.unit)}"
+            f"</td><td>{_flow_value(m.previous, m.unit)}</td><td>{_text(m.words())}</td></tr>"
+            for m in summary.measures
+        )
+        sections.append(
+            f"<h2>Flow: {_text(summary.title)}</h2>"
+            f'<table class="checkin flow"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>"
+            f'<p class="bottleneck">{_text(summary.bottleneck_text)}</p>'
+        )
+    return "".join(sections)
+
+
+def _flow_value(value: float | None, unit: str) -> str:
+    """A measure's value as the report shows it: percentages whole, the rest to 0.1."""
+    if value is None:
+        return ""
+    return f"{value:.0f}" if unit == "%" else f"{value:.1f}"
+
+
+#: The columns of :func:`flow_csv`, in order.
+FLOW_COLUMNS: tuple[str, ...] = (
+    "dataset",
+    "team",
+    "period_from",
+    "period_to",
+    "previous_from",
+    "previous_to",
+    "measure",
+    "unit",
+    "value",
+    "previous",
+    "change",
+    "change_in_words",
+)
+
+
+def flow_csv(flow: Sequence[FlowSummary]) -> bytes:
+    """The flow summaries as formula-safe CSV: one row per measure, then the bottleneck.
+
+    Columns :data:`FLOW_COLUMNS`. ``team`` is the items' own team a summary is
+    limited to (empty: the whole dataset). Per summary, one row per measure
+    (value, previous period's value, change; days and items to 0.1, flow
+    efficiency and its change in whole percent and points) and a last row
+    ``Bottleneck`` whose value is the stage's share of the time finished items
+    spent between start and done (whole percent) and whose words name the stage.
+    Dates are ISO ``YYYY-MM-DD``; a missing value is an empty cell.
+    """
+    rows = []
+    for summary in flow:
+        common = {
+            "dataset": summary.dataset,
+            "team": summary.team or "",
+            "period_from": summary.period[0].isoformat(),
+            "period_to": summary.period[1].isoformat(),
+            "previous_from": summary.previous_period[0].isoformat(),
+            "previous_to": summary.previous_period[1].isoformat(),
+        }
+        for m in summary.measures:
+            digits = 0 if m.unit == "%" else 1
+            rows.append(
+                common
+                | {
+                    "measure": m.label,
+                    "unit": m.unit,
+                    "value": _round_or_empty(m.value, digits),
+                    "previous": _round_or_empty(m.previous, digits),
+                    "change": _round_or_empty(m.change, digits),
+                    "change_in_words": m.words(),
+                }
+            )
+        share = (summary.bottleneck or {}).get("share")
+        rows.append(
+            common
+            | {
+                "measure": "Bottleneck",
+                "unit": "% of the time between start and done",
+                "value": _round_or_empty(None if share is None else 100 * share, 0),
+                "previous": "",
+                "change": "",
+                "change_in_words": summary.bottleneck_text,
+            }
+        )
+    return to_csv_bytes(pd.DataFrame(rows, columns=list(FLOW_COLUMNS), dtype=object))
+
+
+def _round_or_empty(value: float | None, digits: int) -> float | int | str:
+    """``value`` rounded to ``digits`` (a whole number when 0); empty when missing."""
+    number = _finite(value)
+    if number is None:
+        return ""
+    return round(number) if digits == 0 else round(number, digits)
