@@ -26,11 +26,22 @@ from vsm_core.cli import (
     forecast,
     importing,
     metrics,
+    teams,
     workflows,
 )
 from vsm_core.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, UsageError
 
-COMMAND_MODULES = (checkin, datasets, db, experiments, forecast, importing, metrics, workflows)
+COMMAND_MODULES = (
+    checkin,
+    datasets,
+    db,
+    experiments,
+    forecast,
+    importing,
+    metrics,
+    teams,
+    workflows,
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,1 @@
+"""Across teams: one row per team for a manager who belongs to several (``teams summary``)."""
