@@ -77,6 +77,10 @@ def finish_days(
     simulated days, and for every trial when the history holds no completed
     item. ``items <= 0`` is done before the first day: 0.
 
+    When no trial's total over all ``max_days`` days reaches ``items``
+    (:func:`reaches_within`), every trial is never, without simulating the
+    days one by one (ten years of days for every trial would take seconds).
+
     The first block covers twice the days the mean pace needs (at least 28,
     at most :data:`BLOCK_DAYS`), so a short forecast does not simulate a
     year; the trials still running then go on in blocks of
@@ -86,7 +90,7 @@ def finish_days(
     if items <= 0:
         return np.zeros(trials)
     pace = sum(float(counts.mean()) for counts in samples)
-    if pace == 0:
+    if pace == 0 or not reaches_within(samples, items, trials, rng, max_days):
         return done_at
     block = int(min(BLOCK_DAYS, max(28, np.ceil(2 * items / pace))))
     running = np.zeros(trials, dtype=np.int64)
@@ -105,6 +109,23 @@ def finish_days(
         offset += n
         block = BLOCK_DAYS
     return done_at
+
+
+def reaches_within(samples: Sequence[np.ndarray], items: int, trials: int, rng, days: int) -> bool:
+    """True when at least one of ``trials`` totals over ``days`` simulated days reaches ``items``.
+
+    A total of ``days`` draws from a team's sampled counts has the distribution
+    of ``sum_v v * m_v`` with ``m ~ Multinomial(days, share of the days with
+    count v)``: one multinomial draw per trial and team instead of ``days``
+    draws. Only a yes/no leaves this function, so the trials' own paths are
+    still simulated day by day.
+    """
+    total = np.zeros(trials, dtype=np.int64)
+    for counts in samples:  # a loop over teams
+        values, frequency = np.unique(counts, return_counts=True)
+        picks = rng.multinomial(days, frequency / frequency.sum(), size=trials)
+        total += picks @ values.astype(np.int64)
+    return bool((total >= items).any())
 
 
 def at_least_percentiles(outcomes: np.ndarray, percentiles: Sequence[int]) -> dict[int, int]:
