@@ -268,7 +268,7 @@ def _try_something(selection: Selection, view: RetrospectiveView, today: date) -
         hypothesis = st.text_area("Hypothesis", value=suggestion.hypothesis, key="retro_hypothesis")
         action = st.text_area("Action (the change we make)", key="retro_action")
         left, middle, right = st.columns(3)
-        owner = left.text_input("Owner", value=st.session_state.get(AUTHOR, ""), key="retro_owner")
+        owner = _name_input(left, "Owner", "retro_owner")
         metric = middle.selectbox(
             "Target metric",
             choices,
@@ -292,11 +292,8 @@ def _try_something(selection: Selection, view: RetrospectiveView, today: date) -
             key="retro_review",
             help="Default: the next retrospective, the same interval from today.",
         )
-        author = st.text_input(
-            "Your name",
-            value=st.session_state.get(AUTHOR, ""),
-            key="retro_try_author",
-            help="Recorded in the experiment's history as who made it.",
+        author = _name_input(
+            st, "Your name", "retro_try_author", help="Recorded as who made the experiment."
         )
         submitted = st.form_submit_button("Record the experiment", type="primary")
     for message in errors.values():
@@ -319,6 +316,14 @@ def _try_something(selection: Selection, view: RetrospectiveView, today: date) -
             ),
             author.strip(),
         )
+
+
+def _name_input(where, label: str, key: str, help: str | None = None) -> str:
+    """A name field that starts from the name given earlier in the session (any page's
+    "Your name"); a keyed widget ignores a changed ``value``, so its state is set instead."""
+    if not st.session_state.get(key):
+        st.session_state[key] = st.session_state.get(AUTHOR, "")
+    return where.text_input(label, key=key, help=help)
 
 
 def _metric_words(name: str) -> str:
@@ -374,9 +379,7 @@ def _save(selection: Selection, since: date, today: date) -> None:
         held_on = st.date_input("Held on", value=today, key="retro_held_on")
         attendees = st.text_input("Attendees", key="retro_attendees", placeholder="Who came")
         notes = st.text_area("Notes", key="retro_notes", placeholder="What was said and decided")
-        author = st.text_input(
-            "Your name", value=st.session_state.get(AUTHOR, ""), key="retro_save_author"
-        )
+        author = _name_input(st, "Your name", "retro_save_author")
         saved = st.form_submit_button("Save the retrospective", type="primary")
     if not saved:
         return
