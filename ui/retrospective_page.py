@@ -20,11 +20,11 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
 from ui.experiments_page import AUTHOR, metric_choices
 from ui.plain import md
-from ui.state import Selection, current_engine, load_version
+from ui.state import Selection, current_engine, get_engine, load_version
 from vsm_core.experiments import records
 from vsm_core.experiments.catalogue import parse_metric
 from vsm_core.filters import ItemFilter
@@ -39,6 +39,7 @@ from vsm_core.retrospective.report import (
 from vsm_core.retrospective.since import days_text
 from vsm_core.store import database_url
 from vsm_core.store import retrospectives as store
+from vsm_core.store.models import DatasetVersion, Experiment, ExperimentSnapshot
 
 #: Session keys: experiments recorded in this retrospective (per dataset), a message to show.
 CREATED = "retro.created.{}"
@@ -211,9 +212,8 @@ def _due(dataset_id: int, team: str | None, today: date, view: RetrospectiveView
     st.subheader("Experiments due for review")
     horizon = max(view.finished.periods.length, 14)
     with Session(current_engine()) as session:
-        due = due_for_review(
-            session, team=team, dataset_id=dataset_id, held_on=today, horizon_days=horizon
-        )
+        fingerprint = _fingerprint(session)
+    due = _due_rows(database_url(), team, dataset_id, today, horizon, fingerprint)
     if due.empty:
         st.info("No experiment is due for review before the next retrospective.")
     else:
@@ -245,6 +245,32 @@ def _due(dataset_id: int, team: str | None, today: date, view: RetrospectiveView
         f"(in {horizon} days). The verdict is today's, on the latest data."
     )
     return due
+
+
+def _fingerprint(session: Session) -> tuple:
+    """What the due rows depend on: experiments (and their edits), reviews, dataset versions."""
+    experiments = tuple(
+        (experiment_id, updated_at.isoformat())
+        for experiment_id, updated_at in session.exec(
+            select(Experiment.id, Experiment.updated_at).order_by(col(Experiment.id))
+        ).all()
+    )
+    snapshot = session.exec(select(func.max(ExperimentSnapshot.id))).one()
+    versions = tuple(session.exec(select(DatasetVersion.id).order_by(col(DatasetVersion.id))).all())
+    return experiments, snapshot, versions
+
+
+@st.cache_data(show_spinner="Judging the experiments due…", max_entries=16)
+def _due_rows(
+    url: str, team: str | None, dataset_id: int, held_on: date, horizon: int, fingerprint: tuple
+) -> pd.DataFrame:
+    """The due experiments with today's verdict; the arguments are the whole cache key (a
+    verdict takes most of a second per experiment, too slow for every rerun)."""
+    del fingerprint  # part of the key only
+    with Session(get_engine(url)) as session:
+        return due_for_review(
+            session, team=team, dataset_id=dataset_id, held_on=held_on, horizon_days=horizon
+        )
 
 
 # --------------------------------------------------------------------------- (e) try something
