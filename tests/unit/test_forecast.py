@@ -306,3 +306,15 @@ def test_as_of_moves_the_start_and_hides_later_events():
     result = forecast.how_many(dataset, days=7, options=options)
     assert result.start == date(2026, 3, 30) and result.percentiles[50] == 7
     assert result.start - timedelta(days=1) == date(2026, 3, 29)
+
+
+def test_each_dataset_can_have_its_own_filter():
+    alpha = team_dataset([2] * 84, types=lambda i: "Bug" if i % 2 else "Story")
+    beta = team_dataset([3] * 84, types=lambda i: "Defect")
+    filters = [ItemFilter(work_types=("Bug",)), ItemFilter(work_types=("Defect",))]
+    # Alpha's bugs: 1 a day; Beta's defects: 3 a day.
+    assert forecast.how_many([alpha, beta], days=5, filters=filters).percentiles[50] == 20
+    assert forecast.when([alpha, beta], items=8, filters=filters).days[50] == 2
+    with pytest.raises(ForecastError, match="one filter per dataset"):
+        forecast.how_many([alpha, beta], days=5, filters=filters[:1])
+    assert forecast.forecast_start([alpha, beta], filters=filters) == date(2026, 3, 30)

@@ -13,14 +13,18 @@ Options
     :data:`PERCENTILES` = (50, 70, 85, 95).
 
 Calls (``datasets``: one :class:`~vsm_core.model.CanonicalDataset` or a
-sequence of them, forecast jointly)
-    :func:`how_many` ``(datasets, *, days=None, by=None, options=None) -> HowMany``
-    :func:`when` ``(datasets, *, items, options=None) -> When`` (``items``: int,
-    or one int per dataset)
+sequence of them, forecast jointly; ``filters``: ``None`` (``options.item_filter``
+for every dataset) or one :class:`~vsm_core.filters.ItemFilter` per dataset)
+    :func:`forecast_start` ``(datasets, options=None, filters=None) -> date``
+    (the day after the latest as-of day: the first forecast day)
+    :func:`how_many` ``(datasets, *, days=None, by=None, options=None, filters=None)
+    -> HowMany`` (``by``: the last forecast day, included, instead of ``days``)
+    :func:`when` ``(datasets, *, items, options=None, filters=None) -> When``
+    (``items``: int, or one int per dataset)
     :func:`item_forecasts` ``(dataset, *, options=None) -> ItemForecasts``
     :func:`backtest` ``(dataset, *, horizon_days, every_days=7, options=None) -> Backtest``
-    :func:`predictability` ``(datasets, *, days=14, options=None, forecast=None)
-    -> Predictability``
+    :func:`predictability` ``(datasets, *, days=14, options=None, forecast=None,
+    filters=None) -> Predictability``
 
 Results (each has ``as_json()``, the CLI document, and sentences)
     :class:`HowMany`: ``start``, ``end`` (dates), ``days``, ``simulated_days``,
@@ -35,9 +39,11 @@ Results (each has ``as_json()``, the CLI document, and sentences)
     never), ``never_share``; ``sentences()``; ``distribution()`` (``days, date,
     trials, share, done_by``).
     :class:`ItemForecasts`: ``table`` (aging columns + ``p50_days, p85_days,
-    p50_done, p85_done, p50_cycle_days, p85_cycle_days``), ``as_of``,
+    p50_done, p85_done, p50_cycle_days, p85_cycle_days``: days still to go after
+    as-of, dates (None: undefined), the age at completion), ``as_of``,
     ``as_of_day``, ``finished``, ``censored``, ``history_from``, ``history_to``;
-    ``past_sle(sle_days)``; ``sentences(sle_days=None)``.
+    ``past_sle(sle_days)`` (the caller's SLE, e.g. the aging chart's);
+    ``sentences(sle_days=None)``.
     :class:`Backtest`: ``horizon_days``, ``every_days``, ``history_days``,
     ``points`` (``date, p50, p70, p85, p95, actual``), ``hit_rate`` ``{q: share |
     None}``, ``hits``, ``forecasts``, ``off``; ``sentences()``, ``verdict()``.
@@ -59,7 +65,14 @@ from vsm_core.forecast.options import (
 )
 from vsm_core.forecast.predictability import Predictability, WeeklySignals
 from vsm_core.forecast.results import HowMany, When
-from vsm_core.forecast.service import backtest, how_many, item_forecasts, predictability, when
+from vsm_core.forecast.service import (
+    backtest,
+    forecast_start,
+    how_many,
+    item_forecasts,
+    predictability,
+    when,
+)
 
 __all__ = [
     "DEFAULT_SEED",
@@ -76,6 +89,7 @@ __all__ = [
     "WeeklySignals",
     "When",
     "backtest",
+    "forecast_start",
     "how_many",
     "item_forecasts",
     "predictability",

@@ -11,10 +11,12 @@ sentence for the user.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 
+from vsm_core.filters import ItemFilter
 from vsm_core.forecast.backtest import Backtest, run_backtest
 from vsm_core.forecast.history import (
     Daily,
@@ -40,6 +42,9 @@ from vsm_core.forecast.results import HowMany, When, finite_or_none
 from vsm_core.model import CanonicalDataset
 
 Datasets = CanonicalDataset | Sequence[CanonicalDataset]
+#: One :class:`~vsm_core.filters.ItemFilter` per dataset (several teams have different work
+#: types and teams to filter on), or ``None``: ``options.item_filter`` for every dataset.
+Filters = Sequence[ItemFilter] | None
 
 #: The horizon of the predictability line's "how many" forecast (two weeks).
 PREDICTABILITY_DAYS = 14
@@ -54,12 +59,25 @@ def _as_list(datasets: Datasets) -> list[CanonicalDataset]:
     return datasets
 
 
-def dailies(datasets: Datasets, options: ForecastOptions) -> list[Daily]:
-    """Each dataset's daily throughput under ``options`` (filters, as-of)."""
+def dailies(datasets: Datasets, options: ForecastOptions, filters: Filters = None) -> list[Daily]:
+    """Each dataset's daily throughput under ``options`` (as-of; filters: see :data:`Filters`)."""
+    datasets = _as_list(datasets)
+    if filters is None:
+        filters = [options.item_filter] * len(datasets)
+    filters = list(filters)
+    if len(filters) != len(datasets):
+        raise ForecastError(f"give one filter per dataset ({len(datasets)})")
     return [
-        daily_throughput(d, options, name=dataset_name(d, i))
-        for i, d in enumerate(_as_list(datasets))
+        daily_throughput(d, replace(options, item_filter=f), name=dataset_name(d, i))
+        for i, (d, f) in enumerate(zip(datasets, filters, strict=True))
     ]
+
+
+def forecast_start(
+    datasets: Datasets, options: ForecastOptions | None = None, filters: Filters = None
+) -> date:
+    """The first forecast day: the day after the (latest) as-of day."""
+    return common_start(dailies(datasets, options or ForecastOptions(), filters))
 
 
 def _histories(days: list[Daily], options: ForecastOptions) -> tuple[History, ...]:
@@ -72,11 +90,12 @@ def how_many(
     days: int | None = None,
     by: date | None = None,
     options: ForecastOptions | None = None,
+    filters: Filters = None,
 ) -> HowMany:
     """How many items will be done in the ``days`` calendar days after as-of (or up to ``by``,
     included). Exactly one of ``days`` and ``by``. See :class:`HowMany`."""
     options = options or ForecastOptions()
-    found = dailies(datasets, options)
+    found = dailies(datasets, options, filters)
     histories = _histories(found, options)
     start = common_start(found)
     days = _horizon(days, by, start)
@@ -109,11 +128,15 @@ def _horizon(days: int | None, by: date | None, start: date) -> int:
 
 
 def when(
-    datasets: Datasets, *, items: int | Sequence[int], options: ForecastOptions | None = None
+    datasets: Datasets,
+    *,
+    items: int | Sequence[int],
+    options: ForecastOptions | None = None,
+    filters: Filters = None,
 ) -> When:
     """When ``items`` items will be done (one number, or one per dataset). See :class:`When`."""
     options = options or ForecastOptions()
-    found = dailies(datasets, options)
+    found = dailies(datasets, options, filters)
     histories = _histories(found, options)
     items = _check_items(items, len(found))
     start = common_start(found)
@@ -197,11 +220,12 @@ def predictability(
     days: int = PREDICTABILITY_DAYS,
     options: ForecastOptions | None = None,
     forecast: HowMany | None = None,
+    filters: Filters = None,
 ) -> Predictability:
     """The spread of the "how many" forecast over ``days`` days (``forecast`` when the caller
     has it already) and each dataset's weekly throughput signals (see :class:`Predictability`)."""
     options = options or ForecastOptions()
-    found = dailies(datasets, options)
+    found = dailies(datasets, options, filters)
     if forecast is None:
-        forecast = how_many(datasets, days=days, options=options)
+        forecast = how_many(datasets, days=days, options=options, filters=filters)
     return assess(forecast, tuple(weekly_signals(d, options) for d in found))
