@@ -31,7 +31,7 @@ from vsm_core.experiments.checkin import (
     checkin_teams,
     metric_label,
 )
-from vsm_core.experiments.checkin_flow import FlowSummary, team_flow
+from vsm_core.experiments.checkin_flow import FlowSummary, flow_csv, team_flow
 from vsm_core.store import database_url
 from vsm_core.store.models import Dataset, DatasetVersion, Experiment, ExperimentSnapshot
 
@@ -69,6 +69,7 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
     st.subheader("Experiments")
     if rows.empty:
         st.info(f"No experiments for {md(team_choice)} yet.")
+        _downloads(rows, team_choice, flow)
         return
     _summary(rows)
     st.dataframe(
@@ -80,8 +81,9 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
     st.caption(
         "Reviewed experiments show the result the team reviewed (its snapshot); “now:” gives "
         "today's verdict on the latest data when it differs. Other experiments show today's "
-        "re-computation. ⚠ marks a review date that has passed without a review, and "
-        "experiments whose windows and scopes overlap (their effects can mix)."
+        "re-computation. A status reads “review overdue” when the review date has passed "
+        "without a review; the details say which experiments' windows and scopes overlap "
+        "(their effects can mix)."
     )
     _details(rows)
     _downloads(rows, team_choice, flow)
@@ -103,7 +105,8 @@ TABLE_COLUMNS = {
 
 
 def _flow_summary(flow: list[FlowSummary]) -> None:
-    """Per dataset: the four measures with their change, and the bottleneck in words."""
+    """Per dataset (or team of its items): the four measures with their change, and the
+    bottleneck in words."""
     st.subheader("Flow")
     if not flow:
         st.info("No flow data for this team: import a dataset with its team set.")
@@ -111,30 +114,50 @@ def _flow_summary(flow: list[FlowSummary]) -> None:
     for summary in flow:
         (start, end), (before_start, before_end) = summary.period, summary.previous_period
         st.markdown(
-            f"**{md(summary.dataset)}**: {start:%d %b %Y} to {end:%d %b %Y}, "
+            f"**{md(summary.title)}**: {start:%d %b %Y} to {end:%d %b %Y}, "
             f"{summary.completed} items finished; changes against "
             f"{before_start:%d %b} to {before_end:%d %b %Y}."
         )
-        cells = st.columns(len(summary.measures))
-        for cell, measure in zip(cells, summary.measures, strict=True):
-            cell.metric(
-                measure.label,
-                _value(measure.value, measure.unit),
-                delta=_delta(measure.change, measure.unit),
-                delta_color="normal" if measure.better == "up" else "inverse",
-                help=measure.words(),
-            )
+        flow_measures(summary)
         st.markdown(md(summary.bottleneck_text))
+
+
+def flow_measures(summary: FlowSummary) -> None:
+    """One metric per measure: its value, the change as an arrow and a number, and the
+    change's direction in words under it (which way is better is said, and coloured)."""
+    cells = st.columns(len(summary.measures))
+    for cell, measure in zip(cells, summary.measures, strict=True):
+        cell.metric(
+            measure.label,
+            _value(measure.value, measure.unit),
+            delta=_delta(measure.change, measure.unit),
+            delta_color="normal" if measure.better == "up" else "inverse",
+            delta_description=measure.comparison() if measure.change is not None else None,
+            help=f"{MEASURE_HELP[measure.key]} {measure.words()[:1].upper()}{measure.words()[1:]}.",
+        )
+
+
+#: What each measure is (shown in its tooltip beside the change in words).
+MEASURE_HELP = {
+    "throughput_per_week": "Items finished per week (Monday to Sunday), averaged over the "
+    "period's weeks, weeks without any included.",
+    "cycle_time_p85": "85 % of the items finished in the period took at most this many "
+    "days from start to done.",
+    "wip_mean": "Items started and not yet finished, counted at the end of each day and "
+    "averaged over the period's days.",
+    "flow_efficiency": "Of the time finished items spent between start and done, the share "
+    "in active stages (the rest is waiting).",
+}
 
 
 #: How a unit reads after a number on the page (short, so a metric fits its column).
 _SHORT_UNITS = {"items per week": "/ week", "items, daily mean": "items", "%": "%"}
 
 
-def _value(value: float | None, unit: str) -> str:
-    """``"12.3 days"``, ``"11.8 / week"``, ``"46 %"``; ``"–"`` when there is nothing."""
+def _value(value: float | None, unit: str) -> str | None:
+    """``"12.3 days"``, ``"11.8 / week"``, ``"46 %"``; None (a dash) when there is nothing."""
     if value is None:
-        return "–"
+        return None
     number = f"{value:.0f}" if unit == "%" else f"{value:.1f}"
     return f"{number} {_SHORT_UNITS.get(unit, unit)}"
 
@@ -149,29 +172,42 @@ def _delta(change: float | None, unit: str) -> str | None:
 
 
 def _details(rows: pd.DataFrame) -> None:
-    """One collapsed expander per experiment: what was tried, what was learned, context."""
+    """One collapsed expander per experiment: what was tried, what was learned, context.
+
+    Only what was written is shown (nothing stands in for an empty field)."""
     for row in rows.to_dict("records"):
         with st.expander(f"Details of #{row['id']}: {md(str(row['title']))}"):
-            for key, label in (
-                ("hypothesis", "Hypothesis"),
-                ("action", "Action"),
-                ("learnings", "Learnings"),
-            ):
-                text = row.get(key) if isinstance(row.get(key), str) else ""
-                st.markdown(f"**{label}:** {md(text) if text.strip() else '–'}")
+            words = [
+                f"**{label}:** {md(row[key])}"
+                for key, label in (
+                    ("hypothesis", "Hypothesis"),
+                    ("action", "Action"),
+                    ("learnings", "Learnings"),
+                )
+                if isinstance(row.get(key), str) and row[key].strip()
+            ]
+            for line in words or ["No hypothesis, action or learnings written yet."]:
+                st.markdown(line)
             review = row.get("review_date")
             overlaps = ", ".join(f"#{i}" for i in row.get("overlaps") or [])
-            st.markdown(
-                f"**Metric:** {md(metric_label(row.get('metric')) or '–')} · "
-                f"**Dataset:** {md(str(row.get('dataset') or '–'))} · "
-                f"**Review date:** {'–' if pd.isna(review) else review.isoformat()}"
-                + (" ⚠ overdue" if row.get("review_overdue") else "")
-                + (f" · ⚠ **Overlaps:** {overlaps}" if overlaps else "")
-            )
+            facts = [
+                f"**{name}:** {md(value)}"
+                for name, value in (
+                    ("Metric", metric_label(row.get("metric"))),
+                    ("Dataset", row.get("dataset")),
+                    ("Review date", None if pd.isna(review) else review.isoformat()),
+                )
+                if isinstance(value, str) and value
+            ]
+            if row.get("review_overdue"):
+                facts.append("**review overdue**")
+            if overlaps:
+                facts.append(f"**Overlaps:** {overlaps} (their effects can mix)")
+            st.markdown(" · ".join(facts))
 
 
 def display_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows as the page shows them: cues in words and symbols, newest first."""
+    """The rows as the page shows them: cues in words, newest first, empty cells empty."""
     verdicts = [
         (v if isinstance(v, str) else "no evidence")
         + (f" (now: {now})" if isinstance(now, str) else "")
@@ -183,12 +219,12 @@ def display_table(rows: pd.DataFrame) -> pd.DataFrame:
             "Experiment": rows["title"],
             "Owner": rows["owner"].fillna(""),
             "Status": [
-                status + (" ⚠" if late else "")
+                status + (", review overdue" if late else "")
                 for status, late in zip(rows["status"], rows["review_overdue"], strict=True)
             ],
             "Verdict": verdicts,
             "Target met": [
-                {True: "✔ yes", False: "✘ no"}.get(v, "–") if isinstance(v, bool) else "–"
+                {True: "yes", False: "no"}.get(v, "") if isinstance(v, bool) else ""
                 for v in rows["target_met"]
             ],
             "Learnings": [v if isinstance(v, str) else "" for v in rows["learnings"]],
@@ -215,9 +251,9 @@ def _summary(rows: pd.DataFrame) -> None:
     overlapping = int(sum(bool(ids) for ids in rows["overlaps"]))
     parts = [f"**{len(rows)}** experiment{'s' if len(rows) != 1 else ''}"]
     if overdue:
-        parts.append(f"⚠ **{overdue}** overdue for review")
+        parts.append(f"**{overdue}** overdue for review")
     if overlapping:
-        parts.append(f"⚠ **{overlapping}** overlapping another")
+        parts.append(f"**{overlapping}** overlapping another")
     st.markdown(" · ".join(parts))
 
 
@@ -251,6 +287,17 @@ def _downloads(rows: pd.DataFrame, team_label: str, flow: list[FlowSummary]) -> 
         key="checkin_csv",
         on_click="ignore",
         icon=":material/download:",
+        help="The experiments, one row each; days to 0.1, percentages whole, yes or no.",
+    )
+    buttons.download_button(
+        "Download flow CSV",
+        data=flow_csv(flow),
+        file_name=f"flowlab-checkin-{slug}-flow.csv",
+        mime="text/csv",
+        key="checkin_flow_csv",
+        on_click="ignore",
+        icon=":material/download:",
+        help="The flow summary, one row per measure and the bottleneck.",
     )
 
 
