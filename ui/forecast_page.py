@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui.metrics_state import get_flow_view
+from ui.metrics_state import flow_view_key, get_flow_view
 from ui.panels import cached_figure, chart_panel
 from ui.plain import md
 from ui.state import Selection, list_datasets, list_versions, load_version
 from vsm_core import forecast
 from vsm_core.charts.aging import aging_wip_chart
+from vsm_core.charts.common import percentile_items
 from vsm_core.charts.forecast import (
     backtest_chart,
     how_many_chart,
@@ -274,6 +275,38 @@ def _backtest(url: str, settings: ForecastSettings, horizon_days: int):
     return result, forecast.predictability(dataset, options=options)
 
 
+@dataclass(frozen=True)
+class AgingContext:
+    """What the aging chart takes from the Flow metrics view (small: cheap per rerun).
+
+    ``stages``: the aging columns in workflow order; ``percentiles``: ``((50, days), …)``
+    of the completed items' cycle time; ``sle_days``: its 85th percentile (the default SLE).
+    """
+
+    stages: tuple[str, ...]
+    percentiles: tuple[tuple[int, float], ...]
+    sle_days: float | None
+    timezone: str
+
+
+def aging_context(selection: Selection) -> AgingContext:
+    """The :class:`AgingContext` of the selection, as on the Flow metrics page (elapsed days,
+    as of the last event), cached apart from the whole view."""
+    key = flow_view_key(selection, mode="elapsed", as_of=None, freq="week")
+    return _aging_context(key, selection)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _aging_context(key: tuple, _selection: Selection) -> AgingContext:
+    view = get_flow_view(_selection, mode="elapsed", as_of=None, freq="week")
+    return AgingContext(
+        tuple(str(s) for s in view.aging_stages),
+        tuple(percentile_items(view.cycle_percentiles)),
+        view.sle_days,
+        view.timezone,
+    )
+
+
 def _alone(settings: ForecastSettings) -> ForecastSettings:
     """``settings`` for the sidebar's dataset only (item forecasts and the track record)."""
     return replace(settings, versions=settings.versions[:1])
@@ -360,12 +393,12 @@ def _when_view(selection: Selection, settings: ForecastSettings) -> None:
 def _items_view(selection: Selection, settings: ForecastSettings) -> None:
     if len(settings.versions) > 1:
         st.caption("Item forecasts are for the sidebar's dataset only.")
-    view = get_flow_view(selection, mode="elapsed", as_of=None, freq="week")
+    context = aging_context(selection)
     left, _ = st.columns([2, 6])
     sle = left.number_input(
         "SLE (days)",
         min_value=0.5,
-        value=float(view.sle_days) if view.sle_days is not None else 14.0,
+        value=float(context.sle_days) if context.sle_days is not None else 14.0,
         step=0.5,
         key=f"fc_sle_{selection.version_id}",
         help="Service level expectation. Default: the 85th percentile of cycle time of the "
@@ -378,13 +411,13 @@ def _items_view(selection: Selection, settings: ForecastSettings) -> None:
     table = result.table
     chart_panel(
         cached_figure(
-            (url, settings, "aging_forecast", sle, view.sle_days),
+            (url, settings, "aging_forecast", sle, context),
             lambda: aging_wip_chart(
                 table,
-                stages=view.aging_stages,
-                percentiles=view.cycle_percentiles,
+                stages=list(context.stages),
+                percentiles=dict(context.percentiles),
                 sle_days=sle,
-                timezone=view.timezone,
+                timezone=context.timezone,
                 forecasts=table,
             ),
         ),
