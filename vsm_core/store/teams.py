@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from vsm_core.store.access import ROLES, Actor, Role, check, readable
-from vsm_core.store.models import Activity, TeamMember
+from vsm_core.store.models import Activity, Dataset, TeamMember
 from vsm_core.store.types import utc_now
 from vsm_core.store.writing import write_transaction
 
@@ -77,6 +77,18 @@ def list_activity(
         statement = statement.where(Activity.team == team)
     statement = statement.order_by(col(Activity.at).desc(), col(Activity.id).desc()).limit(limit)
     return list(session.exec(statement).all())
+
+
+def known_teams(session: Session, *, actor: Actor, action: str = "read") -> list[str]:
+    """The teams the actor may ``action`` (read, edit, admin), by name.
+
+    A team is known from its datasets (a dataset without a team is a team of its
+    own name), its Admin-page members, or the actor's own roles.
+    """
+    names = set(session.exec(select(func.coalesce(Dataset.team, Dataset.name))).all())
+    names |= set(session.exec(select(TeamMember.team)).all())
+    names |= set(actor.roles)
+    return sorted((n for n in names if n and actor.may(n, action)), key=str.casefold)
 
 
 def list_members(session: Session, *, actor: Actor, team: str) -> list[TeamMember]:
