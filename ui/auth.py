@@ -22,7 +22,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.plain import md
+from ui.plain import md, md_list
 from vsm_core.identity import (
     Identity,
     IdentityConfigError,
@@ -112,6 +112,8 @@ def render_account() -> None:
         st.caption(SINGLE_USER_NOTE)
         return
     st.caption(f"Signed in as {md(identity.display_name)}")
+    # Shown so that whoever sets up the teams claim and [teams] can see what arrived.
+    st.caption(f"Teams: {md_list(identity.teams)}")
     if st.button("Sign out", key="auth.sign_out"):
         st.logout()
 

@@ -17,6 +17,7 @@ PAGES = (
     "pages/import_data.py",
     "pages/flow_metrics.py",
     "pages/bottlenecks.py",
+    "pages/forecast.py",
     "pages/experiments.py",
     "pages/check_in.py",
 )
@@ -93,6 +94,7 @@ def test_signed_in_the_app_runs_with_the_name_and_sign_out_in_the_sidebar(app):
     assert not app.exception
     assert app.title[0].value == "Flowlab"
     assert "Signed in as Alice Example" in _sidebar_captions(app)
+    assert "Teams: team\\-a" in _sidebar_captions(app)  # no [teams] table: groups are teams
     assert SINGLE_USER_NOTE not in _sidebar_captions(app)
     assert [button.label for button in app.sidebar.button] == ["Sign out"]
     assert "Demo team" in app.sidebar.selectbox[0].format_func(app.sidebar.selectbox[0].value)

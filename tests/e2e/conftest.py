@@ -14,16 +14,31 @@ Fixtures:
   full-page screenshot is saved to ``test-artifacts/<test name>.png``.
 * ``flowlab`` (function): :class:`~tests.e2e.harness.Flowlab` on ``page`` and
   ``app_server``.
+* ``oidc_provider`` (session): a real OpenID Connect provider on a free
+  loopback port (tests/oidc/provider.py); tests add the users they sign in
+  as, with the claims they choose. Skipped, with the reason, when the
+  provider package is not installed.
+* ``signin_server`` (module): a Streamlit server of its own with sign-in
+  configured against ``oidc_provider`` (a secrets file with fresh random
+  secrets, named by ``STREAMLIT_SECRETS_FILES``), over a database that
+  already holds the demo team.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
+import tomli_w
 
 from tests.e2e.harness import (
     CHROMIUM,
@@ -34,6 +49,8 @@ from tests.e2e.harness import (
     skip_reason,
     streamlit_server,
 )
+from tests.oidc.provider import Provider, running_provider
+from tests.oidc.provider import skip_reason as provider_skip_reason
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -104,3 +121,66 @@ def page(browser, request):
 def flowlab(page, app_server) -> Flowlab:
     """The app's page helper on the session server."""
     return Flowlab(page, app_server)
+
+
+# --------------------------------------------------------------------------- sign-in
+
+#: The secrets file's [teams] table for the sign-in server: group "team-a" is team "Payments".
+SIGNIN_TEAMS = {"team-a": "Payments"}
+
+
+@dataclass(frozen=True)
+class SignInServer:
+    """A Streamlit server with sign-in on, and what a test checks against."""
+
+    base_url: str
+    log_path: Path
+    provider: Provider
+    client_secret: str
+    cookie_secret: str
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory) -> Iterator[Provider]:
+    """A real OpenID Connect provider on a free loopback port (no users until a test adds them)."""
+    reason = provider_skip_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    with running_provider(tmp_path_factory.mktemp("oidc-provider")) as provider:
+        yield provider
+
+
+@pytest.fixture(scope="module")
+def signin_server(oidc_provider, tmp_path_factory) -> Iterator[SignInServer]:
+    """``streamlit run`` with ``[auth]`` pointing at ``oidc_provider``; the demo team stored."""
+    workdir = tmp_path_factory.mktemp("signin-server")
+    database = f"sqlite:///{workdir / 'e2e.db'}"  # where streamlit_server points the app
+    subprocess.run(
+        [sys.executable, "-m", "vsm_core", "--db", database, "db", "upgrade", "--seed-demo"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    client_secret = secrets.token_urlsafe(24)
+    cookie_secret = secrets.token_hex(32)
+    secrets_path = workdir / "secrets.toml"
+    auth = {
+        # Streamlit puts its own port where "{port}" stands.
+        "redirect_uri": "http://127.0.0.1:{port}/oauth2callback",
+        "cookie_secret": cookie_secret,
+        "client_id": "flowlab-e2e",
+        "client_secret": client_secret,
+        "server_metadata_url": oidc_provider.metadata_url,
+    }
+    secrets_path.write_text(tomli_w.dumps({"auth": auth, "teams": SIGNIN_TEAMS}))
+    with contextlib.ExitStack() as stack:
+        # Only this server reads the file: the variable is set while it starts, then restored.
+        with mock.patch.dict(os.environ, {"STREAMLIT_SECRETS_FILES": str(secrets_path)}):
+            base_url = stack.enter_context(streamlit_server(workdir))
+        yield SignInServer(
+            base_url=base_url,
+            log_path=workdir / "streamlit.log",
+            provider=oidc_provider,
+            client_secret=client_secret,
+            cookie_secret=cookie_secret,
+        )
