@@ -1,7 +1,7 @@
 """A real OpenID Connect provider for the tests, on a free loopback port.
 
-It is the PyPI package ``oidc-provider-mock`` (in requirements-dev.txt, so
-``make test`` and ``.ci/run`` install it): an Authlib-based provider with
+It is the PyPI package ``oidc-provider-mock`` (tests/oidc/requirements.txt,
+which ``make test``, and so ``.ci/run``, installs): an Authlib-based provider with
 discovery, a JWKS, signed RS256 ID tokens, a login form and an end-session
 endpoint. It runs as its own process (``python -m oidc_provider_mock``), as a
 real provider would, with its output in a log file of its own.
@@ -73,7 +73,7 @@ def skip_reason() -> str | None:
     if importlib.util.find_spec(PACKAGE) is None:
         return (
             "the OpenID Connect test provider is not installed "
-            "(pip install -r requirements-dev.txt installs oidc-provider-mock)"
+            "(make test installs it: pip install -r tests/oidc/requirements.txt)"
         )
     return None
 
