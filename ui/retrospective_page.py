@@ -66,7 +66,9 @@ def render_retrospective(selection: Selection, *, today: date | None = None) -> 
     since = st.date_input(
         "Since",
         value=fallback,
-        key=f"retro_since_{dataset.id}",
+        # The default in the key: when a retrospective is saved (here or elsewhere) the
+        # default moves, and a keyed widget would otherwise keep the old day.
+        key=f"retro_since_{dataset.id}_{fallback.isoformat()}",
         help="The look back covers this day to the data's last day, against the period of "
         "the same length before. Default: the day of the team's last saved retrospective, "
         "else the last 14 days of data.",
@@ -430,7 +432,6 @@ def _save(selection: Selection, since: date, today: date) -> None:
         )
     st.session_state[AUTHOR] = author
     st.session_state.pop(_created_key(dataset.id), None)
-    st.session_state.pop(f"retro_since_{dataset.id}", None)  # the next look back starts here
     st.session_state[FLASH] = (
         f"Saved the retrospective of {retrospective.held_on:%d %b %Y}; the next one starts from it."
     )

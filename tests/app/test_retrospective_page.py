@@ -34,6 +34,11 @@ def _engine():
     return make_engine(os.environ["VSM_DATABASE_URL"])
 
 
+def _since(app: AppTest):
+    [since] = [d for d in app.date_input if d.label == "Since"]
+    return since
+
+
 def _form_button(app: AppTest, label: str):
     [button] = [b for b in app.button if b.proto.label == label]
     return button
@@ -42,7 +47,7 @@ def _form_button(app: AppTest, label: str):
 def test_the_sections_come_in_order_with_the_demo_fortnight(page):
     assert page.title[0].value == "Retrospective"
     assert [s.value for s in page.subheader] == SECTIONS
-    assert page.date_input(key="retro_since_1").value == date(2026, 9, 19)
+    assert _since(page).value == date(2026, 9, 19)
     assert [m.label for m in page.metric] == [
         "Items finished",
         "Cycle time, 50th percentile",
@@ -113,7 +118,7 @@ def test_an_experiment_is_recorded_and_saved_with_the_retrospective(page):
     assert [e.id for e in linked] == [3]
 
     # the next retrospective starts from this one, and shows it below
-    assert page.date_input(key="retro_since_1").value == date.today()
+    assert _since(page).value == date.today()
     assert "Earlier retrospectives" in [s.value for s in page.subheader]
     texts = [m.value for m in page.markdown]
     assert "**Notes:** Ready is where work waits" in texts
@@ -149,3 +154,28 @@ def test_an_error_in_the_core_is_a_message_not_a_traceback(app, monkeypatch):
     assert not app.exception
     assert any("Something went wrong" in e.value for e in app.error)
     assert not any("boom" in e.value for e in app.error)
+
+
+def test_user_text_is_shown_as_typed(page):
+    from ui.plain import md
+
+    notes = "**not bold** <b>x</b> :material/home: [link](http://example.com) & 50 %"
+    with Session(_engine()) as session:
+        store.create_retrospective(
+            session,
+            dataset_id=1,
+            team="Demo team",
+            held_on=date(2026, 10, 5),
+            since=date(2026, 9, 19),
+            attendees="<i>Ana</i> & Bo",
+            notes=notes,
+            author="Ana",
+            experiment_ids=[1],
+        )
+    page.run()
+    assert not page.exception
+    texts = [m.value for m in page.markdown]
+    assert f"**Notes:** {md(notes)}" in texts
+    assert f"**Attendees:** {md('<i>Ana</i> & Bo')}" in texts
+    # a new look back starts from the saved day
+    assert _since(page).value == date(2026, 10, 5)

@@ -253,3 +253,17 @@ def test_the_demo_fortnight(demo_dataset):
     assert [c.key for c in view.charts] == ["throughput", "cycle_time", "wip"]
     for chart in view.charts:
         assert all(s["index"] >= chart.first_since for s in chart.signals)
+
+
+def test_a_filter_matching_nothing_gives_an_empty_view(demo_dataset):
+    from vsm_core.filters import ItemFilter
+
+    since = date(2026, 9, 19)
+    view = retrospective_view(
+        demo_dataset, since=since, item_filter=ItemFilter(work_types=("No such type",))
+    )
+    assert (view.finished.count, view.finished.previous_count, view.sle_days) == (0, 0, None)
+    assert view.aging.empty
+    assert view.finished.sentences()[1].startswith("No cycle time to report")
+    assert all(chart.signals == [] for chart in view.charts)
+    assert view.suggestion.metric == "cycle_time_p85" and view.suggestion.target is None
