@@ -42,7 +42,7 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
     today = today or date.today()
     with Session(current_engine()) as session:
         teams = checkin_teams(session)
-        fingerprint = _fingerprint(session)
+        fingerprint = store_fingerprint(session)
     if not fingerprint[0] and not teams:
         st.info("No teams and no experiments yet: import a dataset with its team set.")
         return
@@ -127,11 +127,14 @@ def flow_measures(summary: FlowSummary) -> None:
     change's direction in words under it (which way is better is said, and coloured)."""
     cells = st.columns(len(summary.measures))
     for cell, measure in zip(cells, summary.measures, strict=True):
+        delta = _delta(measure.change, measure.unit)
+        same = delta is not None and float(delta.split(" ")[0]) == 0  # no change as shown
         cell.metric(
             measure.label,
             _value(measure.value, measure.unit),
-            delta=_delta(measure.change, measure.unit),
-            delta_color="normal" if measure.better == "up" else "inverse",
+            delta=delta,
+            delta_color="off" if same else "normal" if measure.better == "up" else "inverse",
+            delta_arrow="off" if same else "auto",
             delta_description=measure.comparison() if measure.change is not None else None,
             help=f"{MEASURE_HELP[measure.key]} {measure.words()[:1].upper()}{measure.words()[1:]}.",
         )
@@ -301,7 +304,7 @@ def _downloads(rows: pd.DataFrame, team_label: str, flow: list[FlowSummary]) -> 
     )
 
 
-def _fingerprint(session: Session) -> tuple:
+def store_fingerprint(session: Session) -> tuple:
     """What the rows depend on: experiments (and edits), snapshots, datasets and versions."""
     experiments = tuple(
         (experiment_id, updated_at.isoformat())
