@@ -43,11 +43,15 @@ def pick_dtype(n: int):
     return np.int16 if n <= np.iinfo(np.int16).max else np.int64
 
 
-def _draw(samples: Sequence[np.ndarray], rows: int, days: int, rng) -> np.ndarray:
-    """``(rows, days)`` simulated daily counts: every team draws its own day, counts add up."""
-    # int32 halves the memory traffic while no running total can overflow it.
-    most = sum(int(counts.max(initial=0)) for counts in samples) * (days + 1)
-    value_dtype = np.int32 if most < np.iinfo(np.int32).max // 4 else np.int64
+def _draw(samples: Sequence[np.ndarray], rows: int, days: int, rng, headroom: int = 0):
+    """``(rows, days)`` simulated daily counts: every team draws its own day, counts add up.
+
+    int32 (half the memory traffic of int64) while ``headroom`` plus the
+    largest possible sum of the block's counts fits in it, so a running sum
+    of the block (plus up to ``headroom``) cannot overflow; else int64.
+    """
+    most = headroom + sum(int(counts.max(initial=0)) for counts in samples) * days
+    value_dtype = np.int32 if most < np.iinfo(np.int32).max else np.int64
     out = None
     for counts in samples:  # a loop over teams (datasets), not trials or days
         picks = rng.integers(0, len(counts), size=(rows, days), dtype=pick_dtype(len(counts)))
@@ -98,13 +102,15 @@ def finish_days(
     offset = 0
     while active.size and offset < max_days:  # blocks of days for the trials still running
         n = min(block, max_days - offset)
-        cumulative = np.cumsum(_draw(samples, active.size, n, rng), axis=1, dtype=np.int64)
-        cumulative += running[active, None]
+        # The block's own running sums (in place), against what each trial still needs.
+        cumulative = _draw(samples, active.size, n, rng)
+        np.cumsum(cumulative, axis=1, out=cumulative)
+        needed = items - running[active] if offset else items
         # Running totals never fall: the days still short of the goal come first.
-        short = (cumulative < items).sum(axis=1)
+        short = (cumulative < np.reshape(needed, (-1, 1))).sum(axis=1)
         finished = short < n
         done_at[active[finished]] = offset + short[finished] + 1
-        running[active] = cumulative[:, -1]
+        running[active] += cumulative[:, -1]
         active = active[~finished]
         offset += n
         block = BLOCK_DAYS
