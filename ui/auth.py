@@ -93,7 +93,10 @@ def require_sign_in() -> None:
         problems = _setup_problems()
         if problems:
             _stop_on_problems(problems)
-        if auth_table() is None or _signed_in():
+        if auth_table() is None:
+            return
+        if _signed_in():
+            current_identity()  # an ID token Flowlab cannot use stops here, with its reason
             return
     except SecretsUnreadable:
         _stop_on_problems(["the secrets file exists but could not be read"])

@@ -20,7 +20,7 @@ Definitions (also in ``docs/sign-in.md``):
 * **instance admin**: someone whose e-mail is listed in ``VSM_ADMINS``
   (compared without regard to case; an e-mail the provider marks
   ``email_verified = false`` does not count) or who is in a group listed in
-  ``VSM_ADMIN_GROUPS``.
+  ``VSM_ADMIN_GROUPS`` (separated by commas: a group name may hold spaces).
 """
 
 from __future__ import annotations
@@ -49,8 +49,10 @@ CALLBACK_PATH = "/oauth2callback"
 #: The shortest cookie secret accepted: 32 characters (``secrets.token_hex(16)``, 128 bits).
 MIN_COOKIE_SECRET_CHARS = 32
 
-#: Separators between entries of a list held in one environment variable.
-_LIST_SEPARATORS = re.compile(r"[,;\s]+")
+#: Separators between e-mail addresses in ``VSM_ADMINS`` (an address holds none of them).
+_ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
+#: Separators between group names in ``VSM_ADMIN_GROUPS`` (a group name may hold spaces).
+_GROUP_SEPARATORS = re.compile(r"[,;]")
 
 
 class IdentityConfigError(ValueError):
@@ -101,8 +103,8 @@ def settings_from(
 ) -> IdentitySettings:
     """Read :class:`IdentitySettings` from environment variables and the ``[teams]`` table.
 
-    Inputs: ``environ`` (``VSM_TEAMS_CLAIM``, ``VSM_ADMINS``,
-    ``VSM_ADMIN_GROUPS``; unset or blank means the default) and the secrets
+    Inputs: ``environ`` (``VSM_TEAMS_CLAIM``, ``VSM_ADMINS``, ``VSM_ADMIN_GROUPS``
+    separated by commas or semicolons; unset or blank means the default) and the secrets
     file's ``[teams]`` table (group name → team name or list of team names).
     Raises :class:`IdentityConfigError` for an admin entry that is not an
     e-mail address or a ``[teams]`` entry that is not a name or list of names.
@@ -112,7 +114,9 @@ def settings_from(
         teams_claim=claim,
         team_map=parse_team_map(teams_table),
         admins=parse_admins(environ.get(ADMINS_VARIABLE, "")),
-        admin_groups=frozenset(_split_list(environ.get(ADMIN_GROUPS_VARIABLE, ""))),
+        admin_groups=frozenset(
+            _split_list(environ.get(ADMIN_GROUPS_VARIABLE, ""), _GROUP_SEPARATORS)
+        ),
     )
 
 
@@ -122,7 +126,7 @@ def parse_admins(text: str) -> frozenset[str]:
     Raises :class:`IdentityConfigError` naming an entry without an ``@`` (an
     admin list that silently dropped a name would lock that person out).
     """
-    entries = _split_list(text)
+    entries = _split_list(text, _ADDRESS_SEPARATORS)
     wrong = [entry for entry in entries if "@" not in entry.strip("@")]
     if wrong:
         raise IdentityConfigError(
@@ -263,8 +267,9 @@ def _unique(values) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
-def _split_list(text: str) -> list[str]:
-    return [entry for entry in _LIST_SEPARATORS.split(text or "") if entry]
+def _split_list(text: str, separators: re.Pattern) -> list[str]:
+    entries = (entry.strip() for entry in separators.split(text or ""))
+    return [entry for entry in entries if entry]
 
 
 def _is_absolute_url(value: str) -> bool:

@@ -139,6 +139,16 @@ def test_a_bad_admin_list_stops_every_page_with_its_reason(app, monkeypatch):
     assert len(app.sidebar) == 0
 
 
+def test_a_sign_in_without_subject_stops_with_its_reason(app):
+    app.secrets["auth"] = AUTH
+    app.user = {key: value for key, value in ALICE.items() if key != "sub"}
+    app.run()
+    assert not app.exception
+    assert [title.value for title in app.title] == [SIGN_IN_TITLE]
+    assert "no sub claim" in app.error[0].value.replace("\\", "")
+    assert len(app.sidebar) == 0
+
+
 def test_current_identity_maps_teams_and_admins_from_secrets_and_environment(
     app, monkeypatch, tmp_path
 ):

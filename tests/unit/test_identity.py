@@ -127,9 +127,15 @@ def test_an_email_marked_unverified_does_not_make_an_admin():
 
 
 def test_admins_by_group():
-    settings = settings_from({"VSM_ADMIN_GROUPS": "flowlab-admins staff"})
+    settings = settings_from({"VSM_ADMIN_GROUPS": "flowlab-admins, staff"})
     assert identity_from_claims(ALICE, settings).is_admin
     assert not identity_from_claims({**ALICE, "groups": ["team-a"]}, settings).is_admin
+
+
+def test_admin_groups_are_separated_by_commas_so_names_may_hold_spaces():
+    settings = settings_from({"VSM_ADMIN_GROUPS": " Flowlab Admins ;Leads,, "})
+    assert settings.admin_groups == frozenset({"Flowlab Admins", "Leads"})
+    assert identity_from_claims({"sub": "s", "groups": ["Flowlab Admins"]}, settings).is_admin
 
 
 def test_admin_group_membership_reads_the_raw_groups_not_the_mapped_teams():
