@@ -31,8 +31,9 @@ Runs are independent and seeded from one :class:`numpy.random.SeedSequence`.
 Per run the simulator records each item's created, start and done times
 (NaN when not reached by the end) and active days, and each visit's item,
 stage, entry and exit (``exit`` includes time held waiting for the next
-stage). The Python code here is the per-item SimPy process; everything
-around it is vectorised.
+stage; visits grouped by item, in time order within an item). The Python
+code here is the per-item SimPy process; everything around it is
+vectorised.
 """
 
 from __future__ import annotations
@@ -197,13 +198,15 @@ def simulate_run(model: StreamModel, rng: np.random.Generator, until: float) -> 
     for i in range(n):  # SimPy needs one process per item
         env.process(item(i))
     env.run(until=until)
+    visit_item = np.asarray(visits[0], dtype=np.int64)
+    order = np.argsort(visit_item, kind="stable")  # grouped by item, in time order within one
     return RunRecord(
         created=created,
         start=start,
         done=done,
         active=active,
-        visit_item=np.asarray(visits[0], dtype=np.int64),
-        visit_stage=np.asarray(visits[1], dtype=np.int64),
-        visit_enter=np.asarray(visits[2], dtype="float64"),
-        visit_exit=np.asarray(visits[3], dtype="float64"),
+        visit_item=visit_item[order],
+        visit_stage=np.asarray(visits[1], dtype=np.int64)[order],
+        visit_enter=np.asarray(visits[2], dtype="float64")[order],
+        visit_exit=np.asarray(visits[3], dtype="float64")[order],
     )
