@@ -90,22 +90,18 @@ def require_sign_in() -> None:
     stops the run too.
     """
     try:
-        problems = _setup_problems()
-        if problems:
-            _stop_on_problems(problems)
-        if auth_table() is None:
-            return
-        if _signed_in():
-            current_identity()  # an ID token Flowlab cannot use stops here, with its reason
-            return
+        problems, admitted = _check()
     except SecretsUnreadable:
-        _stop_on_problems(["the secrets file exists but could not be read"])
+        problems, admitted = ["the secrets file exists but could not be read"], False
     except IdentityConfigError as error:
-        _stop_on_problems([str(error)])
+        problems, admitted = [str(error)], False
     except Exception:  # an error here must not open the app: stop on a message
         log.exception("sign-in check failed")
-        _stop_on_problems(["checking sign-in failed; the details are in the server log"])
-    _sign_in_screen()
+        problems, admitted = ["checking sign-in failed; the details are in the server log"], False
+    if problems:
+        _stop_on_problems(problems)
+    if not admitted:
+        _sign_in_screen()
 
 
 def render_account() -> None:
@@ -144,15 +140,18 @@ def _stop_on_problems(problems: list[str]) -> None:
 # --------------------------------------------------------------------------- helpers
 
 
-def _setup_problems() -> list[str]:
-    """What keeps the configured sign-in from working (empty when single-user)."""
+def _check() -> tuple[list[str], bool]:
+    """(What keeps the configured sign-in from working, whether this visitor may go on)."""
     auth = auth_table()
     if auth is None:
-        return []
+        return [], True  # single-user
     problems = auth_setting_problems(auth)
     # Read now so that a bad VSM_ADMINS or [teams] shows before anyone signs in.
     settings_from(os.environ, _secrets_table("teams"))
-    return problems
+    if problems or not _signed_in():
+        return problems, False
+    current_identity()  # an ID token Flowlab cannot use stops here, with its reason
+    return [], True
 
 
 def _signed_in() -> bool:

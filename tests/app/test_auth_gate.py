@@ -149,6 +149,27 @@ def test_a_sign_in_without_subject_stops_with_its_reason(app):
     assert len(app.sidebar) == 0
 
 
+def test_a_secrets_file_that_cannot_be_read_is_not_taken_for_single_user(app, tmp_path):
+    from streamlit import config
+    from streamlit.runtime.secrets import secrets_singleton
+
+    broken = tmp_path / "secrets.toml"
+    broken.write_text('[auth]\nclient_secret = "unterminated-secret\n')
+    saved = config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(broken)])
+    secrets_singleton._reset()  # forget what an earlier test parsed
+    try:
+        app.run()
+    finally:
+        config.set_option("secrets.files", saved)
+        secrets_singleton._reset()
+    assert not app.exception
+    assert [title.value for title in app.title] == [SIGN_IN_TITLE]
+    assert "could not be read" in app.error[0].value
+    assert len(app.sidebar) == 0
+    assert "unterminated" not in _all_text(app)
+
+
 def test_current_identity_maps_teams_and_admins_from_secrets_and_environment(
     app, monkeypatch, tmp_path
 ):
