@@ -95,7 +95,11 @@ def how_many(
     """How many items will be done in the ``days`` calendar days after as-of (or up to ``by``,
     included). Exactly one of ``days`` and ``by``. See :class:`HowMany`."""
     options = options or ForecastOptions()
-    found = dailies(datasets, options, filters)
+    return _how_many(dailies(datasets, options, filters), days, by, options)
+
+
+def _how_many(found: list[Daily], days: int | None, by: date | None, options) -> HowMany:
+    """:func:`how_many` from the datasets' daily throughput."""
     histories = _histories(found, options)
     start = common_start(found)
     days = _horizon(days, by, start)
@@ -227,5 +231,5 @@ def predictability(
     options = options or ForecastOptions()
     found = dailies(datasets, options, filters)
     if forecast is None:
-        forecast = how_many(datasets, days=days, options=options, filters=filters)
+        forecast = _how_many(found, days, None, options)
     return assess(forecast, tuple(weekly_signals(d, options) for d in found))
