@@ -26,7 +26,12 @@ from vsm_core.future.predict import (
     simulated_outcome,
 )
 from vsm_core.future.simulate import DEFAULT_RUNS, DEFAULT_SEED, simulate
-from vsm_core.future.wording import prediction_sentences, validation_rows, validation_sentences
+from vsm_core.future.wording import (
+    capacity_sentences,
+    prediction_sentences,
+    validation_rows,
+    validation_sentences,
+)
 
 #: Shortest warm-up, in days; otherwise twice the measured 85th percentile cycle time.
 MIN_WARMUP_DAYS = 28.0
@@ -63,7 +68,8 @@ class FutureDesign:
     measured against simulated; ``history``, ``horizon_days``,
     ``warmup_days``, ``runs``, ``seed``; ``dataset_version_id`` and
     ``dataset_name`` when the dataset came from the store (what a saved
-    design records); ``arrivals_per_week`` of the future.
+    design records); ``arrivals_per_week`` of the future; ``notes``:
+    sentences on limited stages that cannot keep up at today's pace.
     """
 
     changes: tuple[Change, ...]
@@ -80,6 +86,7 @@ class FutureDesign:
     runs: int
     seed: int
     arrivals_per_week: float
+    notes: tuple[str, ...] = ()
     dataset_version_id: int | None = None
     dataset_name: str | None = None
 
@@ -101,6 +108,7 @@ class FutureDesign:
             *prediction_sentences(
                 self.changes, self.simulated, self.future, self.arrivals_per_week
             ),
+            *self.notes,
         ]
 
     def method(self) -> str:
@@ -194,6 +202,7 @@ def design(
         runs=options.runs,
         seed=options.seed,
         arrivals_per_week=future_model.arrivals_per_day * 7.0,
+        notes=tuple(capacity_sentences(future_model)),
         dataset_version_id=metadata.get("version_id"),
         dataset_name=metadata.get("name"),
     )

@@ -9,14 +9,18 @@
   the simulated current state (so the model's own bias cancels out), the
   "about" the future's pooled value, the brackets its 90 % interval.
 * A pile-up warning when the future finishes clearly less than arrives
-  (work would queue before the commitment point without end).
+  (work would queue without end), and a sentence for each limited active
+  stage that cannot keep up at today's time per item.
 
 Numbers: days of 10 or more are whole, smaller ones have one decimal.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from vsm_core.future.changes import Change
+from vsm_core.future.model import StreamModel
 from vsm_core.future.predict import Outcome
 
 #: The largest relative difference between measured and simulated p50/p85 called a match.
@@ -104,10 +108,36 @@ def prediction_sentences(
     throughput = future["throughput_per_week"] or 0.0
     if throughput < PILE_UP_SHARE * arrivals_per_week:
         out.append(
-            f"Work would pile up before the commitment point: about {_plain(throughput)} items "
-            f"a week would finish while {_plain(arrivals_per_week)} arrive, so lead time keeps "
-            "growing the longer this runs."
+            f"Work would pile up: about {_plain(throughput)} items a week would finish while "
+            f"{_plain(arrivals_per_week)} arrive, so waiting keeps growing the longer this runs."
         )
+    return out
+
+
+def capacity_sentences(model: StreamModel) -> list[str]:
+    """A sentence per limited active stage that cannot keep up at today's time per item.
+
+    A limit of N on a stage whose visits take D days on average lets at most
+    N / D visits a day through; when fewer than reach it, work queues
+    before it (the model keeps each visit's measured time: it cannot know how
+    much of it was spent on other work).
+    """
+    visits = np.bincount(model.visit_stage, minlength=len(model.stages))
+    days = np.bincount(model.visit_stage, weights=model.visit_days, minlength=len(model.stages))
+    out = []
+    for s, name in enumerate(model.stages):  # a loop over stages
+        limit = model.limits.get(name)
+        if limit is None or model.categories[s] != "active" or visits[s] == 0:
+            continue
+        reach = model.arrivals_per_day * visits[s] / model.journeys * 7.0
+        most = limit / (days[s] / visits[s]) * 7.0
+        if most < reach:
+            out.append(
+                f"At today's time per item, {name} can finish at most {most:.1f} items a week "
+                f"with a limit of {limit}, fewer than the {reach:.1f} a week that reach it: "
+                "work queues before it. The model keeps each item's measured time there; if "
+                "fewer items at once make each go faster, it will be better than this."
+            )
     return out
 
 
