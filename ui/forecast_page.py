@@ -48,6 +48,8 @@ DEFAULT_DAYS = 14
 DEFAULT_HORIZON = 14
 DEFAULT_ITEMS = 20
 MAX_TRIALS = 100_000
+#: The list of items past the SLE shows at most this many (the oldest).
+MAX_LISTED = 200
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,18 @@ def _when(url: str, settings: ForecastSettings, items: int):
 
 
 @st.cache_data(show_spinner="Forecasting each item…", max_entries=16)
-def _items(url: str, settings: ForecastSettings):
+def _items(url: str, settings: ForecastSettings, sle: float):
+    """The item forecasts, the table marked ``past_sle``, the items past the SLE and every
+    item (both in plain columns), computed once per SLE: a rerun only unpickles them."""
+    result = _item_forecasts(url, settings)
+    past = result.past_sle(sle)
+    marked = result.table.assign(past_sle=result.table["item_id"].isin(past["item_id"]))
+    plain = (_plain_columns(past, ITEM_COLUMNS), _plain_columns(marked, ITEM_COLUMNS))
+    return result, marked, *plain
+
+
+@st.cache_data(show_spinner="Forecasting each item…", max_entries=16)
+def _item_forecasts(url: str, settings: ForecastSettings):
     [dataset] = _datasets(url, settings)
     return forecast.item_forecasts(dataset, options=_options(settings))
 
@@ -406,27 +419,25 @@ def _items_view(selection: Selection, settings: ForecastSettings) -> None:
     )
     url = database_url()
     settings = _alone(settings)
-    result = _items(url, settings)
+    result, marked, past, every = _items(url, settings, sle)
     _sentences(result.sentences(sle))
-    table = result.table
     chart_panel(
         cached_figure(
             (url, settings, "aging_forecast", sle, context),
             lambda: aging_wip_chart(
-                table,
+                result.table,
                 stages=list(context.stages),
                 percentiles=dict(context.percentiles),
                 sle_days=sle,
                 timezone=context.timezone,
-                forecasts=table,
+                forecasts=result.table,
             ),
         ),
         key="forecast_aging",
         definition=AGING_METHOD,
         data=None,
     )
-    _past_sle(result.past_sle(sle), sle)
-    marked = table.assign(past_sle=table["item_id"].isin(result.past_sle(sle)["item_id"]))
+    _past_sle(past, sle)
     chart_panel(
         cached_figure(
             (url, settings, "items", sle),
@@ -434,7 +445,7 @@ def _items_view(selection: Selection, settings: ForecastSettings) -> None:
         ),
         key="forecast_items",
         definition=items_method(result),
-        data=_plain_columns(marked, ITEM_COLUMNS),
+        data=every,
     )
 
 
@@ -444,13 +455,18 @@ def _past_sle(rows: pd.DataFrame, sle: float) -> None:
         st.caption("None: every item in progress will likely finish within the SLE.")
         return
     st.dataframe(
-        _plain_columns(rows, ITEM_COLUMNS),
+        rows.head(MAX_LISTED),
         hide_index=True,
         column_config={
             "Age (days)": st.column_config.NumberColumn(format="%.1f"),
             "Cycle time at 85 % (days)": st.column_config.NumberColumn(format="%.1f"),
         },
     )
+    if len(rows) > MAX_LISTED:
+        st.caption(
+            f"The {MAX_LISTED} oldest of {len(rows):,}; the data of the chart below lists "
+            "every item in progress."
+        )
 
 
 def _track_record_view(selection: Selection, settings: ForecastSettings) -> None:
