@@ -77,6 +77,7 @@ from benchmarks.experiments_bench import format_table as format_experiments_tabl
 from benchmarks.experiments_bench import format_target as format_experiments_target
 from benchmarks.experiments_bench import targets as experiments_targets
 from benchmarks.forecast_bench import run_in_bench as bench_forecasting
+from benchmarks.future_bench import run_in_bench as bench_future_state
 from benchmarks.synthetic import mean_events_per_item, synthetic_frames
 from vsm_core.flow import build_flow
 from vsm_core.model import CanonicalDataset, make_dataset
@@ -767,6 +768,7 @@ def main(argv: list[str] | None = None) -> int:
             print(format_experiments_target(target))
             targets.append(target)
     targets += bench_forecasting(args.repeat)  # issue #12: prints its table and targets
+    targets += bench_future_state(args.repeat)  # issue #14: prints its target line
     if detection:
         worst = max(detection, key=lambda row: row["median"])
         status = "PASS" if worst["median"] < DETECTION_TARGET_S else "FAIL"

@@ -229,3 +229,27 @@ def test_same_seed_same_result_and_measure_refuses_an_empty_history():
         measure(dataset, as_of=pd.Timestamp("2026-01-06", tz="UTC"))
     with pytest.raises(FutureError, match="runs must be between 1 and 1000"):
         design(dataset, (), FutureOptions(runs=0))
+
+
+def test_a_stream_without_limits_computed_directly_equals_the_event_run():
+    model = _two_stage_stream()
+    days = np.random.default_rng(1).exponential(1.0, model.visit_days.size)
+    model = StreamModel(**{**model.__dict__, "visit_days": days, "visit_active": days / 2})
+    # One journey with no visit at all.
+    model = StreamModel(
+        **{
+            **model.__dict__,
+            "offsets": np.concatenate([[0, 0], model.offsets[1:]]),
+            "backlog_days": np.append(model.backlog_days, 0.0),
+        }
+    )
+    from vsm_core.future.simulate import simulate_run
+
+    for seed in (1, 2):
+        direct = simulate_run(model, np.random.default_rng(seed), 120.0)
+        events = simulate_run(model, np.random.default_rng(seed), 120.0, engine="simpy")
+        for name in direct.__dataclass_fields__:
+            np.testing.assert_array_equal(
+                getattr(direct, name), getattr(events, name), err_msg=name
+            )
+        assert np.isnan(direct.done).any() and np.isnan(direct.visit_exit).any()

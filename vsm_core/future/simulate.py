@@ -127,16 +127,69 @@ def _arrivals(rng: np.random.Generator, rate: float, until: float) -> np.ndarray
     return times[times < until]
 
 
-def simulate_run(model: StreamModel, rng: np.random.Generator, until: float) -> RunRecord:
-    """One run of ``model`` up to ``until`` days (module docstring)."""
-    env = simpy.Environment()
+def simulate_run(
+    model: StreamModel, rng: np.random.Generator, until: float, *, engine: str = "auto"
+) -> RunRecord:
+    """One run of ``model`` up to ``until`` days (module docstring).
+
+    A stream without any WIP limit is only delays: no item ever waits for
+    another, so the run is computed directly with numpy (``engine="auto"``),
+    giving exactly what the SimPy run of the same draws gives (a test checks
+    it); ``engine="simpy"`` always runs the event engine.
+    """
     arrival = _arrivals(rng, model.arrivals_per_day, until)
+    pick = rng.integers(model.journeys, size=arrival.size)
+    if engine == "auto" and not model.limits:
+        return _delays_only(model, arrival, pick, until)
+    return _simpy_run(model, rng, arrival, pick, until)
+
+
+def _delays_only(model: StreamModel, arrival, pick, until: float) -> RunRecord:
+    """The run of a stream without limits: each item's visits back to back from its arrival.
+
+    Times are summed visit after visit in the order SimPy's clock adds them
+    (a row-wise cumulative sum), so the floats are the same; what has not
+    happened before ``until`` is NaN (exit, done) or absent (a visit not yet
+    entered), as in an event run stopped there.
+    """
     n = arrival.size
-    pick = rng.integers(model.journeys, size=n)
+    lengths = np.diff(model.offsets)[pick]
+    width = int(lengths.max()) if n else 0
+    column = np.arange(width)
+    real = column[None, :] < lengths[:, None]  # (items, visits) mask
+    index = np.where(real, model.offsets[pick][:, None] + column[None, :], 0)
+    days = np.where(real, model.visit_days[index], 0.0)
+    clock = np.cumsum(np.concatenate([arrival[:, None], days], axis=1), axis=1)
+    active = np.cumsum(
+        np.concatenate([np.zeros((n, 1)), np.where(real, model.visit_active[index], 0.0)], axis=1),
+        axis=1,
+    )
+    end = clock[np.arange(n), lengths]
+    finished = end < until
+    entered = real & (clock[:, :-1] < until)
+    exits = np.where(clock[:, 1:] < until, clock[:, 1:], np.nan)
+    done_visits = np.where(real & (clock[:, 1:] < until), 1, 0).sum(axis=1)
+    item, slot = np.nonzero(entered)  # row-major: grouped by item, in time order
+    return RunRecord(
+        created=arrival - model.backlog_days[pick],
+        start=arrival.copy(),
+        done=np.where(finished, end, np.nan),
+        active=active[np.arange(n), done_visits],
+        visit_item=item.astype(np.int64),
+        visit_stage=model.visit_stage[index[item, slot]].astype(np.int64),
+        visit_enter=clock[item, slot],
+        visit_exit=exits[item, slot],
+    )
+
+
+def _simpy_run(model: StreamModel, rng, arrival, pick, until: float) -> RunRecord:
+    """The event run: one SimPy process per item (module docstring)."""
+    env = simpy.Environment()
+    n = arrival.size
     created = arrival - model.backlog_days[pick]
-    start = np.full(n, np.nan)
-    done = np.full(n, np.nan)
-    active = np.zeros(n)
+    start = [np.nan] * n
+    done = [np.nan] * n
+    active = [0.0] * n
     visits: tuple[list, list, list, list] = ([], [], [], [])
     slots = {
         model.stages.index(name): simpy.Resource(env, capacity=limit)
@@ -147,11 +200,13 @@ def simulate_run(model: StreamModel, rng: np.random.Generator, until: float) -> 
     span = simpy.Resource(env, capacity=limit) if limit is not None else None
     rates = pull_rates(model)
     pullers = {stage: simpy.Resource(env, capacity=1) for stage in rates}
-    offsets, stages = model.offsets, model.visit_stage
-    days, act = model.visit_days, model.visit_active
+    # Python lists: the per-item process reads them one value at a time.
+    offsets, stages = model.offsets.tolist(), model.visit_stage.tolist()
+    days, act = model.visit_days.tolist(), model.visit_active.tolist()
+    arrivals, picks = arrival.tolist(), pick.tolist()
 
     def item(i: int):
-        yield env.timeout(arrival[i])
+        yield env.timeout(arrivals[i])
         span_req = None
         if span is not None:
             span_req = span.request()
@@ -159,7 +214,7 @@ def simulate_run(model: StreamModel, rng: np.random.Generator, until: float) -> 
         held = None
         current = -1
         last_visit = -1
-        for v in range(offsets[pick[i]], offsets[pick[i] + 1]):
+        for v in range(offsets[picks[i]], offsets[picks[i] + 1]):
             stage = stages[v]
             wanted = None
             if stage in slots and stage > current:
@@ -202,9 +257,9 @@ def simulate_run(model: StreamModel, rng: np.random.Generator, until: float) -> 
     order = np.argsort(visit_item, kind="stable")  # grouped by item, in time order within one
     return RunRecord(
         created=created,
-        start=start,
-        done=done,
-        active=active,
+        start=np.asarray(start, dtype="float64"),
+        done=np.asarray(done, dtype="float64"),
+        active=np.asarray(active, dtype="float64"),
         visit_item=visit_item[order],
         visit_stage=np.asarray(visits[1], dtype=np.int64)[order],
         visit_enter=np.asarray(visits[2], dtype="float64")[order],
