@@ -318,3 +318,16 @@ def test_each_dataset_can_have_its_own_filter():
     with pytest.raises(ForecastError, match="one filter per dataset"):
         forecast.how_many([alpha, beta], days=5, filters=filters[:1])
     assert forecast.forecast_start([alpha, beta], filters=filters) == date(2026, 3, 30)
+
+
+def test_limits_keep_memory_and_time_in_reach():
+    dataset = team_dataset([1] * 84)
+    with pytest.raises(ForecastError, match="at most 3,650 days ahead"):
+        forecast.how_many(dataset, days=3_651)
+    assert forecast.how_many(dataset, days=3_650).percentiles[50] == 3_650
+    with pytest.raises(ForecastError, match="1 to 100,000 trials"):
+        ForecastOptions(trials=100_001)
+    with pytest.raises(ForecastError, match="1 to 5,200 weeks"):
+        ForecastOptions(history_weeks=5_201)
+    with pytest.raises(ForecastError, match="horizons of up to 366 days"):
+        forecast.backtest(dataset, horizon_days=367)

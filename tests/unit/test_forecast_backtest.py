@@ -12,6 +12,7 @@ half of the trials; see docs/forecasting.md, *Track record*).
 
 from __future__ import annotations
 
+import sys
 from datetime import date, timedelta
 
 import numpy as np
@@ -170,3 +171,22 @@ def test_predictability_names_the_team_that_changed():
     line = forecast.predictability([steady, halving])
     assert line.changed
     assert "Weekly throughput of Halving changed" in line.sentence()
+
+
+def test_long_horizons_are_drawn_in_blocks_of_days_with_the_same_rule(monkeypatch):
+    # A chunk smaller than one date's trials x horizon: the days come in blocks.
+    module = sys.modules["vsm_core.forecast.backtest"]  # the package's `backtest` is the function
+    counts = np.random.default_rng(4).poisson(2.0, 7 * 20)
+    options = ForecastOptions(trials=2_000)
+    whole = run_backtest(
+        daily_of(counts), horizon_days=14, every_days=7, history_days=84, options=options
+    )
+    monkeypatch.setattr(module, "_CHUNK_CELLS", 2_000 * 5)
+    blocks = run_backtest(
+        daily_of(counts), horizon_days=14, every_days=7, history_days=84, options=options
+    )
+    assert blocks.points["date"].equals(whole.points["date"])
+    assert blocks.points["actual"].equals(whole.points["actual"])
+    # Other random numbers, same distribution: the values agree within a few items.
+    difference = (blocks.points[["p50", "p85"]] - whole.points[["p50", "p85"]]).abs()
+    assert difference.to_numpy().max() <= 3

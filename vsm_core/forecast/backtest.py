@@ -48,7 +48,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from vsm_core.forecast.history import Daily, to_date, workday_mask
 from vsm_core.forecast.montecarlo import _ceil_share
-from vsm_core.forecast.options import PERCENTILES, ForecastError, ForecastOptions
+from vsm_core.forecast.options import (
+    MAX_BACKTEST_HORIZON_DAYS,
+    PERCENTILES,
+    ForecastError,
+    ForecastOptions,
+)
 from vsm_core.forecast.wording import days_text, pct, share_text
 
 MIN_FORECASTS = 8
@@ -169,6 +174,10 @@ def run_backtest(
     """Walk forward through ``daily`` (module docstring)."""
     if horizon_days < 1 or every_days < 1:
         raise ForecastError("the horizon and the step between forecasts need at least one day")
+    if horizon_days > MAX_BACKTEST_HORIZON_DAYS:
+        raise ForecastError(
+            f"the track record checks horizons of up to {MAX_BACKTEST_HORIZON_DAYS} days"
+        )
     positions = forecast_dates(daily, history_days, horizon_days, every_days)
     mask = workday_mask(daily.days, options)
     if len(positions):
@@ -220,10 +229,21 @@ def _forecast_values(
         rows_of_size = np.flatnonzero(k == size)
         for lo in range(0, len(rows_of_size), step):  # chunks of dates, to bound memory
             rows = rows_of_size[lo : lo + step]
-            picks = rng.integers(0, size, size=(len(rows), trials, horizon), dtype=np.int32)
-            picks += (rows * history_days).astype(np.int32)[:, None, None]
-            drawn = samples.ravel()[picks]
-            drawn *= np.arange(horizon) < simulated[rows, None, None]  # only the simulated days
-            totals = drawn.sum(axis=2, dtype=np.int64)
+            totals = _totals(samples, rows, int(size), simulated[rows], trials, horizon, rng)
             out[rows] = np.partition(totals, ranks, axis=1)[:, ranks]
     return out
+
+
+def _totals(samples, rows, size, simulated, trials, horizon, rng) -> np.ndarray:
+    """``(len(rows), trials)`` simulated totals of the dates ``rows`` (windows of ``size``
+    working days), in blocks of days when one date's trials alone exceed the chunk."""
+    totals = np.zeros((len(rows), trials), dtype=np.int64)
+    offsets = (rows * samples.shape[1]).astype(np.int32)[:, None, None]  # a few thousand
+    day_step = max(1, _CHUNK_CELLS // (len(rows) * trials))
+    for first in range(0, horizon, day_step):  # one block unless the horizon is long
+        days = min(day_step, horizon - first)
+        picks = rng.integers(0, size, size=(len(rows), trials, days), dtype=np.int32) + offsets
+        drawn = samples.ravel()[picks]
+        drawn *= first + np.arange(days) < simulated[:, None, None]  # only the simulated days
+        totals += drawn.sum(axis=2, dtype=np.int64)
+    return totals

@@ -48,6 +48,13 @@ DEFAULT_HISTORY_WEEKS = 12
 #: A "when" forecast simulates at most this many calendar days after the start (ten years);
 #: a trial that has not finished by then counts as never finishing.
 MAX_WHEN_DAYS = 3_650
+#: Bounds that keep a forecast's memory and time in reach (each says so when exceeded):
+#: trials per forecast, a "how many" horizon (calendar days: ten years, as for "when"),
+#: a backtest horizon (a year) and the history window (a hundred years).
+MAX_TRIALS = 100_000
+MAX_HOW_MANY_DAYS = MAX_WHEN_DAYS
+MAX_BACKTEST_HORIZON_DAYS = 366
+MAX_HISTORY_WEEKS = 5_200
 
 
 class ForecastError(ValueError):
@@ -84,10 +91,10 @@ class ForecastOptions:
     cycle_time_mode: Literal["elapsed", "inclusive"] = "elapsed"
 
     def __post_init__(self) -> None:
-        if self.history_weeks < 1:
-            raise ForecastError("the history window needs at least one week")
-        if self.trials < 1:
-            raise ForecastError("a forecast needs at least one trial")
+        if not 1 <= self.history_weeks <= MAX_HISTORY_WEEKS:
+            raise ForecastError(f"the history window is 1 to {MAX_HISTORY_WEEKS:,} weeks long")
+        if not 1 <= self.trials <= MAX_TRIALS:
+            raise ForecastError(f"a forecast runs 1 to {MAX_TRIALS:,} trials")
         if self.history_from and self.history_to and self.history_from > self.history_to:
             raise ForecastError("the history window starts after it ends")
 

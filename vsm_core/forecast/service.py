@@ -32,6 +32,7 @@ from vsm_core.forecast.items import ItemForecasts, forecast_items
 from vsm_core.forecast.joint import common_start, joint_finish_days
 from vsm_core.forecast.montecarlo import at_least_percentiles, done_by_percentiles, totals
 from vsm_core.forecast.options import (
+    MAX_HOW_MANY_DAYS,
     MAX_WHEN_DAYS,
     PERCENTILES,
     ForecastError,
@@ -128,6 +129,10 @@ def _horizon(days: int | None, by: date | None, start: date) -> int:
             raise ForecastError(f"the end date {by} is not after the as-of date")
     if days < 1:
         raise ForecastError("a forecast needs at least one day")
+    if days > MAX_HOW_MANY_DAYS:
+        raise ForecastError(
+            f"a forecast reaches at most {MAX_HOW_MANY_DAYS:,} days ahead (ten years)"
+        )
     return int(days)
 
 
