@@ -207,7 +207,7 @@ def test_stored_datasets_alone_and_together(capsys, steady_csv, tmp_path):
         (["how-many", "{file}", "--by", "tomorrow"], "--by expects a date"),
         (["how-many", "{file}", "--by", "2026-03-01"], "not after the as-of date"),
         (["how-many", "{file}", "--days", "0"], "at least one day"),
-        (["how-many", "{file}", "--days", "3", "--trials", "0"], "at least one trial"),
+        (["how-many", "{file}", "--days", "3", "--trials", "0"], "1 to 100,000 trials"),
         (["how-many", "{file}", "--days", "3", "--blackout", "2026-04-01"], "with --workdays"),
         (
             [
