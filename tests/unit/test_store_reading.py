@@ -12,12 +12,19 @@ from sqlmodel import Session
 from vsm_core.experiments import records
 from vsm_core.store import crud, reading
 from vsm_core.store.bootstrap import seed_demo_dataset
-from vsm_core.store.models import DatasetVersion, Experiment, ExperimentSnapshot, StatusEventBlock
+from vsm_core.store.models import (
+    Dataset,
+    DatasetVersion,
+    Experiment,
+    ExperimentSnapshot,
+    StatusEventBlock,
+)
 
 
 @pytest.mark.parametrize(
     ("view", "model"),
     [
+        (reading.DATASET, Dataset),
         (reading.DATASET_VERSION, DatasetVersion),
         (reading.STATUS_EVENT_BLOCK, StatusEventBlock),
         (reading.EXPERIMENT, Experiment),

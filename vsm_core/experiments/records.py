@@ -47,6 +47,8 @@ from vsm_core.experiments.spec import (
     experiment_window,
     overlapping,
 )
+from vsm_core.store.access import SYSTEM, Actor, NotFound, check, readable
+from vsm_core.store.crud import DATASET_TEAM, team_of
 from vsm_core.store.models import (
     Dataset,
     DatasetVersion,
@@ -55,6 +57,7 @@ from vsm_core.store.models import (
     ExperimentEdit,
     ExperimentSnapshot,
 )
+from vsm_core.store.teams import record_activity
 from vsm_core.store.types import utc_now
 from vsm_core.store.writing import write_transaction
 
@@ -280,15 +283,31 @@ def _stored_json(experiment: Experiment) -> dict[str, Any]:
 # --- store functions ----------------------------------------------------------------------
 
 
-def create_experiment(session: Session, *, data: ExperimentCreate, author: str) -> Experiment:
+def _team_for(session: Session, actor: Actor, dataset_id: int, action: str, what: str) -> str:
+    """The team of dataset ``dataset_id`` after checking the actor may ``action`` its rows.
+
+    Raises ``NotFound`` (a ``LookupError``) for a dataset that does not exist or
+    that the actor may not read; ``AccessDenied`` when the role is too weak.
+    """
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is None or not actor.may(team_of(dataset)):
+        raise NotFound(f"no dataset with id {dataset_id}")
+    check(actor, team_of(dataset), action, what=what)
+    return team_of(dataset)
+
+
+def create_experiment(
+    session: Session, *, data: ExperimentCreate, author: str, actor: Actor = SYSTEM
+) -> Experiment:
     """Store a new experiment and the first entry of its history ("created").
 
-    Raises ``LookupError`` for an unknown dataset, ``ValueError`` for a blank author.
+    The experiment belongs to its dataset's team; the actor needs the editor
+    role there. Raises ``LookupError`` for an unknown (or unreadable) dataset,
+    ``ValueError`` for a blank author.
     """
     author = _author(author)
     with write_transaction(session):
-        if session.get(Dataset, data.dataset_id) is None:
-            raise LookupError(f"no dataset with id {data.dataset_id}")
+        team = _team_for(session, actor, data.dataset_id, "edit", what="its experiments")
         now = utc_now()
         values = data.model_dump(exclude={"scope"})
         experiment = Experiment(
@@ -314,6 +333,13 @@ def create_experiment(session: Session, *, data: ExperimentCreate, author: str) 
                     if initial[name] not in (None, "")
                 },
             )
+        )
+        record_activity(
+            session,
+            actor=actor,
+            team=team,
+            action="experiment_create",
+            subject=f"experiment {experiment.id}: {experiment.title}",
         )
     session.refresh(experiment)
     return experiment
@@ -362,6 +388,7 @@ def update_experiment(
     changes: ExperimentUpdate,
     author: str,
     if_version: int | None = None,
+    actor: Actor = SYSTEM,
 ) -> Experiment:
     """Apply ``changes`` (the fields set in it) and record what really changed.
 
@@ -369,14 +396,18 @@ def update_experiment(
     :func:`field_errors`). An edit that changes nothing writes nothing. With
     ``if_version``, the edit is refused with :class:`EditConflict` unless the
     stored version is still that one (the row is locked while checking, so two
-    editors cannot both pass). A stored edit raises the version by one. Raises
-    ``LookupError`` for an unknown experiment or dataset.
+    editors cannot both pass). A stored edit raises the version by one. The
+    actor needs the editor role in the experiment's team. Raises
+    ``LookupError`` for an unknown (or unreadable) experiment or dataset.
     """
     author = _author(author)
     with write_transaction(session):
         experiment = session.get(Experiment, experiment_id, with_for_update=True)
         if experiment is None:
-            raise LookupError(f"no experiment with id {experiment_id}")
+            raise NotFound(f"no experiment with id {experiment_id}")
+        team = _team_for(
+            session, actor, experiment.dataset_id, "edit", what=f"experiment {experiment_id}"
+        )
         if if_version is not None and experiment.version != if_version:
             raise EditConflict(
                 experiment_id,
@@ -392,8 +423,8 @@ def update_experiment(
         }
         if not changed:
             return experiment  # nothing to write, no history entry
-        if "dataset_id" in changed and session.get(Dataset, edited.dataset_id) is None:
-            raise LookupError(f"no dataset with id {edited.dataset_id}")
+        if "dataset_id" in changed:
+            _team_for(session, actor, edited.dataset_id, "edit", what="its experiments")
         now = utc_now()
         for name in changed:
             value = new["scope"] if name == "scope" else getattr(edited, name)
@@ -410,6 +441,15 @@ def update_experiment(
                 changes=changed,
                 version=experiment.version,
             )
+        )
+        reviewed = "status" in changed and experiment.status in REVIEWED_STATUSES
+        record_activity(
+            session,
+            actor=actor,
+            team=team,
+            action="experiment_review" if reviewed else "experiment_edit",
+            subject=f"experiment {experiment.id}: {experiment.title}",
+            detail={"fields": sorted(changed), "version": experiment.version},
         )
     session.refresh(experiment)
     return experiment
@@ -428,8 +468,15 @@ def _edits_after(session: Session, *, experiment_id: int, version: int) -> list[
     ]
 
 
-def get_experiment(session: Session, *, experiment_id: int) -> Experiment | None:
-    return session.get(Experiment, experiment_id)
+def get_experiment(
+    session: Session, *, experiment_id: int, actor: Actor = SYSTEM
+) -> Experiment | None:
+    """The experiment, or None when there is none the actor may read."""
+    experiment = session.get(Experiment, experiment_id)
+    if experiment is None:
+        return None
+    dataset = session.get(Dataset, experiment.dataset_id)
+    return experiment if actor.may(team_of(dataset)) else None
 
 
 def list_experiments(
@@ -438,14 +485,19 @@ def list_experiments(
     dataset_id: int | None = None,
     statuses: Iterable[str] | None = None,
     team: str | None = None,
+    actor: Actor = SYSTEM,
 ) -> list[Experiment]:
-    """Experiments, newest change date first.
+    """The experiments the actor may read (those of its teams' datasets), newest change
+    date first.
 
     ``statuses``: keep only these. ``team``: experiments whose scope names the team, or,
     when the scope names none, whose dataset belongs to the team.
     """
-    statement = select(Experiment).order_by(
-        col(Experiment.change_date).desc(), col(Experiment.id).desc()
+    statement = (
+        select(Experiment)
+        .join(Dataset, Dataset.id == Experiment.dataset_id)
+        .where(readable(DATASET_TEAM, actor))
+        .order_by(col(Experiment.change_date).desc(), col(Experiment.id).desc())
     )
     if dataset_id is not None:
         statement = statement.where(Experiment.dataset_id == dataset_id)
@@ -456,7 +508,7 @@ def list_experiments(
     experiments = list(session.exec(statement).all())
     if team is None:
         return experiments
-    dataset_teams = dict(session.exec(select(Dataset.id, Dataset.team)).all())
+    dataset_teams = dict(session.exec(select(Dataset.id, DATASET_TEAM)).all())
     return [
         experiment
         for experiment in experiments
@@ -465,8 +517,13 @@ def list_experiments(
     ]
 
 
-def experiment_history(session: Session, *, experiment_id: int) -> list[ExperimentEdit]:
-    """Every entry of the experiment's history, oldest first (the first one: created)."""
+def experiment_history(
+    session: Session, *, experiment_id: int, actor: Actor = SYSTEM
+) -> list[ExperimentEdit]:
+    """Every entry of the experiment's history, oldest first (the first one: created);
+    none when the actor may not read the experiment."""
+    if get_experiment(session, experiment_id=experiment_id, actor=actor) is None:
+        return []
     statement = (
         select(ExperimentEdit)
         .where(ExperimentEdit.experiment_id == experiment_id)
@@ -482,6 +539,7 @@ def save_snapshot(
     version_id: int,
     result: dict[str, Any],
     author: str,
+    actor: Actor = SYSTEM,
 ) -> ExperimentSnapshot:
     """Keep the evidence a reviewed experiment was judged on, with the version it came from.
 
@@ -494,7 +552,8 @@ def save_snapshot(
     with write_transaction(session):
         experiment = session.get(Experiment, experiment_id)
         if experiment is None:
-            raise LookupError(f"no experiment with id {experiment_id}")
+            raise NotFound(f"no experiment with id {experiment_id}")
+        _team_for(session, actor, experiment.dataset_id, "edit", what=f"experiment {experiment_id}")
         version = session.get(DatasetVersion, version_id)
         if version is None:
             raise LookupError(f"no dataset version with id {version_id}")
@@ -521,7 +580,12 @@ def save_snapshot(
     return snapshot
 
 
-def latest_snapshot(session: Session, *, experiment_id: int) -> ExperimentSnapshot | None:
+def latest_snapshot(
+    session: Session, *, experiment_id: int, actor: Actor = SYSTEM
+) -> ExperimentSnapshot | None:
+    """The newest review snapshot (None without one or when the actor may not read it)."""
+    if get_experiment(session, experiment_id=experiment_id, actor=actor) is None:
+        return None
     statement = (
         select(ExperimentSnapshot)
         .where(ExperimentSnapshot.experiment_id == experiment_id)
@@ -531,7 +595,7 @@ def latest_snapshot(session: Session, *, experiment_id: int) -> ExperimentSnapsh
 
 
 def overlapping_experiments(
-    session: Session, *, experiment: Experiment | ExperimentCreate
+    session: Session, *, experiment: Experiment | ExperimentCreate, actor: Actor = SYSTEM
 ) -> list[Experiment]:
     """Other experiments on the same dataset whose effects can mix with this one's.
 
@@ -539,7 +603,8 @@ def overlapping_experiments(
     (:meth:`ExperimentScope.overlaps`) overlap. Newest change date first. ``experiment``
     may also be an unsaved ``ExperimentCreate`` (to warn before it is stored).
     """
-    return overlapping(experiment, list_experiments(session, dataset_id=experiment.dataset_id))
+    others = list_experiments(session, dataset_id=experiment.dataset_id, actor=actor)
+    return overlapping(experiment, others)
 
 
 def _author(author: str) -> str:

@@ -38,6 +38,7 @@ from vsm_core.metrics.scope import MetricOptions
 from vsm_core.model import CanonicalDataset
 from vsm_core.store import crud
 from vsm_core.store.access import Actor, readable
+from vsm_core.store.crud import DATASET_TEAM
 from vsm_core.store.models import Dataset, DatasetVersion, Experiment, ExperimentSnapshot
 
 #: The verdict counts of a row, in the order the JSON and the page give them.
@@ -94,7 +95,7 @@ def team_datasets(
     ``teams``: only these (empty: every team the actor may read). A dataset
     without a team counts as a team of its own name.
     """
-    team = func.coalesce(Dataset.team, Dataset.name)
+    team = DATASET_TEAM
     latest = (
         select(
             DatasetVersion.dataset_id,
@@ -127,7 +128,7 @@ def team_datasets(
 
 def experiment_counts(session: Session, *, actor: Actor) -> dict[str, Counter]:
     """Team → :data:`VERDICT_KEYS` counts over every readable experiment."""
-    team = func.coalesce(Dataset.team, Dataset.name)
+    team = DATASET_TEAM
     rows = session.exec(
         select(team, Experiment.id, Experiment.status)
         .join(Dataset, Dataset.id == Experiment.dataset_id)

@@ -1,4 +1,11 @@
-"""Keyword-only store functions. Each takes a ``sqlmodel.Session`` first.
+"""Keyword-only store functions. Each takes a ``sqlmodel.Session`` first and the acting
+identity (``actor``, :mod:`vsm_core.store.access`).
+
+A dataset belongs to one team (``dataset.team``; a dataset stored without a team is a
+team of its own name). Reads return only what the actor may read: an unreadable
+dataset or version is "not found" (None, an empty list or ``NotFound``). Writes need
+the editor role in the team (import, workflow) or the admin role (delete, archive) and
+record the change in the team's activity log in the same transaction.
 
 Writes commit once at the end, so a failure stores nothing; reads never
 commit.
@@ -18,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from vsm_core.model import EVENT_COLUMNS, CanonicalDataset, Workflow
 from vsm_core.store import reading
+from vsm_core.store.access import SYSTEM, AccessDenied, Actor, NotFound, check, readable
 from vsm_core.store.codec import EVENT_ENCODING, encode_events
 from vsm_core.store.models import (
     Dataset,
@@ -26,8 +34,21 @@ from vsm_core.store.models import (
     StatusEventBlock,
     WorkItem,
 )
+from vsm_core.store.teams import record_activity
 from vsm_core.store.writing import begin_write, with_retries, write_transaction
 from vsm_core.workflow import same_workflow
+
+#: A dataset's team in SQL: its team, else its own name.
+DATASET_TEAM = func.coalesce(Dataset.team, Dataset.name)
+
+
+def team_of(dataset: Dataset) -> str:
+    """The team a dataset belongs to (its team, else its own name)."""
+    return dataset.team or dataset.name
+
+
+class NameTaken(ValueError):
+    """A dataset name that another team's dataset already has (names are unique)."""
 
 
 def save_dataset_version(
@@ -39,10 +60,14 @@ def save_dataset_version(
     format: str,
     source_filename: str | None = None,
     source_sha256: str | None = None,
+    actor: Actor = SYSTEM,
 ) -> DatasetVersion:
     """Store ``dataset`` as the next version of the dataset called ``name``.
 
-    A new name creates the dataset (version 1). Items become rows; the event
+    A new name creates the dataset (version 1) in ``team`` (default: a team of
+    the dataset's own name); an existing one keeps its team. The actor needs
+    the editor role in that team; a name another team's dataset has raises
+    :class:`NameTaken` (without saying whose). Items become rows; the event
     log is stored as one compressed block. Everything is one transaction:
     on any error nothing is stored and the error is raised. Concurrent
     imports into one name take turns (:mod:`vsm_core.store.writing`); one
@@ -52,8 +77,16 @@ def save_dataset_version(
     def write() -> DatasetVersion:
         begin_write(session)
         parent = _locked_dataset(session, name=name)
+        if parent is not None and not actor.may(team_of(parent), "read"):
+            raise NameTaken(f"the dataset name {name!r} is taken; choose another name")
+        owner = team_of(parent) if parent is not None else (team or name)
+        if not actor.may(owner, "edit"):
+            raise AccessDenied(
+                f"{actor.name} may not import into team {owner!r}: that needs the editor "
+                "role there. A team admin can give it on the Admin page."
+            )
         if parent is None:
-            parent = Dataset(name=name, team=team)
+            parent = Dataset(name=name, team=owner)
             session.add(parent)
             session.flush()
         version = DatasetVersion(
@@ -77,6 +110,14 @@ def save_dataset_version(
                 event_count=len(dataset.events),
                 payload=encode_events(dataset.events),
             )
+        )
+        record_activity(
+            session,
+            actor=actor,
+            team=owner,
+            action="import",
+            subject=f"{name} version {version.version}",
+            detail={"dataset_id": parent.id, "items": len(dataset.items), "format": format},
         )
         session.commit()
         return version
@@ -111,9 +152,11 @@ def _insert_items(session: Session, *, version_id: int, items: pd.DataFrame) -> 
     session.execute(insert(WorkItem), rows.to_dict("records"))
 
 
-def list_datasets(session: Session, *, include_archived: bool = False) -> list[DatasetSummary]:
-    """Every dataset with its latest version's facts, ordered by name."""
-    statement = select(Dataset).order_by(Dataset.name)
+def list_datasets(
+    session: Session, *, include_archived: bool = False, actor: Actor = SYSTEM
+) -> list[DatasetSummary]:
+    """Every dataset the actor may read with its latest version's facts, ordered by name."""
+    statement = select(Dataset).where(readable(DATASET_TEAM, actor)).order_by(Dataset.name)
     if not include_archived:
         statement = statement.where(col(Dataset.archived_at).is_(None))
     summaries = []
@@ -124,7 +167,7 @@ def list_datasets(session: Session, *, include_archived: bool = False) -> list[D
             DatasetSummary(
                 id=dataset.id,
                 name=dataset.name,
-                team=dataset.team,
+                team=team_of(dataset),
                 latest_version=latest.version if latest else None,
                 versions=len(versions),
                 version_id=latest.id if latest else None,
@@ -143,16 +186,28 @@ def count_datasets(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Dataset)).one()
 
 
-def get_dataset(session: Session, *, dataset_id: int) -> Dataset | None:
-    return session.get(Dataset, dataset_id)
+def get_dataset(session: Session, *, dataset_id: int, actor: Actor = SYSTEM) -> Dataset | None:
+    """The dataset, or None when there is none the actor may read."""
+    dataset = session.get(Dataset, dataset_id)
+    return dataset if dataset is not None and actor.may(team_of(dataset)) else None
+
+
+def _readable_versions(actor: Actor):
+    """``SELECT DatasetVersion`` of the datasets the actor may read."""
+    return (
+        select(DatasetVersion)
+        .join(Dataset, Dataset.id == DatasetVersion.dataset_id)
+        .where(readable(DATASET_TEAM, actor))
+    )
 
 
 def list_versions(
-    session: Session, *, dataset_id: int, include_archived: bool = False
+    session: Session, *, dataset_id: int, include_archived: bool = False, actor: Actor = SYSTEM
 ) -> list[DatasetVersion]:
-    """The dataset's versions, oldest first (archived ones only when asked)."""
+    """The dataset's versions, oldest first (archived ones only when asked); none when the
+    actor may not read the dataset."""
     statement = (
-        select(DatasetVersion)
+        _readable_versions(actor)
         .where(DatasetVersion.dataset_id == dataset_id)
         .order_by(DatasetVersion.version)
     )
@@ -162,10 +217,11 @@ def list_versions(
 
 
 def get_version(
-    session: Session, *, dataset_id: int, version: int | None = None
+    session: Session, *, dataset_id: int, version: int | None = None, actor: Actor = SYSTEM
 ) -> DatasetVersion | None:
-    """Version ``version`` of the dataset, or its latest when ``version`` is None."""
-    statement = select(DatasetVersion).where(DatasetVersion.dataset_id == dataset_id)
+    """Version ``version`` of the dataset, or its latest when ``version`` is None; None when
+    there is no such version the actor may read."""
+    statement = _readable_versions(actor).where(DatasetVersion.dataset_id == dataset_id)
     if version is None:
         statement = statement.where(col(DatasetVersion.archived_at).is_(None))
         statement = statement.order_by(col(DatasetVersion.version).desc())
@@ -174,23 +230,30 @@ def get_version(
     return session.exec(statement).first()
 
 
-def load_dataset(session: Session, *, version_id: int) -> CanonicalDataset:
+def load_dataset(session: Session, *, version_id: int, actor: Actor = SYSTEM) -> CanonicalDataset:
     """Read a stored version back into the canonical model.
 
-    Raises ``LookupError`` when the version does not exist. The reading is
+    Raises :class:`~vsm_core.store.access.NotFound` (a ``LookupError``) when
+    the version does not exist or the actor may not read it. The reading is
     done with SQLAlchemy Core (:func:`vsm_core.store.reading.load_dataset`).
     """
-    return reading.load_dataset(session, version_id=version_id)
+    return reading.load_dataset(session, version_id=version_id, actor=actor)
 
 
-def archive_dataset(session: Session, *, dataset_id: int, when: datetime) -> Dataset:
-    """Hide a dataset from lists without deleting anything."""
+def archive_dataset(
+    session: Session, *, dataset_id: int, when: datetime, actor: Actor = SYSTEM
+) -> Dataset:
+    """Hide a dataset from lists without deleting anything (the team's admin role)."""
     with write_transaction(session):
         dataset = session.get(Dataset, dataset_id)
-        if dataset is None:
-            raise LookupError(f"no dataset with id {dataset_id}")
+        if dataset is None or not actor.may(team_of(dataset)):
+            raise NotFound(f"no dataset with id {dataset_id}")
+        check(actor, team_of(dataset), "admin", what=f"dataset {dataset.name!r}")
         dataset.archived_at = when
         session.add(dataset)
+        record_activity(
+            session, actor=actor, team=team_of(dataset), action="archive", subject=dataset.name
+        )
     session.refresh(dataset)
     return dataset
 
@@ -199,21 +262,33 @@ def archive_dataset(session: Session, *, dataset_id: int, when: datetime) -> Dat
 _OWNED_BY_VERSION = {"work_item", "status_event_block"}
 
 
-def delete_version(session: Session, *, version_id: int, when: datetime | None = None) -> str:
+def delete_version(
+    session: Session, *, version_id: int, when: datetime | None = None, actor: Actor = SYSTEM
+) -> str:
     """Delete a dataset version with its items and events, unless something refers to it.
 
     A version (or its dataset) that any other table refers to through a
     foreign key (experiments do) is **archived** instead: hidden from lists,
     still readable, never removed by a cascade. A dataset left without live
     versions is deleted or archived the same way. Returns ``"deleted"`` or
-    ``"archived"``. Raises ``LookupError`` when the version does not exist.
+    ``"archived"``. Needs the team's admin role. Raises ``NotFound`` (a
+    ``LookupError``) when the version does not exist or the actor may not read it.
     """
     when = when or datetime.now(UTC)
     with write_transaction(session):
         version = session.get(DatasetVersion, version_id)
-        if version is None:
-            raise LookupError(f"no dataset version with id {version_id}")
+        parent = session.get(Dataset, version.dataset_id) if version is not None else None
+        if parent is None or not actor.may(team_of(parent)):
+            raise NotFound(f"no dataset version with id {version_id}")
+        check(actor, team_of(parent), "admin", what=f"dataset {parent.name!r}")
         dataset_id = version.dataset_id
+        record_activity(
+            session,
+            actor=actor,
+            team=team_of(parent),
+            action="delete_version",
+            subject=f"{parent.name} version {version.version}",
+        )
         if _is_referenced(session, "dataset_version", version_id):
             version.archived_at = when
             session.add(version)
@@ -262,12 +337,14 @@ def _is_referenced(session: Session, table: str, row_id: int) -> bool:
     return False
 
 
-def latest_workflow_for_team(session: Session, *, team: str) -> Workflow | None:
-    """The workflow of the team's most recently imported version, to reuse on the next upload."""
+def latest_workflow_for_team(
+    session: Session, *, team: str, actor: Actor = SYSTEM
+) -> Workflow | None:
+    """The workflow of the team's most recently imported version, to reuse on the next upload
+    (None when there is none or the actor may not read the team)."""
     statement = (
-        select(DatasetVersion)
-        .join(Dataset, Dataset.id == DatasetVersion.dataset_id)
-        .where(Dataset.team == team)
+        _readable_versions(actor)
+        .where(DATASET_TEAM == team)  # noqa: SIM300 (a column expression, not a constant)
         .order_by(col(DatasetVersion.imported_at).desc(), col(DatasetVersion.id).desc())
     )
     latest = session.exec(statement).first()
@@ -286,12 +363,18 @@ def save_unless_identical(
     format: str,
     source_filename: str | None = None,
     source_sha256: str | None = None,
+    actor: Actor = SYSTEM,
 ) -> tuple[DatasetVersion, bool]:
     """(version, stored?): :func:`save_dataset_version`, unless the latest version of ``name``
     already holds the same bytes read the same way with the same workflow
     (:func:`identical_version`); then that version and False, and nothing is stored."""
     same = identical_version(
-        session, name=name, dataset=dataset, format=format, source_sha256=source_sha256
+        session,
+        name=name,
+        dataset=dataset,
+        format=format,
+        source_sha256=source_sha256,
+        actor=actor,
     )
     if same is not None:
         return same, False
@@ -303,6 +386,7 @@ def save_unless_identical(
         format=format,
         source_filename=source_filename,
         source_sha256=source_sha256,
+        actor=actor,
     )
     return version, True
 
@@ -314,6 +398,7 @@ def identical_version(
     dataset: CanonicalDataset,
     format: str,
     source_sha256: str | None,
+    actor: Actor = SYSTEM,
 ) -> DatasetVersion | None:
     """The latest version of dataset ``name`` when storing ``dataset`` again would add nothing.
 
@@ -325,7 +410,7 @@ def identical_version(
     Reads only; stores nothing.
     """
     parent = session.exec(select(Dataset).where(Dataset.name == name)).first()
-    latest = None if parent is None else get_version(session, dataset_id=parent.id)
+    latest = None if parent is None else get_version(session, dataset_id=parent.id, actor=actor)
     if latest is None or source_sha256 is None or latest.source_sha256 != source_sha256:
         return None
     same_facts = (
@@ -352,7 +437,12 @@ def _same_content(stored: CanonicalDataset, fresh: CanonicalDataset) -> bool:
 
 
 def save_workflow_version(
-    session: Session, *, dataset_id: int, workflow: Workflow, version: int | None = None
+    session: Session,
+    *,
+    dataset_id: int,
+    workflow: Workflow,
+    version: int | None = None,
+    actor: Actor = SYSTEM,
 ) -> DatasetVersion | None:
     """Store the items and events of a version again, under ``workflow``, as the next version.
 
@@ -361,18 +451,21 @@ def save_workflow_version(
     block are copied inside the database. The source file, format and time
     zone are kept. Returns the new version, or None (and stores nothing)
     when ``workflow`` reads every status as the base version's does.
-    Raises ``LookupError`` when the dataset or the version does not exist.
+    Needs the team's editor role. Raises ``NotFound`` (a ``LookupError``) when
+    the dataset or the version does not exist or the actor may not read it.
     Versions that experiments were judged on are untouched: their snapshots
     keep referring to them by id.
     """
 
     def write() -> DatasetVersion | None:
         begin_write(session)
-        base = get_version(session, dataset_id=dataset_id, version=version)
+        base = get_version(session, dataset_id=dataset_id, version=version, actor=actor)
         if base is None:
-            raise LookupError(
+            raise NotFound(
                 f"no dataset {dataset_id}" + (f" version {version}" if version is not None else "")
             )
+        parent = session.get(Dataset, dataset_id)
+        check(actor, team_of(parent), "edit", what=f"the workflow of {parent.name!r}")
         if same_workflow(Workflow.model_validate(base.workflow), workflow):
             session.rollback()
             return None
@@ -392,6 +485,13 @@ def save_workflow_version(
         session.flush()
         _copy_rows(session, WorkItem, from_version=base.id, to_version=created.id)
         _copy_rows(session, StatusEventBlock, from_version=base.id, to_version=created.id)
+        record_activity(
+            session,
+            actor=actor,
+            team=team_of(parent),
+            action="workflow",
+            subject=f"{parent.name} version {created.version} (from version {base.version})",
+        )
         session.commit()
         return created
 

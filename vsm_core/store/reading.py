@@ -24,7 +24,10 @@ from sqlalchemy.engine import Connection, Row
 
 from vsm_core.gcpause import collection_paused
 from vsm_core.model import ITEM_COLUMNS, CanonicalDataset, Workflow, make_dataset
+from vsm_core.store.access import SYSTEM, Actor, NotFound
 from vsm_core.store.codec import decode_events
+
+DATASET = table("dataset", column("id", Integer), column("name", String), column("team", String))
 
 DATASET_VERSION = table(
     "dataset_version",
@@ -79,11 +82,31 @@ def connection_of(db) -> Connection:
     return db if isinstance(db, Connection) else db.connection()
 
 
+# --------------------------------------------------------------------------- access
+
+
+def dataset_team(db, *, dataset_id: int) -> str | None:
+    """The team of a dataset (its team, else its own name); None when there is no such dataset."""
+    d = DATASET.c
+    row = connection_of(db).execute(sa_select(d.team, d.name).where(d.id == dataset_id)).first()
+    return None if row is None else (row.team or row.name)
+
+
+def _may_read_dataset(db, actor: Actor, dataset_id: int) -> bool:
+    if actor.everything:
+        return True  # no query for the system and the single user
+    team = dataset_team(db, dataset_id=dataset_id)
+    return team is not None and actor.may(team)
+
+
 # --------------------------------------------------------------------------- versions
 
 
-def latest_version(db, *, dataset_id: int) -> Row | None:
-    """The dataset's newest version that is not archived (``id``, ``version``, …), or None."""
+def latest_version(db, *, dataset_id: int, actor: Actor = SYSTEM) -> Row | None:
+    """The dataset's newest version that is not archived (``id``, ``version``, …), or None
+    (also when the actor may not read the dataset)."""
+    if not _may_read_dataset(db, actor, dataset_id):
+        return None
     v = DATASET_VERSION.c
     statement = (
         sa_select(DATASET_VERSION)
@@ -94,11 +117,22 @@ def latest_version(db, *, dataset_id: int) -> Row | None:
     return connection_of(db).execute(statement).first()
 
 
-def load_dataset(db, *, version_id: int) -> CanonicalDataset:
+def load_dataset(db, *, version_id: int, actor: Actor = SYSTEM) -> CanonicalDataset:
     """Read a stored version back into the canonical model.
 
-    Raises ``LookupError`` when the version does not exist.
+    Raises :class:`~vsm_core.store.access.NotFound` (a ``LookupError``) when
+    the version does not exist or the actor may not read its dataset.
     """
+    if not actor.everything:
+        owner = (
+            connection_of(db)
+            .execute(
+                sa_select(DATASET_VERSION.c.dataset_id).where(DATASET_VERSION.c.id == version_id)
+            )
+            .scalar()
+        )
+        if owner is None or not _may_read_dataset(db, actor, owner):
+            raise NotFound(f"no dataset version with id {version_id}")
     # Hundreds of thousands of objects are made and all stay alive until the frames are
     # built: a collection meanwhile finds nothing and costs about a third of a large load.
     with collection_paused():
@@ -177,14 +211,21 @@ def _decode_json(values: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- experiments
 
 
-def experiment(db, *, experiment_id: int) -> Row | None:
-    """The fields of an experiment the evidence and ``experiments show`` read, or None."""
+def experiment(db, *, experiment_id: int, actor: Actor = SYSTEM) -> Row | None:
+    """The fields of an experiment the evidence and ``experiments show`` read, or None (also
+    when the actor may not read its dataset)."""
     statement = sa_select(EXPERIMENT).where(EXPERIMENT.c.id == experiment_id)
-    return connection_of(db).execute(statement).first()
+    row = connection_of(db).execute(statement).first()
+    if row is None or not _may_read_dataset(db, actor, row.dataset_id):
+        return None
+    return row
 
 
-def experiments_of_dataset(db, *, dataset_id: int) -> list[Row]:
-    """The dataset's experiments, newest change date first (as ``records.list_experiments``)."""
+def experiments_of_dataset(db, *, dataset_id: int, actor: Actor = SYSTEM) -> list[Row]:
+    """The dataset's experiments, newest change date first (as ``records.list_experiments``);
+    none when the actor may not read the dataset."""
+    if not _may_read_dataset(db, actor, dataset_id):
+        return []
     e = EXPERIMENT.c
     statement = (
         sa_select(EXPERIMENT)
@@ -194,8 +235,13 @@ def experiments_of_dataset(db, *, dataset_id: int) -> list[Row]:
     return list(connection_of(db).execute(statement).all())
 
 
-def latest_snapshot_result(db, *, experiment_id: int) -> dict[str, Any] | None:
-    """The stored result of the experiment's newest review snapshot, or None."""
+def latest_snapshot_result(
+    db, *, experiment_id: int, actor: Actor = SYSTEM
+) -> dict[str, Any] | None:
+    """The stored result of the experiment's newest review snapshot, or None (also when the
+    actor may not read the experiment)."""
+    if not actor.everything and experiment(db, experiment_id=experiment_id, actor=actor) is None:
+        return None
     s = EXPERIMENT_SNAPSHOT.c
     statement = (
         sa_select(s.result)
