@@ -331,3 +331,28 @@ def test_limits_keep_memory_and_time_in_reach():
         ForecastOptions(history_weeks=5_201)
     with pytest.raises(ForecastError, match="horizons of up to 366 days"):
         forecast.backtest(dataset, horizon_days=367)
+
+
+def test_days_are_local_days_of_the_dataset_time_zone():
+    # One item a day done at 03:00 UTC: 22:00 or 23:00 the evening before in New York.
+    done = pd.Timestamp("2026-01-06 03:00", tz="UTC") + pd.to_timedelta(np.arange(84), unit="D")
+    ids = [f"N{i}" for i in range(84)]
+    events = pd.DataFrame(
+        {
+            "item_id": ids + ids,
+            "status": ["Doing"] * 84 + ["Done"] * 84,
+            "entered_at": list(done - pd.Timedelta(hours=2)) + list(done),
+        }
+    )
+    dataset = make_dataset(
+        pd.DataFrame({"item_id": ids}), events, WORKFLOW, timezone="America/New_York"
+    )
+    result = forecast.how_many(dataset, days=7)
+    assert result.start == date(2026, 3, 30)  # as-of: 23:00 on Sun 29 Mar in New York
+    assert result.as_json()["history"] == {
+        "from": "2026-01-05",
+        "to": "2026-03-29",
+        "days": 84,
+        "completed": 84,
+    }
+    assert result.percentiles[95] == 7
