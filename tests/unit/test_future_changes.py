@@ -149,3 +149,14 @@ def test_scale_arrivals_and_limits():
     assert model.arrivals_per_day == 3.0
     assert model.limits == {"*": 4}
     assert isinstance(parse_change("wip:*=4"), Change)
+
+
+def test_rework_rates_count_moves_back_per_journey():
+    from vsm_core.future.model import rework_rates
+
+    table = rework_rates(_model())
+    assert table.to_dict("records") == [
+        {"from_stage": "Review", "to_stage": "In Progress", "per_item": 0.5}
+    ]
+    merged = apply_changes(_model(), parse_changes(["merge:In Progress+Review"], STAGES))
+    assert rework_rates(merged).empty  # the loop was inside the merged stage

@@ -69,6 +69,18 @@ def test_one_stage_with_fixed_times_gives_the_hand_computed_numbers():
     # Without a change the future is the simulated current state.
     assert result.as_json()["future"] == result.as_json()["current"]["simulated"]
     assert result.changes == ()
+    maps = result.maps()
+    assert maps[["state", "stage", "category"]].values.tolist() == [
+        ["Now", "Work", "active"],
+        ["Future", "Work", "active"],
+    ]
+    assert maps["median_days"].tolist() == pytest.approx([2.0, 2.0])
+    assert maps["wip_mean"].iloc[0] is None
+    assert maps["wip_mean"].iloc[1] == pytest.approx(2.0, rel=0.1)
+    assert result.rework.empty
+    record = result.record()
+    assert record["changes"] == [] and record["runs"] == 5 and record["seed"] == 3
+    assert record["prediction"] == result.as_json()
 
 
 def test_scaling_and_arrivals_on_fixed_times():

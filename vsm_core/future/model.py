@@ -365,6 +365,34 @@ def _merge(model: StreamModel, first: int, second: int) -> StreamModel:
     return _rebuild(model, keep, new_stage, stages, categories)
 
 
+REWORK_COLUMNS: tuple[str, ...] = ("from_stage", "to_stage", "per_item")
+
+
+def rework_rates(model: StreamModel) -> pd.DataFrame:
+    """Moves back between the map's stages in the journeys, per journey, most frequent first.
+
+    ``per_item``: moves from ``from_stage`` back to ``to_stage`` divided by
+    the number of journeys (0.11: about one item in nine goes back once). The
+    simulator replays them with the journeys, so this is also its rate.
+    """
+    k = len(model.stages)
+    same = np.diff(model.visit_journey()) == 0
+    back = same & (np.diff(model.visit_stage) < 0)
+    pair = model.visit_stage[:-1][back] * k + model.visit_stage[1:][back]
+    counts = np.bincount(pair, minlength=k * k)
+    found = np.flatnonzero(counts)
+    found = found[np.argsort(-counts[found], kind="stable")]
+    names = np.asarray(model.stages, dtype=object)
+    return pd.DataFrame(
+        {
+            "from_stage": pd.Series(names[found // k], dtype="str"),
+            "to_stage": pd.Series(names[found % k], dtype="str"),
+            "per_item": pd.Series(counts[found] / max(model.journeys, 1), dtype="float64"),
+        },
+        columns=list(REWORK_COLUMNS),
+    )
+
+
 def span_limit(model: StreamModel) -> int | None:
     """The WIP limit on the whole span, if any."""
     return model.limits.get(WHOLE_SPAN)

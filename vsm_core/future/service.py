@@ -17,8 +17,16 @@ import pandas as pd
 
 from vsm_core.filters import ItemFilter
 from vsm_core.future.changes import Change, ChangeError, parse_changes
-from vsm_core.future.model import FutureError, History, StreamModel, apply_changes, measure
+from vsm_core.future.model import (
+    FutureError,
+    History,
+    StreamModel,
+    apply_changes,
+    measure,
+    rework_rates,
+)
 from vsm_core.future.predict import (
+    MAP_COLUMNS,
     Outcome,
     measured_map,
     measured_outcome,
@@ -64,7 +72,9 @@ class FutureDesign:
     ``changes``: parsed, in the order applied; ``measured``, ``simulated``
     (current state) and ``future``: :class:`~.predict.Outcome`;
     ``current_map`` (measured), ``simulated_map`` and ``future_map``: stage
-    tables (:data:`~.predict.MAP_COLUMNS`); ``validation``: rows of
+    tables (:data:`~.predict.MAP_COLUMNS`; :meth:`maps` puts now and future
+    in one); ``rework``: moves back per item now
+    (:func:`~.model.rework_rates`); ``validation``: rows of
     measured against simulated; ``history``, ``horizon_days``,
     ``warmup_days``, ``runs``, ``seed``; ``dataset_version_id`` and
     ``dataset_name`` when the dataset came from the store (what a saved
@@ -87,6 +97,7 @@ class FutureDesign:
     seed: int
     arrivals_per_week: float
     notes: tuple[str, ...] = ()
+    rework: pd.DataFrame | None = None
     dataset_version_id: int | None = None
     dataset_name: str | None = None
 
@@ -120,6 +131,17 @@ class FutureDesign:
             "measured rate and replays measured journeys through the stages; WIP limits make "
             "items wait upstream. Ranges are 90 % intervals over the runs."
         )
+
+    def maps(self) -> pd.DataFrame:
+        """The current (measured) and future maps in one long table for a chart.
+
+        Columns ``state`` (``"Now"`` or ``"Future"``) then :data:`~.predict.MAP_COLUMNS`;
+        stages in map order, the current ones first.
+        """
+        now = self.current_map.assign(state="Now")
+        later = self.future_map.assign(state="Future")
+        both = pd.concat([now, later], ignore_index=True)
+        return both[["state", *MAP_COLUMNS]]
 
     def record(self) -> dict:
         """What a saved design needs: dataset version, changes, options and the prediction."""
@@ -203,6 +225,7 @@ def design(
         seed=options.seed,
         arrivals_per_week=future_model.arrivals_per_day * 7.0,
         notes=tuple(capacity_sentences(future_model)),
+        rework=rework_rates(model),
         dataset_version_id=metadata.get("version_id"),
         dataset_name=metadata.get("name"),
     )
