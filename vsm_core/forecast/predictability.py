@@ -25,7 +25,7 @@ Definitions (docs/forecasting.md, *Predictability*)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
@@ -119,8 +119,9 @@ def weekly_signals(daily: Daily, options) -> WeeklySignals:
     weeks = ((last - first).days + 1) // 7
     end = int((to_day(last) - daily.days[0]).astype(np.int64)) + 1
     counts = daily.counts[end - 7 * weeks : end].reshape(weeks, 7).sum(axis=1)
-    starts = tuple(last - timedelta(days=7 * (weeks - i) - 1) for i in range(weeks))
-    return WeeklySignals(daily.name, starts, xmr(counts.astype(np.float64)))
+    first_start = to_day(last) - np.timedelta64(7 * weeks - 1, "D")
+    starts = first_start + (7 * np.arange(weeks)).astype("timedelta64[D]")
+    return WeeklySignals(daily.name, tuple(starts.astype(object)), xmr(counts.astype(np.float64)))
 
 
 def assess(forecast: HowMany, weekly: tuple[WeeklySignals, ...]) -> Predictability:

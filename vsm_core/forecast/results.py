@@ -189,7 +189,10 @@ class When:
         """
         finite = self.finish_days[np.isfinite(self.finish_days)].astype(np.int64)
         table = _distribution(finite, "days", at_least=False, total=self.trials)
-        table.insert(1, "date", [self.as_of_day + timedelta(days=int(d)) for d in table["days"]])
+        dates = np.datetime64(self.as_of_day, "D") + table["days"].to_numpy().astype(
+            "timedelta64[D]"
+        )
+        table.insert(1, "date", pd.Series(dates.astype(object), dtype=object))
         return table.rename(columns={"cumulative": "done_by"})
 
 
