@@ -75,10 +75,8 @@ def _headline(summary: HomeSummary) -> None:
         "to done (85th percentile, elapsed time).",
     )
     row[5].metric(
-        "Throughput",
-        "–"
-        if math.isnan(summary.throughput_per_week)
-        else f"{summary.throughput_per_week:.1f} / week",
+        "Throughput per week",
+        None if math.isnan(summary.throughput_per_week) else f"{summary.throughput_per_week:.1f}",
         help="Items done per week (Monday start) in the window, weeks without any included.",
     )
 
@@ -94,10 +92,11 @@ def _lately(lately: FlowSummary) -> None:
         f"({before_start:%d %b} to {before_end:%d %b %Y})"
     )
     flow_measures(lately)
+    st.markdown(md(lately.bottleneck_text))
     st.caption(
-        f"{md(lately.bottleneck_text)} Each change is against the previous period of the "
-        "same length, as on Check-in; its colour says whether it is better (green) or worse "
-        "(red). No change is shown when the data starts too late to compare."
+        "Each change is against the previous period of the same length, as on Check-in; "
+        "green is better, red worse. No change is shown when the data starts too late to "
+        "compare."
     )
 
 
@@ -136,14 +135,14 @@ def _risk_and_experiments(summary: HomeSummary, selection: Selection) -> None:
 
 
 def _risk_words(summary: HomeSummary) -> str:
-    """``"2 past the SLE of 12.3 days, 3 more past 70 % of it."``"""
+    """``"2 older than the SLE of 12.3 days, 3 close to it (70 % of it or more)."``"""
     if summary.sle_days is None:
         return "No SLE yet: no item was done in the window."
     sle = f"the SLE of {summary.sle_days:.1f} days"
     if summary.at_risk == 0:
         return f"Every item in progress is younger than 70 % of {sle}."
     closing = summary.at_risk - summary.breached
-    return f"{summary.breached} past {sle}, {closing} more past 70 % of it."
+    return f"{summary.breached or 'None'} older than {sle}, {closing} close to it (70 % or more)."
 
 
 def experiments_table(rows: pd.DataFrame) -> pd.DataFrame:

@@ -61,16 +61,18 @@ def test_the_last_four_weeks_are_compared_with_the_four_before(home, demo):
     assert [m.label for m in metrics] == LATELY
     expected = home_summary(demo).lately
     assert expected.previous_period[1] < expected.period[0]
+    captions = [c.value for c in home.caption]
     for metric, measure in zip(metrics, expected.measures, strict=True):
         # the arrow's value: the change, rounded as shown, with its unit
         digits = 0 if measure.unit == "%" else 1
         assert metric.proto.delta.startswith(f"{measure.change:+.{digits}f}")
-        # the words: which way it went against the 4 weeks before, and whether that is better
-        assert metric.proto.delta_description == measure.comparison()
+        # the words: how much, which way against the 4 weeks before, and whether that is better
+        words = measure.words()
+        assert f"{words[:1].upper()}{words[1:]}." in captions
         assert re.fullmatch(
-            r"(more|less|longer|shorter) than the 4 weeks before \((better|worse)\)"
-            r"|the same as the 4 weeks before",
-            metric.proto.delta_description,
+            r"[\d.]+ \w[\w ]* (more|less|longer|shorter) than the 4 weeks before "
+            r"\((better|worse)\)|the same as the 4 weeks before",
+            words,
         )
         if measure.comparison().startswith("the same as"):
             continue  # no arrow, no colour
@@ -101,7 +103,7 @@ def test_the_count_of_items_at_risk_links_to_the_aging_view(home, demo):
     assert link.proto.page.endswith("flow_metrics") or "flow_metrics" in link.proto.page
     assert "view=Aging" in link.proto.query_string
     words = [c.value for c in home.caption]
-    assert any(f"past the SLE of {expected.sle_days:.1f} days" in w for w in words)
+    assert any(f"older than the SLE of {expected.sle_days:.1f} days" in w for w in words)
 
 
 def test_running_experiments_show_their_verdict_so_far_and_review_date(home):
