@@ -160,3 +160,8 @@ def test_rework_rates_count_moves_back_per_journey():
     ]
     merged = apply_changes(_model(), parse_changes(["merge:In Progress+Review"], STAGES))
     assert rework_rates(merged).empty  # the loop was inside the merged stage
+
+
+def test_a_stage_name_with_a_plus_can_be_merged():
+    [merge] = parse_changes(["merge:C++ review+testing"], ("C++ Review", "Testing"))
+    assert merge.stages == ("C++ Review", "Testing")

@@ -197,6 +197,8 @@ def _limit(raw: str, text: str) -> int:
 def _resolve(change: Change, names: list[str]) -> Change:
     """``change`` with its stage names spelled as in ``names``, or a ChangeError."""
     lookup = {name.strip().casefold(): name for name in names}
+    if change.kind == "merge":
+        change = _split_merge(change, lookup)
     resolved = []
     for stage in change.stages:
         if change.kind == "wip" and stage == WHOLE_SPAN:
@@ -210,6 +212,16 @@ def _resolve(change: Change, names: list[str]) -> Change:
     if change.kind == "merge" and resolved[0] == resolved[1]:
         raise ChangeError(f"{change.text!r}: merge two different stages")
     return Change(change.text, change.kind, tuple(resolved), change.value)
+
+
+def _split_merge(change: Change, lookup: dict[str, str]) -> Change:
+    """``change`` split at the ``+`` that joins two known stages (a name may hold a ``+``)."""
+    parts = "+".join(change.stages).split("+")
+    for at in range(1, len(parts)):  # a loop over the few + signs
+        first, second = "+".join(parts[:at]).strip(), "+".join(parts[at:]).strip()
+        if first.casefold() in lookup and second.casefold() in lookup:
+            return Change(change.text, change.kind, (first, second), change.value)
+    return change
 
 
 def _after_structural(change: Change, names: list[str]) -> list[str]:
