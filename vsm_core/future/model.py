@@ -259,7 +259,7 @@ def collapse(journey, stage, days, active, n_journeys: int):
 def _window_days(history: History, flow: FlowTables) -> float:
     """Days from the window's first local midnight to its end (capped at as-of)."""
     start, end = _window_bounds(history, flow.timezone)
-    return max((end - start) / _DAY, 1e-9)
+    return float(max((end - start) / _DAY, 1e-9))
 
 
 def _window_bounds(history: History, timezone: str) -> tuple[np.datetime64, np.datetime64]:
