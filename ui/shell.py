@@ -17,6 +17,7 @@ from ui.auth import render_account, require_sign_in
 from ui.guard import guarded
 from ui.sidebar import render_sidebar
 from ui.state import Selection, current_engine
+from ui.url_state import link_params
 
 #: (script path, label, icon) in navigation order.
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -38,8 +39,7 @@ def page_setup(title: str) -> Selection:
     with st.sidebar:
         st.markdown("### Flowlab")
         guarded(render_account)
-        for path, label, icon in PAGES:
-            st.page_link(path, label=label, icon=icon)
+        links = st.container()  # filled after the sidebar: the links carry its selection
         st.divider()
     selection = Selection(None)
     guarded(current_engine)  # migrate and seed once per server, before anything reads
@@ -49,4 +49,7 @@ def page_setup(title: str) -> Selection:
         selection = render_sidebar()
 
     guarded(draw)
+    with links:
+        for path, label, icon in PAGES:
+            st.page_link(path, label=label, icon=icon, query_params=link_params(st.session_state))
     return selection

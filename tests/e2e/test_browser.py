@@ -92,15 +92,17 @@ def test_work_type_filter_changes_the_headline_and_survives_page_switches(flowla
 
 def test_date_window_can_be_picked_in_the_calendar(flowlab: Flowlab):
     flowlab.open("/")
-    date_input = flowlab.sidebar.get_by_test_id("stDateInput")
+    flowlab.sidebar.get_by_role("button", name="Pick on a calendar").click()
+    date_input = flowlab.page.get_by_test_id("stDateInput")
     date_input.get_by_test_id("stDateInputCalendarButton").click()
-    calendar = flowlab.page.get_by_role("dialog")  # opens on January 2026 (fixed demo dates)
+    calendar = flowlab.page.get_by_role("dialog").last  # opens on January 2026 (fixed demo dates)
     calendar.get_by_role("gridcell").get_by_text("12", exact=True).click(timeout=10_000)
     flowlab.wait_for_run()
     calendar.get_by_role("gridcell").get_by_text("25", exact=True).click(timeout=10_000)
     flowlab.page.keyboard.press("Escape")
-    dates = date_input.locator('input[type="date"]')
-    expect(dates.nth(0)).to_have_value("2026-01-12", timeout=5_000)
-    expect(dates.nth(1)).to_have_value("2026-01-25", timeout=5_000)
+    # the calendar fills the sidebar's From and To fields
+    typed = flowlab.sidebar.get_by_role("textbox")
+    expect(typed.and_(flowlab.page.get_by_label("From"))).to_have_value("2026-01-12")
+    expect(typed.and_(flowlab.page.get_by_label("To", exact=True))).to_have_value("2026-01-25")
     flowlab.wait_for_run()
     expect(flowlab.metric_value("Completed")).not_to_have_text("485", timeout=10_000)
