@@ -45,6 +45,8 @@ def test_how_many_bars_are_shares_and_the_line_is_the_chance_of_at_least():
     assert line.yaxis == "y2"
     # at least 3: all; at least 4: 80 %; at least 5: 50 %; at least 6: 10 %
     assert list(line.y) == pytest.approx([100, 80, 50, 10])
+    assert list(line.x) == [2.5, 3.5, 4.5, 5.5]  # each step spans its bar
+    assert list(line.customdata) == [3, 4, 5, 6]
     labels = {a.name: a.text for a in fig.layout.annotations}
     assert labels["percentile:50"] == "50 %: 5 or more"
     assert labels["percentile:85"] == "85 %: 4 or more"
@@ -128,11 +130,11 @@ def _points(actual):
 
 def test_backtest_marks_hits_and_misses_against_the_85_percent_forecast():
     fig = backtest_chart(_points([12, 7, 6, 3, 9]), horizon_days=14)
-    hits = trace(fig, "Actual: 85 % forecast came true")
-    misses = trace(fig, "Actual: fell short of the 85 % forecast")
+    hits = trace(fig, "Actual: 85 % forecast came true (3)")
+    misses = trace(fig, "Actual: fell short of it (2)")
     assert list(hits.y) == [12, 7, 9]  # reaching the 85 % value exactly is a hit
     assert list(misses.y) == [6, 3]
-    assert named(fig, "hit_rate")[0].text == "85 % forecast came true 3 of 5 times"
+    assert fig.layout.legend.traceorder == "normal"
     band = trace(fig, "85 %–50 % forecast")
     assert band.fill == "tonexty" and list(band.y) == [10.0] * 5
     assert "14 days" in fig.layout.title.text

@@ -100,13 +100,16 @@ def how_many_chart(
                 hovertemplate="%{customdata} items in %{y:.1f} % of trials<extra></extra>",
             ),
             go.Scatter(
-                x=edges[:-1],
+                # From each bar's left edge: the step over a bar is the chance of at least
+                # its (lowest) count.
+                x=edges[:-1] - 0.5,
                 y=at_least,
                 yaxis="y2",
                 mode="lines",
                 line=dict(color=LINE_COLOUR, width=2, shape="hv"),
                 name="Chance of at least this many",
-                hovertemplate="%{y:.0f} % chance of at least %{x} items<extra></extra>",
+                customdata=edges[:-1],
+                hovertemplate="%{y:.0f} % chance of at least %{customdata} items<extra></extra>",
             ),
         ]
     )
@@ -248,7 +251,7 @@ def _probability_layout(fig: go.Figure, title: str, x_title: str) -> None:
             overlaying="y",
             side="right",
             range=[0, 102],
-            tickvals=[0, 25, 50, 70, 85, 95, 100],
+            tickvals=[0, 25, 50, 70, 85, 100],
             showgrid=False,
             tickfont=dict(color=LINE_COLOUR),
         ),
@@ -300,8 +303,8 @@ def backtest_chart(
     )
     hit = actual >= p85
     for mine, name, colour, symbol in (
-        (hit, "Actual: 85 % forecast came true", HIT_COLOUR, "circle"),
-        (~hit, "Actual: fell short of the 85 % forecast", MISS_COLOUR, "x"),
+        (hit, f"Actual: 85 % forecast came true ({int(hit.sum())})", HIT_COLOUR, "circle"),
+        (~hit, f"Actual: fell short of it ({int((~hit).sum())})", MISS_COLOUR, "x"),
     ):
         if not mine.any():
             continue
@@ -318,10 +321,9 @@ def backtest_chart(
             )
         )
     apply_layout(fig, title, "Forecast made on", f"Items completed in {horizon_days} days")
-    set_layout(fig, hovermode="closest", yaxis=dict(rangemode="tozero"))
-    hits = int(hit.sum())
-    add_corner_note(
-        fig, "hit_rate", f"85 % forecast came true {hits} of {hit.size} times", color=MUTED
+    # Filled traces would reverse the legend; keep it in drawing order.
+    set_layout(
+        fig, hovermode="closest", yaxis=dict(rangemode="tozero"), legend=dict(traceorder="normal")
     )
     return fig
 
