@@ -64,6 +64,12 @@ def test_changes_in_words():
     ]
     assert parse_change("arrivals=1.2").describe() == "20 % more new work"
     assert parse_change("scale:Review=0.7").describe() == "Cutting by 30 % the time in Review"
+    assert parse_change("scale:Review=1.25").describe() == "Raising by 25 % the time in Review"
+    assert (
+        parse_change("scale:Review=0.001").describe() == "Multiplying the time in Review by 0.001"
+    )
+    assert parse_change("arrivals=0.8").describe() == "20 % less new work"
+    assert parse_change("arrivals=0.001").describe() == "0.001 times as much new work"
 
 
 @pytest.mark.parametrize(

@@ -265,3 +265,17 @@ def test_a_stream_without_limits_computed_directly_equals_the_event_run():
                 getattr(direct, name), getattr(events, name), err_msg=name
             )
         assert np.isnan(direct.done).any() and np.isnan(direct.visit_exit).any()
+
+
+def test_a_future_where_nothing_finishes_is_said_in_words():
+    result = design(_fixed_stream(), ["arrivals=0.0001"], FutureOptions(runs=2))
+    assert result.future["cycle_p50"] is None and result.future["throughput_per_week"] == 0.0
+    assert result.as_json()["future"]["cycle_time_days"] == {
+        "p50": None,
+        "p85": None,
+        "p50_interval": None,
+        "p85_interval": None,
+    }
+    assert result.sentences()[1:] == [
+        "0.0001 times as much new work would leave no item finished in the simulated stretch."
+    ]

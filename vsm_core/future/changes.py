@@ -74,7 +74,7 @@ class Change:
     def describe(self) -> str:
         """The change in words: "Halving the time in Review", "A WIP limit of 3 on Ready"."""
         if self.kind == "scale":
-            return f"{_scale_words(self.value)} the time in {self.stages[0]}"
+            return _scale_words(self.value, self.stages[0])
         if self.kind == "remove":
             return f"Removing {self.stages[0]}"
         if self.kind == "merge":
@@ -89,18 +89,23 @@ class Change:
         return f"{_arrival_words(self.value)} new work"
 
 
-def _scale_words(factor: float) -> str:
-    named = {0.5: "Halving", 2.0: "Doubling", 0.0: "Removing"}
+def _scale_words(factor: float, stage: str) -> str:
+    named = {0.5: "Halving", 2.0: "Doubling"}
     if factor in named:
-        return named[factor]
+        return f"{named[factor]} the time in {stage}"
     percent = round((factor - 1.0) * 100)
-    return f"Cutting by {-percent} %" if percent < 0 else f"Raising by {percent} %"
+    if percent <= -100 or percent == 0:
+        return f"Multiplying the time in {stage} by {factor:g}"
+    how = f"Cutting by {-percent} %" if percent < 0 else f"Raising by {percent} %"
+    return f"{how} the time in {stage}"
 
 
 def _arrival_words(factor: float) -> str:
     percent = round((factor - 1.0) * 100)
     if percent == 0:
         return "The same amount of"
+    if percent <= -100:
+        return f"{factor:g} times as much"
     return f"{abs(percent)} % {'more' if percent > 0 else 'less'}"
 
 

@@ -25,8 +25,10 @@ from vsm_core.future.predict import Outcome
 
 #: The largest relative difference between measured and simulated p50/p85 called a match.
 TOLERANCE = 0.15
-#: Future throughput below this share of the arrivals is a pile-up.
+#: Future throughput below this share of the arrivals, and this many items a week short, is a
+#: pile-up.
 PILE_UP_SHARE = 0.9
+MIN_SHORTFALL = 0.5
 
 _LABELS = {
     "cycle_p50": "cycle time, 50th percentile",
@@ -95,6 +97,8 @@ def prediction_sentences(
             f"{days(current['cycle_p85'])} at the 85th percentile)."
         ]
     what = _join([c.describe() for c in changes])
+    if future["cycle_p50"] is None:
+        return [f"{what} would leave no item finished in the simulated stretch."]
     out = [
         f"{what} would bring the 85th percentile cycle time from {days(current['cycle_p85'])} "
         f"to about {_with_interval(future, 'cycle_p85')} days, and the median from "
@@ -106,7 +110,8 @@ def prediction_sentences(
         f"{_plain(future['wip_mean'])} items (now {_plain(current['wip_mean'])}).",
     ]
     throughput = future["throughput_per_week"] or 0.0
-    if throughput < PILE_UP_SHARE * arrivals_per_week:
+    shortfall = arrivals_per_week - throughput
+    if throughput < PILE_UP_SHARE * arrivals_per_week and shortfall >= MIN_SHORTFALL:
         out.append(
             f"Work would pile up: about {_plain(throughput)} items a week would finish while "
             f"{_plain(arrivals_per_week)} arrive, so waiting keeps growing the longer this runs."
