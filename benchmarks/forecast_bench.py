@@ -6,8 +6,10 @@ horizon in under 0.2 s of compute, a 52-week backtest in under 2 s.
 The data: a stationary team (:func:`steady_team`): Poisson daily throughput
 (3 items a day, fixed seed) over 64 weeks and 13 days, one item per done
 item with its In Progress and Done events, built as a canonical dataset.
-Steps (each timed ``repeat`` times after a full garbage collection; the
-targets are judged on the best run, as every ``make bench`` target):
+Steps (each timed ``repeat`` times after a full garbage collection, in
+wall-clock and CPU seconds; the targets are judged on the best run, as every
+``make bench`` target; the two "compute" targets on CPU seconds, which a
+busy shared machine does not inflate with its waits):
 
 * ``how many: compute`` — :func:`vsm_core.forecast.montecarlo.totals` over the
   history's 84 daily samples: 10,000 trials x 365 simulated days;
@@ -28,14 +30,17 @@ scope dominates.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import statistics
 import sys
+import time
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.engine import time_runs
 from vsm_core import forecast
 from vsm_core.forecast import ForecastOptions
 from vsm_core.forecast.history import build_history
@@ -49,6 +54,34 @@ HORIZON_DAYS = 365
 BACKTEST_WEEKS = 52
 FIRST_DAY = date(2025, 1, 6)
 RATE = 3.0
+
+
+def time_runs(function: Callable[[], object], repeat: int) -> tuple[dict, object]:
+    """Run ``function`` ``repeat`` times: wall-clock and CPU seconds (min, median, runs).
+
+    CPU seconds (``time.process_time``: this process's user + system time;
+    numpy runs these steps on one thread) are the compute a step costs,
+    whatever else the machine runs; wall-clock seconds include the waits of
+    a busy machine. A full collection runs before each run.
+    """
+    walls, cpus = [], []
+    result = None
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = function()
+        cpus.append(time.process_time() - cpu)
+        walls.append(time.perf_counter() - wall)
+    timing = {
+        "min": min(walls),
+        "median": statistics.median(walls),
+        "cpu_min": min(cpus),
+        "cpu_median": statistics.median(cpus),
+        "runs": walls,
+        "cpu_runs": cpus,
+    }
+    return timing, result
 
 
 def steady_team(days: int, rate: float = RATE, seed: int = 12) -> CanonicalDataset:
@@ -126,21 +159,24 @@ def bench_forecasts(repeat: int = 5, items: tuple[int, ...] = ()) -> dict:
 
 
 def targets(result: dict) -> list[dict]:
-    """The issue's three targets, judged on the best run."""
+    """The issue's three targets, judged on the best run: the two "compute" targets on CPU
+    seconds (the issue's word; wall-clock seconds shown beside), the backtest on wall-clock."""
     steps = result["steps"]
     rows = [
-        ("how many, 10,000 trials x 365 days, compute", "how many: compute", COMPUTE_TARGET_S),
-        ("when, 10,000 trials x 365 days, compute", "when: compute", COMPUTE_TARGET_S),
-        ("backtest of 52 weeks (whole call)", "backtest 52 weeks (whole call)", BACKTEST_TARGET_S),
+        ("how many, 10,000 trials x 365 days, compute", "how many: compute", "cpu_", 0.2),
+        ("when, 10,000 trials x 365 days, compute", "when: compute", "cpu_", 0.2),
+        ("backtest of 52 weeks (whole call)", "backtest 52 weeks (whole call)", "", 2.0),
     ]
     return [
         {
-            "target": f"{label} < {limit} s",
-            "status": "PASS" if steps[step]["min"] < limit else "FAIL",
-            "min": steps[step]["min"],
-            "median": steps[step]["median"],
+            "target": f"{label} < {limit} s" + (" (CPU)" if kind else " (wall clock)"),
+            "status": "PASS" if steps[step][f"{kind}min"] < limit else "FAIL",
+            "min": steps[step][f"{kind}min"],
+            "median": steps[step][f"{kind}median"],
+            "wall_min": steps[step]["min"],
+            "wall_median": steps[step]["median"],
         }
-        for label, step, limit in rows
+        for label, step, kind, limit in rows
     ]
 
 
@@ -151,22 +187,30 @@ def format_table(result: dict, repeat: int) -> str:
         f"Forecasting (issue #12): steady team of {team['items']:,} items, "
         f"{team['history_mean_per_day']:.2f} a day in the 12-week history; "
         f"when = {result['when_items']:,} items; {result['trials']:,} trials; best of {repeat}",
-        f"  {'step':<34}{'min s':>9}{'median s':>10}",
+        f"  {'step':<34}{'wall min':>9}{'median':>9}{'CPU min':>9}{'median':>9}",
     ]
     for name, timing in result["steps"].items():
-        lines.append(f"  {name:<34}{timing['min']:>9.3f}{timing['median']:>10.3f}")
+        lines.append(f"  {name:<34}{_cells(timing)}")
     for n_items, steps in result["synthetic"].items():
         lines.append(f"  synthetic dataset of {n_items:,} items:")
         for name, timing in steps.items():
-            lines.append(f"    {name:<32}{timing['min']:>9.3f}{timing['median']:>10.3f}")
+            lines.append(f"    {name:<32}{_cells(timing)}")
     return "\n".join(lines)
 
 
+def _cells(timing: dict) -> str:
+    keys = ("min", "median", "cpu_min", "cpu_median")
+    return "".join(f"{timing[key]:>9.3f}" for key in keys)
+
+
 def format_target(target: dict) -> str:
-    return (
+    line = (
         f"  [{target['status']}] {target['target']}: {target['min']:.3f} s min, "
         f"{target['median']:.3f} s median"
     )
+    if target["wall_min"] != target["min"]:
+        line += f" (wall clock {target['wall_min']:.3f} min, {target['wall_median']:.3f} median)"
+    return line
 
 
 def run_in_bench(repeat: int) -> list[dict]:
