@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-#: Days simulated per block by :func:`finish_days` (and per chunk by :func:`totals`).
+#: Days per block of :func:`finish_days` after the first (which is sized to the pace).
 BLOCK_DAYS = 365
 #: Cells (trials x days) per chunk of :func:`totals` (bounds memory to ~80 MB).
 _CHUNK_CELLS = 10_000_000
