@@ -78,6 +78,14 @@ def test_one_stage_with_fixed_times_gives_the_hand_computed_numbers():
     assert maps["wip_mean"].iloc[0] is None
     assert maps["wip_mean"].iloc[1] == pytest.approx(2.0, rel=0.1)
     assert result.rework.empty
+    table = result.comparison()
+    assert table["measure"].tolist()[:2] == [
+        "Cycle time, 50th percentile (days)",
+        "Cycle time, 85th percentile (days)",
+    ]
+    assert table.loc[0, ["measured", "simulated", "future", "low", "high"]].tolist() == (
+        pytest.approx([2.0, 2.0, 2.0, 2.0, 2.0])
+    )
     record = result.record()
     assert record["changes"] == [] and record["runs"] == 5 and record["seed"] == 3
     assert record["prediction"] == result.as_json()

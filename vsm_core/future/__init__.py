@@ -17,8 +17,9 @@ Definitions and method: docs/future-state.md.
 Public API::
 
     design(dataset, changes=("scale:Review=0.5",), options=FutureOptions(runs=20, seed=1))
-        -> FutureDesign  (.as_json(), .sentences(), .method(), .record(),
-                          .current_map / .simulated_map / .future_map, .validation)
+        -> FutureDesign  (.as_json(), .sentences(), .method(), .record(), .comparison(),
+                          .maps(), .current_map / .simulated_map / .future_map,
+                          .validation, .rework)
     stages_of(dataset, options=None) -> the stage names a change may use
     parse_changes(texts, stages) -> tuple[Change, ...]   (ChangeError on bad input)
 """

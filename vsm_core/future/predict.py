@@ -24,7 +24,10 @@ warm-up (the stream starts empty, so the warm-up is thrown away).
     pooled (measured: over the journeys). Time held in a stage waiting for
     room downstream is waiting time.
 
-Stage tables (:func:`map_table`): one row per stage of the map with
+:func:`comparison_table`: one row per measure, in words, with the measured,
+simulated and future values and the future's interval.
+
+Stage tables (:func:`measured_map`, :func:`simulated_map`): one row per stage of the map with
 ``stage``, ``category``, ``median_days`` and ``mean_days`` (per item that
 visited it: its total days there, visits added), ``visited_share`` (share of
 the items that visited it) and ``wip_mean`` (simulated: time-averaged items
@@ -51,6 +54,17 @@ MEASURES: tuple[str, ...] = (
     "wip_mean",
     "flow_efficiency",
 )
+#: Each measure in plain words, with its unit, for tables beside a chart.
+LABELS: dict[str, str] = {
+    "cycle_p50": "Cycle time, 50th percentile (days)",
+    "cycle_p85": "Cycle time, 85th percentile (days)",
+    "lead_p50": "Lead time, 50th percentile (days)",
+    "lead_p85": "Lead time, 85th percentile (days)",
+    "throughput_per_week": "Throughput (items a week)",
+    "wip_mean": "Work in progress (items, average)",
+    "flow_efficiency": "Flow efficiency (share of cycle time in active work)",
+}
+COMPARISON_COLUMNS: tuple[str, ...] = ("measure", "measured", "simulated", "future", "low", "high")
 MAP_COLUMNS: tuple[str, ...] = (
     "stage",
     "category",
@@ -251,3 +265,23 @@ def simulated_map(simulation: Simulation) -> pd.DataFrame:
     per_item = np.concatenate(grids) if grids else np.zeros((0, k))
     visited = np.concatenate(masks) if masks else np.zeros((0, k), dtype=bool)
     return _stage_frame(model, per_item, visited, wip / max(len(simulation.runs), 1))
+
+
+def comparison_table(measured: Outcome, simulated: Outcome, future: Outcome) -> pd.DataFrame:
+    """One row per measure (:data:`MEASURES` order): its words (:data:`LABELS`), the measured
+    and simulated current values, the future value and its 90 % interval (``low``, ``high``);
+    ``None`` where there is no value."""
+    rows = []
+    for key in MEASURES:
+        interval = future.intervals.get(key)
+        rows.append(
+            {
+                "measure": LABELS[key],
+                "measured": measured[key],
+                "simulated": simulated[key],
+                "future": future[key],
+                "low": None if interval is None else interval[0],
+                "high": None if interval is None else interval[1],
+            }
+        )
+    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))

@@ -28,6 +28,7 @@ from vsm_core.future.model import (
 from vsm_core.future.predict import (
     MAP_COLUMNS,
     Outcome,
+    comparison_table,
     measured_map,
     measured_outcome,
     simulated_map,
@@ -131,6 +132,10 @@ class FutureDesign:
             "measured rate and replays measured journeys through the stages; WIP limits make "
             "items wait upstream. Ranges are 90 % intervals over the runs."
         )
+
+    def comparison(self) -> pd.DataFrame:
+        """Measured, simulated and future values per measure, in words (a page's table)."""
+        return comparison_table(self.measured, self.simulated, self.future)
 
     def maps(self) -> pd.DataFrame:
         """The current (measured) and future maps in one long table for a chart.
