@@ -454,14 +454,7 @@ def _past_sle(rows: pd.DataFrame, sle: float) -> None:
     if rows.empty:
         st.caption("None: every item in progress will likely finish within the SLE.")
         return
-    st.dataframe(
-        rows.head(MAX_LISTED),
-        hide_index=True,
-        column_config={
-            "Age (days)": st.column_config.NumberColumn(format="%.1f"),
-            "Cycle time at 85 % (days)": st.column_config.NumberColumn(format="%.1f"),
-        },
-    )
+    st.dataframe(rows.head(MAX_LISTED), hide_index=True)
     if len(rows) > MAX_LISTED:
         st.caption(
             f"The {MAX_LISTED} oldest of {len(rows):,}; the data of the chart below lists "
@@ -561,16 +554,22 @@ BACKTEST_COLUMNS = {
     "actual": "Actually completed",
 }
 _DATE_COLUMNS = ("date", "p50_done", "p85_done")
+#: Days with one decimal in the item tables; a missing value is an empty cell.
+_DAY_COLUMNS = ("age_days", "p85_cycle_days")
 
 
 def _plain_columns(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """``frame``'s columns in ``names`` (those present), renamed to plain words; dates as
-    ``2027-01-14`` text and a missing date as an empty cell."""
+    ``2027-01-14`` text, item days as ``12.3``, and a missing value as an empty cell."""
     kept = frame[[c for c in names if c in frame.columns]].copy()
     for column in _DATE_COLUMNS:
         if column in kept.columns:
             stamps = pd.to_datetime(kept[column].astype(object), errors="coerce")
             kept[column] = stamps.dt.strftime("%Y-%m-%d").fillna("")
+    for column in _DAY_COLUMNS:
+        if column in kept.columns:
+            days = pd.to_numeric(kept[column], errors="coerce").round(1)
+            kept[column] = days.map("{:.1f}".format, na_action="ignore").fillna("")
     return kept.rename(columns=names).reset_index(drop=True)
 
 

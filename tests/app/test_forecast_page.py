@@ -198,3 +198,31 @@ def test_a_history_with_nothing_done_says_so_in_words(app):
     assert not app.exception
     _open(app, "This work in progress")
     assert not app.exception
+
+
+def test_items_past_the_sle_are_listed_in_plain_columns(page):
+    _open(page, "This work in progress")
+    _number(page, "SLE (days)").set_value(3.0).run()
+    assert not page.exception
+    result = forecast.item_forecasts(_stored(page))
+    past = result.past_sle(3.0)
+    assert 0 < len(past) <= len(result.table)
+    assert md(result.sentences(3.0)[1]) in _text(page)
+    [listed] = [d.value for d in page.main.dataframe]
+    assert list(listed.columns) == [
+        "Item",
+        "Title",
+        "Work type",
+        "Stage",
+        "Age (days)",
+        "50 % done by",
+        "85 % done by",
+        "Cycle time at 85 % (days)",
+    ]
+    assert list(listed["Item"]) == list(past["item_id"])  # oldest first
+    cells = listed.astype(str).to_numpy().ravel().tolist()
+    assert not {"None", "nan", "NaT", "<NA>"} & set(cells)  # empty cells are empty
+    # the aging chart carries each item's completion dates in its hover
+    [aging] = [c for c in page.get("plotly_chart") if c.key == "forecast_aging"]
+    spec = json.loads(aging.proto.spec)
+    assert any("Done by: 50 %" in json.dumps(t.get("customdata")) for t in spec["data"])
