@@ -75,7 +75,7 @@ def _headline(summary: HomeSummary) -> None:
         "to done (85th percentile, elapsed time).",
     )
     row[5].metric(
-        "Throughput per week",
+        "Done / week",
         None if math.isnan(summary.throughput_per_week) else f"{summary.throughput_per_week:.1f}",
         help="Items done per week (Monday start) in the window, weeks without any included.",
     )
