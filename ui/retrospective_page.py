@@ -25,6 +25,7 @@ from sqlmodel import Session, col, func, select
 from ui.experiments_page import AUTHOR, metric_choices
 from ui.plain import md
 from ui.state import Selection, current_engine, get_engine, load_version
+from ui.url_state import link_params
 from vsm_core.experiments import records
 from vsm_core.experiments.catalogue import parse_metric
 from vsm_core.filters import ItemFilter
@@ -85,8 +86,8 @@ def render_retrospective(selection: Selection, *, today: date | None = None) -> 
     due = _due(dataset.id, team, today, view)
     _try_something(selection, view, today)
     _save(selection, since or fallback, today)
-    _earlier(dataset.id, team)
-    _download(view, due, dataset, last)
+    opened = _earlier(dataset.id, team)
+    _download(view, due, dataset, opened)
 
 
 @st.cache_data(show_spinner="Looking back…", max_entries=16)
@@ -241,6 +242,7 @@ def _due(dataset_id: int, team: str | None, today: date, view: RetrospectiveView
             "pages/experiments.py",
             label="Review them on the Experiments page",
             icon=":material/science:",
+            query_params=link_params(st.session_state),  # the same dataset and filters
         )
     st.caption(
         "Not reviewed yet, and reviewing or with a review date before the next retrospective "
@@ -387,6 +389,8 @@ def _record_experiment(selection: Selection, fields: dict, author: str) -> None:
         experiment = records.create_experiment(session, data=data, author=author)
     key = _created_key(selection.dataset.id)
     st.session_state[key] = [*st.session_state.get(key, []), experiment.id]
+    for field in ("retro_title", "retro_hypothesis", "retro_action", "retro_target"):
+        st.session_state.pop(field, None)  # the form starts afresh from the prefill
     st.session_state[FLASH] = (
         f"Recorded experiment #{experiment.id} “{md(experiment.title)}”. Save the "
         "retrospective below to keep it with this retrospective."
@@ -441,13 +445,14 @@ def _save(selection: Selection, since: date, today: date) -> None:
 # --------------------------------------------------------------------------- earlier ones
 
 
-def _earlier(dataset_id: int, team: str | None) -> None:
+def _earlier(dataset_id: int, team: str | None):
+    """The saved retrospectives to open (newest first); returns the one opened, or None."""
     with Session(current_engine()) as session:
         saved = store.list_retrospectives(
             session, team=team, dataset_id=None if team else dataset_id
         )
         if not saved:
-            return
+            return None
         st.subheader("Earlier retrospectives")
         by_id = {r.id: r for r in saved}
         chosen = st.selectbox(
@@ -471,20 +476,22 @@ def _earlier(dataset_id: int, team: str | None) -> None:
             f"**#{e.id} {md(e.title)}** · owner {md(e.owner)} · {md(e.status)}  \n"
             f"**Learnings:** {md(e.learnings) if e.learnings else '–'}"
         )
+    return retrospective
 
 
-def _download(view: RetrospectiveView, due, dataset, last) -> None:
+def _download(view: RetrospectiveView, due, dataset, opened) -> None:
+    """The whole retrospective as one HTML page, with the saved one opened above (if any)."""
     title = f"{dataset.name} retrospective"
     slug = re.sub(r"[^a-z0-9]+", "-", dataset.name.lower()).strip("-") or "team"
 
     def report() -> bytes:  # built on click (plotly.js is ~5 MB)
         record, experiments = None, []
-        if last is not None:
+        if opened is not None:
             with Session(current_engine()) as session:
-                record = record_dict(last)
+                record = record_dict(opened)
                 experiments = [
                     experiment_dict(e)
-                    for e in store.retrospective_experiments(session, retrospective_id=last.id)
+                    for e in store.retrospective_experiments(session, retrospective_id=opened.id)
                 ]
         return retrospective_html(
             view,
@@ -503,5 +510,5 @@ def _download(view: RetrospectiveView, due, dataset, last) -> None:
         key="retro_html",
         on_click="ignore",
         icon=":material/download:",
-        help="One file with everything above and the last saved retrospective; opens offline.",
+        help="One file with everything above and the retrospective opened above; opens offline.",
     )

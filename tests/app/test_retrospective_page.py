@@ -99,6 +99,9 @@ def test_an_experiment_is_recorded_and_saved_with_the_retrospective(page):
     )
     assert (experiment.metric, experiment.status) == ("time_in_stage_p85:Ready", "running")
     assert any(m.value == "Experiments recorded here: #3" for m in page.markdown)
+    # the form starts afresh from the prefill (no second experiment by accident)
+    assert page.text_area(key="retro_action").value == ""
+    assert page.text_input(key="retro_title").value == "Shorten the time in Ready"
 
     page.text_input(key="retro_attendees").set_value("Ana, Bo")
     page.text_area(key="retro_notes").set_value("Ready is where work waits")
