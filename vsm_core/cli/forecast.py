@@ -57,7 +57,8 @@ def register(commands) -> None:
 
 def _subcommand(kinds, name: str, help_text: str) -> argparse.ArgumentParser:
     """A subcommand with the options every forecast takes."""
-    parser = kinds.add_parser(name, help=help_text, description=help_text.capitalize() + ".")
+    description = help_text[0].upper() + help_text[1:] + ". Method: docs/forecasting.md."
+    parser = kinds.add_parser(name, help=help_text, description=description)
     parser.add_argument("file", nargs="?", metavar="FILE", help="an export to read in memory")
     parser.add_argument(
         "--dataset",
