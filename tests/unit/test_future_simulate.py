@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vsm_core.future import FutureOptions, design
+from vsm_core.future import FutureError, FutureOptions, design
 from vsm_core.future.changes import parse_changes
 from vsm_core.future.model import StreamModel, apply_changes, measure
 from vsm_core.future.predict import simulated_outcome
@@ -243,8 +243,6 @@ def test_same_seed_same_result_and_measure_refuses_an_empty_history():
     first = design(dataset, ["wip:Work=1"], FutureOptions(runs=3, seed=9)).as_json()
     again = design(dataset, ["wip:Work=1"], FutureOptions(runs=3, seed=9)).as_json()
     assert first == again
-    from vsm_core.future import FutureError
-
     with pytest.raises(FutureError, match="no item with a start finished between"):
         measure(dataset, as_of=pd.Timestamp("2026-01-06", tz="UTC"))
     with pytest.raises(FutureError, match="runs must be between 1 and 1000"):
@@ -287,3 +285,12 @@ def test_a_future_where_nothing_finishes_is_said_in_words():
     assert result.sentences()[1:] == [
         "0.0001 times as much new work would leave no item finished in the simulated stretch."
     ]
+
+
+def test_an_event_simulation_too_large_is_refused_in_words():
+    dataset = _fixed_stream()
+    with pytest.raises(FutureError, match=r"simulating about [\d,]+ items over 20 runs would take"):
+        design(dataset, ["arrivals=200", "wip:Work=5"], FutureOptions())
+    # Without a limit the same stream is computed directly, whatever its size.
+    result = design(dataset, ["arrivals=200"], FutureOptions(runs=2))
+    assert result.future["throughput_per_week"] == pytest.approx(1400, rel=0.05)

@@ -45,6 +45,8 @@ from vsm_core.future.wording import (
 #: Shortest warm-up, in days; otherwise twice the measured 85th percentile cycle time.
 MIN_WARMUP_DAYS = 28.0
 MAX_RUNS = 1000
+#: The most items an event simulation may hold over all its runs (about 10 s of CPU).
+MAX_EVENT_ITEMS = 250_000
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,8 @@ def design(
     future_model = apply_changes(model, parsed)
     horizon = measured.window_days
     warmup = _warmup(measured)
+    for state in (model, future_model):
+        _check_size(state, horizon + warmup, options.runs)
     now = simulate(
         model, horizon_days=horizon, warmup_days=warmup, runs=options.runs, seed=options.seed
     )
@@ -234,6 +238,21 @@ def design(
         dataset_version_id=metadata.get("version_id"),
         dataset_name=metadata.get("name"),
     )
+
+
+def _check_size(model: StreamModel, days: float, runs: int) -> None:
+    """Refuse, in words, an event simulation too large to answer in reasonable time.
+
+    Streams without limits are computed directly and always allowed; an
+    event run costs about 40 microseconds of CPU per item (docs/benchmarks.md),
+    so :data:`MAX_EVENT_ITEMS` items over all runs is a few seconds.
+    """
+    expected = model.arrivals_per_day * days * runs
+    if model.limits and expected > MAX_EVENT_ITEMS:
+        raise FutureError(
+            f"simulating about {expected:,.0f} items over {runs} runs would take too long; "
+            "choose fewer runs, a shorter history, or one team or work type"
+        )
 
 
 def _warmup(measured) -> float:
