@@ -320,6 +320,40 @@ def _aging_context(key: tuple, _selection: Selection) -> AgingContext:
     )
 
 
+def aging_forecasts(
+    selection: Selection, *, mode: str = "elapsed", as_of=None
+) -> pd.DataFrame | None:
+    """Each item in progress's completion forecast for the aging chart of the Flow metrics
+    page (``aging_wip_chart(..., forecasts=...)``): the default forecast options (12 weeks
+    of history) with the selection's filters, cycle-time ``mode`` and ``as_of``. None
+    without a dataset. Cached like the page's results; a forecast error gives None (the
+    chart is then drawn without forecasts)."""
+    if selection.version_id is None:
+        return None
+    return _aging_forecasts(
+        database_url(),
+        (selection.version_id, selection.version_stamp, selection.dataset.name),
+        (selection.work_types, selection.teams, selection.attributes),
+        mode,
+        as_of,
+    )
+
+
+@st.cache_data(show_spinner="Forecasting each item…", max_entries=16)
+def _aging_forecasts(url: str, version: tuple, filters: tuple, mode: str, as_of):
+    types, teams, attributes = filters
+    options = ForecastOptions(
+        as_of=as_of,
+        cycle_time_mode=mode,
+        item_filter=ItemFilter(work_types=types, teams=teams, attributes=attributes),
+    )
+    dataset = load_version(url, version[0], version[1])
+    try:
+        return forecast.item_forecasts(dataset, options=options).table
+    except ForecastError:
+        return None
+
+
 def _alone(settings: ForecastSettings) -> ForecastSettings:
     """``settings`` for the sidebar's dataset only (item forecasts and the track record)."""
     return replace(settings, versions=settings.versions[:1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 
 import pytest
 from sqlmodel import Session
@@ -226,3 +227,19 @@ def test_items_past_the_sle_are_listed_in_plain_columns(page):
     [aging] = [c for c in page.get("plotly_chart") if c.key == "forecast_aging"]
     spec = json.loads(aging.proto.spec)
     assert any("Done by: 50 %" in json.dumps(t.get("customdata")) for t in spec["data"])
+
+
+def test_aging_forecasts_for_the_flow_metrics_aging_chart(page):
+    from ui.forecast_page import aging_forecasts
+    from ui.state import Selection, list_datasets, list_versions
+
+    [demo] = list_datasets()
+    version_id, stamp = list_versions(demo.id)[1]
+    selection = Selection(demo, version=1, version_id=version_id, version_stamp=stamp)
+    table = aging_forecasts(selection)
+    expected = forecast.item_forecasts(_stored(page)).table
+    assert list(table["item_id"]) == list(expected["item_id"])
+    assert list(table["p85_done"]) == list(expected["p85_done"])
+    defects = aging_forecasts(replace(selection, work_types=("Defect",)))
+    assert set(defects["item_id"]) < set(table["item_id"])
+    assert aging_forecasts(Selection(None)) is None
