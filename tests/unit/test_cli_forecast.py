@@ -188,6 +188,11 @@ def test_stored_datasets_alone_and_together(capsys, steady_csv, tmp_path):
     assert main([*db, "forecast", "how-many", "--dataset", ids[0], "--days", "14", "--json"]) == 0
     alone = json.loads(capsys.readouterr().out)
     assert alone == _json(capsys, "how-many", steady_csv, "--days", "14")
+    argv = [*db, "forecast", "items", "--dataset", ids[0], "--version", "1", "--json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["as_of"] == "2026-03-29"
+    assert main([*db, "forecast", "items", "--dataset", ids[0], "--version", "2"]) == 2
+    assert "no dataset" in capsys.readouterr().err
     argv = [*db, "forecast", "when", "--dataset", *ids, "--items", "60", "--json"]
     assert main(argv) == 0
     together = json.loads(capsys.readouterr().out)
