@@ -81,7 +81,7 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
     st.caption(
         "Reviewed experiments show the result the team reviewed (its snapshot); “now:” gives "
         "today's verdict on the latest data when it differs. Other experiments show today's "
-        "re-computation. A status reads “review overdue” when the review date has passed "
+        "re-computation. A status reads “(overdue)” when the review date has passed "
         "without a review; the details say which experiments' windows and scopes overlap "
         "(their effects can mix)."
     )
@@ -223,7 +223,7 @@ def display_table(rows: pd.DataFrame) -> pd.DataFrame:
             "Experiment": rows["title"],
             "Owner": rows["owner"].fillna(""),
             "Status": [
-                status + (", review overdue" if late else "")
+                status + (" (overdue)" if late else "")
                 for status, late in zip(rows["status"], rows["review_overdue"], strict=True)
             ],
             "Verdict": verdicts,

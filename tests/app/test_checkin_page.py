@@ -47,7 +47,7 @@ def test_the_table_shows_both_demo_experiments_with_their_verdicts(page):
     assert table.loc["Stand-up walks the board right to left", "Verdict"] == "no clear change"
     assert table.loc[WIP_LIMIT, "Target met"] == "yes"
     assert table.loc[WIP_LIMIT, "Owner"] == "Priya (team lead)"
-    assert {s.split(",")[0] for s in table["Status"]} == {"reviewing", "running"}
+    assert {s.split(" (")[0] for s in table["Status"]} == {"reviewing", "running"}
     assert not page.error
 
 
