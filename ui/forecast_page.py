@@ -320,19 +320,18 @@ def _aging_context(key: tuple, _selection: Selection) -> AgingContext:
     )
 
 
-def aging_forecasts(
-    selection: Selection, *, mode: str = "elapsed", as_of=None
-) -> pd.DataFrame | None:
-    """Each item in progress's completion forecast for the aging chart of the Flow metrics
-    page (``aging_wip_chart(..., forecasts=...)``): the default forecast options (12 weeks
-    of history) with the selection's filters, cycle-time ``mode`` and ``as_of``. None
-    without a dataset. Cached like the page's results; a forecast error gives None (the
-    chart is then drawn without forecasts)."""
+def aging_forecasts(selection: Selection, *, mode: str = "elapsed", as_of=None):
+    """The item forecasts (:class:`vsm_core.forecast.ItemForecasts`) for the aging chart of the
+    Flow metrics page: ``aging_wip_chart(..., forecasts=result.table)`` and the items past
+    the SLE, ``result.past_sle(sle)``. Default forecast options (12 weeks of history) with
+    the selection's filters, cycle-time ``mode`` and ``as_of``; cached like the page's
+    results. None without a dataset or when the history cannot give a forecast (the chart
+    is then drawn without one)."""
     if selection.version_id is None:
         return None
     return _aging_forecasts(
         database_url(),
-        (selection.version_id, selection.version_stamp, selection.dataset.name),
+        (selection.version_id, selection.version_stamp),
         (selection.work_types, selection.teams, selection.attributes),
         mode,
         as_of,
@@ -347,9 +346,8 @@ def _aging_forecasts(url: str, version: tuple, filters: tuple, mode: str, as_of)
         cycle_time_mode=mode,
         item_filter=ItemFilter(work_types=types, teams=teams, attributes=attributes),
     )
-    dataset = load_version(url, version[0], version[1])
     try:
-        return forecast.item_forecasts(dataset, options=options).table
+        return forecast.item_forecasts(load_version(url, *version), options=options)
     except ForecastError:
         return None
 

@@ -236,10 +236,14 @@ def test_aging_forecasts_for_the_flow_metrics_aging_chart(page):
     [demo] = list_datasets()
     version_id, stamp = list_versions(demo.id)[1]
     selection = Selection(demo, version=1, version_id=version_id, version_stamp=stamp)
-    table = aging_forecasts(selection)
-    expected = forecast.item_forecasts(_stored(page)).table
-    assert list(table["item_id"]) == list(expected["item_id"])
-    assert list(table["p85_done"]) == list(expected["p85_done"])
-    defects = aging_forecasts(replace(selection, work_types=("Defect",)))
+    result = aging_forecasts(selection)
+    expected = forecast.item_forecasts(_stored(page))
+    table = result.table
+    assert list(table["item_id"]) == list(expected.table["item_id"])
+    assert list(table["p85_done"]) == list(expected.table["p85_done"])
+    assert list(result.past_sle(10.0)["item_id"]) == list(expected.past_sle(10.0)["item_id"])
+    defects = aging_forecasts(replace(selection, work_types=("Defect",))).table
     assert set(defects["item_id"]) < set(table["item_id"])
+    inclusive = aging_forecasts(selection, mode="inclusive").table
+    assert (inclusive["age_days"] != table["age_days"]).any()
     assert aging_forecasts(Selection(None)) is None
