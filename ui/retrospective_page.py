@@ -163,29 +163,53 @@ def _aging(view: RetrospectiveView) -> None:
     if view.aging.empty:
         st.info("No item in progress is past the SLE or its stage's 85th percentile.")
     else:
-        aging = view.aging
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Item": aging["item_id"],
-                    "Title": aging["title"],
-                    "Stage": aging["stage"],
-                    "Age (days)": aging["age_days"].round(1),
-                    "Days in this stage": aging["days_in_stage"].round(1),
-                    "Stage, 85th percentile (days)": aging["stage_p85_days"].round(1),
-                    "Past the SLE": aging["past_sle"].map({True: "yes", False: ""}),
-                    "Past the stage's 85th percentile": aging["past_stage_p85"].map(
-                        {True: "yes", False: ""}
-                    ),
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(aging_table(view.aging), hide_index=True, column_config=AGING_COLUMNS)
     st.caption(
         f"Items in progress, oldest first, whose age is above the SLE ({md(sle)}: the 85th "
-        "percentile cycle time of every finished item) or whose time in their current stage "
-        "is above the 85th percentile of the time finished items spent there."
+        "percentile cycle time of every finished item) or whose days in their current stage "
+        "are above the usual: the 85th percentile of the time finished items spent there."
+    )
+
+
+#: Column widths in pixels: 755 in all, so the table fits the main area of a 1280 px window
+#: beside the sidebar (about 820 px) without scrolling sideways.
+AGING_COLUMNS = {
+    "Item": st.column_config.TextColumn("Item", width=80),
+    "Title": st.column_config.TextColumn("Title", width=190),
+    "Stage": st.column_config.TextColumn("Stage", width=90),
+    "Age (days)": st.column_config.NumberColumn("Age (days)", width=75, format="%.1f"),
+    "Days in stage": st.column_config.NumberColumn(
+        "Days in stage",
+        width=90,
+        format="%.1f",
+        help="Every stay in the current stage added up, the last one running to the data's end.",
+    ),
+    "Usual in stage": st.column_config.NumberColumn(
+        "Usual in stage",
+        width=110,
+        format="%.1f",
+        help="85 % of finished items spent at most this many days in the stage.",
+    ),
+    "Why listed": st.column_config.TextColumn("Why listed", width=120),
+}
+
+
+def aging_table(aging: pd.DataFrame) -> pd.DataFrame:
+    """The aging rows as the page shows them: why each is listed in words."""
+    why = pd.Series("", index=aging.index, dtype="object")
+    why[aging["past_sle"]] = "past the SLE"
+    why[aging["past_stage_p85"]] = "long in stage"
+    why[aging["past_sle"] & aging["past_stage_p85"]] = "both"
+    return pd.DataFrame(
+        {
+            "Item": aging["item_id"],
+            "Title": aging["title"],
+            "Stage": aging["stage"],
+            "Age (days)": aging["age_days"],
+            "Days in stage": aging["days_in_stage"],
+            "Usual in stage": aging["stage_p85_days"],
+            "Why listed": why,
+        }
     )
 
 
@@ -209,6 +233,18 @@ def _signals(view: RetrospectiveView) -> None:
 
 
 # --------------------------------------------------------------------------- (d) due
+
+
+#: Column widths in pixels: 780 in all (see :data:`AGING_COLUMNS`).
+DUE_COLUMNS = {
+    "#": st.column_config.NumberColumn("#", format="%d", width=35),
+    "Experiment": st.column_config.TextColumn("Experiment", width=170),
+    "Owner": st.column_config.TextColumn("Owner", width=90),
+    "Status": st.column_config.TextColumn("Status", width=75),
+    "Review date": st.column_config.TextColumn("Review date", width=135),
+    "Verdict now": st.column_config.TextColumn("Verdict now", width=110),
+    "Target metric": st.column_config.TextColumn("Target metric", width=165),
+}
 
 
 def _due(dataset_id: int, team: str | None, today: date, view: RetrospectiveView):
@@ -236,7 +272,7 @@ def _due(dataset_id: int, team: str | None, today: date, view: RetrospectiveView
                 }
             ),
             hide_index=True,
-            width="stretch",
+            column_config=DUE_COLUMNS,
         )
         st.page_link(
             "pages/experiments.py",
