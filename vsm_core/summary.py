@@ -91,7 +91,7 @@ def home_summary(
         window=window,
         as_of=scope.as_of if scope.flow.first_event_at is not None else None,
         filter_text=item_filter.describe(),
-        lately=_lately(dataset, item_filter, window),
+        lately=_lately(dataset, item_filter, window, scope),
         sle_days=sle,
         at_risk=at_risk,
         breached=breached,
@@ -99,13 +99,18 @@ def home_summary(
 
 
 def _lately(
-    dataset: CanonicalDataset, item_filter: ItemFilter, window: tuple[date, date] | None
+    dataset: CanonicalDataset,
+    item_filter: ItemFilter,
+    window: tuple[date, date] | None,
+    scope: Scope,
 ) -> FlowSummary | None:
-    """The window's last four weeks (or all of a shorter window) against the period before."""
+    """The window's last four weeks (or all of a shorter window) against the period before.
+
+    ``scope`` is the window's: its flow is reused for both periods."""
     if window is None:
-        return flow_summary(dataset, item_filter=item_filter)
+        return flow_summary(dataset, item_filter=item_filter, base=scope)
     since, until = recent_period(window[1], first=window[0])
-    return flow_summary(dataset, since=since, until=until, item_filter=item_filter)
+    return flow_summary(dataset, since=since, until=until, item_filter=item_filter, base=scope)
 
 
 def _risk(scope: Scope) -> tuple[float | None, int, int]:

@@ -285,3 +285,24 @@ def test_home_story_of_an_empty_dataset_is_empty():
     summary = home_summary(empty)
     assert summary.lately is None
     assert (summary.sle_days, summary.at_risk, summary.breached) == (None, 0, 0)
+
+
+def test_a_scope_rewindowed_is_the_scope_built_for_that_window():
+    from vsm_core.experiments.checkin_flow import period_measures, with_window
+    from vsm_core.metrics.scope import MetricOptions, build_scope
+
+    data = _fortnights()
+    whole = build_scope(data)
+    for window in (
+        SECOND,
+        (date(2024, 1, 1), date(2024, 1, 14)),
+        (date(2023, 12, 1), date(2024, 2, 1)),
+    ):
+        built = build_scope(data, MetricOptions(window=window))
+        moved = with_window(whole, window)
+        assert moved.flow is whole.flow  # the flow is not built again
+        assert moved.options == built.options
+        pd.testing.assert_frame_equal(moved.completed, built.completed)
+        pd.testing.assert_index_equal(moved.days, built.days)
+        pd.testing.assert_series_equal(moved.sample_times, built.sample_times)
+        assert period_measures(moved) == period_measures(built)
