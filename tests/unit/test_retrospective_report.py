@@ -85,7 +85,7 @@ def test_every_section_in_the_pages_order(view):
     for sentence in view.finished.sentences():
         assert f"<p>{sentence}</p>" in page
     assert "2024-01-10 (overdue)" in page and "no evidence yet" in page
-    assert "<td>E</td>" in page  # the aging item
+    assert "<td>E</td>" in page and "<td>both</td>" in page  # the aging item, past both
 
 
 def test_user_text_is_escaped_exactly_once(view):

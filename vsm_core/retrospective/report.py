@@ -101,8 +101,7 @@ def _aging(view: RetrospectiveView) -> str:
             _days(r["age_days"]),
             _days(r["days_in_stage"]),
             _days(r["stage_p85_days"]),
-            "yes" if r["past_sle"] else "",
-            "yes" if r["past_stage_p85"] else "",
+            _why(r["past_sle"], r["past_stage_p85"]),
         ]
         for r in view.aging.to_dict("records")
     ]
@@ -111,12 +110,19 @@ def _aging(view: RetrospectiveView) -> str:
         "Title",
         "Stage",
         "Age (days)",
-        "Days in this stage",
-        "Stage, 85th percentile (days)",
-        "Past the SLE",
-        "Past the stage's 85th percentile",
+        "Days in stage",
+        "Usual in stage (days)",
+        "Why listed",
     ]
-    return f"<h2>What is aging</h2><p>Oldest first.{sle}</p>" + _table(headings, rows)
+    usual = " Usual in stage: 85 % of finished items spent at most this long in the stage."
+    return f"<h2>What is aging</h2><p>Oldest first.{sle}{usual}</p>" + _table(headings, rows)
+
+
+def _why(past_sle: bool, past_stage: bool) -> str:
+    """Why an aging item is listed, as the page says it."""
+    if past_sle and past_stage:
+        return "both"
+    return "past the SLE" if past_sle else "long in stage"
 
 
 def _signals(view: RetrospectiveView, charts: bool) -> str:
