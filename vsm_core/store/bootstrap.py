@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from vsm_core.store import crud
 from vsm_core.store.migrate import upgrade_to_head
+from vsm_core.store.writing import begin_write
+
+#: PostgreSQL advisory lock held while deciding whether to seed ("SEED" in ASCII).
+SEED_LOCK_KEY = 0x53454544
 
 
 def prepare_database(engine: Engine, *, seed_demo: bool = True) -> bool:
     """Upgrade the schema to head and, if no dataset exists yet, store the demo team.
 
     Returns True when the demo dataset was seeded by this call. Idempotent:
-    a database that already holds any dataset is left as it is.
+    a database that already holds any dataset is left as it is. Processes
+    starting together on an empty database seed it once: the check and the
+    first write happen under a lock (SQLite's write lock, a PostgreSQL
+    advisory lock), so the others wait and then find the demo stored.
     """
     upgrade_to_head(engine)
     if not seed_demo:
         return False
     with Session(engine) as session:
+        begin_write(session)
+        if session.connection().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEED_LOCK_KEY})
         if crud.count_datasets(session) > 0:
+            session.rollback()
             return False
-        seed_demo_dataset(session)
+        seed_demo_dataset(session)  # its first commit (the dataset) releases the lock
     return True
 
 

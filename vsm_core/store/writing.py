@@ -45,12 +45,23 @@ def begin_write(session: Session) -> None:
     """Make the session's next transaction a write transaction.
 
     On SQLite it starts with ``BEGIN IMMEDIATE`` (the write lock is taken
-    first, waiting for other writers); elsewhere this changes nothing. Call
-    it before the session's first statement; in a transaction already
-    begun it does nothing.
+    first, waiting for other writers); elsewhere this changes nothing. In a
+    write transaction already begun it does nothing. A SQLite *read*
+    transaction still open on the session (typically the refresh that
+    follows a write's commit) is ended first: a deferred transaction that
+    later writes cannot wait for the lock — SQLite fails it at once with
+    "database is locked" when another writer is active.
     """
-    if not session.in_transaction():
-        session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+    if session.in_transaction():
+        connection = session.connection()
+        if connection.dialect.name != "sqlite":
+            return
+        if connection.get_execution_options().get(SQLITE_BEGIN) == "IMMEDIATE":
+            return  # already a write transaction
+        if session.new or session.dirty or session.deleted:
+            return  # the caller's own unflushed work: its transaction, its choice
+        session.commit()  # a read transaction: nothing to keep
+    session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
 
 
 @contextmanager
