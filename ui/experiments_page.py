@@ -1,4 +1,12 @@
-"""Experiments page body: record, list, judge and review improvement experiments."""
+"""Experiments page body: record, list, judge and review improvement experiments.
+
+What a rerun costs here (issue #11, item 8; docs/benchmarks.md, *Speed as a person
+feels it*): the page never unpickles the dataset (the form's choices are cached
+apart, :func:`_form_choices`); the latest version is looked up once per run, not once
+per experiment; and the three folded parts (the new-experiment form, Edit or review,
+History) are drawn only while open (an expander that reruns when it opens), so the
+browser does not lay out two forms nobody is looking at on every run.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +19,15 @@ from sqlmodel import Session
 
 from ui.panels import chart_panel
 from ui.plain import md
-from ui.state import Selection, current_engine
+from ui.state import Selection, current_engine, load_version
 from vsm_core.charts.experiments import before_after_chart, experiment_behaviour_chart
 from vsm_core.experiments import records
-from vsm_core.experiments.catalogue import SIMPLE_METRICS
+from vsm_core.experiments.catalogue import SIMPLE_METRICS, parse_metric
 from vsm_core.experiments.service import judge, review
 from vsm_core.experiments.spec import REVIEWED_STATUSES
 from vsm_core.store import database_url
 
 STATUSES = ["planned", "running", "reviewing", "adopted", "adapted", "abandoned"]
-VERDICT_ICONS = {
-    "improved": "🟢",
-    "worsened": "🔴",
-    "no clear change": "⚪",
-    "not enough data": "❔",
-}
 #: Comparison methods as people read them -> the record's ``method``.
 METHODS = {
     "Items by start (unfinished items counted as censored)": "start",
@@ -37,6 +39,23 @@ FLASH = "experiments.flash"
 AUTHOR = "experiments.author"
 #: Session key of the experiment to open after it was recorded.
 OPEN = "experiment_open"
+#: Session key of the new-experiment expander (open or folded).
+NEW_OPEN = "experiments.new_open"
+
+
+def _edit_open(experiment_id: int) -> str:
+    """Session key of an experiment's Edit or review expander."""
+    return f"experiments.edit_open_{experiment_id}"
+
+
+def _history_open(experiment_id: int) -> str:
+    """Session key of an experiment's History expander."""
+    return f"experiments.history_open_{experiment_id}"
+
+
+def _lazy_expander(label: str, key: str):
+    """An expander whose body the caller draws only while it is open (``.open``)."""
+    return st.expander(label, key=key, on_change="rerun")
 
 
 def render_experiments(selection: Selection) -> None:
@@ -45,17 +64,20 @@ def render_experiments(selection: Selection) -> None:
         return
     if FLASH in st.session_state:
         st.success(st.session_state.pop(FLASH))
-    dataset, version_loaded = selection.dataset, selection.load()
-    with st.expander("Record a new experiment", expanded=False):
-        _create_form(dataset.id, version_loaded)
-    rows = _experiment_rows(dataset.id)
+    dataset = selection.dataset
+    new = _lazy_expander("Record a new experiment", NEW_OPEN)
+    if new.open:
+        with new:
+            _create_form(dataset.id, _form_choices_of(selection))
+    latest = _latest_version(dataset.id)
+    rows = _experiment_rows(dataset.id, latest)
     if rows.empty:
         st.info("No experiments recorded for this dataset yet.")
         return
     chosen = _listing(rows)
     if chosen is not None:
         st.divider()
-        _results(int(chosen), version_loaded)
+        _results(int(chosen), latest)
 
 
 # --------------------------------------------------------------------------- the form
@@ -66,9 +88,35 @@ def metric_choices(dataset) -> list[str]:
     choices = list(SIMPLE_METRICS)
     if dataset is not None:
         choices += [f"time_in_stage_p85:{s}" for s in dataset.workflow.stage_names]
-        types = sorted(dataset.items["type"].dropna().unique().tolist())
-        choices += [f"share_of_type:{t}" for t in types]
+        choices += [f"share_of_type:{t}" for t in _work_types(dataset)]
     return choices
+
+
+def _work_types(dataset) -> list[str]:
+    return sorted(dataset.items["type"].dropna().unique().tolist())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _form_choices(url: str, version_id: int, stamp: str | None) -> tuple[list[str], list[str]]:
+    """(target metrics, work types) the form offers for a version: a few names, cached apart
+    from the dataset so a rerun does not unpickle the whole dataset for them."""
+    dataset = load_version(url, version_id, stamp)
+    return metric_choices(dataset), _work_types(dataset)
+
+
+def _form_choices_of(selection: Selection) -> tuple[list[str], list[str]]:
+    if selection.version_id is None:
+        return metric_choices(None), []
+    return _form_choices(database_url(), selection.version_id, selection.version_stamp)
+
+
+def metric_label(name: str) -> str:
+    """A catalogue name in words ("85th percentile cycle time"), for people to read."""
+    try:
+        label = parse_metric(name).label
+    except ValueError:
+        return name
+    return label[:1].upper() + label[1:]
 
 
 def _field_error(name: str) -> None:
@@ -77,7 +125,8 @@ def _field_error(name: str) -> None:
         st.error(md(message), icon=":material/error:")
 
 
-def _create_form(dataset_id: int, dataset) -> None:
+def _create_form(dataset_id: int, choices: tuple[list[str], list[str]]) -> None:
+    metrics, types = choices
     with st.form("new_experiment", clear_on_submit=False):
         title = st.text_input("Title", key="new_title")
         _field_error("title")
@@ -92,7 +141,9 @@ def _create_form(dataset_id: int, dataset) -> None:
         owner = left.text_input("Owner", key="new_owner")
         with left:
             _field_error("owner")
-        metric = right.selectbox("Target metric", metric_choices(dataset), key="new_metric")
+        metric = right.selectbox(
+            "Target metric", metrics, format_func=metric_label, key="new_metric"
+        )
         with right:
             _field_error("metric")
         cols = st.columns(4)
@@ -114,7 +165,6 @@ def _create_form(dataset_id: int, dataset) -> None:
             _field_error("baseline_from")
         with cols[1]:
             _field_error("baseline_to")
-        types = sorted(dataset.items["type"].dropna().unique().tolist()) if dataset else []
         scope_types = st.multiselect("Scope: work types (empty = all)", types, key="new_types")
         method = st.selectbox(
             "Compare",
@@ -197,10 +247,15 @@ def _submit(dataset_id: int, fields: dict, author: str) -> None:
 
 @st.cache_data(show_spinner="Judging experiments…", max_entries=64)
 def _judged(
-    url: str, experiment_id: int, updated_at: str, version_id: int | None, check: bool = True
+    url: str,
+    experiment_id: int,
+    updated_at: str,
+    version_id: int | None,
+    stamp: str | None,
+    check: bool = True,
 ) -> dict:
     """An experiment's evidence (with the other method's check when ``check``), cached per
-    edit and dataset version."""
+    edit and dataset version (its id and import stamp, as every cache in ``ui.state``)."""
     with Session(current_engine()) as session:
         judgement = judge(session, experiment_id=experiment_id, sensitivity=check)
     evidence = judgement.evidence.to_dict() if judgement.evidence is not None else {}
@@ -212,53 +267,49 @@ def _judged(
     }
 
 
-def _judgement(experiment, check: bool = True) -> dict:
+def _latest_version(dataset_id: int) -> tuple[int | None, str | None]:
+    """(id, import stamp) of the dataset's latest version, the one experiments are judged on;
+    looked up once per run for every experiment of the page."""
+    from vsm_core.store import crud
+
     with Session(current_engine()) as session:
-        from vsm_core.store import crud
-
-        version = crud.get_version(session, dataset_id=experiment.dataset_id)
-    return _judged(
-        database_url(),
-        experiment.id,
-        experiment.updated_at.isoformat(),
-        version.id if version else None,
-        check,
-    )
+        version = crud.get_version(session, dataset_id=dataset_id)
+    if version is None:
+        return None, None
+    return version.id, version.imported_at.isoformat()
 
 
-def _experiment_rows(dataset_id: int) -> pd.DataFrame:
+def _judgement(experiment, latest: tuple[int | None, str | None], check: bool = True) -> dict:
+    return _judged(database_url(), experiment.id, experiment.updated_at.isoformat(), *latest, check)
+
+
+def _experiment_rows(dataset_id: int, latest: tuple[int | None, str | None]) -> pd.DataFrame:
+    """One row per experiment, in words: the table people read (empty cells stay empty)."""
     with Session(current_engine()) as session:
         experiments = records.list_experiments(session, dataset_id=dataset_id)
     today = date.today()
     rows = []
     for experiment in experiments:
-        judged = _judgement(experiment, check=False)  # the list needs the verdict only
+        judged = _judgement(experiment, latest, check=False)  # the list needs the verdict only
         verdict = (judged["snapshot"] or judged["evidence"]).get("verdict") or "not enough data"
         overdue = (
             experiment.review_date is not None
             and experiment.review_date < today
             and experiment.status not in REVIEWED_STATUSES
         )
+        overlaps = ", ".join(f"#{i}" for i in judged["overlaps"])
+        warnings = ["review overdue" if overdue else "", f"overlaps {overlaps}" if overlaps else ""]
         rows.append(
             {
-                "id": experiment.id,
-                "title": experiment.title,
-                "status": experiment.status,
-                "metric": experiment.metric,
-                "target": experiment.target,
-                "verdict": f"{VERDICT_ICONS.get(verdict, '')} {verdict}",
-                "review": experiment.review_date,
-                "warning": " ".join(
-                    part
-                    for part in (
-                        "⚠ review overdue" if overdue else "",
-                        f"⚠ overlaps #{', #'.join(map(str, judged['overlaps']))}"
-                        if judged["overlaps"]
-                        else "",
-                    )
-                    if part
-                ),
-                "owner": experiment.owner,
+                "#": experiment.id,
+                "Title": experiment.title,
+                "Status": experiment.status,
+                "Target metric": metric_label(experiment.metric),
+                "Target": "" if experiment.target is None else f"{experiment.target:g}",
+                "Verdict": verdict,
+                "Review date": experiment.review_date.isoformat() if experiment.review_date else "",
+                "Warnings": "; ".join(w for w in warnings if w),
+                "Owner": experiment.owner,
             }
         )
     return pd.DataFrame(rows)
@@ -271,22 +322,16 @@ def _listing(rows: pd.DataFrame):
         default=STATUSES,
         key="experiment_status_filter",
     )
-    table = rows[rows["status"].isin(shown)]
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            "review": st.column_config.DateColumn("review date"),
-        },
-    )
+    table = rows[rows["Status"].isin(shown)]
+    st.dataframe(table, hide_index=True)
     st.caption(
         "Verdict of a reviewed experiment is the one stored at its review; others are "
-        "re-computed on the latest data. ⚠ marks overdue reviews and experiments whose windows "
-        "and scopes overlap (their effects cannot be told apart)."
+        "re-computed on the latest data. Warnings name overdue reviews and experiments whose "
+        "windows and scopes overlap (their effects cannot be told apart)."
     )
     if table.empty:
         return None
-    labels = {int(r.id): f"#{r.id} {r.title}" for r in table.itertuples()}
+    labels = {int(i): f"#{i} {t}" for i, t in zip(table["#"], table["Title"], strict=True)}
     return st.selectbox("Open experiment", list(labels), format_func=labels.get, key=OPEN)
 
 
@@ -297,12 +342,11 @@ def _fmt(value, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def _results(experiment_id: int, dataset) -> None:
+def _results(experiment_id: int, latest: tuple[int | None, str | None]) -> None:
     with Session(current_engine()) as session:
         experiment = records.get_experiment(session, experiment_id=experiment_id)
-        history = records.experiment_history(session, experiment_id=experiment_id)
     st.subheader(f"#{experiment.id} {md(experiment.title)}")
-    judged = _judgement(experiment)
+    judged = _judgement(experiment, latest)
     evidence = judged["evidence"]
     st.markdown(
         f"*{md(experiment.hypothesis)}*  \n**Action:** {md(experiment.action or '–')} · "
@@ -314,44 +358,74 @@ def _results(experiment_id: int, dataset) -> None:
         st.warning("The dataset has no version to judge this experiment on.")
     else:
         _evidence_summary(evidence, judged)
+        key = (database_url(), experiment.id, experiment.updated_at.isoformat(), *latest)
+        box, box_data, xmr, xmr_data = _charts(key, evidence)
         left, right = st.columns(2)
         with left:
             chart_panel(
-                before_after_chart(evidence),
+                box,
                 key=f"exp_box_{experiment_id}",
                 definition="Each window's values side by side.",
-                data=pd.DataFrame(
-                    [
-                        {"window": w, **r}
-                        for w in ("before", "after")
-                        for r in evidence["distribution"].get(w, [])
-                    ]
-                ),
+                data=box_data,
             )
         with right:
             chart_panel(
-                experiment_behaviour_chart(evidence),
+                xmr,
                 key=f"exp_xmr_{experiment_id}",
                 definition="Limits = baseline mean ± 2.66 × its mean moving range; red "
                 "points after the change are signals (beyond a limit, 8 in a row).",
-                data=pd.DataFrame(evidence.get("points") or []),
+                data=xmr_data,
             )
-    _edit_and_review(experiment)
-    with st.expander(f"History ({len(history)} change(s))"):
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "when (UTC)": h.at,
-                        "who": h.author,
-                        "kind": h.kind,
-                        "changes": ", ".join(h.changes),
-                    }
-                    for h in history
-                ]
-            ),
-            hide_index=True,
-        )
+    edit = _lazy_expander("Edit or review", _edit_open(experiment.id))
+    if edit.open:
+        with edit:
+            _edit_and_review(experiment)
+    history = _lazy_expander("History", _history_open(experiment.id))
+    if history.open:
+        with history:
+            _history(experiment.id)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _charts(key: tuple, _evidence: dict) -> tuple:
+    """(before/after figure, its data, behaviour figure, its data), built once per ``key``:
+    database, experiment, its last edit, and the latest version's id and stamp (what
+    ``_judged`` is cached on). A resource cache, as ``ui.panels.cached_figure`` says why;
+    nothing draws into the figures or frames after they are built."""
+    evidence = _evidence
+    box_data = pd.DataFrame(
+        [
+            {"window": w, **r}
+            for w in ("before", "after")
+            for r in evidence["distribution"].get(w, [])
+        ]
+    )
+    xmr_data = pd.DataFrame(evidence.get("points") or [])
+    return (
+        before_after_chart(evidence),
+        box_data,
+        experiment_behaviour_chart(evidence),
+        xmr_data,
+    )
+
+
+def _history(experiment_id: int) -> None:
+    with Session(current_engine()) as session:
+        history = records.experiment_history(session, experiment_id=experiment_id)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "When (UTC)": h.at,
+                    "Who": h.author,
+                    "What": h.kind,
+                    "Changed": ", ".join(c.replace("_", " ") for c in h.changes),
+                }
+                for h in history
+            ]
+        ),
+        hide_index=True,
+    )
 
 
 def _evidence_summary(evidence: dict, judged: dict) -> None:
@@ -381,7 +455,7 @@ def _evidence_summary(evidence: dict, judged: dict) -> None:
         "–" if met is None else ("yes" if met else "no"),
         help=f"target {evidence['target']}",
     )
-    st.markdown(f"### {VERDICT_ICONS.get(verdict, '')} {verdict}")
+    st.markdown(f"### {verdict}")
     st.caption(
         f"{md(evidence['label'])}. Compared: {md(evidence.get('method_description', ''))}. "
         "The verdict comes from the interval." + _sample_note(evidence)
@@ -423,34 +497,33 @@ def _sample_note(evidence: dict) -> str:
 
 
 def _edit_and_review(experiment) -> None:
-    with st.expander("Edit or review"):
-        with st.form(f"edit_{experiment.id}"):
-            target = st.number_input(
-                "Target value", value=experiment.target, key=f"edit_target_{experiment.id}"
-            )
-            review_date = st.date_input(
-                "Review date", value=experiment.review_date, key=f"edit_review_{experiment.id}"
-            )
-            status = st.selectbox(
-                "Status",
-                STATUSES,
-                index=STATUSES.index(experiment.status),
-                key=f"edit_status_{experiment.id}",
-            )
-            learnings = st.text_area(
-                "Learnings", value=experiment.learnings or "", key=f"edit_learnings_{experiment.id}"
-            )
-            labels = list(METHODS)
-            method = st.selectbox(
-                "Compare",
-                labels,
-                index=list(METHODS.values()).index(experiment.method),
-                key=f"edit_method_{experiment.id}",
-            )
-            author = _author_input(f"edit_author_{experiment.id}")
-            saved = st.form_submit_button("Save")
-        if saved and _remember_author(author):
-            _save_edit(experiment, target, review_date, status, learnings, METHODS[method], author)
+    with st.form(f"edit_{experiment.id}"):
+        target = st.number_input(
+            "Target value", value=experiment.target, key=f"edit_target_{experiment.id}"
+        )
+        review_date = st.date_input(
+            "Review date", value=experiment.review_date, key=f"edit_review_{experiment.id}"
+        )
+        status = st.selectbox(
+            "Status",
+            STATUSES,
+            index=STATUSES.index(experiment.status),
+            key=f"edit_status_{experiment.id}",
+        )
+        learnings = st.text_area(
+            "Learnings", value=experiment.learnings or "", key=f"edit_learnings_{experiment.id}"
+        )
+        labels = list(METHODS)
+        method = st.selectbox(
+            "Compare",
+            labels,
+            index=list(METHODS.values()).index(experiment.method),
+            key=f"edit_method_{experiment.id}",
+        )
+        author = _author_input(f"edit_author_{experiment.id}")
+        saved = st.form_submit_button("Save")
+    if saved and _remember_author(author):
+        _save_edit(experiment, target, review_date, status, learnings, METHODS[method], author)
 
 
 def _save_edit(experiment, target, review_date, status, learnings, method, author) -> None:
