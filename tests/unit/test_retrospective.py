@@ -267,3 +267,10 @@ def test_a_filter_matching_nothing_gives_an_empty_view(demo_dataset):
     assert view.finished.sentences()[1].startswith("No cycle time to report")
     assert all(chart.signals == [] for chart in view.charts)
     assert view.suggestion.metric == "cycle_time_p85" and view.suggestion.target is None
+
+
+def test_the_cycle_time_baseline_keeps_the_last_200_items():
+    dataset = _weekly([30] * 10)  # 300 items, 2 days each; since the last week
+    since = date(2024, 1, 1) + timedelta(weeks=9)
+    cycle = behaviour_charts(build_scope(dataset), since=since)[1]
+    assert (cycle.baseline, cycle.first_since, len(cycle.labels)) == (200, 200, 230)

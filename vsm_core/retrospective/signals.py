@@ -8,7 +8,8 @@ page): completed items per week, the cycle time of each completed item (in done
 order) and the weekly mean of the daily WIP.
 
 *the points looked at*
-    The points of the :data:`LOOKBACK_DAYS` before ``since`` (the *baseline*) and every
+    The points of the :data:`LOOKBACK_DAYS` before ``since`` (the *baseline*; for the
+    cycle-time chart at most the last :data:`MAX_ITEM_BASELINE` items) and every
     point since. Weeks are ISO weeks (Monday start); a week belongs to "since" when its
     Monday is on or after the Monday of ``since``'s week; an item when its done date
     is on or after ``since``.
@@ -38,6 +39,10 @@ from vsm_core.metrics.scope import Scope
 LOOKBACK_DAYS = 182
 #: Fewer baseline points than this: the limits use every point.
 MIN_BASELINE = 6
+#: The cycle-time chart's baseline holds at most this many items (the most recent ones):
+#: limits over thousands of items hide the shifts they are meant to show, and a chart
+#: of them is unreadable (the Flow metrics page's per-item chart keeps the last 50-500).
+MAX_ITEM_BASELINE = 200
 #: At most this many points are named in a sentence.
 NAMED_POINTS = 3
 
@@ -128,6 +133,7 @@ def behaviour_charts(scope: Scope, *, since: date) -> list[BehaviourChart]:
             done_days,
             baseline_start,
             since,
+            max_baseline=MAX_ITEM_BASELINE,
         ),
         _cut(
             "wip",
@@ -151,8 +157,11 @@ def _done_days_in_chart_order(scope: Scope) -> np.ndarray:
     return np.array(local.dt.date.tolist(), dtype=object)
 
 
-def _cut(key, title, y_title, point_word, full, days, baseline_start, since) -> BehaviourChart:
-    """``full`` cut to [``baseline_start``, end], limits on the points before ``since``."""
+def _cut(
+    key, title, y_title, point_word, full, days, baseline_start, since, max_baseline=None
+) -> BehaviourChart:
+    """``full`` cut to [``baseline_start``, end], limits on the points before ``since``
+    (at most ``max_baseline`` of them, the most recent)."""
     values = np.asarray(full.values, dtype="float64")
     if len(days):
         keep = days >= baseline_start
@@ -160,6 +169,8 @@ def _cut(key, title, y_title, point_word, full, days, baseline_start, since) -> 
         n_base = int(np.sum(keep & (days < since)))
     else:
         first, n_base = 0, 0
+    if max_baseline is not None and n_base > max_baseline:
+        first, n_base = first + n_base - max_baseline, max_baseline
     values, labels = values[first:], list(full.labels[first:])
     baseline = n_base if n_base >= MIN_BASELINE else 0
     result = xmr.xmr(values, baseline=baseline or None, labels=labels)
@@ -182,4 +193,10 @@ def _cut(key, title, y_title, point_word, full, days, baseline_start, since) -> 
     )
 
 
-__all__ = ["LOOKBACK_DAYS", "MIN_BASELINE", "BehaviourChart", "behaviour_charts"]
+__all__ = [
+    "LOOKBACK_DAYS",
+    "MAX_ITEM_BASELINE",
+    "MIN_BASELINE",
+    "BehaviourChart",
+    "behaviour_charts",
+]
