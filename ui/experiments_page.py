@@ -358,8 +358,7 @@ def _results(experiment_id: int, latest: tuple[int | None, str | None]) -> None:
         st.warning("The dataset has no version to judge this experiment on.")
     else:
         _evidence_summary(evidence, judged)
-        key = (database_url(), experiment.id, experiment.updated_at.isoformat(), *latest)
-        box, box_data, xmr, xmr_data = _charts(key, evidence)
+        box, box_data, xmr, xmr_data = _charts(evidence)
         left, right = st.columns(2)
         with left:
             chart_panel(
@@ -386,13 +385,11 @@ def _results(experiment_id: int, latest: tuple[int | None, str | None]) -> None:
             _history(experiment.id)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _charts(key: tuple, _evidence: dict) -> tuple:
-    """(before/after figure, its data, behaviour figure, its data), built once per ``key``:
-    database, experiment, its last edit, and the latest version's id and stamp (what
-    ``_judged`` is cached on). A resource cache, as ``ui.panels.cached_figure`` says why;
-    nothing draws into the figures or frames after they are built."""
-    evidence = _evidence
+def _charts(evidence: dict) -> tuple:
+    """(before/after figure, its data, behaviour figure, its data) of the evidence.
+
+    Built on every run: caching them measured no win (100k items: 0.085 s a rerun
+    without the cache, 0.10 s with it; docs/benchmarks.md)."""
     box_data = pd.DataFrame(
         [
             {"window": w, **r}
