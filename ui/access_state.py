@@ -2,10 +2,11 @@
 
 Without sign-in Flowlab is single-user: the actor is the local user, who may
 do everything (as before teams existed). With sign-in the actor is the
-signed-in person with the roles of :mod:`vsm_core.store.access`: each team
-of the ID token's groups claim (``vsm_core.identity``) as ``editor`` — a
-team's group is its working members — raised by any role the Admin page gave
-their e-mail; an instance admin may do everything.
+signed-in person with the roles of :mod:`vsm_core.store.access`: the role
+each team of the ID token's groups claim gives (``vsm_core.identity``:
+``editor`` unless the secrets' ``[teams]`` table names another), raised by
+any role the Admin page gave their e-mail; an instance admin may do
+everything.
 
 The store decides with this actor what a page may read or change; pages never
 filter by team themselves.
@@ -20,9 +21,6 @@ from ui.state import current_engine
 from vsm_core.store import teams
 from vsm_core.store.access import Actor, local_actor, person
 
-#: The role a team named by the sign-in claim gives its members.
-CLAIM_ROLE = "editor"
-
 
 def current_actor() -> Actor:
     """The actor of this run (see the module docstring)."""
@@ -34,7 +32,7 @@ def current_actor() -> Actor:
     return person(
         name=identity.display_name,
         email=identity.email,
-        claimed={team: CLAIM_ROLE for team in identity.teams},
+        claimed=identity.roles,
         granted=granted,
         instance_admin=identity.is_admin,
     )

@@ -17,6 +17,10 @@ Definitions (also in ``docs/sign-in.md``):
   table, only the groups it names count, each becoming the team (or teams) it
   maps to: a provider that sends every directory group (Microsoft Entra ID
   sends group ids) then gives nobody a team by accident.
+* **roles**: the role each team gives (``viewer``, ``editor`` or ``admin``;
+  see ``vsm_core.store.access``): ``editor`` for a plain team name, or the
+  role a ``{ team = "NAME", role = "viewer" }`` entry of ``[teams]`` names;
+  the strongest wins when several groups give one team.
 * **instance admin**: someone whose e-mail is listed in ``VSM_ADMINS``
   (compared without regard to case; an e-mail the provider marks
   ``email_verified = false`` does not count) or who is in a group listed in
@@ -30,6 +34,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+#: Roles in a team, weakest first (``vsm_core.store.access`` enforces them).
+TEAM_ROLES = ("viewer", "editor", "admin")
+#: The role a group gives in its team unless the ``[teams]`` table names another: a team's
+#: group is its working members.
+DEFAULT_TEAM_ROLE = "editor"
 #: The claim read for a person's groups unless ``VSM_TEAMS_CLAIM`` names another.
 DEFAULT_TEAMS_CLAIM = "groups"
 TEAMS_CLAIM_VARIABLE = "VSM_TEAMS_CLAIM"
@@ -74,6 +83,8 @@ class Identity:
     groups: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
     is_admin: bool = False
+    #: team → role (viewer, editor, admin) the groups give; every team of ``teams`` is here.
+    roles: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def display_name(self) -> str:
@@ -93,6 +104,9 @@ class IdentitySettings:
     team_map: Mapping[str, tuple[str, ...]] | None = None
     admins: frozenset[str] = field(default_factory=frozenset)
     admin_groups: frozenset[str] = field(default_factory=frozenset)
+    #: group → ((team, role), …) from the ``[teams]`` table; None: every group is a team
+    #: of the same name with :data:`DEFAULT_TEAM_ROLE`.
+    team_roles: Mapping[str, tuple[tuple[str, str], ...]] | None = None
 
 
 # --------------------------------------------------------------------------- settings
@@ -113,6 +127,7 @@ def settings_from(
     return IdentitySettings(
         teams_claim=claim,
         team_map=parse_team_map(teams_table),
+        team_roles=parse_team_roles(teams_table),
         admins=parse_admins(environ.get(ADMINS_VARIABLE, "")),
         admin_groups=frozenset(
             _split_list(environ.get(ADMIN_GROUPS_VARIABLE, ""), _GROUP_SEPARATORS)
@@ -139,23 +154,64 @@ def parse_admins(text: str) -> frozenset[str]:
 def parse_team_map(table: Mapping[str, object] | None) -> dict[str, tuple[str, ...]] | None:
     """The ``[teams]`` table as group → team names; ``None`` when there is no table.
 
-    A value is one team name or a list of team names (one group may stand
-    for several teams). Raises :class:`IdentityConfigError` naming the group
-    whose value is neither, or holds a blank name.
+    A value is one team name, a ``{ team = "NAME", role = "viewer" }`` table,
+    or a list of those (one group may stand for several teams). Raises
+    :class:`IdentityConfigError` naming the group whose value is none of them.
+    """
+    roles = parse_team_roles(table)
+    if roles is None:
+        return None
+    return {group: _unique(team for team, _role in grants) for group, grants in roles.items()}
+
+
+def parse_team_roles(
+    table: Mapping[str, object] | None,
+) -> dict[str, tuple[tuple[str, str], ...]] | None:
+    """The ``[teams]`` table as group → ((team, role), …); ``None`` when there is no table.
+
+    A plain team name gives :data:`DEFAULT_TEAM_ROLE`; ``{ team, role }`` gives
+    its role (one of :data:`TEAM_ROLES`).
     """
     if table is None:
         return None
-    mapping: dict[str, tuple[str, ...]] = {}
-    for group, value in table.items():
-        names = [value] if isinstance(value, str) else value
-        if not isinstance(names, list | tuple) or not all(
-            isinstance(name, str) and name.strip() for name in names
+    return {str(group): tuple(_grants(str(group), value)) for group, value in table.items()}
+
+
+def _grants(group: str, value: object) -> list[tuple[str, str]]:
+    entries = value if isinstance(value, list | tuple) else [value]
+    grants: dict[str, str] = {}
+    for entry in entries:
+        if isinstance(entry, str) and entry.strip():
+            team, role = entry.strip(), DEFAULT_TEAM_ROLE
+        elif (
+            isinstance(entry, Mapping)
+            and set(entry) <= {"team", "role"}
+            and isinstance(entry.get("team"), str)
+            and entry["team"].strip()
+            and entry.get("role", DEFAULT_TEAM_ROLE) in TEAM_ROLES
         ):
+            team, role = entry["team"].strip(), entry.get("role", DEFAULT_TEAM_ROLE)
+        else:
             raise IdentityConfigError(
-                f"[teams] entry {str(group)!r} must be a team name or a list of team names"
+                f"[teams] entry {group!r} must be a team name, a list of team names or "
+                '{ team = "NAME", role = "viewer" | "editor" | "admin" }'
             )
-        mapping[str(group)] = _unique(name.strip() for name in names)
-    return mapping
+        grants.setdefault(team, role)
+    return list(grants.items())
+
+
+def roles_for(
+    groups: tuple[str, ...], team_roles: Mapping[str, tuple[tuple[str, str], ...]] | None
+) -> dict[str, str]:
+    """Team → role of someone in ``groups``: the strongest role any of their groups gives."""
+    if team_roles is None:
+        return {group: DEFAULT_TEAM_ROLE for group in groups}
+    roles: dict[str, str] = {}
+    for group in groups:
+        for team, role in team_roles.get(group, ()):
+            if team not in roles or TEAM_ROLES.index(role) > TEAM_ROLES.index(roles[team]):
+                roles[team] = role
+    return roles
 
 
 def auth_setting_problems(auth: Mapping[str, object]) -> list[str]:
@@ -209,6 +265,7 @@ def identity_from_claims(claims: Mapping[str, object], settings: IdentitySetting
         groups=groups,
         teams=teams_for(groups, settings.team_map),
         is_admin=_is_admin(email, claims.get("email_verified"), groups, settings),
+        roles=roles_for(groups, settings.team_roles),
     )
 
 

@@ -45,6 +45,7 @@ def test_without_settings_every_group_is_a_team_and_nobody_is_admin():
         groups=("team-a", "staff"),
         teams=("team-a", "staff"),
         is_admin=False,
+        roles={"team-a": "editor", "staff": "editor"},
     )
     assert identity.display_name == "Alice Example"
 
@@ -168,7 +169,40 @@ def test_parse_team_map_accepts_names_and_lists():
     assert parse_team_map(None) is None
 
 
-@pytest.mark.parametrize("value", [3, ["A", 3], ["A", " "], "", {"x": "y"}])
+def test_team_entries_may_name_a_role_and_the_strongest_role_wins():
+    table = {
+        "pay-viewers": {"team": "Payments", "role": "viewer"},
+        "pay-leads": [{"team": "Payments", "role": "admin"}, "Platform"],
+        "readers": [{"team": "Platform", "role": "viewer"}],
+    }
+    settings = settings_from({}, table)
+    assert parse_team_map(table)["pay-leads"] == ("Payments", "Platform")
+    viewer = identity_from_claims({"sub": "v", "groups": ["pay-viewers"]}, settings)
+    assert (viewer.teams, dict(viewer.roles)) == (("Payments",), {"Payments": "viewer"})
+    lead = identity_from_claims(
+        {"sub": "l", "groups": ["readers", "pay-viewers", "pay-leads"]}, settings
+    )
+    assert dict(lead.roles) == {"Platform": "editor", "Payments": "admin"}
+
+
+def test_without_a_table_every_group_is_a_team_of_editors():
+    person = identity_from_claims({"sub": "p", "groups": ["A", "B"]}, settings_from({}))
+    assert dict(person.roles) == {"A": "editor", "B": "editor"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        3,
+        ["A", 3],
+        ["A", " "],
+        "",
+        {"x": "y"},
+        {"team": "A", "role": "owner"},
+        {"team": " ", "role": "viewer"},
+        {"team": "A", "role": "viewer", "extra": 1},
+    ],
+)
 def test_parse_team_map_refuses_anything_but_names(value):
     with pytest.raises(IdentityConfigError, match="\\[teams\\] entry 'g'"):
         parse_team_map({"g": value})
