@@ -68,7 +68,7 @@ def render_experiments(selection: Selection) -> None:
     new = _lazy_expander("Record a new experiment", NEW_OPEN)
     if new.open:
         with new:
-            _create_form(dataset.id, _form_choices_of(selection))
+            _create_form(dataset.id, form_choices(selection))
     latest = _latest_version(dataset.id)
     rows = _experiment_rows(dataset.id, latest)
     if rows.empty:
@@ -104,7 +104,9 @@ def _form_choices(url: str, version_id: int, stamp: str | None) -> tuple[list[st
     return metric_choices(dataset), _work_types(dataset)
 
 
-def _form_choices_of(selection: Selection) -> tuple[list[str], list[str]]:
+def form_choices(selection: Selection) -> tuple[list[str], list[str]]:
+    """(target metrics, work types) of the selected version, without unpickling the dataset
+    on a cache hit (the Retrospective page's "Try something" offers the same metrics)."""
     if selection.version_id is None:
         return metric_choices(None), []
     return _form_choices(database_url(), selection.version_id, selection.version_stamp)
