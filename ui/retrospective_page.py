@@ -22,6 +22,7 @@ import streamlit as st
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
+from ui.auth import current_author
 from ui.experiments_page import AUTHOR, metric_choices
 from ui.plain import md
 from ui.state import Selection, current_engine, get_engine, load_version
@@ -358,9 +359,7 @@ def _try_something(selection: Selection, view: RetrospectiveView, today: date) -
             key="retro_review",
             help="Default: the next retrospective, the same interval from today.",
         )
-        author = _name_input(
-            st, "Your name", "retro_try_author", help="Recorded as who made the experiment."
-        )
+        author = _author_input("retro_try_author")
         submitted = st.form_submit_button("Record the experiment", type="primary")
     for message in errors.values():
         st.error(md(message))
@@ -385,11 +384,22 @@ def _try_something(selection: Selection, view: RetrospectiveView, today: date) -
 
 
 def _name_input(where, label: str, key: str, help: str | None = None) -> str:
-    """A name field that starts from the name given earlier in the session (any page's
-    "Your name"); a keyed widget ignores a changed ``value``, so its state is set instead."""
+    """A name field that starts from the signed-in person's name, else the name given
+    earlier in the session (any page's "Your name"); a keyed widget ignores a changed
+    ``value``, so its state is set instead."""
     if not st.session_state.get(key):
-        st.session_state[key] = st.session_state.get(AUTHOR, "")
+        st.session_state[key] = current_author() or st.session_state.get(AUTHOR, "")
     return where.text_input(label, key=key, help=help)
+
+
+def _author_input(key: str) -> str:
+    """Who records: the signed-in person where there is one (said, not asked), else a
+    "Your name" field remembered for the session. Never the computer's user account."""
+    signed_in = current_author()
+    if signed_in:
+        st.caption(f"Recorded as {md(signed_in)} (signed in).")
+        return signed_in
+    return _name_input(st, "Your name", key, help="Recorded as who made it.").strip()
 
 
 def _metric_words(name: str) -> str:
@@ -447,7 +457,7 @@ def _save(selection: Selection, since: date, today: date) -> None:
         held_on = st.date_input("Held on", value=today, key="retro_held_on")
         attendees = st.text_input("Attendees", key="retro_attendees", placeholder="Who came")
         notes = st.text_area("Notes", key="retro_notes", placeholder="What was said and decided")
-        author = _name_input(st, "Your name", "retro_save_author")
+        author = _author_input("retro_save_author")
         saved = st.form_submit_button("Save the retrospective", type="primary")
     if not saved:
         return

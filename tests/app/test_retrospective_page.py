@@ -191,3 +191,18 @@ def test_user_text_is_shown_as_typed(page):
     assert f"**Attendees:** {md('<i>Ana</i> & Bo')}" in texts
     # a new look back starts from the saved day
     assert _since(page).value == date(2026, 10, 5)
+
+
+def test_a_signed_in_person_is_the_author_without_being_asked(app, monkeypatch):
+    monkeypatch.setattr(ui.retrospective_page, "current_author", lambda: "Sam Signed")
+    app.run()
+    app.switch_page("pages/retrospective.py").run()
+    assert not app.exception
+    assert "retro_save_author" not in [t.key for t in app.text_input]
+    assert any(c.value == "Recorded as Sam Signed (signed in)." for c in app.caption)
+    assert app.text_input(key="retro_owner").value == "Sam Signed"
+    _form_button(app, "Save the retrospective").click().run()
+    assert not app.exception
+    with Session(_engine()) as session:
+        [saved] = store.list_retrospectives(session)
+    assert saved.author == "Sam Signed"
