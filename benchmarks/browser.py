@@ -16,8 +16,9 @@ Chromium with Playwright and times what a person does:
 A timing runs from the user's input as the page saw it (the first
 ``pointerdown`` or ``keydown`` after the probe is armed, so Playwright's own
 checks before a click are not counted) until the app is done: Streamlit
-reported a script run (``data-test-script-state`` went to ``running``) and
-that run ended (``notRunning``), the status widget is gone, every plotly
+reported a script run (``data-test-script-state`` left ``notRunning``: the
+click's ``rerunRequested`` or the server's ``running``) and that run ended
+(``notRunning`` again), the status widget is gone, every plotly
 chart on the page has drawn its SVG (``.main-svg``), and all of that held
 for :data:`SETTLE_MS` (a run that reruns itself is not cut short; the end is
 when the state *began* to hold). The first round of every action (the
@@ -66,7 +67,9 @@ PROBE_JS = """
   new MutationObserver(records => {
     for (const r of records) {
       const now = r.target.getAttribute('data-test-script-state');
-      if (r.oldValue === 'running' || now === 'running') {
+      // 'rerunRequested' is set by the click itself; 'running' may be batched away by React
+      // when a short run's messages arrive together, so any state but notRunning counts.
+      if ((r.oldValue && r.oldValue !== 'notRunning') || (now && now !== 'notRunning')) {
         if (!probe.sawRun) probe.runStart = performance.now();
         probe.sawRun = true;
       }
