@@ -436,3 +436,34 @@ def test_a_stale_head_constant_only_costs_an_alembic_run(fresh_engine, monkeypat
     upgrade_to_head(fresh_engine)
     assert calls == ["head", "head"]
     assert current_revision(fresh_engine) == head_revision()
+
+
+def test_a_database_at_0007_gets_future_designs_and_keeps_its_experiments(fresh_engine):
+    """0008 adds ``future_design``; the rows written before stay, and a design saved after the
+    upgrade links to an experiment written at an older revision."""
+    from vsm_core.store import designs
+    from vsm_core.store.access import SYSTEM
+
+    upgrade_to_head(fresh_engine, revision="0002")
+    written = _write_as_revision_0002(fresh_engine)
+    upgrade_to_head(fresh_engine, revision="0007")
+    assert "future_design" not in inspect(fresh_engine).get_table_names()
+    upgrade_to_head(fresh_engine)
+    assert current_revision(fresh_engine) == "0008" == head_revision()
+    assert "future_design" in inspect(fresh_engine).get_table_names()
+    with Session(fresh_engine) as session:
+        assert [e.id for e in list_experiments(session)] == sorted(
+            written["experiments"], reverse=True
+        )
+        design = designs.save_design(
+            session,
+            actor=SYSTEM,
+            version_id=written["version_id"],
+            name="Halve Review",
+            changes=["scale:Review=0.5"],
+            record={"prediction": {}},
+        )
+        linked = designs.link_experiment(
+            session, actor=SYSTEM, design_id=design.id, experiment_id=written["experiments"][0]
+        )
+        assert linked.experiment_id == written["experiments"][0]

@@ -103,6 +103,7 @@ class FutureDesign:
     rework: pd.DataFrame | None = None
     dataset_version_id: int | None = None
     dataset_name: str | None = None
+    item_filter: ItemFilter = field(default_factory=ItemFilter)
 
     def as_json(self) -> dict:
         """Exactly ``{"current": {"measured", "simulated"}, "future", "changes"}`` (docs/cli.md)."""
@@ -151,15 +152,25 @@ class FutureDesign:
         return both[["state", *MAP_COLUMNS]]
 
     def record(self) -> dict:
-        """What a saved design needs: dataset version, changes, options and the prediction."""
+        """What a saved design needs (JSON-ready): dataset version, changes (as written and in
+        words), options, the items it was computed on (``scope``: work types, teams,
+        attributes), the prediction and its sentences."""
+        scope = self.item_filter
         return {
             "dataset_version_id": self.dataset_version_id,
             "changes": [change.text for change in self.changes],
+            "changes_in_words": [change.describe() for change in self.changes],
             "history": [self.history.first.isoformat(), self.history.last.isoformat()],
             "as_of": self.history.as_of.isoformat(),
             "runs": self.runs,
             "seed": self.seed,
+            "scope": {
+                "work_types": list(scope.work_types),
+                "teams": list(scope.teams),
+                "attributes": {name: list(values) for name, values in scope.attributes},
+            },
             "prediction": self.as_json(),
+            "sentences": self.sentences(),
         }
 
 
@@ -237,6 +248,7 @@ def design(
         rework=rework_rates(model),
         dataset_version_id=metadata.get("version_id"),
         dataset_name=metadata.get("name"),
+        item_filter=options.item_filter,
     )
 
 

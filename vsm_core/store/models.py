@@ -257,3 +257,32 @@ class Activity(SQLModel, table=True):
     action: str = Field(max_length=40)
     subject: str = Field(max_length=300)
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+# --- Future-state designs ---------------------------------------------------------------------
+#
+# * ``future_design`` – a saved future-state design (issue #14): its name, the change texts,
+#   the prediction made on a dataset version (``vsm_core.future.FutureDesign.record()``), and
+#   the experiment it became, if any. It belongs to its dataset's team. RESTRICT like the
+#   experiments: a version a design was computed on is archived, never deleted. CRUD:
+#   :mod:`vsm_core.store.designs`.
+
+
+class FutureDesign(SQLModel, table=True):
+    __tablename__ = "future_design"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True, ondelete="RESTRICT")
+    version_id: int = Field(foreign_key="dataset_version.id", index=True, ondelete="RESTRICT")
+    name: str = Field(max_length=200)
+    #: The change texts in the order given (``scale:Review=0.5``, ...).
+    changes: list[str] = Field(default_factory=list, sa_type=JSON)
+    #: ``FutureDesign.record()`` (history, as-of, runs, seed, prediction) plus ``sentences``
+    #: and ``scope`` (the filters the design was computed on).
+    record: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    #: The experiment the design became (one at most).
+    experiment_id: int | None = Field(
+        default=None, foreign_key="experiment.id", index=True, ondelete="RESTRICT"
+    )
+    author: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)

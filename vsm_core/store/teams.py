@@ -33,6 +33,7 @@ ACTIONS: dict[str, str] = {
     "experiment_edit": "edited an experiment",
     "experiment_review": "reviewed an experiment",
     "retrospective": "saved a retrospective",
+    "design": "saved a future-state design",
     "member_add": "gave a role",
     "member_remove": "removed a member",
 }
