@@ -26,7 +26,7 @@ from ui.auth import current_author
 from ui.experiments_page import AUTHOR, metric_choices
 from ui.plain import md
 from ui.state import Selection, current_engine, get_engine, load_version
-from ui.url_state import link_params
+from ui.url_state import VIEW_KEY, link_params
 from vsm_core.experiments import records
 from vsm_core.experiments.catalogue import parse_metric
 from vsm_core.filters import ItemFilter
@@ -221,8 +221,17 @@ def _signals(view: RetrospectiveView) -> None:
     st.subheader("Process behaviour since then")
     for chart in view.charts:
         st.markdown(md(chart.sentence(view.since)))
-    tabs = st.tabs([chart.title for chart in view.charts])
+    # The open chart is in the address (?view=Cycle time per item), as Flow metrics' tabs
+    # are; only the open one is drawn.
+    tabs = st.tabs(
+        [chart.title for chart in view.charts],
+        key=VIEW_KEY,
+        bind="query-params",
+        on_change="rerun",
+    )
     for tab, chart in zip(tabs, view.charts, strict=True):
+        if not tab.open:
+            continue
         with tab:
             st.plotly_chart(behaviour_figure(chart), key=f"retro_chart_{chart.key}")
     st.caption(

@@ -206,3 +206,13 @@ def test_a_signed_in_person_is_the_author_without_being_asked(app, monkeypatch):
     with Session(_engine()) as session:
         [saved] = store.list_retrospectives(session)
     assert saved.author == "Sam Signed"
+
+
+def test_the_open_chart_is_in_the_address_and_only_it_is_drawn(open_page):
+    app = open_page("pages/retrospective.py")
+    assert len(app.get("plotly_chart")) == 1
+    app.query_params["view"] = "Cycle time per item"
+    app.run()
+    assert not app.exception
+    [chart] = app.get("plotly_chart")
+    assert "Cycle time per item" in chart.proto.spec
