@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session
@@ -20,6 +21,7 @@ from vsm_core.sample_data import generate_demo_dataset
 from vsm_core.store import crud, make_engine
 
 PAGE = "pages/forecast.py"
+ROOT = Path(__file__).resolve().parents[2]
 VIEW_CHARTS = {
     "How many": ["forecast_how_many"],
     "When": ["forecast_when"],
@@ -247,3 +249,28 @@ def test_aging_forecasts_for_the_flow_metrics_aging_chart(page):
     inclusive = aging_forecasts(selection, mode="inclusive").table
     assert (inclusive["age_days"] != table["age_days"]).any()
     assert aging_forecasts(Selection(None)) is None
+
+
+def test_user_text_stays_inert_on_every_view(monkeypatch, tmp_path):
+    """The hostile dataset of tests/app/hostile.py (names, stages, titles that are markup),
+    forecast alone and together with the demo: nothing it holds reaches Markdown or a chart
+    live, and its name is shown as typed."""
+    from tests.app.hostile import store_hostile, texts
+    from tests.app.test_inert_text_pages import HOST, check_page
+    from vsm_core.store.bootstrap import prepare_database
+
+    url = f"sqlite:///{tmp_path / 'hostile.db'}"
+    monkeypatch.setenv("VSM_DATABASE_URL", url)
+    engine = make_engine(url)
+    prepare_database(engine)
+    with Session(engine) as session:
+        store_hostile(session, HOST, n_items=150)
+    engine.dispose()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.run()
+    app.switch_page(PAGE).run()
+    for view in VIEWS:
+        check_page(_open(app, view))
+    _open(app, VIEWS[0])
+    app.main.multiselect(key="fc_others").set_value([1]).run()  # the demo team, together
+    check_page(app, f"{texts(HOST)['dataset']}: ")  # named in the method, as typed
