@@ -36,6 +36,13 @@ fresh SQLite database seeded by the app's own bootstrap, and for experiments on
 the synthetic datasets of ``--experiment-sizes`` (default 10k and 100k items) stored
 beside them; with the imports of one run by top-level package.
 
+Then issue #11's speed as a person feels it (:mod:`benchmarks.browser`;
+``--no-browser`` skips it, and it is skipped with the reason when Chromium or
+Playwright is missing): the app in Chromium, timed from a click or a key until
+the run ended and every chart drew, per page and action, on the demo team and
+on ``--browser-items`` (default 100k) synthetic items, median of
+``--browser-runs`` rounds (default 5) after a first, cold one.
+
 The tables go to stdout and everything to ``<out>/results.json``. The run
 always exits 0: PASS/FAIL lines report on the targets, they do not gate.
 """
@@ -67,6 +74,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
+from benchmarks.browser import DEFAULT_LARGE_ITEMS as BROWSER_ITEMS
+from benchmarks.browser import DEFAULT_RUNS as BROWSER_RUNS
+from benchmarks.browser import run_browser_bench
 from benchmarks.cli_bench import UPLOAD_LIMIT_MB, bench_cli, interpreter_startup
 from benchmarks.detect_bench import TARGET_S as DETECTION_TARGET_S
 from benchmarks.detect_bench import bench_detection
@@ -636,6 +646,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "only)",
     )
     parser.add_argument(
+        "--browser",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="time the app in Chromium: each page, a tab, a filter, the window and the "
+        "experiment shown, on the demo and on --browser-items items (default: on)",
+    )
+    parser.add_argument(
+        "--browser-items",
+        type=int,
+        default=BROWSER_ITEMS,
+        metavar="ITEMS",
+        help=f"items of the large dataset in the browser (default: {BROWSER_ITEMS}; 0: demo only)",
+    )
+    parser.add_argument(
+        "--browser-runs",
+        type=int,
+        default=BROWSER_RUNS,
+        help=f"rounds per browser action after the first (default: {BROWSER_RUNS})",
+    )
+    parser.add_argument(
         "--no-store",
         action="store_true",
         help="skip the store steps (make_dataset, save, load, build_flow, home_summary)",
@@ -677,6 +707,40 @@ def bench_cli_sizes(args: argparse.Namespace) -> tuple[list[dict], dict[str, flo
         print(f"  metrics FILE --json: {n_items:,} items (writing the CSV)", flush=True)
         results.append(bench_cli(n_items, repeat=args.repeat, seed=args.seed))
     return results, startup
+
+
+def browser_targets(browser: dict) -> list[dict]:
+    """Issue #11's targets, one line per dataset and kind of action (printed and returned)."""
+    if "skipped" in browser:
+        print(f"  [SKIPPED] browser benchmark: {browser['skipped']}")
+        return [{"target": "browser", "status": "SKIPPED", "note": browser["skipped"]}]
+    targets = []
+    for result in browser["datasets"]:
+        for kind, rows in _by_kind(result["rows"]).items():
+            worst = max(rows, key=lambda row: row["median"])
+            status = "PASS" if all(row["status"] == "PASS" for row in rows) else "FAIL"
+            line = (
+                f"  [{status}] {kind} within {worst['target']:.1f} s on {result['dataset']}: "
+                f"slowest median {worst['median']:.2f} s ({worst['action']})"
+            )
+            print(line)
+            targets.append(
+                {
+                    **worst,
+                    "target": line.split("] ", 1)[1],
+                    "target_seconds": worst["target"],
+                    "status": status,
+                }
+            )
+    return targets
+
+
+def _by_kind(rows: list[dict]) -> dict[str, list[dict]]:
+    kinds: dict[str, list[dict]] = {}
+    for row in rows:
+        kind = "a page drawn" if row["action"].startswith("navigate") else "a change drawn"
+        kinds.setdefault(kind, []).append(row)
+    return kinds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -778,6 +842,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         targets.append({"target": "format detection < 50 ms", "status": status, **worst})
 
+    browser = None
+    if args.browser:
+        print("\nSpeed as a person feels it (Chromium):", flush=True)
+        browser = run_browser_bench(runs=args.browser_runs, large_items=args.browser_items or None)
+        targets += browser_targets(browser)
+
     args.out.mkdir(parents=True, exist_ok=True)
     report = {
         "environment": env,
@@ -792,6 +862,8 @@ def main(argv: list[str] | None = None) -> int:
             "repeat": args.repeat,
             "seed": args.seed,
             "postgresql": why,
+            "browser_items": args.browser_items if args.browser else None,
+            "browser_runs": args.browser_runs if args.browser else None,
         },
         "results": results,
         "engine": engine,
@@ -799,6 +871,7 @@ def main(argv: list[str] | None = None) -> int:
         "interpreter_startup_seconds": startup,
         "experiments": experiments,
         "detection": detection,
+        "browser": browser,
         "targets": targets,
         "peak_rss_mb": peak,
     }
