@@ -86,8 +86,9 @@ def _health(base_url: str) -> str | None:
 
 
 @contextlib.contextmanager
-def streamlit_server(workdir: Path) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on a free port over ``workdir/e2e.db``; yield its base URL.
+def streamlit_server(workdir: Path, database_url: str | None = None) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free port over ``database_url`` (default:
+    ``workdir/e2e.db``); yield its base URL.
 
     The server's output goes to ``workdir/streamlit.log``; if it holds a
     traceback when the server stops, the log is printed and a warning says so.
@@ -95,7 +96,7 @@ def streamlit_server(workdir: Path) -> Iterator[str]:
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = workdir / "streamlit.log"
-    env = {**os.environ, "VSM_DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}"}
+    env = {**os.environ, "VSM_DATABASE_URL": database_url or f"sqlite:///{workdir / 'e2e.db'}"}
     command = [
         sys.executable,
         "-m",
