@@ -124,6 +124,8 @@ def _controls(selection: Selection) -> ForecastSettings:
     elif selection.window is not None:
         history = selection.window
         top[1].caption(f"{selection.window[0]:%d %b %Y} to {selection.window[1]:%d %b %Y}")
+    else:
+        top[1].caption("The sidebar's date window has no end yet: the last 12 weeks are used.")
     workdays = top[2].toggle(
         "Count working days only",
         key=f"fc_workdays_{key}",
@@ -186,8 +188,8 @@ def _other_datasets(selection: Selection) -> tuple[tuple[int, str | None, str], 
         key="fc_others",
         placeholder="No other dataset",
         help="Other teams' datasets (their latest version): each is simulated from its own "
-        "history and the results are combined per trial. The sidebar's filters apply to "
-        "every dataset.",
+        "history and the results are combined per trial. The sidebar's filters apply to the "
+        "sidebar's dataset; the others count all their items.",
     )
     out = []
     for dataset_id in picked:
@@ -238,6 +240,12 @@ def _options(settings: ForecastSettings) -> ForecastOptions:
     )
 
 
+def _filters(settings: ForecastSettings) -> list[ItemFilter]:
+    """The sidebar's filters for the sidebar's dataset; every item of the others (their work
+    types and teams are their own)."""
+    return [_options(settings).item_filter] + [ItemFilter()] * (len(settings.versions) - 1)
+
+
 def _datasets(url: str, settings: ForecastSettings) -> list:
     """The stored versions, each named as in the sidebar (the name the sentences use)."""
     return [
@@ -251,16 +259,19 @@ def _datasets(url: str, settings: ForecastSettings) -> list:
 
 @st.cache_data(show_spinner="Simulating…", max_entries=32)
 def _how_many(url: str, settings: ForecastSettings, days: int | None, by: date | None):
-    datasets, options = _datasets(url, settings), _options(settings)
-    result = forecast.how_many(datasets, days=days, by=by, options=options)
-    return result, forecast.predictability(datasets, options=options, forecast=result)
+    datasets, options, filters = _datasets(url, settings), _options(settings), _filters(settings)
+    result = forecast.how_many(datasets, days=days, by=by, options=options, filters=filters)
+    predictability = forecast.predictability(
+        datasets, options=options, forecast=result, filters=filters
+    )
+    return result, predictability
 
 
 @st.cache_data(show_spinner="Simulating…", max_entries=32)
 def _when(url: str, settings: ForecastSettings, items: int):
-    datasets, options = _datasets(url, settings), _options(settings)
-    result = forecast.when(datasets, items=items, options=options)
-    return result, forecast.predictability(datasets, options=options)
+    datasets, options, filters = _datasets(url, settings), _options(settings), _filters(settings)
+    result = forecast.when(datasets, items=items, options=options, filters=filters)
+    return result, forecast.predictability(datasets, options=options, filters=filters)
 
 
 @st.cache_data(show_spinner="Forecasting each item…", max_entries=16)

@@ -179,6 +179,15 @@ def test_several_datasets_are_forecast_together(app):
     assert md(joint.sentences()[0]) in text
     assert joint.percentiles[50] > alone.percentiles[50]
     assert "Second team: " in text  # each dataset's history is named in the method
+    # the sidebar's filters apply to the sidebar's dataset, the other counts all its items
+    app.sidebar.multiselect[0].select("Defect").run()
+    assert not app.exception
+    defects_and_all = forecast.how_many(
+        [_stored(app), _stored(app, 2)],
+        days=14,
+        filters=[ItemFilter(("Defect",)), ItemFilter()],
+    )
+    assert md(defects_and_all.sentences()[0]) in _text(app)
     _open(app, "Track record")
     assert "The track record is for the sidebar's dataset only." in _text(app)
 
