@@ -25,6 +25,14 @@ when the state *began* to hold). The first round of every action (the
 server's caches cold for that page) is reported apart as ``first``; the
 median, min and max are over the ``--runs`` rounds after it.
 
+Beside the wall clock, each action's **CPU seconds** are the user and system
+time spent meanwhile by every process this benchmark started (the Streamlit
+server, Chromium's processes, Playwright's driver), read from ``/proc``. On a
+shared machine the wall clock of a 2-core box with a dozen other jobs says
+more about the neighbours than about the app; the CPU seconds are the app's
+own work, and a change that helps shows there even when the wall clock is
+noise.
+
 Datasets: the demo team (600 items, the app's own seed) and, with
 ``--items N`` (default 100,000), the synthetic dataset of
 :mod:`benchmarks.synthetic` stored beside the demo with two experiments
@@ -145,6 +153,37 @@ def large_database(folder: Path, n_items: int) -> None:
     seed_database(f"sqlite:///{folder / 'e2e.db'}", large_sizes=[n_items], seed=1)
 
 
+# --------------------------------------------------------------------------- CPU seconds
+
+
+def tree_cpu_seconds(root: int | None = None) -> float:
+    """User + system CPU seconds of every living descendant of ``root`` (default: this
+    process), from ``/proc/<pid>/stat``; 0.0 where there is no ``/proc``."""
+    root = os.getpid() if root is None else root
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # it ended meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (name) "
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    total, stack = 0.0, list(children.get(root, []))
+    while stack:
+        pid = stack.pop()
+        total += times.get(pid, 0.0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
 # --------------------------------------------------------------------------- one browser page
 
 
@@ -154,8 +193,10 @@ class Timer:
     def __init__(self, page, base_url: str) -> None:
         self.page = page
         self.base_url = base_url
-        #: Of the last timing: seconds until the last script run ended.
+        #: Of the last timing: seconds until the last script run ended, and the CPU seconds
+        #: of the server and the browser meanwhile.
         self.script_seconds = 0.0
+        self.cpu_seconds = 0.0
 
     def open(self, path: str) -> float:
         """Open ``path`` by its address; seconds from navigation start to the finished run."""
@@ -173,8 +214,11 @@ class Timer:
             prepare()
         self.page.evaluate(PROBE_JS)
         self.page.evaluate(ARM_JS)
+        cpu = tree_cpu_seconds()
         action()
-        return self._wait()
+        seconds = self._wait()
+        self.cpu_seconds = tree_cpu_seconds() - cpu
+        return seconds
 
     def _wait(self) -> float:
         elapsed = self.page.evaluate(DONE_JS, [SETTLE_MS, ACTION_TIMEOUT_MS])
@@ -254,7 +298,7 @@ def scenario(timer: Timer, runs: int) -> tuple[float, dict[str, list[float]]]:
     rows: dict[str, list[float]] = {}
 
     def record(row: str, seconds: float) -> None:
-        rows.setdefault(row, []).append((seconds, timer.script_seconds))
+        rows.setdefault(row, []).append((seconds, timer.script_seconds, timer.cpu_seconds))
 
     opened = timer.open("/")
     labels = timer.nav_labels()
@@ -300,11 +344,13 @@ def _window_days(timer: Timer) -> tuple[str, str]:
 
 def summarise(rows: dict[str, list[tuple]], targets: tuple[float, float]) -> list[dict]:
     """Per row: first (cold), median, min and max of the rounds after it, the median time
-    until the script run ended (the rest is the browser drawing), target and status."""
+    until the script run ended (the rest is the browser drawing), the median CPU seconds,
+    target and status."""
     navigate, other = targets
     table = []
     for row, pairs in rows.items():
-        values = [total for total, _script in pairs]
+        values = [total for total, *_rest in pairs]
+        warm_pairs = pairs[1:] or pairs
         first, warm = values[0], values[1:] or values
         target = navigate if row.startswith("navigate") else other
         median = statistics.median(warm)
@@ -313,7 +359,8 @@ def summarise(rows: dict[str, list[tuple]], targets: tuple[float, float]) -> lis
                 "action": row,
                 "first": round(first, 3),
                 "median": round(median, 3),
-                "script_median": round(statistics.median(s for _t, s in pairs[1:] or pairs), 3),
+                "script_median": round(statistics.median(p[1] for p in warm_pairs), 3),
+                "cpu_median": round(statistics.median(p[2] for p in warm_pairs), 3),
                 "min": round(min(warm), 3),
                 "max": round(max(warm), 3),
                 "runs": len(warm),
@@ -410,13 +457,14 @@ def format_table(result: dict) -> str:
     """One dataset's rows as a Markdown table (seconds)."""
     lines = [
         f"\n{result['dataset']} (first open by address {result['first_open_seconds']:.2f} s)",
-        "| action | first | median | min | max | run ended | target | |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| action | first | median | min | max | run ended | CPU s | target | |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in result["rows"]:
         lines.append(
             f"| {row['action']} | {row['first']:.2f} | {row['median']:.2f} | {row['min']:.2f} "
-            f"| {row['max']:.2f} | {row['script_median']:.2f} | {row['target']:.1f} "
+            f"| {row['max']:.2f} | {row['script_median']:.2f} | {row['cpu_median']:.2f} "
+            f"| {row['target']:.1f} "
             f"| {row['status']} |"
         )
     return "\n".join(lines)
