@@ -196,6 +196,13 @@ def publish(params: Params, query_params, session_state) -> None:
     session_state[_WRITTEN] = {key: list(v) for key, v in params.items()}
 
 
-def link_params(session_state) -> Params:
-    """The query parameters a navigation link carries: the selection last written."""
-    return dict(session_state.get(_WRITTEN) or {})
+def link_params(session_state, view: str | None = None) -> Params:
+    """The query parameters a link to another page carries: the selection last written,
+    plus the ``view`` to open there when given (e.g. ``view="Aging"`` for Flow metrics).
+
+    For ``st.page_link(page, query_params=link_params(st.session_state, view=...))``.
+    """
+    params = {key: list(values) for key, values in (session_state.get(_WRITTEN) or {}).items()}
+    if view is not None:
+        params[VIEW_KEY] = [view]
+    return params

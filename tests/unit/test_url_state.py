@@ -133,6 +133,12 @@ def test_publish_changes_only_the_selection_keys_and_the_links_carry_them():
     assert url == {"dataset": ["2"], "from": ["2026-01-05"], "view": "Aging", "other": "x"}
     assert link_params(session) == {"dataset": ["2"], "from": ["2026-01-05"]}
     assert link_params({}) == {}
+    assert link_params(session, view="Aging") == {
+        "dataset": ["2"],
+        "from": ["2026-01-05"],
+        "view": ["Aging"],
+    }
+    assert "view" not in link_params(session)  # the session's record is not changed
 
 
 @given(st.dates(date(1000, 1, 1), date(9999, 12, 31)))
