@@ -125,8 +125,8 @@ def flowlab(page, app_server) -> Flowlab:
 
 # --------------------------------------------------------------------------- sign-in
 
-#: The secrets file's [teams] table for the sign-in server: group "team-a" is team "Payments".
-SIGNIN_TEAMS = {"team-a": "Payments"}
+#: The secrets file's [teams] table for the sign-in server: group "team-a" is the demo's team.
+SIGNIN_TEAMS = {"team-a": "Demo team"}
 
 
 @dataclass(frozen=True)
@@ -150,17 +150,21 @@ def oidc_provider(tmp_path_factory) -> Iterator[Provider]:
         yield provider
 
 
-@pytest.fixture(scope="module")
-def signin_server(oidc_provider, tmp_path_factory) -> Iterator[SignInServer]:
-    """``streamlit run`` with ``[auth]`` pointing at ``oidc_provider``; the demo team stored."""
-    workdir = tmp_path_factory.mktemp("signin-server")
+@contextlib.contextmanager
+def signin_server_over(
+    provider: Provider, workdir: Path, teams: dict, seed: list[list[str]] = ()
+) -> Iterator[SignInServer]:
+    """``streamlit run`` with ``[auth]`` pointing at ``provider`` and ``teams`` as the
+    secrets' ``[teams]`` table, over a database with the demo team and whatever the
+    ``python -m vsm_core`` commands in ``seed`` store (each given without ``--db``)."""
     database = f"sqlite:///{workdir / 'e2e.db'}"  # where streamlit_server points the app
-    subprocess.run(
-        [sys.executable, "-m", "vsm_core", "--db", database, "db", "upgrade", "--seed-demo"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    for command in [["db", "upgrade", "--seed-demo"], *seed]:
+        subprocess.run(
+            [sys.executable, "-m", "vsm_core", "--db", database, *command],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
     client_secret = secrets.token_urlsafe(24)
     cookie_secret = secrets.token_hex(32)
     secrets_path = workdir / "secrets.toml"
@@ -170,9 +174,9 @@ def signin_server(oidc_provider, tmp_path_factory) -> Iterator[SignInServer]:
         "cookie_secret": cookie_secret,
         "client_id": "flowlab-e2e",
         "client_secret": client_secret,
-        "server_metadata_url": oidc_provider.metadata_url,
+        "server_metadata_url": provider.metadata_url,
     }
-    secrets_path.write_text(tomli_w.dumps({"auth": auth, "teams": SIGNIN_TEAMS}))
+    secrets_path.write_text(tomli_w.dumps({"auth": auth, "teams": teams}))
     with contextlib.ExitStack() as stack:
         # Only this server reads the file: the variable is set while it starts, then restored.
         with mock.patch.dict(os.environ, {"STREAMLIT_SECRETS_FILES": str(secrets_path)}):
@@ -180,7 +184,15 @@ def signin_server(oidc_provider, tmp_path_factory) -> Iterator[SignInServer]:
         yield SignInServer(
             base_url=base_url,
             log_path=workdir / "streamlit.log",
-            provider=oidc_provider,
+            provider=provider,
             client_secret=client_secret,
             cookie_secret=cookie_secret,
         )
+
+
+@pytest.fixture(scope="module")
+def signin_server(oidc_provider, tmp_path_factory) -> Iterator[SignInServer]:
+    """``streamlit run`` with ``[auth]`` pointing at ``oidc_provider``; the demo team stored."""
+    workdir = tmp_path_factory.mktemp("signin-server")
+    with signin_server_over(oidc_provider, workdir, SIGNIN_TEAMS) as server:
+        yield server

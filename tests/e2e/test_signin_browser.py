@@ -21,7 +21,7 @@ ALICE = "alice-0001"
 ALICE_CLAIMS = {
     "email": "alice@example.com",
     "name": "Alice Example",
-    "groups": ["team-a", "staff"],  # [teams] of the server maps team-a to Payments only
+    "groups": ["team-a", "staff"],  # [teams] of the server maps team-a to Demo team only
 }
 SIGN_IN_TITLE = "Sign in to Flowlab"
 
@@ -78,7 +78,7 @@ def test_sign_in_and_out_through_a_real_provider(signin, signin_server):
     expect(flowlab.heading).to_have_text("Flowlab")
     flowlab.wait_for_run()
     expect(flowlab.sidebar.get_by_text("Signed in as Alice Example")).to_be_visible()
-    expect(flowlab.sidebar.get_by_text("Teams: Payments", exact=True)).to_be_visible()
+    expect(flowlab.sidebar.get_by_text("Teams: Demo team", exact=True)).to_be_visible()
     # The data, now that she is in.
     expect(page.get_by_test_id("stMain")).to_contain_text("Demo team")
     expect(flowlab.metric_value("Items")).to_have_text("600")
