@@ -283,3 +283,17 @@ def test_user_text_stays_inert_on_every_view(monkeypatch, tmp_path):
     _open(app, VIEWS[0])
     app.main.multiselect(key="fc_others").set_value([1]).run()  # the demo team, together
     check_page(app, f"{texts(HOST)['dataset']}: ")  # named in the method, as typed
+
+
+def test_the_sidebars_date_window_as_the_history(page):
+    page.main.radio(key="fc_history_1").set_value("The sidebar's date window").run()
+    assert not page.exception
+    stored = _stored(page)  # the sidebar's window is the whole data span by default
+    facts_first, facts_last = stored.first_event_at.date(), stored.last_event_at.date()
+    options = forecast.ForecastOptions(history_from=facts_first, history_to=facts_last)
+    result = forecast.how_many(stored, days=14, options=options)
+    history = result.histories[0]
+    assert history.first_day == facts_first
+    text = _text(page)
+    assert md(result.sentences()[2]) in text
+    assert f"{history.days:,} days from {history.first_day.day} {history.first_day:%b %Y}" in text
