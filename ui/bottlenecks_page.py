@@ -19,6 +19,13 @@ from vsm_core.charts.common import visible_changes
 from vsm_core.charts.value_stream import value_stream_map
 from vsm_core.metrics.views import BottleneckView
 
+#: The time-in-stage table's numbers and their headings.
+STAGE_COLUMNS = {
+    "p50": "Median (days)",
+    "p85": "85th percentile (days)",
+    "mean": "Mean (days)",
+    "total": "Total (days)",
+}
 MEASURES = {"Median time in stage": "median_days", "Average WIP in stage": "avg_wip"}
 
 
@@ -127,15 +134,18 @@ def _heatmap(view: BottleneckView, view_key: tuple, selection: Selection) -> Non
 def _time_in_stage(view: BottleneckView) -> None:
     st.subheader("Time in stage (completed items)")
     rows = [
-        {"stage": stage, **{k: stats[k] for k in ("p50", "p85", "mean", "total")}}
+        {"stage": stage, **{k: stats[k] for k in STAGE_COLUMNS}}
         for stage, stats in view.time_in_stage.items()
     ]
     st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
         column_config={
-            k: st.column_config.NumberColumn(f"{k} (days)", format="%.1f")
-            for k in ("p50", "p85", "mean", "total")
+            "stage": "Stage",
+            **{
+                k: st.column_config.NumberColumn(label, format="%.1f")
+                for k, label in STAGE_COLUMNS.items()
+            },
         },
     )
     st.caption(

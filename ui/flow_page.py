@@ -25,7 +25,7 @@ from ui.flow_charts import (
 )
 from ui.metrics_state import change_markers, flow_view_key, get_flow_view
 from ui.panels import cached_figure, chart_panel
-from ui.plain import md, md_list
+from ui.plain import empty_cells, md, md_list
 from ui.state import Selection
 from vsm_core.charts.common import visible_changes
 from vsm_core.metrics.aging import items_at_risk
@@ -34,6 +34,17 @@ from vsm_core.metrics.views import FlowView, done_per_period
 MODES = {"Elapsed days": "elapsed", "Calendar days, inclusive": "inclusive"}
 AS_OF = ("Last event in the data", "Now", "A date")
 FREQS = {"Week": "week", "Day": "day", "Month": "month"}
+
+#: The at-risk table's columns and their headings; its statuses in words.
+RISK_COLUMNS = {
+    "item_id": "Item",
+    "title": "Title",
+    "type": "Work type",
+    "stage": "Stage",
+    "age_days": "Age (days)",
+    "status": "Status",
+}
+RISK_WORDS = {"breached": "Past the SLE", "at_risk": "At risk"}
 
 #: The tabs' widget key, also the URL query parameter (``?view=Aging``).
 VIEW_KEY = "view"
@@ -147,10 +158,15 @@ def _headline(view: FlowView) -> None:
     st.caption(
         f"Start = first entry into **{md(d['start_stage'])}** or a later active/waiting stage; "
         f"done = entry into the final run of {md_list(d['done_stages'], none='done')} stages. "
-        f"Cycle time: {d['cycle_time_definition']}. Percentiles: {d['percentile_method']}. "
+        f"Cycle time: {d['cycle_time_definition']}. Percentiles: {_plain(d['percentile_method'])}. "
         f"As of {pd.Timestamp(d['as_of']):%d %b %Y %H:%M} UTC ({d['as_of_rule']}); "
         f"days and weeks in {md(d['timezone'])}."
     )
+
+
+def _plain(method: str) -> str:
+    """The percentile method without the library it is named after in the metrics document."""
+    return method.replace(" (numpy default)", " between the two nearest values")
 
 
 def _aging(view: FlowView, view_key: tuple, sle: float | None, changes) -> None:
@@ -161,12 +177,16 @@ def _aging(view: FlowView, view_key: tuple, sle: float | None, changes) -> None:
     if risk.empty:
         st.caption("None: every item in progress is younger than 70 % of the SLE.")
     else:
+        table = risk[list(RISK_COLUMNS)].assign(status=risk["status"].map(RISK_WORDS))
         st.dataframe(
-            risk[["item_id", "title", "type", "stage", "age_days", "status"]],
+            empty_cells(table),
             hide_index=True,
-            column_config={"age_days": st.column_config.NumberColumn("age (days)", format="%.1f")},
+            column_config={
+                **RISK_COLUMNS,
+                "age_days": st.column_config.NumberColumn("Age (days)", format="%.1f"),
+            },
         )
-        st.caption("breached: older than the SLE; at_risk: at least 70 % of it.")
+        st.caption("Past the SLE: older than the SLE. At risk: at least 70 % of it.")
     _draw_one(view_key, age_run)
 
 

@@ -27,7 +27,7 @@ from ui.import_review import (
     reading_summary,
     save_row,
 )
-from ui.plain import md, md_code
+from ui.plain import empty_cells, md, md_code
 from ui.sidebar import remember_dataset
 from ui.state import current_engine
 from ui.stored_datasets import FLASH_MESSAGE, show_flash, stored_datasets
@@ -396,9 +396,11 @@ def _show_problems(failure: ImportFailed) -> None:
         + ". Nothing was stored."
     )
     st.dataframe(
-        pd.DataFrame(
-            [p.model_dump() for p in failure.problems[:1000]],
-            columns=["row", "column", "value", "message"],
+        empty_cells(
+            pd.DataFrame(
+                [p.model_dump() for p in failure.problems[:1000]],
+                columns=["row", "column", "value", "message"],
+            )
         ),
         hide_index=True,
     )

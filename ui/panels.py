@@ -23,10 +23,14 @@ def chart_panel(
 ) -> None:
     """Draw ``figure`` (PNG export in its toolbar), its definition, and a CSV download."""
     st.plotly_chart(figure, key=key, config=plotly_config(figure))
-    left, right = st.columns([5, 1])
-    left.caption(definition)
+    # One row sized by content, not fixed-ratio columns: in a half-width chart a sixth of
+    # the row cut the button's label to "D…"; here the definition gives way instead.
+    row = st.container(
+        horizontal=True, horizontal_alignment="right", vertical_alignment="top", gap="small"
+    )
+    row.caption(definition, width="stretch")
     if data is not None and len(data):
-        right.download_button(
+        row.download_button(
             "Data (CSV)",
             # Built only when clicked: a rerun must not serialise every chart's data.
             data=lambda frame=data: to_csv_bytes(frame),
@@ -34,6 +38,7 @@ def chart_panel(
             mime="text/csv",
             key=f"csv_{key}",
             icon=":material/download:",
+            width="content",
         )
 
 

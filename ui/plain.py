@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 #: Invisible, zero-width, and no line break: breaks a pattern without changing what is read.
 WORD_JOINER = "\u2060"
 
@@ -70,3 +72,16 @@ def md_code(value: object) -> str:
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def empty_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with missing text cells (None, NaN) empty, for ``st.dataframe``.
+
+    Streamlit writes "None" into a missing cell; a table of user data shows
+    nothing there instead. Only text (object and string) columns change: a
+    number column keeps its type, so it still sorts and formats as numbers.
+    """
+    out = frame.copy()
+    for column in frame.select_dtypes(include=["object", "string"]).columns:
+        out[column] = frame[column].astype(object).where(frame[column].notna(), "")
+    return out

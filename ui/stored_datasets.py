@@ -14,7 +14,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from ui.import_review import quality_summary, save_row
-from ui.plain import md
+from ui.plain import empty_cells, md
 from ui.sidebar import remember_dataset
 from ui.state import current_engine, load_version
 from ui.workflow_editor import edit_workflow
@@ -48,7 +48,7 @@ def stored_datasets() -> None:
         with st.expander(
             f"{md(summary.name)} · {md(summary.team or 'no team')} · {summary.versions} version(s)"
         ):
-            st.dataframe(_versions_table(versions[summary.id]), hide_index=True)
+            st.dataframe(empty_cells(_versions_table(versions[summary.id])), hide_index=True)
             _delete_version(summary, versions[summary.id])
     _edit_stored_workflow(summaries, versions)
 

@@ -167,8 +167,23 @@ def test_inclusive_mode_and_the_sle_change_the_numbers(page):
     page.number_input[0].set_value(5.0).run()
     assert not page.exception
     [risk] = [d.value for d in page.dataframe if "status" in d.value.columns]
-    assert set(risk["status"]) <= {"breached", "at_risk"}
+    assert set(risk["status"]) <= {"Past the SLE", "At risk"}  # words, not column values
     assert len(risk) > 3  # a tight SLE puts many items at risk
+    captions = " ".join(c.value for c in page.caption)
+    assert "Past the SLE: older than the SLE. At risk: at least 70 % of it." in captions
+    assert "numpy" not in captions and "at_risk" not in captions
+
+
+def test_missing_text_cells_are_empty_and_numbers_stay_numbers():
+    import pandas as pd
+
+    from ui.plain import empty_cells
+
+    frame = pd.DataFrame({"title": ["a", None, float("nan")], "age_days": [1.5, None, 2.0]})
+    shown = empty_cells(frame)
+    assert shown["title"].tolist() == ["a", "", ""]
+    assert shown["age_days"].dtype == "float64" and shown["age_days"].isna().sum() == 1
+    assert frame["title"].isna().sum() == 2  # the caller's frame is left as it was
 
 
 def test_work_type_filter_and_period(page):
