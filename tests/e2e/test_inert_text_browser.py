@@ -27,6 +27,7 @@ from sqlmodel import Session
 from tests.app.hostile import HOST, store_hostile, texts
 from tests.e2e.harness import TIMEOUT_MS, Flowlab, streamlit_server
 from ui.plain import WORD_JOINER
+from vsm_core.experiments import records
 from vsm_core.experiments.checkin import checkin_figures, checkin_html, checkin_rows
 from vsm_core.store import make_engine
 from vsm_core.store.bootstrap import prepare_database
@@ -218,3 +219,103 @@ def test_the_check_in_report_opened_in_the_browser_fetches_nothing(page, hostile
     assert any(t.startswith(f"#{FIRST} [click](http://{HOST}/)") for t in chart_titles)
     assert any(t.startswith(f'#{SECOND} <b>"Second"</b> [x]') for t in chart_titles)
     assert all("&quot;" not in t for t in chart_titles)
+
+
+# --------------------------------------------------------------------------- ", < and & (item 5)
+
+#: An experiment title with each character HTML and plotly escape (issue #11: `"` showed as
+#: ``&quot;``): it must read exactly as typed everywhere.
+PAIRING = 'Pairing "A" <b>&</b> co'
+#: Its change date: inside the window, apart from the hostile experiments' date.
+PAIRING_DATE = date(2026, 8, 3)
+
+#: Every text plotly drew inside the chart whose key is given (Streamlit adds st-key-<key>).
+CHART_TEXT_JS = """key => [...document.querySelectorAll(`.st-key-${key} svg text`)]
+  .map(t => t.textContent)"""
+
+
+@pytest.fixture(scope="module")
+def pairing_server(tmp_path_factory):
+    """The demo and the hostile dataset, plus an experiment titled :data:`PAIRING` on it."""
+    workdir = tmp_path_factory.mktemp("pairing-server")
+    engine = make_engine(f"sqlite:///{workdir / 'e2e.db'}")
+    prepare_database(engine)
+    with Session(engine) as session:
+        dataset_id = store_hostile(session, HOST, n_items=200)
+        experiment = records.create_experiment(
+            session,
+            data=records.ExperimentCreate(
+                dataset_id=dataset_id,
+                title=PAIRING,
+                hypothesis='Pairing on "A" & <b>B</b> shortens cycle time',
+                owner="Sam & <i>Alex</i>",
+                metric="cycle_time_p85",
+                direction="decrease",
+                target=5.0,
+                change_date=PAIRING_DATE,
+                review_date=date(2026, 9, 1),
+                status="running",
+            ),
+            author="test",
+        )
+        number = experiment.id
+    engine.dispose()
+    with streamlit_server(workdir) as base_url:
+        yield base_url, workdir / "e2e.db", number
+
+
+def _chart_texts(page, key: str) -> list[str]:
+    expect(page.locator(f".st-key-{key} .main-svg").first).to_be_attached()
+    return [t.replace(WORD_JOINER, "") for t in page.evaluate(CHART_TEXT_JS, key)]
+
+
+def test_quotes_angles_and_ampersands_read_as_typed_in_markers_map_app_and_export(
+    page, pairing_server
+):
+    base_url, database, number = pairing_server
+    page.set_viewport_size({"width": 1400, "height": 3000})
+    flowlab = Flowlab(page, base_url)
+    marker = f"#{number} {PAIRING}"
+
+    # the experiment markers on the Flow metrics charts
+    flowlab.open("/flow_metrics?view=Cycle+time")
+    _charts_drawn(flowlab)
+    assert marker in _chart_texts(page, "cycle_scatter")
+
+    # the value stream map: stage names with ", < and &, and the heatmap's markers
+    flowlab.open("/bottlenecks")
+    _charts_drawn(flowlab)
+    drawn = _chart_texts(page, "value_stream")
+    squeezed = ["".join(text.split()) for text in drawn]  # long names wrap over lines
+    for stage in ("stage:Review", "stage:In Progress"):
+        assert any("".join(T[stage].split()) in text for text in squeezed), (T[stage], drawn)
+    assert any(
+        text.startswith(f"#{number} Pairing") for text in _chart_texts(page, "heatmap_median_days")
+    )
+    assert not [t for t in drawn if "&quot;" in t or "&amp;" in t or "&lt;" in t]
+
+    # the app: the experiment's own page
+    flowlab.open("/experiments")
+    box = page.get_by_role("combobox", name="Open experiment", exact=True)
+    box.focus()
+    box.press("ArrowDown")
+    page.get_by_role("listbox").get_by_role("option").get_by_text(marker, exact=True).click()
+    heading = page.get_by_test_id("stHeading").filter(has_text="Pairing")
+    expect(heading).to_be_visible()
+    flowlab.wait_for_run()
+    assert heading.inner_text().replace(WORD_JOINER, "").strip() == marker
+    visible = page.evaluate(VISIBLE_JS).replace(WORD_JOINER, "")
+    assert "Sam & <i>Alex</i>" in visible
+    assert "&quot;" not in visible and "&amp;" not in visible
+
+    # the HTML export (the Check-in report), opened in the browser
+    with Session(make_engine(f"sqlite:///{database}")) as session:
+        rows = checkin_rows(session, team=T["team"], today=date(2026, 10, 5))
+    report = checkin_html(rows, title="Check-in", figures=checkin_figures(rows), generated_at="now")
+    page.set_content(report, wait_until="load")
+    expect(page.locator(".js-plotly-plot .main-svg").first).to_be_attached()
+    assert PAIRING in page.locator("td").all_inner_texts()
+    chart_titles = page.locator(".gtitle").all_text_contents()
+    assert any(t.startswith(marker) for t in chart_titles), chart_titles
+    assert not [t for t in chart_titles if "&quot;" in t or "&amp;" in t]
+    assert "&quot;" not in page.locator("body").inner_text()
