@@ -192,3 +192,30 @@ def test_the_calendar_fills_from_and_to(fresh):
     assert app.sidebar.text_input(key="from_1").value == "2026-03-02"
     assert app.sidebar.text_input(key="to_1").value == "2026-04-30"
     assert app.query_params["from"] == "2026-03-02" and app.query_params["to"] == "2026-04-30"
+
+
+def test_a_link_selects_a_team_and_an_attribute_with_its_values(fresh):
+    app = _open(
+        fresh,
+        "pages/bottlenecks.py",
+        dataset="1",
+        team="Demo team",
+        attr="Priority",
+        value=["High", "Nope"],
+    )
+    assert app.sidebar.multiselect(key="teams_1").value == ["Demo team"]
+    assert app.sidebar.selectbox(key="attr_1").value == "Priority"
+    assert app.sidebar.multiselect(key="attr_values_1").value == ["High"]
+    assert "The link's attribute value “Nope” is not in this data" in _notes(app)
+    assert app.query_params == {
+        "dataset": "1",
+        "team": "Demo team",
+        "attr": "Priority",
+        "value": "High",
+    }
+    # and the filter is applied: fewer items than the whole demo on Home
+    app.switch_page("pages/home.py").run()
+    assert int(_metrics(app)["Items"]) < 600
+    app.sidebar.selectbox(key="attr_1").set_value(None).run()  # "No attribute filter"
+    assert "attr" not in app.query_params and "value" not in app.query_params
+    assert _metrics(app)["Items"] == "600"
