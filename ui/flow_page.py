@@ -27,6 +27,7 @@ from ui.metrics_state import change_markers, flow_view_key, get_flow_view
 from ui.panels import cached_figure, chart_panel
 from ui.plain import empty_cells, md, md_list
 from ui.state import Selection
+from ui.url_state import parse_day
 from vsm_core.charts.common import visible_changes
 from vsm_core.metrics.aging import items_at_risk
 from vsm_core.metrics.views import FlowView, done_per_period
@@ -116,7 +117,18 @@ def _controls(selection: Selection):
     if choice == "Now":
         as_of = "now"
     elif choice == "A date":
-        as_of = cols[2].date_input("As-of date", value=date.today(), key=f"asof_date_{key}")
+        # Typed, like the sidebar's window: a date picker applies a typed date only once its
+        # calendar closes.
+        typed = cols[2].text_input(
+            "As-of date",
+            value=date.today().isoformat(),
+            key=f"asof_date_{key}",
+            placeholder="YYYY-MM-DD",
+            help="Year-month-day; applies on Enter or Tab.",
+        )
+        as_of = parse_day(typed)
+        if as_of is None:
+            cols[2].caption("Not a date written year-month-day: as of the last event instead.")
     freq = FREQS[cols[3].selectbox("Period", list(FREQS), key=f"freq_{key}")]
     return mode, as_of, freq, cols[4]
 
