@@ -299,7 +299,7 @@ def with_window(scope: Scope, window: tuple[date, date]) -> Scope:
         return scope
     items = scope.flow.items
     done = (items["state"] == "done") & in_window(items["done"], window, scope.timezone)
-    days = scope_days_between(scope, window)
+    days = _scope_days(scope.dataset_first_event, scope.as_of, window, scope.timezone)
     return replace(
         scope,
         completed=items[done.to_numpy(dtype=bool)].reset_index(drop=True),
@@ -307,11 +307,6 @@ def with_window(scope: Scope, window: tuple[date, date]) -> Scope:
         sample_times=_sample_times(days, scope.as_of, scope.timezone),
         options=replace(scope.options, window=window),
     )
-
-
-def scope_days_between(scope: Scope, window: tuple[date, date]) -> pd.DatetimeIndex:
-    """The local days a scope with ``window`` covers (:func:`build_scope`'s rule)."""
-    return _scope_days(scope.dataset_first_event, scope.as_of, window, scope.timezone)
 
 
 def period_measures(scope: Scope) -> dict[str, float | None]:
