@@ -44,7 +44,7 @@ def _cli(database: Path, *args: str):
 
 
 def _verdict(flowlab: Flowlab):
-    """The open experiment's "### <icon> <verdict>" heading (not its "#n title" subheader)."""
+    """The open experiment's "### <verdict>" heading (not its "#n title" subheader)."""
     return flowlab.page.get_by_test_id("stMarkdown").locator("h3")
 
 
@@ -108,9 +108,9 @@ def test_record_an_experiment_on_the_demo_and_read_its_verdict(page, tmp_path):
         _fill_in_form(form, "Title", TITLE)
         _fill_in_form(form, "Hypothesis", HYPOTHESIS)
         _fill_in_form(form, "Owner", "Robin")
-        # The defaults stay: the median cycle time, which should decrease.
+        # The defaults stay: the median cycle time (said in words), which should decrease.
         expect(form.get_by_role("combobox", name="Target metric", exact=True)).to_have_value(
-            "cycle_time_p50"
+            "Median cycle time"
         )
         expect(form.get_by_role("combobox", name="Direction", exact=True)).to_have_value("decrease")
         _type_date(form, "Change date", "2026/06/01")
