@@ -32,8 +32,9 @@ FLOW_PAGE, AGING_VIEW = "pages/flow_metrics.py", "Aging"
 EXPERIMENTS_PAGE = "pages/experiments.py"
 
 
-def _days(value: float) -> str:
-    return "–" if math.isnan(value) else f"{value:.1f} d"
+def _days(value: float) -> str | None:
+    """``"12.3 d"``; None (Streamlit's dash) when there is no value."""
+    return None if math.isnan(value) else f"{value:.1f} d"
 
 
 def render_home(selection: Selection) -> None:
