@@ -9,6 +9,10 @@ learnings, as the Experiments page's review does) and Check-in shows it with the
 
 from __future__ import annotations
 
+import html
+import re
+from pathlib import Path
+
 import pytest
 from sqlmodel import Session
 
@@ -86,6 +90,15 @@ def test_a_retrospective_saved_reopened_and_its_experiment_on_checkin(browser, t
             expect(flowlab.page.get_by_text(NOTES)).to_be_visible()
             expect(flowlab.page.get_by_text("Ana, Bo")).to_be_visible()
             expect(flowlab.page.get_by_text(f"#3 {TITLE}")).to_be_visible()
+
+            # The whole retrospective as one HTML page, the notes escaped exactly once.
+            with flowlab.page.expect_download() as download:
+                flowlab.page.get_by_role("button", name="Download HTML").click()
+            report = Path(download.value.path()).read_text(encoding="utf-8")
+            assert "<h2>What finished</h2>" in report and "<h2>This retrospective</h2>" in report
+            assert html.escape(NOTES, quote=False) in report
+            text = re.sub(r"<script.*?</script>", "", report, flags=re.S)  # plotly.js aside
+            assert "&amp;amp;" not in text and "&quot;" not in text
 
             # The team reviews the experiment with its learnings (the Experiments page's review).
             engine = make_engine(f"sqlite:///{tmp_path / 'e2e.db'}")
