@@ -27,6 +27,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/flow_metrics.py", "Flow metrics", ":material/monitoring:"),
     ("pages/bottlenecks.py", "Bottlenecks", ":material/filter_alt:"),
     ("pages/forecast.py", "Forecast", ":material/timeline:"),
+    ("pages/future_state.py", "Future state", ":material/alt_route:"),
     ("pages/experiments.py", "Experiments", ":material/science:"),
     ("pages/check_in.py", "Check-in", ":material/fact_check:"),
 )

@@ -43,6 +43,7 @@ NAV = (
     ("Flow metrics", "flow_metrics", "Flow metrics"),
     ("Bottlenecks", "bottlenecks", "Bottlenecks"),
     ("Forecast", "forecast", "Forecast"),
+    ("Future state", "future_state", "Future state"),
     ("Experiments", "experiments", "Experiments"),
     ("Check-in", "check_in", "Check-in"),
 )
