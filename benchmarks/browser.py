@@ -27,7 +27,8 @@ median, min and max are over the ``--runs`` rounds after it.
 
 Beside the wall clock, each action's **CPU seconds** are the user and system
 time spent meanwhile by every process this benchmark started (the Streamlit
-server, Chromium's processes, Playwright's driver), read from ``/proc``. On a
+server, Chromium's processes, Playwright's driver), read from ``/proc``, and
+the server's share of them. On a
 shared machine the wall clock of a 2-core box with a dozen other jobs says
 more about the neighbours than about the app; the CPU seconds are the app's
 own work, and a change that helps shows there even when the wall clock is
@@ -156,13 +157,15 @@ def large_database(folder: Path, n_items: int) -> None:
 # --------------------------------------------------------------------------- CPU seconds
 
 
-def tree_cpu_seconds(root: int | None = None) -> float:
+def tree_cpu_seconds(root: int | None = None) -> dict[str, float]:
     """User + system CPU seconds of every living descendant of ``root`` (default: this
-    process), from ``/proc/<pid>/stat``; 0.0 where there is no ``/proc``."""
+    process), from ``/proc/<pid>/stat``: ``server`` (the Python processes: Streamlit) and
+    ``browser`` (the rest: Chromium's processes and Playwright's driver). Zeros where there
+    is no ``/proc``."""
     root = os.getpid() if root is None else root
     tick = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
-    times: dict[int, float] = {}
+    times: dict[int, tuple[str, float]] = {}
     for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
         if not entry.name.isdigit():
             continue
@@ -170,16 +173,19 @@ def tree_cpu_seconds(root: int | None = None) -> float:
             stat = (entry / "stat").read_text()
         except OSError:
             continue  # it ended meanwhile
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (name) "
         parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+        times[int(entry.name)] = (name, (int(fields[11]) + int(fields[12])) / tick)
     children: dict[int, list[int]] = {}
     for pid, parent in parents.items():
         children.setdefault(parent, []).append(pid)
-    total, stack = 0.0, list(children.get(root, []))
+    total = {"server": 0.0, "browser": 0.0}
+    stack = list(children.get(root, []))
     while stack:
         pid = stack.pop()
-        total += times.get(pid, 0.0)
+        name, seconds = times.get(pid, ("", 0.0))
+        total["server" if name.startswith("python") else "browser"] += seconds
         stack.extend(children.get(pid, []))
     return total
 
@@ -197,6 +203,7 @@ class Timer:
         #: of the server and the browser meanwhile.
         self.script_seconds = 0.0
         self.cpu_seconds = 0.0
+        self.cpu_server = 0.0
 
     def open(self, path: str) -> float:
         """Open ``path`` by its address; seconds from navigation start to the finished run."""
@@ -217,7 +224,9 @@ class Timer:
         cpu = tree_cpu_seconds()
         action()
         seconds = self._wait()
-        self.cpu_seconds = tree_cpu_seconds() - cpu
+        after = tree_cpu_seconds()
+        self.cpu_server = after["server"] - cpu["server"]
+        self.cpu_seconds = self.cpu_server + after["browser"] - cpu["browser"]
         return seconds
 
     def _wait(self) -> float:
@@ -298,7 +307,9 @@ def scenario(timer: Timer, runs: int) -> tuple[float, dict[str, list[float]]]:
     rows: dict[str, list[float]] = {}
 
     def record(row: str, seconds: float) -> None:
-        rows.setdefault(row, []).append((seconds, timer.script_seconds, timer.cpu_seconds))
+        rows.setdefault(row, []).append(
+            (seconds, timer.script_seconds, timer.cpu_seconds, timer.cpu_server)
+        )
 
     opened = timer.open("/")
     labels = timer.nav_labels()
@@ -361,6 +372,7 @@ def summarise(rows: dict[str, list[tuple]], targets: tuple[float, float]) -> lis
                 "median": round(median, 3),
                 "script_median": round(statistics.median(p[1] for p in warm_pairs), 3),
                 "cpu_median": round(statistics.median(p[2] for p in warm_pairs), 3),
+                "cpu_server_median": round(statistics.median(p[3] for p in warm_pairs), 3),
                 "min": round(min(warm), 3),
                 "max": round(max(warm), 3),
                 "runs": len(warm),
@@ -457,13 +469,14 @@ def format_table(result: dict) -> str:
     """One dataset's rows as a Markdown table (seconds)."""
     lines = [
         f"\n{result['dataset']} (first open by address {result['first_open_seconds']:.2f} s)",
-        "| action | first | median | min | max | run ended | CPU s | target | |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| action | first | median | min | max | run ended | CPU s | of it server | target | |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in result["rows"]:
         lines.append(
             f"| {row['action']} | {row['first']:.2f} | {row['median']:.2f} | {row['min']:.2f} "
             f"| {row['max']:.2f} | {row['script_median']:.2f} | {row['cpu_median']:.2f} "
+            f"| {row['cpu_server_median']:.2f} "
             f"| {row['target']:.1f} "
             f"| {row['status']} |"
         )
