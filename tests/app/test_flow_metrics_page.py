@@ -224,3 +224,23 @@ def test_the_cfd_toggle_hides_the_done_and_backlog_bands(page):
     names = {t["name"] for t in spec["data"]}
     assert names and not names & {"Backlog", "Done"}
     assert spec["layout"]["title"]["text"] == "Cumulative flow, work in progress only"
+
+
+def test_a_change_label_near_the_end_of_the_window_is_drawn_leftwards():
+    """So that plotly's autorange, which makes room for annotations, keeps the window's end
+    (the hostile demo's long labels had stretched the cycle-time axis by three months)."""
+    from datetime import date, timedelta
+
+    import plotly.graph_objects as go
+
+    from vsm_core.charts.common import add_change_markers
+
+    days = [date(2026, 1, 1) + timedelta(days=d) for d in range(120)]
+    figure = go.Figure(go.Scatter(x=days, y=[1] * len(days)))
+    add_change_markers(
+        figure,
+        [(date(2026, 1, 20), "#1 Early change"), (date(2026, 4, 25), "#2 " + "late " * 12)],
+        window=(days[0], days[-1]),
+    )
+    labels = {a.text: a.xanchor for a in figure.layout.annotations if a.name == "change"}
+    assert labels == {"#1 Early change": "left", "#2 " + "late " * 12: "right"}

@@ -599,6 +599,31 @@ def label_rows(
     return rows
 
 
+def _place_labels(
+    stamps: list[pd.Timestamp], widths_px: list[float], span: tuple[Any, Any], plot_px: float
+) -> tuple[list[bool], list[int | None]]:
+    """For each marker label: whether it is drawn leftwards from its line, and its row.
+
+    A label that would run past the end of ``span`` is drawn leftwards, so it
+    never widens the axis (plotly's autorange makes room for annotations).
+    Rows come from :func:`label_rows` over where each label starts.
+    """
+    end = pd.Timestamp(span[1])
+    per_px = max((end - pd.Timestamp(span[0])).total_seconds(), 1.0) / plot_px
+    sizes = [pd.Timedelta(seconds=(width + 8) * per_px) for width in widths_px]
+    leftward = [stamp + size > end for stamp, size in zip(stamps, sizes, strict=True)]
+    starts = [
+        stamp - size if left else stamp
+        for stamp, size, left in zip(stamps, sizes, leftward, strict=True)
+    ]
+    order = sorted(range(len(starts)), key=starts.__getitem__)
+    placed = label_rows([starts[i] for i in order], [widths_px[i] for i in order], span, plot_px)
+    rows: list[int | None] = [None] * len(starts)
+    for index, row in zip(order, placed, strict=True):
+        rows[index] = row
+    return leftward, rows
+
+
 def add_change_markers(
     fig: go.Figure,
     change_dates: Iterable[tuple[Any, str]] = (),
@@ -613,7 +638,8 @@ def add_change_markers(
     inside ``window`` (``(first, last)``) are drawn; without one, inside the
     dates the figure's traces cover (padded by one period), so a marker never
     stretches the axis. Labels are user text, shown as typed
-    (:func:`plotly_text`), put in rows under the top edge so that no two overlap; a
+    (:func:`plotly_text`), drawn leftwards of their line near the right end (so
+    they do not widen the axis), put in rows under the top edge so that no two overlap; a
     marker with no free row keeps its line and is listed in the hover of a
     ``"+N more"`` note in the top right corner. Shapes and annotations are named
     ``"change"``. Tz-aware timestamps are shown at their wall-clock time in
@@ -628,9 +654,9 @@ def add_change_markers(
     span = window or (min(stamps), max(stamps) + pd.Timedelta(days=1))
     plot_px = max(float(fig.layout.width or 0) - 120, CHANGE_PLOT_PX)
     widths = [len(label) * CHANGE_CHAR_PX for _, label in markers]
-    rows = label_rows(stamps, widths, span, plot_px)
+    leftward, rows = _place_labels(stamps, widths, span, plot_px)
     unplaced = []
-    for (x, label), row in zip(markers, rows, strict=True):
+    for (x, label), left, row in zip(markers, leftward, rows, strict=True):
         add_vertical_rule(fig, x, name="change", colour=CHANGE_COLOUR, dash="dash", width=1.5)
         if row is None:
             unplaced.append(f"{x[:10]}: {plotly_text(label)}")
@@ -641,7 +667,7 @@ def add_change_markers(
             hovertext=f"{x[:10]}: {plotly_text(label)}",
             xref="x",
             x=x,
-            xanchor="left",
+            xanchor="right" if left else "left",
             yref="paper",
             y=1.0 - CHANGE_ROW_STEP * row,
             yanchor="top",
