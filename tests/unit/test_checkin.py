@@ -612,3 +612,26 @@ def test_checkin_export_writes_the_flow_csv(tmp_path, capsys):
     assert [r["measure"] for r in rows][-1] == "Bottleneck" and len(rows) == 5
     assert {(r["dataset"], r["period_from"]) for r in rows} == {("Demo team", "2026-09-01")}
     assert f"wrote {flow} (1 flow summary)" in capsys.readouterr().err
+
+
+def test_item_teams_are_read_from_the_store_on_each_backend(database_url):
+    """SQLite always; PostgreSQL too when VSM_TEST_POSTGRES_URL is set (a fresh database)."""
+    engine = make_engine(database_url)
+    try:
+        prepare_database(engine, seed_demo=False)
+        with Session(engine) as session:
+            saved = crud.save_dataset_version(
+                session,
+                dataset=_two_team_dataset(),
+                name="Platform board",
+                team="Platform",
+                format="demo",
+            )
+            assert checkin_flow.item_teams(session, saved.id) == ["Alpha", "Beta"]
+            assert checkin.checkin_teams(session) == ["Alpha", "Beta", "Platform"]
+            titles = [s.title for s in checkin_flow.team_flow(session, None)]
+            [beta] = checkin_flow.team_flow(session, "Beta")
+        assert titles == ["Platform board, team Alpha", "Platform board, team Beta"]
+        assert beta.team == "Beta" and beta.completed > 0
+    finally:
+        engine.dispose()
