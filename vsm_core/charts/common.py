@@ -604,14 +604,19 @@ def _place_labels(
 ) -> tuple[list[bool], list[int | None]]:
     """For each marker label: whether it is drawn leftwards from its line, and its row.
 
-    A label that would run past the end of ``span`` is drawn leftwards, so it
-    never widens the axis (plotly's autorange makes room for annotations).
-    Rows come from :func:`label_rows` over where each label starts.
+    A label that would run past the end of ``span`` is drawn leftwards when
+    that runs less far past its start (plotly's autorange widens the axis to
+    make room for annotations, so a recent change's label would otherwise push
+    the axis past the data). Rows come from :func:`label_rows` over where each
+    label starts.
     """
-    end = pd.Timestamp(span[1])
-    per_px = max((end - pd.Timestamp(span[0])).total_seconds(), 1.0) / plot_px
+    start, end = pd.Timestamp(span[0]), pd.Timestamp(span[1])
+    per_px = max((end - start).total_seconds(), 1.0) / plot_px
     sizes = [pd.Timedelta(seconds=(width + 8) * per_px) for width in widths_px]
-    leftward = [stamp + size > end for stamp, size in zip(stamps, sizes, strict=True)]
+    leftward = [
+        stamp + size > end and start - (stamp - size) < stamp + size - end
+        for stamp, size in zip(stamps, sizes, strict=True)
+    ]
     starts = [
         stamp - size if left else stamp
         for stamp, size, left in zip(stamps, sizes, leftward, strict=True)
@@ -639,8 +644,8 @@ def add_change_markers(
     dates the figure's traces cover (padded by one period), so a marker never
     stretches the axis. Labels are user text, shown as typed
     (:func:`plotly_text`), drawn leftwards of their line near the right end (so
-    they do not widen the axis), put in rows under the top edge so that no two overlap; a
-    marker with no free row keeps its line and is listed in the hover of a
+    they widen the axis as little as they can), put in rows under the top edge so
+    that no two overlap; a marker with no free row keeps its line and is listed in the hover of a
     ``"+N more"`` note in the top right corner. Shapes and annotations are named
     ``"change"``. Tz-aware timestamps are shown at their wall-clock time in
     ``timezone`` (their own zone when ``None``). Returns ``fig``.
