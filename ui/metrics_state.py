@@ -5,6 +5,14 @@ values, strings), never a dataset name, so two teams' data never share an
 entry and a re-import (a new version id) is a new key. :func:`flow_view_key`
 is that key for the Flow metrics view; the page keys its cached figures on it
 too (see :mod:`ui.panels`).
+
+The views are kept as objects (``st.cache_resource``), not pickled
+(``st.cache_data``): a rerun on a cached view then costs nothing, where
+unpickling the Flow metrics view took about 0.2 s of every rerun at 100,000
+items (docs/benchmarks.md, *Speed as a person feels it*). Sessions share the
+objects, so nothing may change a view's tables in place: builders and pages
+derive new frames from them (pandas copy-on-write makes every derived frame
+its own).
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ def _filters(selection: Selection) -> tuple:
     return (selection.work_types, selection.teams, selection.attributes)
 
 
-@st.cache_data(show_spinner="Computing flow metrics…", max_entries=16)
+@st.cache_resource(show_spinner="Computing flow metrics…", max_entries=16)
 def _flow_view(
     url: str, version_id: int, stamp, window, filters: tuple, mode: str, as_of, freq: str
 ):
@@ -44,7 +52,7 @@ def _flow_view(
     return flow_view(build_scope(dataset, _options(window, filters, mode, as_of)), freq=freq)
 
 
-@st.cache_data(show_spinner="Finding where work waits…", max_entries=16)
+@st.cache_resource(show_spinner="Finding where work waits…", max_entries=16)
 def _bottleneck_view(url: str, version_id: int, stamp, window, filters: tuple, mode: str, as_of):
     dataset = load_version(url, version_id, stamp)
     return bottleneck_view(build_scope(dataset, _options(window, filters, mode, as_of)))
@@ -83,7 +91,7 @@ def get_bottleneck_view(
     return _bottleneck_view(*bottleneck_view_key(selection, mode=mode, as_of=as_of))
 
 
-@st.cache_data(show_spinner="Summarising…", max_entries=16)
+@st.cache_resource(show_spinner="Summarising…", max_entries=16)
 def _home_summary(url: str, version_id: int, stamp, window, filters: tuple) -> HomeSummary:
     types, teams, attributes = filters
     return home_summary(
