@@ -22,6 +22,7 @@ from ui.home_state import running_experiments
 from ui.metrics_state import change_markers, get_home_summary
 from ui.plain import md
 from ui.state import Selection
+from ui.url_state import link_params
 from vsm_core.charts.throughput import weekly_throughput_chart
 from vsm_core.experiments.checkin import verdict_label
 from vsm_core.experiments.checkin_flow import FlowSummary, period_words
@@ -117,7 +118,7 @@ def _risk_and_experiments(summary: HomeSummary, selection: Selection) -> None:
         st.page_link(
             FLOW_PAGE,
             label="See them on Flow metrics, Aging",
-            query_params={"view": AGING_VIEW},
+            query_params=link_params(st.session_state, view=AGING_VIEW),  # same selection
             icon=":material/arrow_forward:",
         )
     with right:
@@ -126,7 +127,12 @@ def _risk_and_experiments(summary: HomeSummary, selection: Selection) -> None:
             len(rows),
             help="Experiments on this dataset that are running or awaiting their review.",
         )
-        st.page_link(EXPERIMENTS_PAGE, label="Open Experiments", icon=":material/arrow_forward:")
+        st.page_link(
+            EXPERIMENTS_PAGE,
+            label="Open Experiments",
+            icon=":material/arrow_forward:",
+            query_params=link_params(st.session_state),
+        )
     if len(rows):
         st.dataframe(experiments_table(rows), hide_index=True, width="stretch")
         st.caption(

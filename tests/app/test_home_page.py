@@ -102,6 +102,7 @@ def test_the_count_of_items_at_risk_links_to_the_aging_view(home, demo):
     [link] = [p for p in home.get("page_link") if "Aging" in p.proto.label]
     assert link.proto.page.endswith("flow_metrics") or "flow_metrics" in link.proto.page
     assert "view=Aging" in link.proto.query_string
+    assert "dataset=1" in link.proto.query_string  # the same selection opens there
     words = [c.value for c in home.caption]
     assert any(f"older than the SLE of {expected.sle_days:.1f} days" in w for w in words)
 
