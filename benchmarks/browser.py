@@ -302,8 +302,15 @@ class Timer:
 # --------------------------------------------------------------------------- the scenario
 
 
-def scenario(timer: Timer, runs: int) -> tuple[float, dict[str, list[float]]]:
-    """Every action ``runs + 1`` times (the first round cold); (first open, timings per row)."""
+#: The kinds of action, in the order the scenario times them.
+KINDS = ("navigate", "tab", "filter", "window", "experiment")
+
+
+def scenario(
+    timer: Timer, runs: int, kinds=KINDS, pages: list[str] | None = None
+) -> tuple[float, dict[str, list[float]]]:
+    """Every action of ``kinds`` ``runs + 1`` times (the first round cold); navigation over
+    ``pages`` (labels of the sidebar; default all). (first open, timings per row)."""
     rows: dict[str, list[float]] = {}
 
     def record(row: str, seconds: float) -> None:
@@ -312,30 +319,39 @@ def scenario(timer: Timer, runs: int) -> tuple[float, dict[str, list[float]]]:
         )
 
     opened = timer.open("/")
-    labels = timer.nav_labels()
-    for _round in range(runs + 1):
+    labels = [label for label in timer.nav_labels() if not pages or label in pages]
+    for _round in range(runs + 1 if "navigate" in kinds else 0):
         for label in labels:
             record(f"navigate: {label}", timer.measure(lambda label=label: timer.click_nav(label)))
+    if {"tab", "filter", "window"} & set(kinds):
+        _on_flow_metrics(timer, runs, kinds, record)
+    if "experiment" in kinds:
+        timer.measure(lambda: timer.click_nav("Experiments"))
+        for _round in range(runs + 1):
+            prepare, commit = timer.experiment_choices()
+            record("experiment: open another", timer.measure(commit, prepare=prepare))
+    return opened, rows
+
+
+def _on_flow_metrics(timer: Timer, runs: int, kinds, record) -> None:
+    """The tab, filter and window changes, on the Flow metrics page."""
     timer.measure(lambda: timer.click_nav("Flow metrics"))
     names = timer.tab_names()
-    for _round in range(runs + 1):
+    for _round in range(runs + 1 if "tab" in kinds else 0):
         for name in names[1:] + names[:1]:
             record(f"tab: {name}", timer.measure(lambda name=name: timer.click_tab(name)))
-    for _round in range(runs + 1):
+    for _round in range(runs + 1 if "filter" in kinds else 0):
         box = timer.open_multiselect("Work types")
         record("filter: add a work type", timer.measure(lambda: timer.choose_option("Defect")))
         timer.page.keyboard.press("Escape")
         record("filter: remove it", timer.measure(lambda box=box: timer.remove_tag(box, "Defect")))
+    if "window" not in kinds:
+        return
     first_day = _window_days(timer)
     for index in range(2 * (runs + 1)):
         # Alternate a later start and the first day, so every change is a change.
         prepare, commit = timer.window_start(first_day[index % 2])
         record("window: type a start date", timer.measure(commit, prepare=prepare))
-    timer.measure(lambda: timer.click_nav("Experiments"))
-    for _round in range(runs + 1):
-        prepare, commit = timer.experiment_choices()
-        record("experiment: open another", timer.measure(commit, prepare=prepare))
-    return opened, rows
 
 
 def _window_days(timer: Timer) -> tuple[str, str]:
@@ -386,7 +402,9 @@ def summarise(rows: dict[str, list[tuple]], targets: tuple[float, float]) -> lis
 # --------------------------------------------------------------------------- one dataset
 
 
-def bench_dataset(name: str, folder: Path, runs: int, browser) -> dict:
+def bench_dataset(
+    name: str, folder: Path, runs: int, browser, kinds=KINDS, pages: list[str] | None = None
+) -> dict:
     """Serve the database in ``folder`` and time the scenario in a fresh browser context."""
     from tests.e2e.harness import streamlit_server
 
@@ -395,7 +413,7 @@ def bench_dataset(name: str, folder: Path, runs: int, browser) -> dict:
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         try:
             timer = Timer(context.new_page(), base_url)
-            opened, rows = scenario(timer, runs)
+            opened, rows = scenario(timer, runs, kinds, pages)
         finally:
             context.close()
     return {
@@ -433,7 +451,9 @@ def environment() -> dict:
     }
 
 
-def run_browser_bench(*, runs: int, large_items: int | None) -> dict:
+def run_browser_bench(
+    *, runs: int, large_items: int | None, kinds=KINDS, pages: list[str] | None = None
+) -> dict:
     """Both datasets (the large one unless ``large_items`` is None); the report's document."""
     from playwright.sync_api import sync_playwright
 
@@ -457,7 +477,7 @@ def run_browser_bench(*, runs: int, large_items: int | None) -> dict:
                     started = time.perf_counter()
                     build(Path(folder))
                     print(f"  {name}: database ready in {time.perf_counter() - started:.1f} s")
-                    results.append(bench_dataset(name, Path(folder), runs, browser))
+                    results.append(bench_dataset(name, Path(folder), runs, browser, kinds, pages))
                     print(format_table(results[-1]))
         finally:
             browser.close()
@@ -498,9 +518,18 @@ def main(argv: list[str] | None = None) -> int:
         help="an environment variable for the server, e.g. a Streamlit option to compare "
         "(STREAMLIT_RUNNER_POST_SCRIPT_GC=false)",
     )
+    parser.add_argument(
+        "--kinds", nargs="+", choices=KINDS, default=list(KINDS), help="actions to time"
+    )
+    parser.add_argument("--pages", nargs="+", help="sidebar labels to navigate (default: all)")
     args = parser.parse_args(argv)
     os.environ.update(dict(pair.split("=", 1) for pair in args.env))  # the server inherits it
-    report = run_browser_bench(runs=args.runs, large_items=None if args.no_large else args.items)
+    report = run_browser_bench(
+        runs=args.runs,
+        large_items=None if args.no_large else args.items,
+        kinds=args.kinds,
+        pages=args.pages,
+    )
     report["server_environment"] = args.env
     if "skipped" in report:
         print(f"browser benchmark skipped: {report['skipped']}")
