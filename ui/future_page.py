@@ -71,8 +71,7 @@ COMPARISON_LABELS = {
     "measured": "Measured today",
     "simulated": "Simulated today",
     "future": "Future",
-    "low": "Future, low (5th percentile of runs)",
-    "high": "Future, high (95th percentile of runs)",
+    "range": "Future range (90 %)",
 }
 
 
@@ -351,19 +350,24 @@ def _prediction(result: FutureDesign, figure_key: tuple) -> None:
 
 def _comparison(result: FutureDesign) -> None:
     table = result.comparison()
-    shown = pd.DataFrame({"Measure": table["measure"]})
+    shown = pd.DataFrame({COMPARISON_LABELS["measure"]: table["measure"]})
     share = table["measure"].str.startswith("Flow efficiency")
+    text = {}
     for column in ("measured", "simulated", "future", "low", "high"):
         values = pd.to_numeric(table[column], errors="coerce")
-        text = values.map("{:.1f}".format, na_action="ignore")
-        text = text.where(~share, values.map("{:.0%}".format, na_action="ignore"))
-        shown[COMPARISON_LABELS[column]] = text.fillna("")
+        plain = values.map("{:.1f}".format, na_action="ignore")
+        text[column] = plain.where(~share, values.map("{:.0%}".format, na_action="ignore"))
+    for column in ("measured", "simulated", "future"):
+        shown[COMPARISON_LABELS[column]] = text[column].fillna("")
+    both = text["low"].notna() & text["high"].notna()
+    shown[COMPARISON_LABELS["range"]] = (text["low"] + "–" + text["high"]).where(both, "")
     st.dataframe(shown, hide_index=True, key="future_numbers")
     st.caption(
         "Cycle time: start to done; lead time: created to done (days, percentiles of the items "
         "finished, all runs pooled). Throughput: items finished a week. Work in progress: items "
         "between start and done, averaged over time. Flow efficiency: time in active stages ÷ "
-        "cycle time. The future's range is the 5th to 95th percentile of the runs' own values."
+        "cycle time. The future's range runs from the 5th to the 95th percentile of the runs' own "
+        "values."
     )
 
 

@@ -6,6 +6,7 @@ and the future-map chart builder (tables in, figure out, stage names inert)."""
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 
 import pandas as pd
@@ -82,6 +83,8 @@ def test_the_page_draws_today_the_check_and_the_future(page):
     numbers = _by_key(page, "future_numbers")
     assert list(numbers.columns)[:4] == ["Measure", "Measured today", "Simulated today", "Future"]
     assert numbers["Measure"].iloc[1] == "Cycle time, 85th percentile (days)"
+    assert list(numbers.columns)[4] == "Future range (90 %)"
+    assert re.fullmatch(r"\d+\.\d–\d+\.\d", numbers["Future range (90 %)"].iloc[1])
     assert not numbers.isin(["None", "nan"]).any().any()
     check = _by_key(page, "future_check")
     assert check["Within 15 %"].tolist() == ["yes"] * 4
