@@ -61,6 +61,8 @@ TARGETS = {"demo": (1.5, 0.5), "large": (3.0, 1.0)}
 SETTLE_MS = 150
 #: Longest wait for one action (ms): a cold first page on 100k items can take long.
 ACTION_TIMEOUT_MS = 120_000
+#: An action that shows no script run within this long (ms) is counted as missed.
+NO_RUN_MS = 15_000
 DEFAULT_RUNS = 5
 DEFAULT_LARGE_ITEMS = 100_000
 
@@ -98,7 +100,7 @@ ARM_JS = """() => { Object.assign(window.__flowlabProbe,
 #: Resolves with the milliseconds from the input to the start of a settled, finished state
 #: (``total``) and to the end of the last script run (``script``: the rest is drawing).
 DONE_JS = """
-([settle, timeout]) => new Promise((resolve, reject) => {
+([settle, timeout, noRun]) => new Promise((resolve, reject) => {
   const probe = window.__flowlabProbe;
   const started = performance.now();
   let since = null;
@@ -120,8 +122,8 @@ DONE_JS = """
     } else {
       since = null;
     }
-    if (now - started > timeout) return reject(new Error(
-      'not finished: sawRun=' + probe.sawRun + ' t0=' + probe.t0));
+    if (now - started > timeout || (!probe.sawRun && now - started > noRun))
+      return reject(new Error('not finished: sawRun=' + probe.sawRun + ' t0=' + probe.t0));
     requestAnimationFrame(tick);
   };
   tick();
@@ -204,6 +206,8 @@ class Timer:
         self.script_seconds = 0.0
         self.cpu_seconds = 0.0
         self.cpu_server = 0.0
+        #: Actions that started no script run (not timed; reported).
+        self.missed = 0
 
     def open(self, path: str) -> float:
         """Open ``path`` by its address; seconds from navigation start to the finished run."""
@@ -215,8 +219,9 @@ class Timer:
 
     def measure(
         self, action: Callable[[], None], *, prepare: Callable[[], None] | None = None
-    ) -> float:
-        """Seconds from ``action``'s first input to the app done; ``prepare`` is not timed."""
+    ) -> float | None:
+        """Seconds from ``action``'s first input to the app done (None when it started no
+        script run); ``prepare`` is not timed."""
         if prepare is not None:
             prepare()
         self.page.evaluate(PROBE_JS)
@@ -229,8 +234,16 @@ class Timer:
         self.cpu_seconds = self.cpu_server + after["browser"] - cpu["browser"]
         return seconds
 
-    def _wait(self) -> float:
-        elapsed = self.page.evaluate(DONE_JS, [SETTLE_MS, ACTION_TIMEOUT_MS])
+    def _wait(self) -> float | None:
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            elapsed = self.page.evaluate(DONE_JS, [SETTLE_MS, ACTION_TIMEOUT_MS, NO_RUN_MS])
+        except PlaywrightError as error:
+            if "sawRun=false" not in str(error):
+                raise
+            self.missed += 1  # the action started no run (counted, not timed)
+            return None
         errors = self.page.get_by_test_id("stException").count()
         if errors:
             raise RuntimeError(f"the page drew an error at {self.page.url}")
@@ -313,7 +326,9 @@ def scenario(
     ``pages`` (labels of the sidebar; default all). (first open, timings per row)."""
     rows: dict[str, list[float]] = {}
 
-    def record(row: str, seconds: float) -> None:
+    def record(row: str, seconds: float | None) -> None:
+        if seconds is None:
+            return  # missed: see Timer.missed
         rows.setdefault(row, []).append(
             (seconds, timer.script_seconds, timer.cpu_seconds, timer.cpu_server)
         )
@@ -419,6 +434,7 @@ def bench_dataset(
     return {
         "dataset": name,
         "first_open_seconds": round(opened, 3),
+        "missed_actions": timer.missed,
         "rows": summarise(rows, TARGETS["large" if name != "demo" else "demo"]),
         "raw": {row: [[round(v, 3) for v in p] for p in pairs] for row, pairs in rows.items()},
     }
@@ -488,7 +504,8 @@ def run_browser_bench(
 def format_table(result: dict) -> str:
     """One dataset's rows as a Markdown table (seconds)."""
     lines = [
-        f"\n{result['dataset']} (first open by address {result['first_open_seconds']:.2f} s)",
+        f"\n{result['dataset']} (first open by address {result['first_open_seconds']:.2f} s; "
+        f"actions that started no run: {result.get('missed_actions', 0)})",
         "| action | first | median | min | max | run ended | CPU s | of it server | target | |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
