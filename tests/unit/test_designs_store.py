@@ -162,6 +162,9 @@ def test_a_design_becomes_an_experiment_once_with_its_target_from_the_prediction
         assert experiment.author == experiment.owner == "Ana"
         linked = designs.get_design(session, actor=ANA, design_id=design.id)
         assert linked.experiment_id == experiment.id
+        found = designs.design_of_experiment(session, actor=ANA, experiment_id=experiment.id)
+        assert found.id == design.id
+        assert designs.design_of_experiment(session, actor=BO, experiment_id=experiment.id) is None
         actions = [a.action for a in teams.list_activity(session, actor=ANA)]
         assert actions.count("design") == 2 and "experiment_create" in actions
         with pytest.raises(ValueError, match="already became experiment"):
@@ -200,6 +203,13 @@ def test_linking_checks_the_dataset_and_a_second_link(engine, versions):
                 session, actor=SYSTEM, design_id=design.id, experiment_id=other.id
             )
         assert designs.get_design(session, actor=ANA, design_id=design.id).experiment_id is None
+        # An experiment comes from one design at most.
+        mine = designs.start_experiment(
+            session, actor=ANA, design_id=design.id, change_date=date(2026, 6, 1)
+        )
+        second = _save(session, ANA, a_version, name="Second")
+        with pytest.raises(ValueError, match="already came from design 'Limit the queues'"):
+            designs.link_experiment(session, actor=ANA, design_id=second.id, experiment_id=mine.id)
 
 
 def test_a_version_with_a_design_is_archived_not_deleted(engine, versions):

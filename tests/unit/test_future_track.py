@@ -19,11 +19,13 @@ from tests.unit.builders import dataset_from_events
 from vsm_core.filters import ItemFilter
 from vsm_core.future.track import (
     TRACK_COLUMNS,
+    AfterChange,
     LinkedDesign,
     after_change,
     error_pct,
     item_filter_of,
     linked_design,
+    predicted_against_actual,
     proposed_experiment,
     track_record,
 )
@@ -171,3 +173,22 @@ def test_a_prediction_above_today_proposes_an_increase_and_none_is_refused():
     nothing = {"prediction": {"future": {"cycle_time_days": {"p50": None, "p85": None}}}}
     with pytest.raises(ValueError, match="no target"):
         proposed_experiment(name="x", record=nothing, dataset_id=1, change_date=CHANGE, owner="A")
+
+
+def test_predicted_against_actual_in_one_sentence():
+    record = {
+        "prediction": {
+            "future": {"cycle_time_days": {"p85": 14.6, "p85_interval": [13.2, 15.9]}},
+        }
+    }
+    after = AfterChange(started=164, done=161, p50=8.9, p85=15.0)
+    assert predicted_against_actual("Limit WIP", record, after) == (
+        "The design 'Limit WIP' predicted an 85th percentile cycle time of about 14.6 days "
+        "(13.2–15.9); the 161 items done of the 164 that started after the change took 15.0, "
+        "off by -3 %."
+    )
+    nothing_yet = AfterChange(started=4, done=0, p50=None, p85=None)
+    assert predicted_against_actual("X", record, nothing_yet).endswith(
+        "no item that started after the change is done yet."
+    )
+    assert predicted_against_actual("X", {}, after) == "The design 'X' predicted no cycle time."

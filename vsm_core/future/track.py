@@ -260,3 +260,29 @@ def linked_design(design: Any, experiment: Any) -> LinkedDesign:
         predicted_p85=p85,
         item_filter=item_filter_of(design.record or {}),
     )
+
+
+def predicted_against_actual(name: str, record: Mapping[str, Any], after: AfterChange) -> str:
+    """One sentence for an experiment's result: what the design ``name`` predicted for the
+    85th percentile cycle time (with its 90 % interval) against what happened (``after``).
+
+    ``name`` is user text, returned as typed: the caller makes it inert where it shows it.
+    """
+    cycle = (record.get("prediction") or {}).get("future", {}).get("cycle_time_days") or {}
+    predicted = _num(cycle.get("p85"))
+    interval = cycle.get("p85_interval")
+    if predicted is None:
+        return f"The design {name!r} predicted no cycle time."
+    said = f"The design {name!r} predicted an 85th percentile cycle time of about {predicted:.1f}"
+    if interval and None not in interval:
+        said += f" days ({float(interval[0]):.1f}–{float(interval[1]):.1f})"
+    else:
+        said += " days"
+    if after.p85 is None:
+        return f"{said}; no item that started after the change is done yet."
+    off = error_pct(predicted, after.p85)
+    share = "" if off is None else f", off by {off:+.0f} %"
+    return (
+        f"{said}; the {after.done} items done of the {after.started} that started after the "
+        f"change took {after.p85:.1f}{share}."
+    )

@@ -30,6 +30,7 @@ from vsm_core.store.teams import record_activity
 from vsm_core.store.writing import write_transaction
 
 __all__ = [
+    "design_of_experiment",
     "get_design",
     "link_experiment",
     "list_designs",
@@ -120,13 +121,26 @@ def list_designs(
     return list(session.exec(statement).all())
 
 
+def design_of_experiment(
+    session: Session, *, actor: Actor, experiment_id: int
+) -> FutureDesign | None:
+    """The design that became experiment ``experiment_id`` (None without one, or when the
+    actor may not read it): what the Experiments page shows the result against."""
+    statement = select(FutureDesign).where(FutureDesign.experiment_id == experiment_id)
+    design = session.exec(statement).first()
+    if design is None:
+        return None
+    return get_design(session, actor=actor, design_id=design.id)
+
+
 def link_experiment(
     session: Session, *, actor: Actor, design_id: int, experiment_id: int
 ) -> FutureDesign:
     """Record that the design became experiment ``experiment_id``.
 
-    Both must exist for the actor (``NotFound``) and be on the same dataset, and the design
-    must not have become an experiment already (``ValueError``). Needs the editor role.
+    Both must exist for the actor (``NotFound``) and be on the same dataset; the design must
+    not have become an experiment already, nor the experiment come from another design
+    (``ValueError``). Needs the editor role.
     """
     with write_transaction(session):
         design = get_design(session, actor=actor, design_id=design_id)
@@ -140,6 +154,10 @@ def link_experiment(
             raise ValueError(
                 f"design {design.name!r} already became experiment {design.experiment_id}"
             )
+        taken = select(FutureDesign.name).where(FutureDesign.experiment_id == experiment_id)
+        other = session.exec(taken).first()
+        if other is not None:
+            raise ValueError(f"experiment {experiment_id} already came from design {other!r}")
         design.experiment_id = experiment_id
         session.add(design)
         record_activity(
