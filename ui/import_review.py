@@ -19,6 +19,30 @@ from vsm_core.importers.pipeline import ImportResult, format_roles
 from vsm_core.quality import QualityReport
 
 NO_COLUMN = "—"
+#: Each column role in words (the CLI's ``--map ROLE=COLUMN`` keeps the names).
+ROLE_WORDS = {
+    "item_id": "Item id",
+    "title": "Title",
+    "type": "Work type",
+    "team": "Team",
+    "labels": "Labels",
+    "blocked_days": "Blocked days",
+    "status": "Status",
+    "from_status": "Previous status",
+    "timestamp": "Changed at",
+    "status_category": "Status category",
+    "created": "Created",
+    "started": "Started",
+    "done": "Done",
+    "cancelled": "Cancelled",
+}
+
+
+def role_words(role: str) -> str:
+    """A column role as the interface names it (the role itself when it has no words)."""
+    return ROLE_WORDS.get(role, role)
+
+
 ORDER_WORDS = {"dayfirst": "day-first", "monthfirst": "month-first", None: "unambiguous"}
 
 
@@ -64,7 +88,10 @@ def column_mapping(result: ImportResult, *, key: str, on_pick: Callable[[str, st
     """
     roles = _roles(result)
     if not roles:
-        st.caption("JSON fields read: " + md_list(f"{r} ← {c}" for r, c in result.mapping.items()))
+        st.caption(
+            "JSON fields read: "
+            + md_list(f"{role_words(r)} ← {c}" for r, c in result.mapping.items())
+        )
         return
     alternatives = result.detection.alternatives
     st.dataframe(_mapping_table(result, roles), hide_index=True)
@@ -95,7 +122,7 @@ def _mapping_table(result: ImportResult, roles: list[str]) -> pd.DataFrame:
     alternatives = result.detection.alternatives
     rows = [
         {
-            "role": role + (" *" if role in required else ""),
+            "role": role_words(role) + (" *" if role in required else ""),
             "column": result.mapping.get(role, NO_COLUMN),
             "also fits": ", ".join(alternatives.get(role, ())),
         }
@@ -111,13 +138,13 @@ def _role_select(result, role: str, key: str, on_pick, *, prominent: bool) -> No
     others = result.detection.alternatives.get(role, ())
     if prominent and others:
         options = [current, *others]
-        label = f"Column for {role} ({len(options)} fit)"
+        label = f"Column for {role_words(role)} ({len(options)} fit)"
     elif prominent:
         options = columns
-        label = f"Column for {role}"
+        label = f"Column for {role_words(role)}"
     else:
         options = columns if current else [NO_COLUMN, *columns]
-        label = role
+        label = role_words(role)
     st.selectbox(
         label,
         options,
@@ -138,7 +165,7 @@ def name_columns(
         current = picked.get(role)
         widget_key = f"{key}_{role}"
         grid[index % 4].selectbox(
-            f"{role} *",
+            f"{role_words(role)} *",
             options,
             index=options.index(current) if current in options else 0,
             key=widget_key,

@@ -127,7 +127,7 @@ def test_the_review_screen_shows_the_reading_and_saves_with_one_click(page, db_u
     assert "on every row" in texts  # the evidence
     assert "Dates read as: Entered — unambiguous" in texts
     [mapping] = [d.value for d in page.dataframe if "role" in d.value.columns]
-    assert dict(zip(mapping["role"], mapping["column"], strict=True))["status *"] == "Status"
+    assert dict(zip(mapping["role"], mapping["column"], strict=True))["Status *"] == "Status"
     table = _editor(page).value
     assert list(table.columns) == ["status", "events", "stage", "category", "order"]
     assert set(table["category"]) >= {"backlog", "active", "done"}
@@ -160,12 +160,12 @@ def test_the_review_screen_shows_the_reading_and_saves_with_one_click(page, db_u
 def test_a_column_pick_for_a_role_with_alternatives_is_parsed(page, db_url):
     _upload(page, "incidents.csv", TWO_STATUS_CSV)
     [mapping] = [d.value for d in page.dataframe if "role" in d.value.columns]
-    row = mapping[mapping["role"] == "status *"].iloc[0]
+    row = mapping[mapping["role"] == "Status *"].iloc[0]
     assert (row["column"], row["also fits"]) == ("Status", "Sub Status")
-    _by_label(page.selectbox, "Column for status (2 fit)").set_value("Sub Status").run()
+    _by_label(page.selectbox, "Column for Status (2 fit)").set_value("Sub Status").run()
     assert not page.exception
     # The choice stays in view (and can be taken back there).
-    assert _by_label(page.selectbox, "Column for status").value == "Sub Status"
+    assert _by_label(page.selectbox, "Column for Status").value == "Sub Status"
     assert set(_editor(page).value["status"]) >= {"Awaiting Assignment", "Resolved"}
     _by_label(page.text_input, "Dataset name").set_value("Volvo").run()
     _save_button(page).click().run()

@@ -184,10 +184,10 @@ def test_upload_adjust_a_column_move_a_stage_save_and_see_it_on_home(flowlab: Fl
     # The title comes from the Title column; take Priority instead (folded away).
     columns = page.get_by_test_id("stExpander").filter(has_text="Change the columns")
     clicks.click(columns.locator("summary"))
-    expect(_combobox(page, "title")).to_have_value("Title", timeout=TIMEOUT_MS)
-    _choose(flowlab, "title", "Priority")
+    expect(_combobox(page, "Title")).to_have_value("Title", timeout=TIMEOUT_MS)
+    _choose(flowlab, "Title", "Priority")
     flowlab.wait_for_run()
-    expect(_combobox(page, "title")).to_have_value("Priority", timeout=TIMEOUT_MS)
+    expect(_combobox(page, "Title")).to_have_value("Priority", timeout=TIMEOUT_MS)
 
     # Review moves one place up (before In Progress).
     _choose(flowlab, "Stage to move", "Review")
