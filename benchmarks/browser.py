@@ -468,7 +468,12 @@ def environment() -> dict:
 
 
 def run_browser_bench(
-    *, runs: int, large_items: int | None, kinds=KINDS, pages: list[str] | None = None
+    *,
+    runs: int,
+    large_items: int | None,
+    kinds=KINDS,
+    pages: list[str] | None = None,
+    demo: bool = True,
 ) -> dict:
     """Both datasets (the large one unless ``large_items`` is None); the report's document."""
     from playwright.sync_api import sync_playwright
@@ -485,7 +490,7 @@ def run_browser_bench(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         try:
-            cases = [("demo", demo_database)]
+            cases = [("demo", demo_database)] if demo else []
             if large_items:
                 cases.append((f"{large_items:,} items", lambda f: large_database(f, large_items)))
             for name, build in cases:
@@ -525,6 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="rounds after the first")
     parser.add_argument("--items", type=int, default=DEFAULT_LARGE_ITEMS, help="large dataset")
     parser.add_argument("--no-large", action="store_true", help="the demo only")
+    parser.add_argument("--no-demo", action="store_true", help="the large dataset only")
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
     parser.add_argument("--name", default="browser.json", help="file name of the results")
     parser.add_argument(
@@ -546,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         large_items=None if args.no_large else args.items,
         kinds=args.kinds,
         pages=args.pages,
+        demo=not args.no_demo,
     )
     report["server_environment"] = args.env
     if "skipped" in report:
