@@ -49,6 +49,8 @@ from vsm_core.store.access import AccessDenied, NotFound
 
 VIEWS: tuple[str, ...] = ("Design", "Saved designs")
 VIEW_KEY = "view"
+#: A message for the next run (after a write, the view is drawn again from the store).
+_FLASH = "flowlab.future_flash"
 
 #: The kinds of change the composer offers, in words, and what each needs.
 KINDS: dict[str, tuple[str, ...]] = {
@@ -358,9 +360,10 @@ def _comparison(result: FutureDesign) -> None:
         plain = values.map("{:.1f}".format, na_action="ignore")
         text[column] = plain.where(~share, values.map("{:.0%}".format, na_action="ignore"))
     for column in ("measured", "simulated", "future"):
-        shown[COMPARISON_LABELS[column]] = text[column].fillna("")
+        shown[COMPARISON_LABELS[column]] = _empty_missing(text[column])
     both = text["low"].notna() & text["high"].notna()
-    shown[COMPARISON_LABELS["range"]] = (text["low"] + "–" + text["high"]).where(both, "")
+    low, high = (_empty_missing(text[end]).astype(str) for end in ("low", "high"))
+    shown[COMPARISON_LABELS["range"]] = (low + "–" + high).where(both, "")
     st.dataframe(shown, hide_index=True, key="future_numbers")
     st.caption(
         "Cycle time: start to done; lead time: created to done (days, percentiles of the items "
@@ -369,6 +372,11 @@ def _comparison(result: FutureDesign) -> None:
         "cycle time. The future's range runs from the 5th to the 95th percentile of the runs' own "
         "values."
     )
+
+
+def _empty_missing(text: pd.Series) -> pd.Series:
+    """Formatted numbers as text, a missing value as an empty cell (whatever the dtype)."""
+    return text.astype(object).where(text.notna(), "")
 
 
 def _days(values) -> list[str]:
@@ -406,6 +414,10 @@ def _save_form(selection: Selection, result: FutureDesign) -> None:
 
 
 def _saved_view(selection: Selection) -> None:
+    flash = st.session_state.pop(_FLASH, None)
+    if flash:
+        st.success(flash)
+        st.page_link("pages/experiments.py", label="Open Experiments")
     actor = current_actor()
     with Session(current_engine()) as session:
         stored = designs.list_designs(session, actor=actor, dataset_id=selection.dataset.id)
@@ -477,8 +489,9 @@ def _start_form(selection: Selection, open_designs) -> None:
     except (ValueError, NotFound, AccessDenied) as refusal:
         st.warning(md(refusal))
         return
-    st.success(f"Recorded experiment {md(label)}.")
-    st.page_link("pages/experiments.py", label="Open Experiments")
+    # Drawn again from the store, so the lists and the track record include it.
+    st.session_state[_FLASH] = f"Recorded experiment {md(label)}."
+    st.rerun()
 
 
 def _track(selection: Selection, stored, experiments) -> None:
@@ -512,5 +525,5 @@ def _track_table(url: str, version_id: int, stamp: str | None, linked: tuple) ->
     for column in table.columns[5:]:
         pattern = "{:+.0f}" if column.startswith("error") else "{:.1f}"
         text = table[column].map(pattern.format, na_action="ignore")
-        shown[TRACK_LABELS[column]] = text.fillna("")
+        shown[TRACK_LABELS[column]] = _empty_missing(text)
     return shown

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -173,7 +174,6 @@ def test_save_a_design_turn_it_into_an_experiment_and_see_its_track_record(page)
         )
         assert "would bring the 85th percentile cycle time" in experiment.hypothesis
     engine.dispose()
-    page.run()
     track = _by_key(page, "future_track")
     assert track["Design"].tolist() == ["Limit <b>the</b> queues"]
     assert track["Change date"].tolist() == ["2026-06-01"]
@@ -243,3 +243,58 @@ def test_the_future_map_chart_draws_both_bars_with_inert_stage_names():
     assert fig.data[2].customdata[0][4] == "<br>4.0 items in it on average"
     empty = future_map_chart(MAPS.iloc[0:0])
     assert [a.name for a in empty.layout.annotations] == ["empty"]
+
+
+# --------------------------------------------------------------------------- inert user text
+
+
+@pytest.fixture
+def hostile_app(monkeypatch, tmp_path) -> AppTest:
+    """The app over the demo team and, newest, the dataset whose every name is markup."""
+    from tests.app.hostile import store_hostile
+    from vsm_core.store.bootstrap import prepare_database
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("VSM_DATABASE_URL", url)
+    engine = make_engine(url)
+    prepare_database(engine)
+    with Session(engine) as session:
+        store_hostile(session, "127.0.0.1:1", n_items=150)
+    engine.dispose()
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"))
+    app.default_timeout = 90
+    app.run()
+    return app
+
+
+def test_stage_and_design_names_stay_text(hostile_app):
+    from tests.app.hostile import texts
+    from tests.app.test_inert_text_pages import check_page
+
+    names = texts("127.0.0.1:1")
+    app = hostile_app
+    app.switch_page(PAGE).run()
+    version = _version(app)
+    stage = names["stage:Review"]
+    app.main.selectbox(key=f"future_stage_{version}").select(stage).run()
+    app.main.button(key=f"future_add_{version}").click().run()
+    seen = check_page(app, f"Halving the time in {stage}")
+    assert f"Halving the time in {stage} would bring" in seen
+    title = names["dataset"]
+    app.main.text_input[0].input(title)
+    app.main.button(key=f"FormSubmitter:future_save_{version}-Save design").click().run()
+    check_page(app, f"Saved the design **{title}**")
+    app.session_state["view"] = "Saved designs"
+    app.run()
+    check_page(app)
+    assert _by_key(app, "future_designs")["Design"].tolist() == [title]  # cells: raw text
+    app.main.button(key=f"FormSubmitter:future_start_{version}-Turn into an experiment").click()
+    app.run()
+    check_page(app, "Recorded experiment")
+    assert _by_key(app, "future_track")["Design"].tolist() == [title]
+
+
+def _version(app: AppTest) -> int:
+    """The version id the sidebar selected (the page's widget keys end with it)."""
+    [kind] = [w for w in app.main.selectbox if str(w.key).startswith("future_kind_")]
+    return int(str(kind.key).rsplit("_", 1)[1])
