@@ -23,6 +23,7 @@ from vsm_core.future.track import (
     LinkedDesign,
     after_change,
     error_pct,
+    experiment_result_sentence,
     item_filter_of,
     linked_design,
     predicted_against_actual,
@@ -192,3 +193,18 @@ def test_predicted_against_actual_in_one_sentence():
         "no item that started after the change is done yet."
     )
     assert predicted_against_actual("X", {}, after) == "The design 'X' predicted no cycle time."
+
+
+def test_an_experiments_result_sentence_measures_its_after_window(stream):
+    design = SimpleNamespace(
+        name="Limit WIP",
+        record={"prediction": {"future": {"cycle_time_days": {"p85": 7.81}}}},
+    )
+    experiment = SimpleNamespace(
+        id=7, title="Try it", change_date=CHANGE, baseline_from=None, baseline_to=None
+    )
+    # 4 done of 5 started, p85 7.1 (module docstring); (7.81 - 7.1) / 7.1 = +10 %.
+    assert experiment_result_sentence(stream, design, experiment) == (
+        "The design 'Limit WIP' predicted an 85th percentile cycle time of about 7.8 days; the "
+        "4 items done of the 5 that started after the change took 7.1, off by +10 %."
+    )

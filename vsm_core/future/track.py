@@ -286,3 +286,13 @@ def predicted_against_actual(name: str, record: Mapping[str, Any], after: AfterC
         f"{said}; the {after.done} items done of the {after.started} that started after the "
         f"change took {after.p85:.1f}{share}."
     )
+
+
+def experiment_result_sentence(dataset: CanonicalDataset, design: Any, experiment: Any) -> str:
+    """For an experiment that came from a design (any objects with their fields): the design's
+    prediction against what ``dataset`` shows after the change (:func:`after_change` over the
+    experiment's after window, the design's scope), in one sentence
+    (:func:`predicted_against_actual`; the design's name as typed)."""
+    linked = linked_design(design, experiment)
+    after = after_change(dataset, linked.change_date, linked.after_end, linked.item_filter)
+    return predicted_against_actual(design.name, design.record or {}, after)
