@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session, col, func, select
 
+from ui.access_state import current_actor
 from ui.plain import md
 from ui.state import Selection, current_engine, get_engine
 from vsm_core.experiments.checkin import (
@@ -33,6 +34,7 @@ from vsm_core.experiments.checkin import (
 )
 from vsm_core.experiments.checkin_flow import FlowSummary, flow_csv, team_flow
 from vsm_core.store import database_url
+from vsm_core.store.access import Actor
 from vsm_core.store.models import Dataset, DatasetVersion, Experiment, ExperimentSnapshot
 
 ALL_TEAMS = "All teams"
@@ -40,8 +42,9 @@ ALL_TEAMS = "All teams"
 
 def render_checkin(selection: Selection, *, today: date | None = None) -> None:
     today = today or date.today()
+    actor = current_actor()
     with Session(current_engine()) as session:
-        teams = checkin_teams(session)
+        teams = checkin_teams(session, actor=actor)
         fingerprint = store_fingerprint(session)
     if not fingerprint[0] and not teams:
         st.info("No teams and no experiments yet: import a dataset with its team set.")
@@ -63,9 +66,9 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
         help="The flow summary covers this day to the data's last day, against the period "
         "of the same length before it. Empty: the last four weeks.",
     )
-    flow = _flow(database_url(), team, since, fingerprint)
+    flow = _flow(database_url(), team, since, fingerprint, actor)
     _flow_summary(flow)
-    rows = _rows(database_url(), team, today, fingerprint)
+    rows = _rows(database_url(), team, today, fingerprint, actor)
     st.subheader("Experiments")
     if rows.empty:
         st.info(f"No experiments for {md(team_choice)} yet.")
@@ -330,16 +333,22 @@ def store_fingerprint(session: Session) -> tuple:
 
 
 @st.cache_data(show_spinner="Judging the experiments…", max_entries=16)
-def _rows(url: str, team: str | None, today: date, fingerprint: tuple) -> pd.DataFrame:
-    """The check-in rows; the arguments are the whole cache key (see the module docstring)."""
+def _rows(
+    url: str, team: str | None, today: date, fingerprint: tuple, actor: Actor
+) -> pd.DataFrame:
+    """The check-in rows; the arguments are the whole cache key (see the module docstring),
+    the acting identity included: people of different teams never share an entry."""
     del fingerprint  # part of the key only
     with Session(get_engine(url)) as session:
-        return checkin_rows(session, team=team, today=today)
+        return checkin_rows(session, team=team, today=today, actor=actor)
 
 
 @st.cache_data(show_spinner="Measuring the flow…", max_entries=16)
-def _flow(url: str, team: str | None, since: date | None, fingerprint: tuple) -> list[FlowSummary]:
-    """The team's flow summaries; the arguments are the whole cache key."""
+def _flow(
+    url: str, team: str | None, since: date | None, fingerprint: tuple, actor: Actor
+) -> list[FlowSummary]:
+    """The team's flow summaries; the arguments (the acting identity too) are the whole
+    cache key."""
     del fingerprint  # part of the key only
     with Session(get_engine(url)) as session:
-        return team_flow(session, team, since=since)
+        return team_flow(session, team, since=since, actor=actor)

@@ -16,10 +16,12 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from ui.access_state import current_actor
 from ui.checkin_page import store_fingerprint
 from ui.state import Selection, current_engine, get_engine
 from vsm_core.experiments.checkin import COLUMNS, checkin_rows
 from vsm_core.store import database_url
+from vsm_core.store.access import Actor
 
 #: The statuses Home lists: experiments still under way (running, or awaiting their review).
 UNDER_WAY = ("running", "reviewing")
@@ -35,12 +37,18 @@ def running_experiments(selection: Selection, *, today: date | None = None) -> p
         return pd.DataFrame(columns=list(COLUMNS))
     with Session(current_engine()) as session:
         fingerprint = store_fingerprint(session)
-    return _running(database_url(), selection.dataset.id, today or date.today(), fingerprint)
+    actor = current_actor()
+    return _running(database_url(), selection.dataset.id, today or date.today(), fingerprint, actor)
 
 
 @st.cache_data(show_spinner="Judging the running experiments…", max_entries=16)
-def _running(url: str, dataset_id: int, today: date, fingerprint: tuple) -> pd.DataFrame:
-    """The rows; the arguments are the whole cache key (see the module docstring)."""
+def _running(
+    url: str, dataset_id: int, today: date, fingerprint: tuple, actor: Actor
+) -> pd.DataFrame:
+    """The rows; the arguments are the whole cache key (see the module docstring): the
+    acting identity is part of it, so people of different teams never share an entry."""
     del fingerprint  # part of the key only
     with Session(get_engine(url)) as session:
-        return checkin_rows(session, dataset_id=dataset_id, statuses=UNDER_WAY, today=today)
+        return checkin_rows(
+            session, dataset_id=dataset_id, statuses=UNDER_WAY, today=today, actor=actor
+        )

@@ -22,6 +22,7 @@ import streamlit as st
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
+from ui.access_state import current_actor
 from ui.auth import current_author
 from ui.experiments_page import AUTHOR, metric_choices
 from ui.plain import md
@@ -41,6 +42,7 @@ from vsm_core.retrospective.report import (
 from vsm_core.retrospective.since import days_text
 from vsm_core.store import database_url
 from vsm_core.store import retrospectives as store
+from vsm_core.store.access import Actor
 from vsm_core.store.models import DatasetVersion, Experiment, ExperimentSnapshot
 
 #: Session keys: experiments recorded in this retrospective (per dataset), a message to show.
@@ -59,7 +61,9 @@ def render_retrospective(selection: Selection, *, today: date | None = None) -> 
         st.success(st.session_state.pop(FLASH))
     team = dataset.team
     with Session(current_engine()) as session:
-        last = store.latest_retrospective(session, team=team, dataset_id=dataset.id)
+        last = store.latest_retrospective(
+            session, team=team, dataset_id=dataset.id, actor=current_actor()
+        )
     loaded = selection.load()
     fallback = default_since(loaded, last.held_on if last is not None else None)
     if fallback is None:
@@ -262,7 +266,7 @@ def _due(dataset_id: int, team: str | None, today: date, view: RetrospectiveView
     horizon = max(view.finished.periods.length, 14)
     with Session(current_engine()) as session:
         fingerprint = _fingerprint(session)
-    due = _due_rows(database_url(), team, dataset_id, today, horizon, fingerprint)
+    due = _due_rows(database_url(), team, dataset_id, today, horizon, fingerprint, current_actor())
     if due.empty:
         st.info("No experiment is due for review before the next retrospective.")
     else:
@@ -312,14 +316,25 @@ def _fingerprint(session: Session) -> tuple:
 
 @st.cache_data(show_spinner="Judging the experiments due…", max_entries=16)
 def _due_rows(
-    url: str, team: str | None, dataset_id: int, held_on: date, horizon: int, fingerprint: tuple
+    url: str,
+    team: str | None,
+    dataset_id: int,
+    held_on: date,
+    horizon: int,
+    fingerprint: tuple,
+    actor: Actor,
 ) -> pd.DataFrame:
     """The due experiments with today's verdict; the arguments are the whole cache key (a
     verdict takes most of a second per experiment, too slow for every rerun)."""
     del fingerprint  # part of the key only
     with Session(get_engine(url)) as session:
         return due_for_review(
-            session, team=team, dataset_id=dataset_id, held_on=held_on, horizon_days=horizon
+            session,
+            team=team,
+            dataset_id=dataset_id,
+            held_on=held_on,
+            horizon_days=horizon,
+            actor=actor,
         )
 
 
@@ -441,7 +456,9 @@ def _record_experiment(selection: Selection, fields: dict, author: str) -> None:
     st.session_state.pop(ERRORS, None)
     st.session_state[AUTHOR] = author
     with Session(current_engine()) as session:
-        experiment = records.create_experiment(session, data=data, author=author)
+        experiment = records.create_experiment(
+            session, data=data, author=author, actor=current_actor()
+        )
     key = _created_key(selection.dataset.id)
     st.session_state[key] = [*st.session_state.get(key, []), experiment.id]
     for field in ("retro_title", "retro_hypothesis", "retro_action", "retro_target"):
@@ -488,6 +505,7 @@ def _save(selection: Selection, since: date, today: date) -> None:
             notes=notes,
             author=author,
             experiment_ids=created,
+            actor=current_actor(),
         )
     st.session_state[AUTHOR] = author
     st.session_state.pop(_created_key(dataset.id), None)
@@ -504,7 +522,7 @@ def _earlier(dataset_id: int, team: str | None):
     """The saved retrospectives to open (newest first); returns the one opened, or None."""
     with Session(current_engine()) as session:
         saved = store.list_retrospectives(
-            session, team=team, dataset_id=None if team else dataset_id
+            session, team=team, dataset_id=None if team else dataset_id, actor=current_actor()
         )
         if not saved:
             return None
@@ -517,7 +535,9 @@ def _earlier(dataset_id: int, team: str | None):
             key=f"retro_open_{dataset_id}",
         )
         retrospective = by_id[chosen]
-        experiments = store.retrospective_experiments(session, retrospective_id=chosen)
+        experiments = store.retrospective_experiments(
+            session, retrospective_id=chosen, actor=current_actor()
+        )
     st.markdown(
         f"**Held on** {retrospective.held_on:%d %b %Y}, looking back to "
         f"{retrospective.since:%d %b %Y} · **saved by** {md(retrospective.author)}"
@@ -546,7 +566,9 @@ def _download(view: RetrospectiveView, due, dataset, opened) -> None:
                 record = record_dict(opened)
                 experiments = [
                     experiment_dict(e)
-                    for e in store.retrospective_experiments(session, retrospective_id=opened.id)
+                    for e in store.retrospective_experiments(
+                        session, retrospective_id=opened.id, actor=current_actor()
+                    )
                 ]
         return retrospective_html(
             view,

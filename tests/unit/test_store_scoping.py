@@ -160,3 +160,63 @@ def test_every_change_is_in_its_teams_activity_with_who_made_it(engine, two_team
         ("experiment_create", "Ana"),
         ("import", "Ana"),
     ]
+
+
+def test_retrospectives_and_check_in_rows_are_the_actors_teams_only(engine, two_teams):
+    from vsm_core.experiments.checkin import checkin_rows, checkin_teams
+    from vsm_core.experiments.checkin_flow import team_flow
+    from vsm_core.store import retrospectives
+
+    (a_set, _, a_exp), (b_set, _, b_exp) = two_teams["A"], two_teams["B"]
+    with Session(engine) as session:
+        saved = {}
+        for team, actor, dataset_id, experiment_id in (
+            ("A", ANA, a_set, a_exp),
+            ("B", BO, b_set, b_exp),
+        ):
+            saved[team] = retrospectives.create_retrospective(
+                session,
+                dataset_id=dataset_id,
+                team=team,
+                held_on=date(2026, 6, 15),
+                since=date(2026, 6, 1),
+                author=actor.name,
+                experiment_ids=[experiment_id],
+                actor=actor,
+            ).id
+        with pytest.raises(AccessDenied):
+            retrospectives.create_retrospective(
+                session,
+                dataset_id=a_set,
+                team="A",
+                held_on=date(2026, 6, 16),
+                since=date(2026, 6, 1),
+                author="Vic",
+                actor=VIC,
+            )
+        with pytest.raises(LookupError):  # B's experiment cannot be linked from A's
+            retrospectives.link_experiments(
+                session, retrospective_id=saved["A"], experiment_ids=[b_exp], actor=ANA
+            )
+        for actor in (ANA, VIC):
+            listed = retrospectives.list_retrospectives(session, actor=actor)
+            assert [r.id for r in listed] == [saved["A"]]
+            assert (
+                retrospectives.get_retrospective(session, retrospective_id=saved["B"], actor=actor)
+                is None
+            )
+            assert (
+                retrospectives.retrospective_experiments(
+                    session, retrospective_id=saved["B"], actor=actor
+                )
+                == []
+            )
+            assert retrospectives.latest_retrospective(session, team="B", actor=actor) is None
+            # A's own team, and the team field its items carry (the demo's "Demo team")
+            assert checkin_teams(session, actor=actor) == ["A", "Demo team"]
+            rows = checkin_rows(session, today=date(2026, 12, 1), actor=actor)
+            assert list(rows["id"]) == [a_exp]
+            assert [f.dataset for f in team_flow(session, None, actor=actor)] == ["Board A"]
+        assert len(retrospectives.list_retrospectives(session, actor=SYSTEM)) == 2
+        log = teams.list_activity(session, actor=BO, team="B")
+        assert log[0].action == "retrospective" and log[0].actor == "Bo"

@@ -42,6 +42,8 @@ from vsm_core.experiments.checkin_flow import FlowSummary, flow_csv, flow_html, 
 from vsm_core.experiments.spec import REVIEWED_STATUSES
 from vsm_core.export import to_csv_bytes
 from vsm_core.store import reading
+from vsm_core.store.access import SYSTEM, Actor, readable
+from vsm_core.store.crud import DATASET_TEAM, team_of
 from vsm_core.store.models import Dataset
 
 __all__ = [
@@ -119,18 +121,20 @@ def verdict_label(verdict: str | None) -> str:
 # --------------------------------------------------------------------------- rows
 
 
-def checkin_teams(session: Session) -> list[str]:
-    """The teams a check-in can be for: of the stored datasets, of their items (the
-    latest version's own team field) and of experiment scopes."""
-    datasets = session.exec(select(Dataset).where(Dataset.archived_at.is_(None))).all()
-    teams = {dataset.team for dataset in datasets if dataset.team}
+def checkin_teams(session: Session, *, actor: Actor = SYSTEM) -> list[str]:
+    """The teams a check-in can be for: of the datasets the actor may read, of their items
+    (the latest version's own team field) and of their experiments' scopes."""
+    datasets = session.exec(
+        select(Dataset).where(Dataset.archived_at.is_(None), readable(DATASET_TEAM, actor))
+    ).all()
+    teams = {team_of(dataset) for dataset in datasets}
     for dataset in datasets:
-        version = reading.latest_version(session, dataset_id=dataset.id)
+        version = reading.latest_version(session, dataset_id=dataset.id, actor=actor)
         if version is not None:
             teams |= set(item_teams(session, version.id))
     teams |= {
         (experiment.scope or {}).get("team")
-        for experiment in records.list_experiments(session)
+        for experiment in records.list_experiments(session, actor=actor)
         if (experiment.scope or {}).get("team")
     }
     return sorted(teams, key=str.casefold)
@@ -143,6 +147,7 @@ def checkin_rows(
     dataset_id: int | None = None,
     statuses: Sequence[str] | None = None,
     today: date,
+    actor: Actor = SYSTEM,
 ) -> pd.DataFrame:
     """One row per experiment of ``team`` (None: every team), newest change date first.
 
@@ -157,7 +162,7 @@ def checkin_rows(
     datasets = {d.id: d for d in session.exec(select(Dataset)).all()}
     rows = []
     experiments = records.list_experiments(
-        session, dataset_id=dataset_id, statuses=statuses, team=team
+        session, dataset_id=dataset_id, statuses=statuses, team=team, actor=actor
     )
     for experiment in experiments:
         # The row shows the verdict of the experiment's own method; the sensitivity

@@ -40,6 +40,8 @@ from vsm_core.metrics.scope import MetricOptions, Scope, _sample_times, build_sc
 from vsm_core.metrics.scope import _days as _scope_days  # build_scope's own day rule
 from vsm_core.model import CanonicalDataset
 from vsm_core.store import reading
+from vsm_core.store.access import SYSTEM, Actor, readable
+from vsm_core.store.crud import DATASET_TEAM, team_of
 from vsm_core.store.models import Dataset, WorkItem
 
 __all__ = [
@@ -371,21 +373,22 @@ def item_teams(session: Session, version_id: int) -> list[str]:
 
 
 def team_flow(
-    session: Session, team: str | None, *, since: date | None = None
+    session: Session, team: str | None, *, since: date | None = None, actor: Actor = SYSTEM
 ) -> list[FlowSummary]:
     """The flow summaries of ``team`` (None: every team), see :func:`team_slices`.
 
-    One per stored, not archived dataset of the team, or per team of its items
-    when they carry several. Datasets are in name order, item teams in name
-    order; a dataset without a version or events is left out.
+    One per stored, not archived dataset of the team (that the actor may read),
+    or per team of its items when they carry several. Datasets are in name
+    order, item teams in name order; a dataset without a version or events is
+    left out.
     """
-    query = select(Dataset).where(col(Dataset.archived_at).is_(None))
+    query = select(Dataset).where(col(Dataset.archived_at).is_(None), readable(DATASET_TEAM, actor))
     summaries = []
     for dataset in sorted(session.exec(query).all(), key=lambda d: d.name.casefold()):
         version = reading.latest_version(session, dataset_id=dataset.id)
         if version is None:
             continue
-        slices = team_slices(item_teams(session, version.id), dataset.team, team)
+        slices = team_slices(item_teams(session, version.id), team_of(dataset), team)
         if not slices:
             continue
         data = reading.load_dataset(session, version_id=version.id)

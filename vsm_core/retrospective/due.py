@@ -20,6 +20,7 @@ from sqlmodel import Session
 from vsm_core.experiments import records, service
 from vsm_core.experiments.checkin import metric_label
 from vsm_core.experiments.spec import REVIEWED_STATUSES
+from vsm_core.store.access import SYSTEM, Actor
 
 #: The columns of :func:`due_for_review`.
 DUE_COLUMNS: tuple[str, ...] = (
@@ -42,6 +43,7 @@ def due_for_review(
     dataset_id: int,
     held_on: date,
     horizon_days: int,
+    actor: Actor = SYSTEM,
 ) -> pd.DataFrame:
     """The due experiments (module docstring), earliest review date first.
 
@@ -49,9 +51,9 @@ def due_for_review(
     no evidence (no data yet).
     """
     found = (
-        records.list_experiments(session, team=team)
+        records.list_experiments(session, team=team, actor=actor)
         if team
-        else records.list_experiments(session, dataset_id=dataset_id)
+        else records.list_experiments(session, dataset_id=dataset_id, actor=actor)
     )
     until = held_on + timedelta(days=max(int(horizon_days), 0))
     due = [

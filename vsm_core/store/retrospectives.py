@@ -9,6 +9,10 @@ the team starts from the latest one (:func:`latest_retrospective`).
 Writes go through :mod:`vsm_core.store.writing`: one write transaction each (SQLite's
 ``BEGIN IMMEDIATE``), retried after a clash with another writer, committed once; on any
 error nothing is stored and the error is raised. Retrospectives are never deleted.
+
+A retrospective belongs to its dataset's team (:mod:`vsm_core.store.access`): every
+function takes the acting identity; reads return only what it may read, saving needs
+the editor role, and a save is recorded in the team's activity log.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from vsm_core.store.access import SYSTEM, Actor, NotFound, check, readable
+from vsm_core.store.crud import DATASET_TEAM, team_of
 from vsm_core.store.models import Dataset, Experiment, Retrospective, RetrospectiveExperiment
+from vsm_core.store.teams import record_activity
 from vsm_core.store.types import utc_now
 from vsm_core.store.writing import begin_write, with_retries
 
@@ -54,6 +61,7 @@ def create_retrospective(
     attendees: str = "",
     notes: str = "",
     experiment_ids: Iterable[int] = (),
+    actor: Actor = SYSTEM,
 ) -> Retrospective:
     """Store a retrospective and link the experiments it started.
 
@@ -68,8 +76,7 @@ def create_retrospective(
 
     def write() -> Retrospective:
         begin_write(session)
-        if session.get(Dataset, dataset_id) is None:
-            raise LookupError(f"no dataset with id {dataset_id}")
+        owner = _dataset_team(session, actor, dataset_id)
         retrospective = Retrospective(
             team=(team or None),
             dataset_id=dataset_id,
@@ -82,7 +89,15 @@ def create_retrospective(
         )
         session.add(retrospective)
         session.flush()
-        _add_links(session, retrospective.id, ids)
+        _add_links(session, retrospective.id, ids, actor)
+        record_activity(
+            session,
+            actor=actor,
+            team=owner,
+            action="retrospective",
+            subject=f"retrospective of {held_on:%d %b %Y}",
+            detail={"retrospective_id": retrospective.id, "experiments": ids},
+        )
         session.commit()
         return retrospective
 
@@ -91,11 +106,36 @@ def create_retrospective(
     return retrospective
 
 
-def _add_links(session: Session, retrospective_id: int, ids: list[int]) -> None:
-    """Link ``ids`` (sorted, unique) not linked yet; unknown experiments raise LookupError."""
+def _dataset_team(session: Session, actor: Actor, dataset_id: int, action: str = "edit") -> str:
+    """The team of a dataset, after checking the actor may ``action`` its rows."""
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is None or not actor.may(team_of(dataset)):
+        raise NotFound(f"no dataset with id {dataset_id}")
+    check(actor, team_of(dataset), action, what="its retrospectives")
+    return team_of(dataset)
+
+
+def _readable(actor: Actor):
+    """``SELECT Retrospective`` of the datasets the actor may read."""
+    return (
+        select(Retrospective)
+        .join(Dataset, Dataset.id == Retrospective.dataset_id)
+        .where(readable(DATASET_TEAM, actor))
+    )
+
+
+def _add_links(session: Session, retrospective_id: int, ids: list[int], actor: Actor) -> None:
+    """Link ``ids`` (sorted, unique) not linked yet; experiments that do not exist or that
+    the actor may not read raise LookupError."""
     if not ids:
         return
-    known = set(session.exec(select(Experiment.id).where(col(Experiment.id).in_(ids))).all())
+    known = set(
+        session.exec(
+            select(Experiment.id)
+            .join(Dataset, Dataset.id == Experiment.dataset_id)
+            .where(col(Experiment.id).in_(ids), readable(DATASET_TEAM, actor))
+        ).all()
+    )
     missing = [i for i in ids if i not in known]
     if missing:
         raise LookupError(f"no experiment with id {', '.join(map(str, missing))}")
@@ -114,7 +154,11 @@ def _add_links(session: Session, retrospective_id: int, ids: list[int]) -> None:
 
 
 def link_experiments(
-    session: Session, *, retrospective_id: int, experiment_ids: Iterable[int]
+    session: Session,
+    *,
+    retrospective_id: int,
+    experiment_ids: Iterable[int],
+    actor: Actor = SYSTEM,
 ) -> list[Experiment]:
     """Add experiments to a retrospective (ones already linked are kept once).
 
@@ -124,13 +168,15 @@ def link_experiments(
 
     def write() -> None:
         begin_write(session)
-        if session.get(Retrospective, retrospective_id) is None:
-            raise LookupError(f"no retrospective with id {retrospective_id}")
-        _add_links(session, retrospective_id, ids)
+        retrospective = session.get(Retrospective, retrospective_id)
+        if retrospective is None:
+            raise NotFound(f"no retrospective with id {retrospective_id}")
+        _dataset_team(session, actor, retrospective.dataset_id)
+        _add_links(session, retrospective_id, ids, actor)
         session.commit()
 
     with_retries(session, write, what="linking experiments to the retrospective")
-    return retrospective_experiments(session, retrospective_id=retrospective_id)
+    return retrospective_experiments(session, retrospective_id=retrospective_id, actor=actor)
 
 
 def update_retrospective(
@@ -139,14 +185,25 @@ def update_retrospective(
     retrospective_id: int,
     attendees: str | None = None,
     notes: str | None = None,
+    actor: Actor = SYSTEM,
 ) -> Retrospective:
-    """Change the attendees and/or the notes (None: unchanged). ``LookupError`` if unknown."""
+    """Change the attendees and/or the notes (None: unchanged). ``LookupError`` if unknown
+    (or not readable by the actor)."""
 
     def write() -> Retrospective:
         begin_write(session)
         retrospective = session.get(Retrospective, retrospective_id)
         if retrospective is None:
-            raise LookupError(f"no retrospective with id {retrospective_id}")
+            raise NotFound(f"no retrospective with id {retrospective_id}")
+        owner = _dataset_team(session, actor, retrospective.dataset_id)
+        record_activity(
+            session,
+            actor=actor,
+            team=owner,
+            action="retrospective",
+            subject=f"retrospective of {retrospective.held_on:%d %b %Y}",
+            detail={"retrospective_id": retrospective_id, "edited": True},
+        )
         if attendees is not None:
             retrospective.attendees = _text(attendees)
         if notes is not None:
@@ -160,18 +217,26 @@ def update_retrospective(
     return retrospective
 
 
-def get_retrospective(session: Session, *, retrospective_id: int) -> Retrospective | None:
-    return session.get(Retrospective, retrospective_id)
+def get_retrospective(
+    session: Session, *, retrospective_id: int, actor: Actor = SYSTEM
+) -> Retrospective | None:
+    """The retrospective, or None when there is none the actor may read."""
+    statement = _readable(actor).where(Retrospective.id == retrospective_id)
+    return session.exec(statement).first()
 
 
 def list_retrospectives(
-    session: Session, *, team: str | None = None, dataset_id: int | None = None
+    session: Session,
+    *,
+    team: str | None = None,
+    dataset_id: int | None = None,
+    actor: Actor = SYSTEM,
 ) -> list[Retrospective]:
-    """Retrospectives, newest first (by the day held, then by id).
+    """The retrospectives the actor may read, newest first (by the day held, then by id).
 
     ``team``: only that team's; ``dataset_id``: only those on that dataset (both: both).
     """
-    statement = select(Retrospective).order_by(
+    statement = _readable(actor).order_by(
         col(Retrospective.held_on).desc(), col(Retrospective.id).desc()
     )
     if team is not None:
@@ -182,7 +247,7 @@ def list_retrospectives(
 
 
 def latest_retrospective(
-    session: Session, *, team: str | None, dataset_id: int | None = None
+    session: Session, *, team: str | None, dataset_id: int | None = None, actor: Actor = SYSTEM
 ) -> Retrospective | None:
     """The team's newest retrospective (the next one starts from it), or None.
 
@@ -190,12 +255,18 @@ def latest_retrospective(
     """
     if team is None and dataset_id is None:
         return None
-    found = list_retrospectives(session, team=team, dataset_id=dataset_id if team is None else None)
+    found = list_retrospectives(
+        session, team=team, dataset_id=dataset_id if team is None else None, actor=actor
+    )
     return found[0] if found else None
 
 
-def retrospective_experiments(session: Session, *, retrospective_id: int) -> list[Experiment]:
-    """The experiments a retrospective started, by id."""
+def retrospective_experiments(
+    session: Session, *, retrospective_id: int, actor: Actor = SYSTEM
+) -> list[Experiment]:
+    """The experiments a retrospective started, by id (none when the actor may not read it)."""
+    if get_retrospective(session, retrospective_id=retrospective_id, actor=actor) is None:
+        return []
     statement = (
         select(Experiment)
         .join(
