@@ -26,6 +26,7 @@ from ui.metrics_state import bottleneck_view_key, get_bottleneck_view
 from ui.panels import cached_figure, chart_panel
 from ui.plain import md
 from ui.state import Selection, current_engine, load_version
+from ui.url_state import link_params
 from vsm_core.charts.future import future_map_chart, map_segments
 from vsm_core.charts.value_stream import value_stream_map
 from vsm_core.experiments import records
@@ -115,7 +116,9 @@ def _design_view(selection: Selection) -> None:
     filters = (selection.work_types, selection.teams, selection.attributes)
     runs, seed, weeks = _advanced(selection)
     try:
-        stages = _stages(database_url(), selection.version_id, selection.version_stamp, filters)
+        stages = _stages(
+            database_url(), selection.version_id, selection.version_stamp, filters, weeks
+        )
     except FutureError as refusal:
         st.warning(md(refusal))
         return
@@ -279,9 +282,11 @@ def _change_list(selection: Selection, parsed, current: list[str]) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _stages(url: str, version_id: int, stamp: str | None, filters: tuple) -> tuple[str, ...]:
+def _stages(
+    url: str, version_id: int, stamp: str | None, filters: tuple, weeks: int
+) -> tuple[str, ...]:
     types, teams, attributes = filters
-    options = FutureOptions(item_filter=ItemFilter(types, teams, attributes))
+    options = FutureOptions(history_weeks=weeks, item_filter=ItemFilter(types, teams, attributes))
     return stages_of(load_version(url, version_id, stamp), options)
 
 
@@ -417,7 +422,11 @@ def _saved_view(selection: Selection) -> None:
     flash = st.session_state.pop(_FLASH, None)
     if flash:
         st.success(flash)
-        st.page_link("pages/experiments.py", label="Open Experiments")
+        st.page_link(
+            "pages/experiments.py",
+            label="Open Experiments",
+            query_params=link_params(st.session_state),
+        )
     actor = current_actor()
     with Session(current_engine()) as session:
         stored = designs.list_designs(session, actor=actor, dataset_id=selection.dataset.id)
