@@ -13,6 +13,9 @@ Definitions and method: docs/future-state.md.
   throughput, WIP, flow efficiency) and the stage tables of a map.
 * :mod:`.wording` — the check of today and the prediction in sentences.
 * :mod:`.service` — :func:`design`, the one call for the CLI and the page.
+* :mod:`.track` — saved designs that became experiments: the experiment a
+  design proposes and its prediction against what happened after the change
+  (designs are stored by :mod:`vsm_core.store.designs`).
 
 Public API::
 
