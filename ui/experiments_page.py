@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
@@ -39,6 +40,10 @@ FLASH = "experiments.flash"
 AUTHOR = "experiments.author"
 #: Session key of the experiment to open after it was recorded.
 OPEN = "experiment_open"
+#: Most points a chart of one experiment draws per window (box) or in all (behaviour chart).
+#: At 100,000 items a per-item metric has about 22,000 items a window: drawing them all cost
+#: the browser about 15 CPU seconds (docs/benchmarks.md, *Speed as a person feels it*).
+MAX_DRAWN = 2_000
 #: Session key of the new-experiment expander (open or folded).
 NEW_OPEN = "experiments.new_open"
 
@@ -360,13 +365,14 @@ def _results(experiment_id: int, latest: tuple[int | None, str | None]) -> None:
         st.warning("The dataset has no version to judge this experiment on.")
     else:
         _evidence_summary(evidence, judged)
-        box, box_data, xmr, xmr_data = _charts(evidence)
+        box, box_data, xmr, xmr_data, drawn_note = _charts(evidence)
         left, right = st.columns(2)
         with left:
             chart_panel(
                 box,
                 key=f"exp_box_{experiment_id}",
-                definition="Each window's values side by side.",
+                definition="Each window's values side by side."
+                + (f" {drawn_note}" if drawn_note else ""),
                 data=box_data,
             )
         with right:
@@ -388,10 +394,12 @@ def _results(experiment_id: int, latest: tuple[int | None, str | None]) -> None:
 
 
 def _charts(evidence: dict) -> tuple:
-    """(before/after figure, its data, behaviour figure, its data) of the evidence.
+    """(before/after figure, its data, behaviour figure, its data, note) of the evidence.
 
-    Built on every run: caching them measured no win (100k items: 0.085 s a rerun
-    without the cache, 0.10 s with it; docs/benchmarks.md)."""
+    The data (for the CSV buttons) holds every point; the figures draw at most
+    :data:`MAX_DRAWN` (see :func:`drawn_evidence`), and ``note`` says so when they
+    draw fewer. Built on every run: caching them measured no win (100k items: 0.085 s
+    a rerun without the cache, 0.10 s with it; docs/benchmarks.md)."""
     box_data = pd.DataFrame(
         [
             {"window": w, **r}
@@ -400,12 +408,55 @@ def _charts(evidence: dict) -> tuple:
         ]
     )
     xmr_data = pd.DataFrame(evidence.get("points") or [])
-    return (
-        before_after_chart(evidence),
-        box_data,
-        experiment_behaviour_chart(evidence),
-        xmr_data,
-    )
+    drawn, note = drawn_evidence(evidence)
+    box = before_after_chart(drawn)
+    for trace, window in zip(box.data, ("before", "after"), strict=False):
+        # The window's real count, not the drawn one.
+        trace.name = f"{window} (n={len(evidence['distribution'].get(window) or [])})"
+    return box, box_data, experiment_behaviour_chart(drawn), xmr_data, note
+
+
+def drawn_evidence(evidence: dict, most: int = MAX_DRAWN) -> tuple[dict, str]:
+    """The evidence as the charts draw it, and a sentence saying what was left out ("" if
+    nothing was).
+
+    ``distribution``: a window with more than ``most`` values keeps ``most`` of them
+    evenly spaced by value (every k-th in sorted order, the smallest and largest
+    included), so the box, its quartiles and its whiskers stay as they were to the eye.
+    ``points`` (the behaviour chart, in time order): more than ``most`` keep every k-th
+    point plus every signal, so the limits, the shape and every red point stay. The
+    verdict, the numbers and the CSV use every value.
+    """
+    distribution = evidence.get("distribution") or {}
+    points = evidence.get("points") or []
+    thinned = {w: _evenly_by_value(rows, most) for w, rows in distribution.items()}
+    signals = {s["label"] for s in evidence.get("signals") or []}
+    kept_points = _evenly_in_time(points, signals, most)
+    notes = []
+    if any(len(thinned[w]) < len(rows) for w, rows in distribution.items()):
+        notes.append(f"the box plot draws {most:,} values a window, evenly spaced by value")
+    if len(kept_points) < len(points):
+        notes.append(f"the behaviour chart {len(kept_points):,} of {len(points):,} points")
+    note = ("Drawn: " + "; ".join(notes) + ". Every value counts.") if notes else ""
+    return {**evidence, "distribution": thinned, "points": kept_points}, note
+
+
+def _evenly_by_value(rows: list[dict], most: int) -> list[dict]:
+    if len(rows) <= most:
+        return rows
+    values = np.fromiter((r["value"] for r in rows), dtype="float64", count=len(rows))
+    order = np.argsort(values, kind="stable")
+    picks = order[np.unique(np.linspace(0, len(rows) - 1, most).round().astype(np.int64))]
+    return [rows[i] for i in picks.tolist()]
+
+
+def _evenly_in_time(points: list[dict], signals: set, most: int) -> list[dict]:
+    if len(points) <= most:
+        return points
+    keep = np.zeros(len(points), dtype=bool)
+    keep[np.linspace(0, len(points) - 1, most).round().astype(np.int64)] = True
+    keep |= np.fromiter((p["label"] in signals for p in points), dtype=bool, count=len(points))
+    return [points[i] for i in np.flatnonzero(keep).tolist()]
 
 
 def _history(experiment_id: int) -> None:
