@@ -17,7 +17,6 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from ui.auth import current_identity
-from ui.state import current_engine
 from vsm_core.store import teams
 from vsm_core.store.access import Actor, local_actor, person
 
@@ -27,6 +26,8 @@ def current_actor() -> Actor:
     identity = current_identity()
     if identity is None:
         return local_actor()
+    from ui.state import current_engine  # ui.state asks this module who is acting
+
     with Session(current_engine()) as session:
         granted = teams.granted_roles(session, email=identity.email)
     return person(

@@ -20,6 +20,7 @@ import streamlit as st
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from ui.access_state import current_actor
 from ui.import_review import (
     column_mapping,
     name_columns,
@@ -47,6 +48,7 @@ from vsm_core.importers.options import (
 from vsm_core.importers.pipeline import ImportResult, format_roles, with_workflow
 from vsm_core.model import Workflow
 from vsm_core.store import crud, database_url
+from vsm_core.store.access import SYSTEM, AccessDenied, NotFound
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "json", "jsonl", "ndjson"]
 ENCODINGS = {
@@ -70,8 +72,19 @@ GITHUB_SOURCES = {
 }
 
 
+#: What a visitor without the editor role in any team reads instead of the uploader.
+NO_EDIT_ROLE = (
+    "You may read your teams' data, but importing needs the editor role in a team. "
+    "A team admin can give it on the Admin page."
+)
+
+
 def render_import() -> None:
     show_flash()
+    if current_actor().teams("edit") == frozenset():
+        st.info(NO_EDIT_ROLE)
+        stored_datasets()
+        return
     upload = st.file_uploader(
         "Upload an export",
         type=UPLOAD_TYPES,
@@ -276,10 +289,15 @@ def _review(result: ImportResult, *, filename: str, sha: str, options: ImportOpt
 
 
 def _name_and_team(filename: str, sha: str) -> tuple[str, str | None]:
+    """The dataset's name and team: any team for the single user, else one the visitor edits."""
     left, right = st.columns(2)
     name = left.text_input("Dataset name", value=Path(filename).stem, key=f"name_{sha}")
-    team = right.text_input("Team", key=f"team_{sha}", placeholder="e.g. Payments")
-    return name.strip(), (team.strip() or None)
+    editable = current_actor().teams("edit")
+    if editable is None:
+        team = right.text_input("Team", key=f"team_{sha}", placeholder="e.g. Payments")
+        return name.strip(), (team.strip() or None)
+    team = right.selectbox("Team", sorted(editable, key=str.casefold), key=f"team_{sha}")
+    return name.strip(), team
 
 
 def _starting_workflow(result: ImportResult, team: str | None, sha: str) -> Workflow:
@@ -287,7 +305,7 @@ def _starting_workflow(result: ImportResult, team: str | None, sha: str) -> Work
     if not team:
         return result.workflow
     with Session(current_engine()) as session:
-        saved = crud.latest_workflow_for_team(session, team=team)
+        saved = crud.latest_workflow_for_team(session, team=team, actor=current_actor())
     if saved is not None and st.checkbox(
         f"Reuse the workflow last saved for team {md(team)}", value=True, key=f"reuse_{sha}"
     ):
@@ -332,7 +350,7 @@ def _already_stored(
 ) -> int | None:
     """The version number of ``name`` that already holds exactly this import, else None."""
     with Session(current_engine()) as session:
-        latest = crud.list_datasets(session)
+        latest = crud.list_datasets(session, actor=current_actor())
     stamp = next((d.imported_at for d in latest if d.name == name), None)
     if stamp is None:
         return None
@@ -352,7 +370,10 @@ def _identical(
     *,
     _result: ImportResult,
 ) -> int | None:
-    """Cached per stored version (its stamp) and reading of the file (sha, options, workflow)."""
+    """Cached per stored version (its stamp) and reading of the file (sha, options, workflow).
+
+    Asked only for a name the visitor's dataset list holds, so it reads as the system.
+    """
     with Session(current_engine()) as session:
         version = crud.identical_version(
             session,
@@ -360,23 +381,29 @@ def _identical(
             dataset=_result.dataset,
             format=_result.format,
             source_sha256=sha,
+            actor=SYSTEM,
         )
         return version.version if version is not None else None
 
 
 def _store(result: ImportResult, *, name: str, team: str | None, filename: str, sha: str) -> None:
     """Store the import unless the latest version already holds it (a second press)."""
-    with Session(current_engine()) as session:
-        version, stored = crud.save_unless_identical(
-            session,
-            dataset=result.dataset,
-            name=name,
-            team=team,
-            format=result.format,
-            source_filename=filename,
-            source_sha256=sha,
-        )
-        dataset_id, number = version.dataset_id, version.version
+    try:
+        with Session(current_engine()) as session:
+            version, stored = crud.save_unless_identical(
+                session,
+                dataset=result.dataset,
+                name=name,
+                team=team,
+                format=result.format,
+                source_filename=filename,
+                source_sha256=sha,
+                actor=current_actor(),
+            )
+            dataset_id, number = version.dataset_id, version.version
+    except (AccessDenied, NotFound, crud.NameTaken) as refused:
+        st.error(f"{md(str(refused))} Nothing was stored.")
+        return
     remember_dataset(dataset_id)
     st.session_state[FLASH_MESSAGE] = (
         f"Saved “{md(name)}” as version {number}; it is now selected."

@@ -50,6 +50,9 @@ def _note_unreadable(notes: list[str], key: str) -> None:
 
 def _note_unknown(notes: list[str], key: str, value: object) -> None:
     label, fallback = _FALLBACK[key]
+    if key == "dataset":  # one you may not read looks the same as one that does not exist
+        notes.append(f"The link's dataset “{md(value)}” was not found, so {fallback}.")
+        return
     notes.append(f"The link's {label} “{md(value)}” is not in this data, so {fallback}.")
 
 

@@ -4,6 +4,10 @@ Caches are keyed on the database URL, the dataset *version id* and the
 version's import time (its *stamp*), so two teams' data can never share an
 entry: a re-import is a new version, and a version id that SQLite hands out
 again after the newest version was deleted comes with a new stamp.
+
+Who may read what is the store's decision (:mod:`vsm_core.store.access`): the
+lists ask the store with the visitor's identity, and a cached version is
+served only after the store says the visitor may read it.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
+from ui.access_state import current_actor
 from vsm_core.filters import ItemFilter, attribute_options
 from vsm_core.model import CanonicalDataset
 from vsm_core.store import crud, database_url, make_engine
+from vsm_core.store.access import SYSTEM, NotFound
 from vsm_core.store.bootstrap import prepare_database
 from vsm_core.store.models import DatasetSummary
 
@@ -34,8 +40,9 @@ def current_engine():
 
 
 def list_datasets() -> list[DatasetSummary]:
+    """The datasets the visitor may read (:func:`ui.access_state.current_actor`)."""
     with Session(current_engine()) as session:
-        return crud.list_datasets(session)
+        return crud.list_datasets(session, actor=current_actor())
 
 
 def list_versions(dataset_id: int) -> dict[int, tuple[int, str]]:
@@ -45,15 +52,35 @@ def list_versions(dataset_id: int) -> dict[int, tuple[int, str]]:
     the version id.
     """
     with Session(current_engine()) as session:
-        versions = crud.list_versions(session, dataset_id=dataset_id)
+        versions = crud.list_versions(session, dataset_id=dataset_id, actor=current_actor())
     return {v.version: (v.id, v.imported_at.isoformat()) for v in reversed(versions)}
 
 
-@st.cache_data(show_spinner="Loading the dataset…", max_entries=8)
 def load_version(url: str, version_id: int, stamp: str | None = None) -> CanonicalDataset:
-    """The stored dataset version (``stamp`` only keys the cache; see the module docstring)."""
+    """The stored dataset version, if the visitor may read it (``NotFound`` otherwise).
+
+    The loaded version is cached by id and stamp (see the module docstring) and is the
+    same for everyone who may read it; who may is asked of the store on every call,
+    before the cache is, so an entry is never served to someone of another team.
+    """
+    _require_readable(url, version_id)
+    return _load_version(url, version_id, stamp)
+
+
+def _require_readable(url: str, version_id: int) -> None:
+    actor = current_actor()
+    if actor.everything:
+        return
     with Session(get_engine(url)) as session:
-        return crud.load_dataset(session, version_id=version_id)
+        if not crud.may_read_version(session, version_id=version_id, actor=actor):
+            raise NotFound(f"no dataset version with id {version_id}")
+
+
+@st.cache_data(show_spinner="Loading the dataset…", max_entries=8)
+def _load_version(url: str, version_id: int, stamp: str | None = None) -> CanonicalDataset:
+    """The stored version, read as the system: callers check access first."""
+    with Session(get_engine(url)) as session:
+        return crud.load_dataset(session, version_id=version_id, actor=SYSTEM)
 
 
 @dataclass(frozen=True)
@@ -67,14 +94,20 @@ class VersionFacts:
     attributes: dict[str, list[str]]
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def version_facts(url: str, version_id: int, stamp: str | None = None) -> VersionFacts | None:
-    """First and last event day, work types, teams and attribute values; None without events.
+    """First and last event day, work types, teams and attribute values; None without events
+    (``NotFound`` when the visitor may not read the version).
 
     Cached apart from the dataset, so a rerun's sidebar unpickles a few
     values rather than the whole dataset (tens of MB at 100,000 items).
     """
-    loaded = load_version(url, version_id, stamp)
+    _require_readable(url, version_id)
+    return _version_facts(url, version_id, stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _version_facts(url: str, version_id: int, stamp: str | None = None) -> VersionFacts | None:
+    loaded = _load_version(url, version_id, stamp)
     if loaded.events.empty:
         return None
     items = loaded.items

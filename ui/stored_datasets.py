@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from ui.access_state import current_actor
 from ui.import_review import quality_summary, save_row
 from ui.plain import empty_cells, md
 from ui.sidebar import remember_dataset
@@ -38,9 +39,12 @@ def show_flash() -> None:
 
 def stored_datasets() -> None:
     st.subheader("Stored datasets")
+    actor = current_actor()
     with Session(current_engine()) as session:
-        summaries = crud.list_datasets(session)
-        versions = {s.id: crud.list_versions(session, dataset_id=s.id) for s in summaries}
+        summaries = crud.list_datasets(session, actor=actor)
+        versions = {
+            s.id: crud.list_versions(session, dataset_id=s.id, actor=actor) for s in summaries
+        }
     if not summaries:
         st.caption("None yet.")
         return
@@ -49,8 +53,11 @@ def stored_datasets() -> None:
             f"{md(summary.name)} · {md(summary.team or 'no team')} · {summary.versions} version(s)"
         ):
             st.dataframe(empty_cells(_versions_table(versions[summary.id])), hide_index=True)
-            _delete_version(summary, versions[summary.id])
-    _edit_stored_workflow(summaries, versions)
+            if actor.may(summary.team, "admin"):  # deleting is the team admin's
+                _delete_version(summary, versions[summary.id])
+    editable = [s for s in summaries if actor.may(s.team, "edit")]
+    if editable:
+        _edit_stored_workflow(editable, versions)
 
 
 def _versions_table(versions) -> pd.DataFrame:
@@ -80,7 +87,9 @@ def _delete_version(summary, versions) -> None:
     )
     if right.button("Delete version", disabled=not sure, key=f"del_go_{summary.id}"):
         with Session(current_engine()) as session:
-            outcome = crud.delete_version(session, version_id=numbers[number])
+            outcome = crud.delete_version(
+                session, version_id=numbers[number], actor=current_actor()
+            )
         st.session_state[FLASH_MESSAGE] = (
             f"Deleted version {number} of “{md(summary.name)}”."
             if outcome == "deleted"
@@ -146,7 +155,11 @@ def _workflow_edit_form(summary, version) -> None:
 def _store_workflow(summary, version, workflow) -> None:
     with Session(current_engine()) as session:
         created = crud.save_workflow_version(
-            session, dataset_id=summary.id, workflow=workflow, version=version.version
+            session,
+            dataset_id=summary.id,
+            workflow=workflow,
+            version=version.version,
+            actor=current_actor(),
         )
         number = created.version if created is not None else None
     remember_dataset(summary.id)

@@ -97,6 +97,18 @@ def test_signed_in_the_app_runs_with_the_name_and_sign_out_in_the_sidebar(app):
     assert "Teams: team\\-a" in _sidebar_captions(app)  # no [teams] table: groups are teams
     assert SINGLE_USER_NOTE not in _sidebar_captions(app)
     assert [button.label for button in app.sidebar.button] == ["Sign out"]
+    # team-a is not the demo's team: the store gives her no dataset at all
+    assert not app.sidebar.selectbox
+    assert "Demo team" not in str([e.value for e in app.main.get("markdown")])
+
+
+def test_signed_in_a_member_of_the_demos_team_sees_its_data(app):
+    app.secrets["auth"] = AUTH
+    app.secrets["teams"] = {"team-a": "Demo team"}
+    app.user = ALICE
+    app.run()
+    assert not app.exception
+    assert "Teams: Demo team" in _sidebar_captions(app)
     assert "Demo team" in app.sidebar.selectbox[0].format_func(app.sidebar.selectbox[0].value)
 
 

@@ -108,7 +108,7 @@ def test_the_navigation_links_carry_the_selection(fresh):
 @pytest.mark.parametrize(
     "params, note",
     [
-        ({"dataset": "99"}, "The link's dataset “99” is not in this data"),
+        ({"dataset": "99"}, "The link's dataset “99” was not found"),
         ({"dataset": "abc"}, "The link's dataset could not be read"),
         ({"from": "2020-01-01"}, "The link's start date “2020\\-01\\-01” is not in this data"),
         ({"to": "2026-02-30"}, "The link's end date could not be read"),

@@ -230,6 +230,22 @@ def get_version(
     return session.exec(statement).first()
 
 
+def may_read_version(session: Session, *, version_id: int, actor: Actor) -> bool:
+    """Whether the version exists and the actor may read its dataset (one small query).
+
+    For callers that keep loaded versions in a cache keyed by version id: they ask
+    this before serving an entry.
+    """
+    statement = (
+        select(DATASET_TEAM)
+        .select_from(DatasetVersion)
+        .join(Dataset, Dataset.id == DatasetVersion.dataset_id)
+        .where(DatasetVersion.id == version_id)
+    )
+    team = session.exec(statement).first()
+    return team is not None and actor.may(team)
+
+
 def load_dataset(session: Session, *, version_id: int, actor: Actor = SYSTEM) -> CanonicalDataset:
     """Read a stored version back into the canonical model.
 
