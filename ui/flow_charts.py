@@ -74,10 +74,13 @@ def view_panels(
     changes: ChangeDates = (),
     xmr_points: int = XMR_DEFAULT_POINTS,
     cfd_in_progress_only: bool = False,
+    forecasts: pd.DataFrame | None = None,
 ) -> list[Panel]:
     """The charts of view ``name`` (one of :data:`VIEWS`), in drawing order.
 
     ``cfd_in_progress_only``: the CFD without its done, cancelled and backlog bands.
+    ``forecasts``: the item forecasts' table for the aging chart (each item's 50 % and
+    85 % completion dates; :func:`vsm_core.charts.aging.aging_wip_chart`).
     """
     if name == "Cycle time":
         return cycle_time_panels(view, sle, changes)
@@ -86,7 +89,7 @@ def view_panels(
     if name == "WIP & cumulative flow":
         return wip_panels(view, changes, in_progress_only=cfd_in_progress_only)
     if name == "Aging":
-        return aging_panels(view, sle, changes)
+        return aging_panels(view, sle, changes, forecasts)
     if name == "Efficiency & mix":
         return efficiency_panels(view, changes)
     if name == "Process behaviour":
@@ -217,8 +220,24 @@ def wip_panels(
     ]
 
 
-def aging_panels(view: FlowView, sle: float | None, changes: ChangeDates) -> list[Panel]:
-    """The aging chart and the age run chart (the page lists the items at risk between them)."""
+def aging_panels(
+    view: FlowView,
+    sle: float | None,
+    changes: ChangeDates,
+    forecasts: pd.DataFrame | None = None,
+) -> list[Panel]:
+    """The aging chart and the age run chart (the page lists the items at risk between them).
+
+    ``forecasts``: the item forecasts' table (``ItemForecasts.table``), or None to draw the
+    chart without completion dates.
+    """
+    forecast_note = (
+        " Grey segment: the age the item will likely have when done, from its 50 % to its "
+        "85 % forecast (Forecast page); red ring: its 85 % date is past the SLE. Point at an "
+        "item for its dates."
+        if forecasts is not None
+        else ""
+    )
     return [
         Panel(
             "aging",
@@ -228,11 +247,12 @@ def aging_panels(view: FlowView, sle: float | None, changes: ChangeDates) -> lis
                 percentiles=view.cycle_percentiles,
                 sle_days=sle,
                 timezone=view.timezone,
+                forecasts=forecasts,
             ),
             "Every item in progress by stage and age (as-of − start). Colour = pace against "
-            "past cycle times: green < p50, yellow < p70, orange < p85, red ≥ p85.",
+            "past cycle times: green < p50, yellow < p70, orange < p85, red ≥ p85." + forecast_note,
             view.aging,
-            depends=(sle,),
+            depends=(sle, forecasts is not None),
         ),
         Panel(
             "age_run",

@@ -23,6 +23,7 @@ from ui.flow_charts import (
     Panel,
     view_panels,
 )
+from ui.forecast_page import aging_forecasts
 from ui.metrics_state import change_markers, flow_view_key, get_flow_view
 from ui.panels import cached_figure, chart_panel
 from ui.plain import empty_cells, md, md_list
@@ -71,7 +72,8 @@ def render_flow_metrics(selection: Selection) -> None:
         st.session_state[_REMEMBERED_VIEW] = name
         with tab:
             if name == "Aging":
-                _aging(view, view_key, sle, changes)
+                forecasts = aging_forecasts(selection, mode=mode, as_of=as_of)
+                _aging(view, view_key, sle, changes, forecasts)
             elif name == "Efficiency & mix":
                 _efficiency(view, view_key, changes)
             elif name == "Process behaviour":
@@ -181,8 +183,9 @@ def _plain(method: str) -> str:
     return method.replace(" (numpy default)", " between the two nearest values")
 
 
-def _aging(view: FlowView, view_key: tuple, sle: float | None, changes) -> None:
-    aging, age_run = view_panels("Aging", view, sle=sle, changes=changes)
+def _aging(view: FlowView, view_key: tuple, sle: float | None, changes, forecasts) -> None:
+    table = None if forecasts is None else forecasts.table
+    aging, age_run = view_panels("Aging", view, sle=sle, changes=changes, forecasts=table)
     _draw_one(view_key, aging)
     risk = items_at_risk(view.aging, sle) if sle is not None else view.at_risk
     st.markdown(f"**Items at risk of missing the SLE ({_fmt(sle, ' days')})**")
@@ -199,7 +202,37 @@ def _aging(view: FlowView, view_key: tuple, sle: float | None, changes) -> None:
             },
         )
         st.caption("Past the SLE: older than the SLE. At risk: at least 70 % of it.")
+    if forecasts is not None and sle is not None:
+        _likely_past_sle(forecasts.past_sle(sle), sle)
     _draw_one(view_key, age_run)
+
+
+def _likely_past_sle(rows: pd.DataFrame, sle: float) -> None:
+    """The items whose 85 % completion date is past the SLE (the Forecast page's rule)."""
+    st.markdown(f"**Items likely to finish past the SLE ({_fmt(sle, ' days')})**")
+    if rows.empty:
+        st.caption("None: every item in progress will likely finish within the SLE (85 %).")
+        return
+    done_by = pd.to_datetime(rows["p85_done"].astype(object), errors="coerce")
+    st.dataframe(
+        empty_cells(
+            rows[["item_id", "title", "stage", "age_days"]].assign(
+                p85_done=done_by.dt.strftime("%Y-%m-%d")
+            )
+        ),
+        hide_index=True,
+        column_config={
+            "item_id": "Item",
+            "title": "Title",
+            "stage": "Stage",
+            "age_days": st.column_config.NumberColumn("Age (days)", format="%.1f"),
+            "p85_done": "85 % done by",
+        },
+    )
+    st.caption(
+        "Their 85 % completion date (Forecast page, This work in progress) lies past the SLE: "
+        "at the pace of past items of their age, they will likely miss it."
+    )
 
 
 def _wip(view: FlowView, view_key: tuple, changes) -> None:
