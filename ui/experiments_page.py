@@ -18,6 +18,8 @@ import streamlit as st
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from ui.access_state import current_actor
+from ui.auth import current_author
 from ui.panels import chart_panel
 from ui.plain import md
 from ui.state import Selection, current_engine, load_version
@@ -26,7 +28,9 @@ from vsm_core.experiments import records
 from vsm_core.experiments.catalogue import SIMPLE_METRICS, parse_metric
 from vsm_core.experiments.service import judge, review
 from vsm_core.experiments.spec import REVIEWED_STATUSES
-from vsm_core.store import database_url
+from vsm_core.future.track import experiment_result_sentence
+from vsm_core.store import database_url, designs
+from vsm_core.store.access import AccessDenied, NotFound
 
 STATUSES = ["planned", "running", "reviewing", "adopted", "adapted", "abandoned"]
 #: Comparison methods as people read them -> the record's ``method``.
@@ -206,7 +210,12 @@ def _create_form(dataset_id: int, choices: tuple[list[str], list[str]]) -> None:
 
 
 def _author_input(key: str) -> str:
-    """A "your name" field, remembered for the session: the author of the change."""
+    """The author of the change: the signed-in person, else a "your name" field remembered
+    for the session (never the computer's user account)."""
+    signed_in = current_author()
+    if signed_in is not None:
+        st.caption(f"Recorded as {md(signed_in)}")
+        return signed_in
     name = st.text_input(
         "Your name",
         value=st.session_state.get(AUTHOR, ""),
@@ -235,9 +244,13 @@ def _submit(dataset_id: int, fields: dict, author: str) -> None:
     if not _remember_author(author):
         return
     with Session(current_engine()) as session:
-        experiment = records.create_experiment(session, data=data, author=author)
+        experiment = records.create_experiment(
+            session, data=data, author=author, actor=current_actor()
+        )
         st.session_state[OPEN] = experiment.id  # show the experiment just recorded
-        overlaps = records.overlapping_experiments(session, experiment=experiment)
+        overlaps = records.overlapping_experiments(
+            session, experiment=experiment, actor=current_actor()
+        )
         others = ", ".join(f"#{o.id}" for o in overlaps)
         recorded = f"Recorded experiment #{experiment.id} “{md(experiment.title)}”."
         st.session_state[FLASH] = recorded + (
@@ -280,7 +293,7 @@ def _latest_version(dataset_id: int) -> tuple[int | None, str | None]:
     from vsm_core.store import crud
 
     with Session(current_engine()) as session:
-        version = crud.get_version(session, dataset_id=dataset_id)
+        version = crud.get_version(session, dataset_id=dataset_id, actor=current_actor())
     if version is None:
         return None, None
     return version.id, version.imported_at.isoformat()
@@ -293,7 +306,9 @@ def _judgement(experiment, latest: tuple[int | None, str | None], check: bool = 
 def _experiment_rows(dataset_id: int, latest: tuple[int | None, str | None]) -> pd.DataFrame:
     """One row per experiment, in words: the table people read (empty cells stay empty)."""
     with Session(current_engine()) as session:
-        experiments = records.list_experiments(session, dataset_id=dataset_id)
+        experiments = records.list_experiments(
+            session, dataset_id=dataset_id, actor=current_actor()
+        )
     today = date.today()
     rows = []
     for experiment in experiments:
@@ -351,7 +366,12 @@ def _fmt(value, digits: int = 1) -> str:
 
 def _results(experiment_id: int, latest: tuple[int | None, str | None]) -> None:
     with Session(current_engine()) as session:
-        experiment = records.get_experiment(session, experiment_id=experiment_id)
+        experiment = records.get_experiment(
+            session, experiment_id=experiment_id, actor=current_actor()
+        )
+    if experiment is None:
+        st.info(f"Experiment {experiment_id} was not found.")
+        return
     st.subheader(f"#{experiment.id} {md(experiment.title)}")
     judged = _judgement(experiment, latest)
     evidence = judged["evidence"]
@@ -365,6 +385,7 @@ def _results(experiment_id: int, latest: tuple[int | None, str | None]) -> None:
         st.warning("The dataset has no version to judge this experiment on.")
     else:
         _evidence_summary(evidence, judged)
+        _design_prediction(experiment, latest)
         box, box_data, xmr, xmr_data, drawn_note = _charts(evidence)
         left, right = st.columns(2)
         with left:
@@ -461,7 +482,9 @@ def _evenly_in_time(points: list[dict], signals: set, most: int) -> list[dict]:
 
 def _history(experiment_id: int) -> None:
     with Session(current_engine()) as session:
-        history = records.experiment_history(session, experiment_id=experiment_id)
+        history = records.experiment_history(
+            session, experiment_id=experiment_id, actor=current_actor()
+        )
     st.dataframe(
         pd.DataFrame(
             [
@@ -546,7 +569,27 @@ def _sample_note(evidence: dict) -> str:
     return "".join(parts) + "."
 
 
+def _opened_at(experiment) -> int:
+    """The version the edit form was first drawn at, kept until it is saved: a save checks
+    nobody saved in between (optimistic locking; see records.EditConflict)."""
+    if st.session_state.pop(f"edit_reset_{experiment.id}", False):
+        # after a save or a conflict: show the stored record again (before any widget of
+        # the form is drawn, so their values can be dropped)
+        for name in ("version", "target", "review", "status", "learnings", "method"):
+            st.session_state.pop(f"edit_{name}_{experiment.id}", None)
+    key = f"edit_version_{experiment.id}"
+    if key not in st.session_state:
+        st.session_state[key] = experiment.version
+    return st.session_state[key]
+
+
+def _forget_form(experiment) -> None:
+    """On the next run, the form forgets its version and values and shows the stored record."""
+    st.session_state[f"edit_reset_{experiment.id}"] = True
+
+
 def _edit_and_review(experiment) -> None:
+    opened_at = _opened_at(experiment)
     with st.form(f"edit_{experiment.id}"):
         target = st.number_input(
             "Target value", value=experiment.target, key=f"edit_target_{experiment.id}"
@@ -573,10 +616,14 @@ def _edit_and_review(experiment) -> None:
         author = _author_input(f"edit_author_{experiment.id}")
         saved = st.form_submit_button("Save")
     if saved and _remember_author(author):
-        _save_edit(experiment, target, review_date, status, learnings, METHODS[method], author)
+        fields = (target, review_date, status, learnings, METHODS[method])
+        _save_edit(experiment, *fields, author=author, opened_at=opened_at)
 
 
-def _save_edit(experiment, target, review_date, status, learnings, method, author) -> None:
+def _save_edit(
+    experiment, target, review_date, status, learnings, method, *, author, opened_at
+) -> None:
+    actor = current_actor()
     with Session(current_engine()) as session:
         try:
             if status in REVIEWED_STATUSES and status != experiment.status:
@@ -587,6 +634,8 @@ def _save_edit(experiment, target, review_date, status, learnings, method, autho
                         target=target, review_date=review_date, method=method
                     ),
                     author=author,
+                    if_version=opened_at,
+                    actor=actor,
                 )
                 review(
                     session,
@@ -594,6 +643,7 @@ def _save_edit(experiment, target, review_date, status, learnings, method, autho
                     status=status,
                     learnings=learnings,
                     author=author,
+                    actor=actor,
                 )
                 message = f"Reviewed as {status}; the result is stored as it stands today."
             else:
@@ -608,10 +658,33 @@ def _save_edit(experiment, target, review_date, status, learnings, method, autho
                         method=method,
                     ),
                     author=author,
+                    if_version=opened_at,
+                    actor=actor,
                 )
                 message = "Saved."
         except ValidationError as error:
             st.error("; ".join(md(m) for m in records.field_errors(error).values()))
             return
+        except records.EditConflict as conflict:
+            _forget_form(experiment)
+            st.error(md(str(conflict)))
+            return
+        except (AccessDenied, NotFound) as refused:
+            st.error(f"{md(str(refused))} Nothing was saved.")
+            return
+    _forget_form(experiment)
     st.session_state[FLASH] = message
     st.rerun()
+
+
+def _design_prediction(experiment, latest) -> None:
+    """For an experiment that came from a future-state design: its prediction against what
+    happened (vsm_core.future.track)."""
+    with Session(current_engine()) as session:
+        design = designs.design_of_experiment(
+            session, actor=current_actor(), experiment_id=experiment.id
+        )
+    if design is None or latest[0] is None:
+        return
+    dataset = load_version(database_url(), *latest)
+    st.info(md(experiment_result_sentence(dataset, design, experiment)))

@@ -176,3 +176,38 @@ def test_large_evidence_is_drawn_thinned_but_the_same_to_the_eye():
     assert note.startswith("Drawn: the box plot draws 2,000 values a window")
     assert drawn["verdict"] == "x" and evidence["distribution"]["before"] is windows["before"]
     assert drawn_evidence({"distribution": windows, "points": points[:10]}, most=10_000)[1] == ""
+
+
+def test_a_save_after_someone_else_saved_is_a_conflict_and_overwrites_nothing(page):
+    import os
+
+    from sqlmodel import Session
+
+    from vsm_core.experiments import records
+    from vsm_core.store import make_engine
+
+    _open(page, "experiments.edit_open_1")  # the form is drawn at the stored version
+    page.text_area(key="edit_learnings_1").set_value("Mine: the limit helped.")
+    page.text_input(key="edit_author_1").set_value("Sam")
+    engine = make_engine(os.environ["VSM_DATABASE_URL"])
+    with Session(engine) as session:  # meanwhile, someone else saves (another process)
+        records.update_experiment(
+            session,
+            experiment_id=1,
+            changes=records.ExperimentUpdate(learnings="Theirs: queues shrank."),
+            author="Kim",
+        )
+    next(b for b in page.button if b.label == "Save").click().run()
+    assert not page.exception
+    message = page.error[0].value.replace("\\", "")
+    assert "was changed since you opened it" in message
+    assert "Kim at" in message and "Theirs: queues shrank." in message
+    assert "Nothing was saved" in message
+    with Session(engine) as session:
+        assert records.get_experiment(session, experiment_id=1).learnings == (
+            "Theirs: queues shrank."
+        )
+    engine.dispose()
+    # the form now shows the stored record again, and a save from it goes through
+    page.run()
+    assert page.text_area(key="edit_learnings_1").value == "Theirs: queues shrank."

@@ -24,6 +24,7 @@ from vsm_core.experiments.spec import (
 from vsm_core.experiments.wording import method_description
 from vsm_core.metrics.report import to_json_ready
 from vsm_core.store import reading
+from vsm_core.store.access import SYSTEM, Actor
 
 
 @dataclass(frozen=True)
@@ -42,16 +43,17 @@ class Judgement:
     overlaps: list[Any]
 
 
-def judge(db, *, experiment_id: int, sensitivity: bool = True) -> Judgement:
+def judge(db, *, experiment_id: int, sensitivity: bool = True, actor: Actor = SYSTEM) -> Judgement:
     """Compute the experiment's evidence on its dataset's latest version.
 
     ``db``: a session or a connection (only read). The verdict comes from the
     comparison method stored on the experiment; ``sensitivity`` (default)
     adds the other method's answer beside it (``evidence.sensitivity``),
     which a list of verdicts can skip (it doubles the work on per-item
-    metrics). Raises ``LookupError`` for an unknown experiment.
+    metrics). Raises ``LookupError`` for an unknown experiment, or one the
+    ``actor`` may not read.
     """
-    experiment = reading.experiment(db, experiment_id=experiment_id)
+    experiment = reading.experiment(db, experiment_id=experiment_id, actor=actor)
     if experiment is None:
         raise LookupError(f"no experiment {experiment_id}")
     spec = evidence_spec(experiment)
@@ -82,11 +84,18 @@ def _differs(snapshot: dict | None, evidence: EvidenceResult | None) -> bool:
 
 
 def review(
-    session, *, experiment_id: int, status: str, learnings: str | None, author: str
+    session,
+    *,
+    experiment_id: int,
+    status: str,
+    learnings: str | None,
+    author: str,
+    actor: Actor = SYSTEM,
 ) -> Judgement:
     """Set a reviewed status (and learnings) and store a snapshot of the result it was judged on.
 
-    ``session``: a ``sqlmodel.Session`` (the writes go through :mod:`records`).
+    ``session``: a ``sqlmodel.Session`` (the writes go through :mod:`records`);
+    ``actor`` needs the editor role in the experiment's team.
     """
     from vsm_core.experiments import records
 
@@ -100,8 +109,9 @@ def review(
         experiment_id=experiment_id,
         changes=records.ExperimentUpdate(**changes),
         author=author,
+        actor=actor,
     )
-    judgement = judge(session, experiment_id=experiment_id)
+    judgement = judge(session, experiment_id=experiment_id, actor=actor)
     if judgement.evidence is None or judgement.version_id is None:
         return judgement
     records.save_snapshot(
@@ -110,6 +120,7 @@ def review(
         version_id=judgement.version_id,
         result=to_json_ready(judgement.evidence.to_dict()),
         author=author,
+        actor=actor,
     )
     # The snapshot as stored (read back, as `show` will read it); the evidence is unchanged,
     # so it is not computed a second time.
