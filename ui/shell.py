@@ -30,6 +30,9 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/future_state.py", "Future state", ":material/alt_route:"),
     ("pages/experiments.py", "Experiments", ":material/science:"),
     ("pages/check_in.py", "Check-in", ":material/fact_check:"),
+    ("pages/organisation.py", "Organisation", ":material/groups:"),
+    ("pages/activity.py", "Activity", ":material/history_edu:"),
+    ("pages/admin.py", "Admin", ":material/admin_panel_settings:"),
 )
 
 

@@ -7,12 +7,17 @@ from streamlit.testing.v1 import AppTest
 
 PAGES = {
     "pages/home.py": "Flowlab",
+    "pages/retrospective.py": "Retrospective",
     "pages/import_data.py": "Import",
     "pages/flow_metrics.py": "Flow metrics",
     "pages/bottlenecks.py": "Bottlenecks",
     "pages/forecast.py": "Forecast",
+    "pages/future_state.py": "Future state",
     "pages/experiments.py": "Experiments",
     "pages/check_in.py": "Check-in",
+    "pages/organisation.py": "Organisation",
+    "pages/activity.py": "Activity",
+    "pages/admin.py": "Admin",
 }
 
 

@@ -46,6 +46,9 @@ NAV = (
     ("Future state", "future_state", "Future state"),
     ("Experiments", "experiments", "Experiments"),
     ("Check-in", "check_in", "Check-in"),
+    ("Organisation", "organisation", "Organisation"),
+    ("Activity", "activity", "Activity"),
+    ("Admin", "admin", "Admin"),
 )
 
 SERVER_START_TIMEOUT = 60  # seconds until /_stcore/health answers "ok"
