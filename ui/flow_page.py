@@ -172,15 +172,10 @@ def _headline(view: FlowView) -> None:
     st.caption(
         f"Start = first entry into **{md(d['start_stage'])}** or a later active/waiting stage; "
         f"done = entry into the final run of {md_list(d['done_stages'], none='done')} stages. "
-        f"Cycle time: {d['cycle_time_definition']}. Percentiles: {_plain(d['percentile_method'])}. "
+        f"Cycle time: {d['cycle_time_definition']}. Percentiles: {d['percentile_method']}. "
         f"As of {pd.Timestamp(d['as_of']):%d %b %Y %H:%M} UTC ({d['as_of_rule']}); "
         f"days and weeks in {md(d['timezone'])}."
     )
-
-
-def _plain(method: str) -> str:
-    """The percentile method without the library it is named after in the metrics document."""
-    return method.replace(" (numpy default)", " between the two nearest values")
 
 
 def _aging(view: FlowView, view_key: tuple, sle: float | None, changes, forecasts) -> None:

@@ -149,7 +149,8 @@ def _risk_words(summary: HomeSummary) -> str:
     if summary.at_risk == 0:
         return f"Every item in progress is younger than 70 % of {sle}."
     closing = summary.at_risk - summary.breached
-    return f"{summary.breached or 'None'} older than {sle}, {closing} close to it (70 % or more)."
+    older = f"{summary.breached} older than {sle}" if summary.breached else f"No item is past {sle}"
+    return f"{older}, {closing} close to it (70 % or more)."
 
 
 def experiments_table(rows: pd.DataFrame) -> pd.DataFrame:

@@ -157,7 +157,7 @@ def definitions(scope: Scope) -> dict[str, Any]:
         "done_stages": [s.name for s in workflow.stages if s.category == Category.DONE],
         "cycle_time": mode,
         "cycle_time_definition": CYCLE_TIME_DEFINITIONS[mode],
-        "percentile_method": "linear interpolation (numpy default)",
+        "percentile_method": "linear interpolation between the two nearest values",
         "percentiles": list(options.percentiles),
         "as_of": scope.as_of,
         "as_of_rule": _as_of_rule(options.as_of),
