@@ -24,7 +24,7 @@ from sqlmodel import Session, col, func, select
 
 from ui.access_state import current_actor
 from ui.auth import current_author
-from ui.experiments_page import AUTHOR, metric_choices
+from ui.experiments_page import AUTHOR, form_choices
 from ui.plain import md
 from ui.state import Selection, current_engine, get_engine, load_version
 from ui.url_state import VIEW_KEY, link_params
@@ -350,7 +350,7 @@ def _try_something(selection: Selection, view: RetrospectiveView, today: date) -
     dataset_id = selection.dataset.id
     suggestion = view.suggestion
     st.caption(f"Prefilled from what this page shows: {md(suggestion.reason)}")
-    choices = metric_choices(selection.load())
+    choices = list(form_choices(selection)[0])  # cached: no second unpickling of the data
     if suggestion.metric not in choices:
         choices = [suggestion.metric, *choices]
     errors = st.session_state.get(ERRORS, {})
