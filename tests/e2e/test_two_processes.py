@@ -3,7 +3,8 @@
 Two ``streamlit run`` processes on loopback ports share one fresh PostgreSQL database
 (created and dropped here). Their first runs, started together on the empty database,
 migrate and seed it exactly once; a dataset imported through one process is listed by
-the other; the database password never reaches a page or a log. Runs where
+the other; the same experiment saved through both gives one success and one conflict,
+nothing lost; the database password never reaches a page or a log. Runs where
 ``VSM_TEST_POSTGRES_URL`` names a server (CI does), else skipped with the reason.
 """
 
@@ -104,6 +105,51 @@ def test_a_dataset_imported_through_one_process_is_listed_by_the_other(deploymen
         expect(page.get_by_role("option", name="events (v1)")).to_be_visible(timeout=TIMEOUT_MS)
     finally:
         context.close()
+
+
+def _open_edit_form(flowlab: Flowlab):
+    """Open experiment #1 (the demo team's first) and unfold its Edit or review form."""
+    flowlab.open("/experiments?dataset=1")  # the demo team (another dataset was imported)
+    page = flowlab.page
+    page.get_by_test_id("stExpander").filter(has_text="Edit or review").locator("summary").click()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_label("Learnings", exact=True))
+    expect(form).to_be_visible(timeout=TIMEOUT_MS)
+    flowlab.wait_for_run()
+    return form
+
+
+def _type_and_save(flowlab: Flowlab, form, learnings: str, name: str) -> None:
+    for label, value in (("Learnings", learnings), ("Your name", name)):
+        box = form.get_by_label(label, exact=True)
+        box.fill(value)
+        box.press("Tab")
+        expect(box).to_have_value(value, timeout=TIMEOUT_MS)
+    form.get_by_role("button", name="Save").click()
+
+
+def test_the_same_experiment_saved_through_both_processes_one_wins_one_is_told(deployment, browser):
+    url, [(first, _), (second, _)] = deployment
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in range(2)]
+    try:
+        ana = Flowlab(contexts[0].new_page(), first)
+        kim = Flowlab(contexts[1].new_page(), second)
+        ana_form, kim_form = _open_edit_form(ana), _open_edit_form(kim)  # both at one version
+        _type_and_save(ana, ana_form, "Ana: the limit helped.", "Ana")
+        expect(ana.page.get_by_text("Saved.", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+        _type_and_save(kim, kim_form, "Kim: queues shrank.", "Kim")
+        conflict = kim.page.get_by_test_id("stAlert").filter(
+            has_text="was changed since you opened it"
+        )
+        expect(conflict).to_be_visible(timeout=TIMEOUT_MS)
+        expect(conflict).to_contain_text("Ana at")
+        expect(conflict).to_contain_text("Nothing was saved")
+    finally:
+        for context in contexts:
+            context.close()
+    [(learnings,)] = _count(url, "SELECT learnings FROM experiment WHERE id = 1")
+    assert learnings == "Ana: the limit helped."  # the first save kept, nothing lost
+    edits = _count(url, "SELECT author FROM experiment_edit WHERE experiment_id = 1 ORDER BY id")
+    assert [author for (author,) in edits][-1] == "Ana"
 
 
 def test_no_password_or_traceback_in_any_log(deployment):
