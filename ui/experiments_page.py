@@ -505,21 +505,25 @@ def _evidence_summary(evidence: dict, judged: dict) -> None:
     before, after = evidence["before"], evidence["after"]
     verdict = evidence["verdict"]
     cols = st.columns(4)
+    # The periods go under the numbers: in a quarter of a 1280 px page a label holding
+    # both dates was cut ("Before (2026-03-09 – 2026-…").
     cols[0].metric(
-        f"Before ({before['from']} – {before['to']})",
+        "Before",
         _fmt(before["value"]),
-        help=f"n = {before['n']}",
+        help=f"{before['from']} – {before['to']}, n = {before['n']}",
     )
+    cols[0].caption(f"{before['from']} – {before['to']}")
     cols[1].metric(
-        f"After ({after['from']} – {after['to']})",
+        "After",
         _fmt(after["value"]),
         delta=None
         if evidence["change_abs"] is None
         else f"{evidence['change_abs']:+.1f}"
         + ("" if evidence["change_pct"] is None else f" ({100 * evidence['change_pct']:+.0f} %)"),
         delta_color="inverse" if evidence["direction"] == "decrease" else "normal",
-        help=f"n = {after['n']}",
+        help=f"{after['from']} – {after['to']}, n = {after['n']}",
     )
+    cols[1].caption(f"{after['from']} – {after['to']}")
     low, high = evidence["ci95"]
     cols[2].metric("95 % interval of the change", f"{_fmt(low)} … {_fmt(high)}")
     met = evidence["target_met"]
