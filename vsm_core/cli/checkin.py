@@ -18,7 +18,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from vsm_core.cli.common import EXIT_OK, UsageError, loading_modules, open_engine
+from vsm_core.cli.common import EXIT_OK, UsageError, loading_modules, open_engine, parse_day
 
 
 def register(commands) -> None:
@@ -44,7 +44,7 @@ def register(commands) -> None:
 
 def export_command(args) -> int:
     """Write the report (and the CSV) of ``args.team``; see the module docstring."""
-    since = _day(args.since)
+    since = parse_day(args.since, "--since")
     with loading_modules():
         from sqlmodel import Session
 
@@ -83,15 +83,6 @@ def export_command(args) -> int:
         _write(path, data)
         print(f"wrote {path} ({what})", file=sys.stderr)
     return EXIT_OK
-
-
-def _day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise UsageError(f"--since expects a date like 2024-03-31, got {text!r}") from error
 
 
 def _write(path: str, data: bytes) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from typing import Any
 
 from vsm_core.gcpause import collection_paused
@@ -89,3 +90,59 @@ def _cell(value: Any) -> str:
     if hasattr(value, "strftime"):
         return value.strftime("%Y-%m-%d %H:%M")
     return str(value)
+
+
+# --------------------------------------------------------------------------- shared options
+
+
+def add_filter_options(parser) -> None:
+    """``--type T ...`` and ``--team T`` (repeatable), as every metric command offers them."""
+    parser.add_argument(
+        "--type",
+        dest="types",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="T",
+        help="only these work types (repeatable)",
+    )
+    parser.add_argument(
+        "--team", dest="teams", action="append", default=[], metavar="T", help="only this team"
+    )
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """``YYYY-MM-DD`` given to ``option``, or None; a :class:`UsageError` naming both."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise UsageError(f"{option} expects a date like 2024-03-31, got {text!r}") from error
+
+
+def parse_window(text_from: str | None, text_to: str | None) -> tuple[date, date] | None:
+    """``--from``/``--to`` as a window of done dates: either end may be open; None for neither."""
+    start, end = parse_day(text_from, "--from"), parse_day(text_to, "--to")
+    if start is None and end is None:
+        return None
+    start, end = start or date.min, end or date.max
+    if start > end:
+        raise UsageError("--from is after --to")
+    return (start, end)
+
+
+def parse_as_of(text: str | None):
+    """``--as-of``: None (the last event), ``"now"``, a date (the end of that day) or a
+    timestamp."""
+    import pandas as pd
+
+    if text is None or text == "now":
+        return text
+    try:
+        stamp = pd.Timestamp(text)
+    except ValueError as error:
+        raise UsageError(f"--as-of expects a date, a date-time or 'now', got {text!r}") from error
+    if len(text) == 10:  # a plain date: the end of that day
+        return stamp.date()
+    return stamp

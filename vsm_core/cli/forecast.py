@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-from datetime import date
 
 from vsm_core.cli.common import (
     EXIT_OK,
     UsageError,
+    add_filter_options,
     collection_paused,
     loading_modules,
     no_such_version,
     open_engine,
+    parse_as_of,
+    parse_day,
     print_json,
     read_workflow_file,
 )
@@ -86,18 +88,7 @@ def _subcommand(kinds, name: str, help_text: str) -> argparse.ArgumentParser:
         metavar="DATE",
         help="non-working days (with --workdays)",
     )
-    parser.add_argument(
-        "--type",
-        dest="types",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="T",
-        help="only these work types (repeatable)",
-    )
-    parser.add_argument(
-        "--team", dest="teams", action="append", default=[], metavar="T", help="only this team"
-    )
+    add_filter_options(parser)
     parser.add_argument("--trials", type=int, metavar="N", help="default 10000")
     parser.add_argument("--seed", type=int, metavar="S", help="default: a fixed seed")
     parser.add_argument("--as-of", metavar="DATE|now", help="default: the last event")
@@ -135,7 +126,7 @@ def _run(args, forecast, datasets, options):
         raise UsageError(f"forecast {kind} reads one dataset; give one --dataset ID or FILE")
     if kind == "how-many":
         return forecast.how_many(
-            datasets, days=args.days, by=_day(args.by, "--by"), options=options
+            datasets, days=args.days, by=parse_day(args.by, "--by"), options=options
         )
     if kind == "when":
         items = args.items[0] if len(args.items) == 1 else tuple(args.items)
@@ -166,14 +157,13 @@ def _print_sentences(args, result) -> None:
 
 def _options(args, options_type, filter_type):
     """:class:`ForecastOptions` from the command line (defaults where an option is absent)."""
-    from vsm_core.cli.metrics import _as_of
 
     given = {
-        "as_of": _as_of(args.as_of),
-        "history_from": _day(args.history_from, "--history-from"),
-        "history_to": _day(args.history_to, "--history-to"),
+        "as_of": parse_as_of(args.as_of),
+        "history_from": parse_day(args.history_from, "--history-from"),
+        "history_to": parse_day(args.history_to, "--history-to"),
         "workdays": args.workdays,
-        "blackout": tuple(_day(text, "--blackout") for text in args.blackout),
+        "blackout": tuple(parse_day(text, "--blackout") for text in args.blackout),
         "item_filter": filter_type(work_types=tuple(args.types), teams=tuple(args.teams)),
     }
     if args.blackout and not args.workdays:
@@ -186,15 +176,6 @@ def _options(args, options_type, filter_type):
         if getattr(args, name) is not None:
             given[name] = getattr(args, name)
     return options_type(**given)
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise UsageError(f"{option} expects a date like 2024-03-31, got {text!r}") from error
 
 
 def _load(args) -> list:

@@ -13,15 +13,17 @@ dataset exits 2 with one line naming it.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 from vsm_core.cli.common import (
     EXIT_OK,
     UsageError,
+    add_filter_options,
     collection_paused,
     loading_modules,
     no_such_version,
     open_engine,
+    parse_as_of,
+    parse_day,
     print_json,
 )
 
@@ -57,18 +59,7 @@ def register(commands) -> None:
     simulate.add_argument("--history-weeks", type=int, metavar="W", help="default 12")
     simulate.add_argument("--history-from", metavar="DATE", help="first day of the history")
     simulate.add_argument("--history-to", metavar="DATE", help="last day of the history")
-    simulate.add_argument(
-        "--type",
-        dest="types",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="T",
-        help="only these work types",
-    )
-    simulate.add_argument(
-        "--team", dest="teams", action="append", default=[], metavar="T", help="only this team"
-    )
+    add_filter_options(simulate)
     simulate.add_argument("--json", action="store_true", help="print one JSON document")
     simulate.set_defaults(handler=simulate_command)
 
@@ -93,12 +84,11 @@ def simulate_command(args) -> int:
 
 
 def _options(args, future, filter_type):
-    from vsm_core.cli.metrics import _as_of
 
     given = {
-        "as_of": _as_of(args.as_of),
-        "history_from": _day(args.history_from, "--history-from"),
-        "history_to": _day(args.history_to, "--history-to"),
+        "as_of": parse_as_of(args.as_of),
+        "history_from": parse_day(args.history_from, "--history-from"),
+        "history_to": parse_day(args.history_to, "--history-to"),
         "history_weeks": args.history_weeks,
         "item_filter": filter_type(work_types=tuple(args.types), teams=tuple(args.teams)),
     }
@@ -107,15 +97,6 @@ def _options(args, future, filter_type):
     if args.seed is not None:
         given["seed"] = args.seed
     return future.FutureOptions(**given)
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise UsageError(f"{option} expects a date like 2024-03-31, got {text!r}") from error
 
 
 def _load(args):

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import math
 import sys
-from datetime import date
 from pathlib import Path
 
 from vsm_core.cli.common import (
     EXIT_OK,
     UsageError,
+    add_filter_options,
     collection_paused,
     loading_modules,
     no_such_version,
     open_engine,
+    parse_as_of,
+    parse_window,
     print_json,
     read_workflow_file,
 )
@@ -37,18 +39,7 @@ def register(commands) -> None:
     add_import_options(parser)
     parser.add_argument("--from", dest="date_from", metavar="DATE", help="window start (done date)")
     parser.add_argument("--to", dest="date_to", metavar="DATE", help="window end (done date)")
-    parser.add_argument(
-        "--type",
-        dest="types",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="T",
-        help="only these work types (repeatable)",
-    )
-    parser.add_argument(
-        "--team", dest="teams", action="append", default=[], metavar="T", help="only this team"
-    )
+    add_filter_options(parser)
     parser.add_argument("--as-of", metavar="DATE|now", help="default: the last event")
     parser.add_argument("--cycle-time", choices=("elapsed", "inclusive"), default="elapsed")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -71,9 +62,9 @@ def metrics_command(args) -> int:
     with collection_paused():
         dataset = _load(args)
         options = MetricOptions(
-            window=_window(args),
+            window=parse_window(args.date_from, args.date_to),
             item_filter=ItemFilter(work_types=tuple(args.types), teams=tuple(args.teams)),
-            as_of=_as_of(args.as_of),
+            as_of=parse_as_of(args.as_of),
             cycle_time_mode=args.cycle_time,
         )
         report = calculate_metrics(dataset, options)
@@ -114,39 +105,6 @@ def _load(args):
     finally:
         engine.dispose()
     return replace(dataset, workflow=workflow) if workflow is not None else dataset
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise UsageError(f"{option} expects a date like 2024-03-31, got {text!r}") from error
-
-
-def _window(args) -> tuple[date, date] | None:
-    start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
-    if start is None and end is None:
-        return None
-    start, end = start or date.min, end or date.max
-    if start > end:
-        raise UsageError("--from is after --to")
-    return (start, end)
-
-
-def _as_of(text: str | None):
-    import pandas as pd
-
-    if text is None or text == "now":
-        return text
-    try:
-        stamp = pd.Timestamp(text)
-    except ValueError as error:
-        raise UsageError(f"--as-of expects a date, a date-time or 'now', got {text!r}") from error
-    if len(text) == 10:  # a plain date: the end of that day
-        return stamp.date()
-    return stamp
 
 
 def _write_items(table, path: str) -> None:

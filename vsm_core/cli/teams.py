@@ -17,13 +17,12 @@ team that has no dataset; 1 anything else.
 
 from __future__ import annotations
 
-from datetime import date
-
 from vsm_core.cli.common import (
     EXIT_OK,
     UsageError,
     loading_modules,
     open_engine,
+    parse_window,
     print_json,
     print_table,
 )
@@ -67,7 +66,7 @@ def summary_command(args) -> int:
         from vsm_core.organisation.summary import team_datasets, teams_summary
         from vsm_core.store.access import SYSTEM
 
-    window = _window(args.date_from, args.date_to)
+    window = parse_window(args.date_from, args.date_to)
     engine = open_engine(args)
     try:
         with Session(engine) as session:
@@ -95,23 +94,3 @@ def _flat(document: dict) -> dict:
         if isinstance(value, float):
             flat[key] = round(value, 2) if key == "flow_efficiency" else round(value, 1)
     return {**flat, **document["experiments"]}
-
-
-def _window(text_from: str | None, text_to: str | None) -> tuple[date, date] | None:
-    """As ``metrics --from/--to``: either end may be open; both None means no window."""
-    start, end = _day(text_from, "--from"), _day(text_to, "--to")
-    if start is None and end is None:
-        return None
-    start, end = start or date.min, end or date.max
-    if start > end:
-        raise UsageError("--from is after --to")
-    return (start, end)
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise UsageError(f"{option} expects a date like 2024-03-31, got {text!r}") from error
