@@ -20,10 +20,11 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from ui.access_state import current_actor
 from ui.auth import current_author
+from ui.checkin_page import store_fingerprint
 from ui.experiments_page import AUTHOR, form_choices
 from ui.plain import md
 from ui.state import Selection, current_engine, get_engine, load_version
@@ -43,7 +44,6 @@ from vsm_core.retrospective.since import days_text
 from vsm_core.store import database_url
 from vsm_core.store import retrospectives as store
 from vsm_core.store.access import Actor
-from vsm_core.store.models import DatasetVersion, Experiment, ExperimentSnapshot
 
 #: Session keys: experiments recorded in this retrospective (per dataset), a message to show.
 CREATED = "retro.created.{}"
@@ -265,7 +265,7 @@ def _due(dataset_id: int, team: str | None, today: date, view: RetrospectiveView
     st.subheader("Experiments due for review")
     horizon = max(view.finished.periods.length, 14)
     with Session(current_engine()) as session:
-        fingerprint = _fingerprint(session)
+        fingerprint = store_fingerprint(session)
     due = _due_rows(database_url(), team, dataset_id, today, horizon, fingerprint, current_actor())
     if due.empty:
         st.info("No experiment is due for review before the next retrospective.")
@@ -299,19 +299,6 @@ def _due(dataset_id: int, team: str | None, today: date, view: RetrospectiveView
         f"(in {horizon} days). The verdict is today's, on the latest data."
     )
     return due
-
-
-def _fingerprint(session: Session) -> tuple:
-    """What the due rows depend on: experiments (and their edits), reviews, dataset versions."""
-    experiments = tuple(
-        (experiment_id, updated_at.isoformat())
-        for experiment_id, updated_at in session.exec(
-            select(Experiment.id, Experiment.updated_at).order_by(col(Experiment.id))
-        ).all()
-    )
-    snapshot = session.exec(select(func.max(ExperimentSnapshot.id))).one()
-    versions = tuple(session.exec(select(DatasetVersion.id).order_by(col(DatasetVersion.id))).all())
-    return experiments, snapshot, versions
 
 
 @st.cache_data(show_spinner="Judging the experiments due…", max_entries=16)

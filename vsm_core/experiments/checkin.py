@@ -28,7 +28,6 @@ import plotly.graph_objects as go
 from sqlmodel import Session, select
 
 from vsm_core.charts.common import (
-    CONFIG,
     INK,
     MUTED,
     add_hline,
@@ -36,6 +35,7 @@ from vsm_core.charts.common import (
     empty_figure,
     plotly_text,
 )
+from vsm_core.charts.embed import figure_divs
 from vsm_core.experiments import records, service
 from vsm_core.experiments.catalogue import parse_metric
 from vsm_core.experiments.checkin_flow import FlowSummary, flow_csv, flow_html, item_teams
@@ -476,20 +476,7 @@ def checkin_html(
         else str(generated_at)
     )
     table = _report_table(rows)
-    config = {**CONFIG, "responsive": True, "displayModeBar": False}
-    charts = [
-        '<div class="chart">'
-        + figure.to_html(
-            full_html=False,
-            include_plotlyjs=index == 0,
-            include_mathjax=False,
-            config=config,
-            default_height="100%",
-            default_width="100%",
-        )
-        + "</div>"
-        for index, figure in enumerate(figures)
-    ]
+    charts = figure_divs(figures)
     body = (
         f'<div class="charts">{"".join(charts)}</div>'
         if charts

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from vsm_core.charts.common import CONFIG
+from vsm_core.charts.embed import figure_divs
 from vsm_core.charts.xmr import xmr_chart
 from vsm_core.retrospective.since import days_text
 from vsm_core.retrospective.view import RetrospectiveView
@@ -129,21 +129,7 @@ def _signals(view: RetrospectiveView, charts: bool) -> str:
     parts = ["<h2>Process behaviour since then</h2>"]
     parts += [f"<p>{_text(chart.sentence(view.since))}</p>" for chart in view.charts]
     if charts:
-        config = {**CONFIG, "responsive": True, "displayModeBar": False}
-        for index, chart in enumerate(view.charts):
-            figure = behaviour_figure(chart)
-            parts.append(
-                '<div class="chart">'
-                + figure.to_html(
-                    full_html=False,
-                    include_plotlyjs=index == 0,
-                    include_mathjax=False,
-                    config=config,
-                    default_height="100%",
-                    default_width="100%",
-                )
-                + "</div>"
-            )
+        parts += figure_divs(behaviour_figure(chart) for chart in view.charts)
     return "".join(parts)
 
 
