@@ -67,4 +67,4 @@ def test_activity_lists_the_changes_newest_first(admin):
     assert list(log["On"])[:2] == ["kim@example.org", "kim@example.org"]
     assert list(log["On"])[-1] == "Demo team version 1"
     admin.selectbox(key="activity_team").set_value("Demo team").run()
-    assert len([d for d in admin.dataframe if "Who" in d.value.columns][0].value) == 5
+    assert len(next(d for d in admin.dataframe if "Who" in d.value.columns).value) == 5

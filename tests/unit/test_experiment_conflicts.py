@@ -139,7 +139,8 @@ def cli_db(tmp_path, capsys, monkeypatch) -> tuple[list[str], str]:
     capsys.readouterr()
     argv = [
         *db, "experiments", "add", "--dataset", "1", "--title", "WIP limit", "--hypothesis",
-        "We believe a WIP limit cuts queues", "--action", "WIP limit 3 on Review", "--owner", "Ana", "--metric", "cycle_time_p85",
+        "We believe a WIP limit cuts queues", "--action", "WIP limit 3 on Review",
+        "--owner", "Ana", "--metric", "cycle_time_p85",
         "--direction", "decrease", "--change-date", "2026-06-01", "--author", "tester", "--json",
     ]  # fmt: skip
     assert main(argv) == 0
