@@ -97,7 +97,7 @@ def test_figure_cache_inputs_name_everything_a_builder_reads_besides_the_view(de
         for p in view_panels(name, demo_view, sle=9.5, changes=changes, xmr_points=50)
     }
     assert depends["cycle_scatter"] == (9.5, changes)
-    assert depends["aging"] == (9.5,)
+    assert depends["aging"] == (9.5, False)  # the SLE, and whether forecasts are drawn
     assert depends["xmr_cycle"] == (50,)
     assert depends["cfd"] == (changes, False)
     for key in ("throughput_run", "wip_run", "net_flow", "age_run", "distribution"):

@@ -530,3 +530,12 @@ def test_the_real_webcompat_issues_under_the_other_status_sources(source):
     assert _category(result, "Closed") == Category.DONE
     if source != "labels":  # no project events in this repository
         assert result.status_counts == {"Open": 100, "Closed": 60}
+
+
+def test_a_null_among_a_list_of_names_is_no_name():
+    """Found by the import fuzz: GitHub labels [null, "bug"] once raised a TypeError."""
+    from vsm_core.importers.formats.json_common import attributes
+
+    assert attributes([("labels", [None, "bug", " ", "ui"]), ("empty", [None])]) == {
+        "labels": "bug, ui"
+    }

@@ -195,10 +195,14 @@ def names(values: Any, *keys: str) -> tuple[str, ...]:
 
 
 def attributes(pairs: Iterable[tuple[str, Any]]) -> dict[str, str]:
-    """An item's attribute dict: text values only, blanks dropped."""
+    """An item's attribute dict: text values only, blanks dropped (in a list too: a
+    ``null`` among a label list's names is no name)."""
     out = {}
     for key, value in pairs:
-        shown = ", ".join(value) if isinstance(value, (tuple, list)) else text(value)
+        if isinstance(value, (tuple, list)):
+            shown = ", ".join(t for t in (text(v) for v in value) if t)
+        else:
+            shown = text(value)
         if shown:
             out[key] = shown
     return out
