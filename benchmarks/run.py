@@ -36,6 +36,10 @@ fresh SQLite database seeded by the app's own bootstrap, and for experiments on
 the synthetic datasets of ``--experiment-sizes`` (default 10k and 100k items) stored
 beside them; with the imports of one run by top-level package.
 
+Then issue #12's forecasts, issue #14's future-state simulation and issue
+#13's Organisation table (:mod:`benchmarks.organisation_bench`: 50 teams of
+10,000 items, the first draw and a rerun on cached rows).
+
 Then issue #11's speed as a person feels it (:mod:`benchmarks.browser`;
 ``--no-browser`` skips it, and it is skipped with the reason when Chromium or
 Playwright is missing): the app in Chromium, timed from a click or a key until
@@ -88,6 +92,7 @@ from benchmarks.experiments_bench import format_target as format_experiments_tar
 from benchmarks.experiments_bench import targets as experiments_targets
 from benchmarks.forecast_bench import run_in_bench as bench_forecasting
 from benchmarks.future_bench import run_in_bench as bench_future_state
+from benchmarks.organisation_bench import run_in_bench as bench_organisation
 from benchmarks.synthetic import mean_events_per_item, synthetic_frames
 from vsm_core.flow import build_flow
 from vsm_core.model import CanonicalDataset, make_dataset
@@ -833,6 +838,7 @@ def main(argv: list[str] | None = None) -> int:
             targets.append(target)
     targets += bench_forecasting(args.repeat)  # issue #12: prints its table and targets
     targets += bench_future_state(args.repeat)  # issue #14: prints its target line
+    targets += bench_organisation()  # issue #13: 50 teams x 10,000 items
     if detection:
         worst = max(detection, key=lambda row: row["median"])
         status = "PASS" if worst["median"] < DETECTION_TARGET_S else "FAIL"
