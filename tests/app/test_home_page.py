@@ -104,7 +104,7 @@ def test_the_count_of_items_at_risk_links_to_the_aging_view(home, demo):
     assert "view=Aging" in link.proto.query_string
     assert "dataset=1" in link.proto.query_string  # the same selection opens there
     words = [c.value for c in home.caption]
-    assert any(f"older than the SLE of {expected.sle_days:.1f} days" in w for w in words)
+    assert any(f"the SLE of {expected.sle_days:.1f} days" in w for w in words)
 
 
 def test_running_experiments_show_their_verdict_so_far_and_review_date(home):

@@ -260,7 +260,17 @@ class Flowlab:
         expect(self.page.get_by_test_id("stSidebarNav")).to_have_count(0, timeout=ABSENT_TIMEOUT_MS)
 
     def select_work_type(self, work_type: str) -> None:
-        self.work_types.get_by_role("combobox").click()
-        self.page.get_by_role("option", name=work_type, exact=True).click()
+        box = self.work_types.get_by_role("combobox")
+        option = self.page.get_by_role("option", name=work_type, exact=True)
+        # With twelve navigation links the filters sit low in the sidebar, and a click that
+        # lands while a run is still redrawing it can leave the list closed: open it again.
+        for _attempt in range(3):
+            box.click()
+            try:
+                option.wait_for(state="visible", timeout=ABSENT_TIMEOUT_MS)
+                break
+            except Exception:  # Playwright's TimeoutError (Playwright is imported lazily)
+                self.page.keyboard.press("Escape")
+        option.click()
         self.page.keyboard.press("Escape")
         self.expect(self.selected_work_type(work_type)).to_be_visible()
