@@ -449,7 +449,7 @@ def test_a_database_at_0007_gets_future_designs_and_keeps_its_experiments(fresh_
     upgrade_to_head(fresh_engine, revision="0007")
     assert "future_design" not in inspect(fresh_engine).get_table_names()
     upgrade_to_head(fresh_engine)
-    assert current_revision(fresh_engine) == "0008" == head_revision()
+    assert current_revision(fresh_engine) == head_revision()
     assert "future_design" in inspect(fresh_engine).get_table_names()
     with Session(fresh_engine) as session:
         assert [e.id for e in list_experiments(session)] == sorted(
@@ -467,3 +467,27 @@ def test_a_database_at_0007_gets_future_designs_and_keeps_its_experiments(fresh_
             session, actor=SYSTEM, design_id=design.id, experiment_id=written["experiments"][0]
         )
         assert linked.experiment_id == written["experiments"][0]
+
+
+def test_a_database_at_0008_gets_delivery_series_and_summary_tables(fresh_engine):
+    """0009–0011 add deployments/incidents, uploaded series and stored version summaries;
+    the experiments written before stay readable."""
+    upgrade_to_head(fresh_engine, revision="0002")
+    written = _write_as_revision_0002(fresh_engine)
+    upgrade_to_head(fresh_engine, revision="0008")
+    new_tables = {
+        "delivery_import",
+        "deployment",
+        "incident",
+        "series_import",
+        "series_point",
+        "version_summary",
+    }
+    assert not new_tables & set(inspect(fresh_engine).get_table_names())
+    upgrade_to_head(fresh_engine)
+    assert current_revision(fresh_engine) == "0011" == head_revision()
+    assert new_tables <= set(inspect(fresh_engine).get_table_names())
+    with Session(fresh_engine) as session:
+        assert [e.id for e in list_experiments(session)] == sorted(
+            written["experiments"], reverse=True
+        )

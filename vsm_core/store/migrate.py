@@ -37,9 +37,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: The newest revision in ``migrations/versions``. A new migration updates it too:
 #: tests/unit/test_migrations.py checks that it is Alembic's head. It only decides when
 #: Alembic may be skipped; what Alembic upgrades to is always the files' own head.
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0011"
 #: Every revision this code knows, oldest first (tests check it against Alembic's).
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+KNOWN_REVISIONS = tuple(f"{n:04d}" for n in range(1, int(HEAD_REVISION) + 1))
 #: Key of the PostgreSQL advisory lock held while migrating ("FLOWLAB" in ASCII, shortened).
 ADVISORY_LOCK_KEY = 0x464C4F574C4142
 #: Alembic's default version table (``env.py`` does not change it).

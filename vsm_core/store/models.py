@@ -286,3 +286,113 @@ class FutureDesign(SQLModel, table=True):
     )
     author: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+# --- Delivery: deployments and incidents (issue #14, part 2) ----------------------------------
+#
+# * ``delivery_import`` – one upload of a team's deployment or incident records. A newer
+#   import of the same team and kind supersedes the older one (``superseded_at``): exports of
+#   deployments are cumulative, so the newest file is the whole log.
+# * ``deployment``      – one deployment of a service (or to an environment).
+# * ``incident``        – one incident, optionally naming the deployment that caused it.
+#
+# Rows belong to their import (CASCADE); the import belongs to a team. CRUD and the team
+# rule: :mod:`vsm_core.store.delivery`.
+
+
+class DeliveryImport(SQLModel, table=True):
+    __tablename__ = "delivery_import"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team: str = Field(max_length=200, index=True)
+    kind: str = Field(max_length=20)  # "deployments" or "incidents"
+    format: str = Field(max_length=40)
+    source_filename: str | None = Field(default=None, max_length=500)
+    source_sha256: str | None = Field(default=None, max_length=64)
+    row_count: int = 0
+    author: str = Field(max_length=200)
+    imported_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    superseded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Deployment(SQLModel, table=True):
+    __tablename__ = "deployment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(foreign_key="delivery_import.id", index=True, ondelete="CASCADE")
+    #: The tool's own id of the deployment (GitHub's id, a pipeline run), when the file has one.
+    external_id: str | None = Field(default=None, max_length=200)
+    deployed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    service: str | None = Field(default=None, max_length=200)
+    environment: str | None = Field(default=None, max_length=200)
+    status: str = Field(max_length=20)  # "success" or "failure"
+    #: How the deployment was classed by the file: e.g. "rollback", "hotfix" (rework), or None.
+    kind: str | None = Field(default=None, max_length=40)
+    #: First commit of the change deployed (lead time for changes starts here).
+    commit_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    change_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incident"
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(foreign_key="delivery_import.id", index=True, ondelete="CASCADE")
+    external_id: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=500)
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    service: str | None = Field(default=None, max_length=200)
+    #: The causing deployment's ``external_id``, when the file names one.
+    deployment_ref: str | None = Field(default=None, max_length=200)
+
+
+# --- Any measure: uploaded series (issue #14, part 3) -----------------------------------------
+#
+# * ``series_import`` – one upload of a CSV of ``date, metric, value[, team]`` rows.
+# * ``series_point``  – one value of a team's metric on a day. A later upload's value for the
+#   same team, metric and day replaces the earlier one (the unique key), and points to it.
+#
+# CRUD and the team rule: :mod:`vsm_core.store.series`.
+
+
+class SeriesImport(SQLModel, table=True):
+    __tablename__ = "series_import"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: The team the upload was made for (rows naming another team need its editor role).
+    team: str = Field(max_length=200, index=True)
+    source_filename: str | None = Field(default=None, max_length=500)
+    source_sha256: str | None = Field(default=None, max_length=64)
+    row_count: int = 0
+    author: str = Field(max_length=200)
+    imported_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+class SeriesPoint(SQLModel, table=True):
+    __tablename__ = "series_point"
+    __table_args__ = (UniqueConstraint("team", "metric", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(foreign_key="series_import.id", index=True, ondelete="CASCADE")
+    team: str = Field(max_length=200, index=True)
+    metric: str = Field(max_length=200)
+    day: date
+    value: float
+
+
+# --- Stored summaries ---------------------------------------------------------------------------
+#
+# * ``version_summary`` – numbers computed once from an immutable dataset version and kept
+#   (issue #13: the Organisation page's row for 50 teams within 3 s). ``key`` names what was
+#   computed and with which code revision, so a changed definition computes afresh instead of
+#   serving stale numbers. Written at import and on first read. :mod:`vsm_core.store.summaries`.
+
+
+class VersionSummary(SQLModel, table=True):
+    __tablename__ = "version_summary"
+
+    version_id: int = Field(foreign_key="dataset_version.id", primary_key=True, ondelete="CASCADE")
+    key: str = Field(primary_key=True, max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    computed_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
