@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.access_state import resolve_actor
 from ui.auth import render_account, require_sign_in
 from ui.guard import guarded
 from ui.sidebar import render_sidebar
@@ -47,6 +48,7 @@ def page_setup(title: str) -> Selection:
         st.divider()
     selection = Selection(None)
     guarded(current_engine)  # migrate and seed once per server, before anything reads
+    guarded(resolve_actor)  # once per run: every store call of the page uses this actor
 
     def draw() -> None:
         nonlocal selection
