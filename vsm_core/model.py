@@ -24,7 +24,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
 
@@ -75,6 +83,11 @@ class Stage(BaseModel):
     name: str = Field(min_length=1)
     statuses: tuple[str, ...] = ()
     category: Category
+    #: Whether time in this stage adds value (value-added time, process cycle
+    #: efficiency). ``None`` means the default: active stages add value, others do not.
+    #: An explicit value equal to that default is kept as ``None``, so two stages that
+    #: mean the same compare equal, and a stored workflow without the key reads the same.
+    adds_value: bool | None = None
 
     @field_validator("name")
     @classmethod
@@ -83,6 +96,37 @@ class Stage(BaseModel):
         if not value:
             raise ValueError("a stage needs a name")
         return value
+
+    @model_validator(mode="after")
+    def _normalise_adds_value(self) -> Stage:
+        if self.adds_value is None:
+            return self
+        if self.adds_value and self.category not in (Category.ACTIVE, Category.WAITING):
+            # Only time between commitment and done is measured; a backlog, done or
+            # cancelled stage flagged as adding value would be silently ignored.
+            raise ValueError(
+                f"stage {self.name!r} is a {self.category.value} stage: only active or "
+                "waiting stages can add value"
+            )
+        if self.adds_value == (self.category == Category.ACTIVE):
+            object.__setattr__(self, "adds_value", None)  # frozen: set once, while validating
+        return self
+
+    @property
+    def value_adding(self) -> bool:
+        """Whether time in this stage counts as value-added: the flag, else "is active"."""
+        if self.adds_value is None:
+            return self.category == Category.ACTIVE
+        return self.adds_value
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The default flag is left out, so stored workflows (and their digests) of
+        # workflows without an explicit flag stay exactly as they were.
+        data = handler(self)
+        if data.get("adds_value") is None:
+            data.pop("adds_value", None)
+        return data
 
 
 class Workflow(BaseModel):

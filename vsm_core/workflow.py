@@ -14,6 +14,10 @@ The file format
     name = "In Progress"
     statuses = ["In Progress", "Doing"]
     category = "active"
+    [[stage]]
+    name = "Review"
+    category = "waiting"
+    adds_value = true       # optional; default: only active stages add value
 
 * Stages are ordered as written; the order is the flow, left to right.
 * ``name`` (required, non-blank text) names the stage; names are unique
@@ -25,6 +29,13 @@ The file format
 * ``category`` (required) is one of ``backlog``, ``active``, ``waiting``,
   ``done``, ``cancelled`` (case and surrounding spaces ignored). "Done" is a
   category, not a key: every ``done`` stage is a finish point.
+* ``adds_value`` (optional, ``true`` or ``false``) says whether time in the
+  stage adds value (value-added time and process cycle efficiency,
+  docs/metrics.md). Without it, active stages add value and the others do
+  not; it is written only when it differs from that default. Only active or
+  waiting stages can add value (time is measured between commitment and
+  done), so ``adds_value = true`` on a backlog, done or cancelled stage is an
+  error naming the stage and the line.
 * ``start`` (optional) names the commitment stage. Without it the first stage
   whose category is ``active`` or ``waiting`` is the commitment point. At
   least one stage must be ``active`` or ``waiting``.
@@ -71,7 +82,7 @@ __all__ = [
 
 _CATEGORY_NAMES = ", ".join(c.value for c in Category)
 _TOP_KEYS = ("start", "stage")
-_STAGE_KEYS = ("name", "statuses", "category")
+_STAGE_KEYS = ("name", "statuses", "category", "adds_value")
 
 #: The comment :func:`workflow_to_toml` writes above the stages.
 CATEGORY_HELP: tuple[str, ...] = (
@@ -82,6 +93,8 @@ CATEGORY_HELP: tuple[str, ...] = (
     "  waiting   - committed but waiting (queues, review, blocked)",
     "  done      - finished; the item's cycle time ends here",
     "  cancelled - dropped; neither done nor in progress",
+    "`adds_value` (optional, true or false): whether time in the stage adds value;",
+    "without it, active stages add value and the others do not.",
     "`start` (optional) names the commitment stage; without it, the first active or",
     "waiting stage is the commitment point.",
 )
@@ -150,12 +163,54 @@ def _pydantic_message(error: ValidationError) -> list[str]:
             if msg.startswith(prefix):
                 msg = msg[len(prefix) :]
         where = ".".join(str(part) for part in item.get("loc", ()) if part != "__root__")
-        out.append(f"{where}: {msg}" if where else msg)
+        # A stage's own check names the stage already ("stage 'X' is ..."): no "stages.0:".
+        out.append(f"{where}: {msg}" if where and not msg.startswith("stage ") else msg)
     return out
 
 
-def _read_stage(number: int, entry: object) -> tuple[Stage | None, list[str]]:
-    """One ``[[stage]]`` table -> a Stage, or the problems found (each prefixed by the stage)."""
+_STAGE_HEADER = re.compile(r"^\s*\[\[\s*stage\s*\]\]")
+_ADDS_VALUE_KEY = re.compile(r"""^\s*(?:adds_value|"adds_value"|'adds_value')\s*=""")
+
+
+def _adds_value_line(text: str, number: int) -> int | None:
+    """The 1-based line of stage ``number``'s ``adds_value`` key, when it can be found.
+
+    Looks for the ``number``-th ``[[stage]]`` header and the key under it; a
+    stage written inline (``stage = [{...}]``) has no such line (None).
+    """
+    seen = 0
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if _STAGE_HEADER.match(line):
+            seen += 1
+        elif seen == number and _ADDS_VALUE_KEY.match(line):
+            return line_number
+        elif seen > number:
+            break
+    return None
+
+
+def _adds_value_problem(label: str, entry: dict, category: object, line: int | None) -> str | None:
+    """Why the stage's ``adds_value`` is refused, or None (absent, or a fitting boolean)."""
+    if "adds_value" not in entry:
+        return None
+    where = f"{label}, line {line}" if line else label
+    value = entry["adds_value"]
+    if not isinstance(value, bool):
+        return f"{where}: 'adds_value' must be true or false, not {_kind(value)}"
+    kind = category.strip().lower() if isinstance(category, str) else None
+    if value and kind in (Category.BACKLOG, Category.DONE, Category.CANCELLED):
+        return (
+            f"{where}: only active or waiting stages can add value (this stage is {kind}; "
+            "time is measured between commitment and done)"
+        )
+    return None
+
+
+def _read_stage(number: int, entry: object, text: str = "") -> tuple[Stage | None, list[str]]:
+    """One ``[[stage]]`` table -> a Stage, or the problems found (each prefixed by the stage).
+
+    ``text``: the whole file, to name the line of a refused ``adds_value``.
+    """
     if not isinstance(entry, dict):
         return None, [f"stage {number}: each stage must be a [[stage]] table, not {_kind(entry)}"]
     name = entry.get("name")
@@ -204,10 +259,18 @@ def _read_stage(number: int, entry: object) -> tuple[Stage | None, list[str]]:
         )
     elif category.strip().lower() not in {c.value for c in Category}:
         problems.append(f"{label}: category {category!r} is not one of {_CATEGORY_NAMES}")
+    flag = _adds_value_problem(label, entry, category, _adds_value_line(text, number))
+    if flag:
+        problems.append(flag)
     if problems:
         return None, problems
     try:
-        stage = Stage(name=name, statuses=tuple(statuses), category=category.strip().lower())
+        stage = Stage(
+            name=name,
+            statuses=tuple(statuses),
+            category=category.strip().lower(),
+            adds_value=entry.get("adds_value"),
+        )
     except ValidationError as error:  # pragma: no cover - the checks above come first
         return None, [f"{label}: {msg}" for msg in _pydantic_message(error)]
     return stage, []
@@ -259,7 +322,7 @@ def parse_workflow_toml(text: str) -> Workflow:
 
     stages: list[Stage] = []
     for number, entry in enumerate(entries, start=1):
-        stage, stage_problems = _read_stage(number, entry)
+        stage, stage_problems = _read_stage(number, entry, text)
         problems.extend(stage_problems)
         if stage is not None:
             stages.append(stage)
@@ -305,7 +368,8 @@ def workflow_to_toml(workflow: Workflow, *, header: str | None = None) -> str:
     """The workflow in the file format, written with ``tomli_w``.
 
     Every stage gets an explicit ``statuses`` list (a stage with none listed is
-    written with its own name, which is what it matches), so
+    written with its own name, which is what it matches) and an ``adds_value``
+    key only when it differs from the default (active stages add value), so
     ``parse_workflow_toml(workflow_to_toml(w))`` equals ``w`` once implicit
     statuses are spelled out. ``start`` is written only when set. The text
     starts with comment lines: ``header`` (each of its lines prefixed with
@@ -315,14 +379,7 @@ def workflow_to_toml(workflow: Workflow, *, header: str | None = None) -> str:
     data: dict[str, Any] = {}
     if workflow.start is not None:
         data["start"] = workflow.start
-    data["stage"] = [
-        {
-            "name": stage.name,
-            "statuses": list(Workflow.statuses_of(stage)),
-            "category": stage.category.value,
-        }
-        for stage in workflow.stages
-    ]
+    data["stage"] = [_stage_table(stage) for stage in workflow.stages]
     comments: list[str] = []
     if header:
         # TOML comments cannot hold control characters (other than tab).
@@ -331,6 +388,17 @@ def workflow_to_toml(workflow: Workflow, *, header: str | None = None) -> str:
     comments.extend(CATEGORY_HELP)
     prefix = "".join(f"# {line}".rstrip() + "\n" for line in comments)
     return prefix + "\n" + tomli_w.dumps(data)
+
+
+def _stage_table(stage: Stage) -> dict[str, Any]:
+    table: dict[str, Any] = {
+        "name": stage.name,
+        "statuses": list(Workflow.statuses_of(stage)),
+        "category": stage.category.value,
+    }
+    if stage.adds_value is not None:  # only a flag that differs from the default
+        table["adds_value"] = stage.adds_value
+    return table
 
 
 # --------------------------------------------------------------------------- suggestions
@@ -773,11 +841,12 @@ def describe_points(workflow: Workflow) -> dict[str, Any]:
 # --------------------------------------------------------------------------- editable table
 
 #: Columns of the editable workflow table the Import page shows.
-WORKFLOW_TABLE_COLUMNS = ("status", "events", "stage", "category", "order")
+WORKFLOW_TABLE_COLUMNS = ("status", "events", "stage", "category", "adds_value", "order")
 
 
 def workflow_table(workflow: Workflow, status_counts: dict[str, int]) -> pd.DataFrame:
-    """One row per raw status: its event count, stage, the stage's category and position.
+    """One row per raw status: its event count, stage, the stage's category, whether the
+    stage adds value (given or by default; empty for an unmapped status) and its position.
 
     Statuses the data holds but the workflow does not map get an empty stage
     (the user must assign them, or they are ignored as unmapped). Stage
@@ -798,7 +867,7 @@ def workflow_table(workflow: Workflow, status_counts: dict[str, int]) -> pd.Data
     unmapped = sorted(counts.items(), key=lambda kv: -kv[1])
     rows += [_table_row(spelling[key], count, None, None) for key, count in unmapped]
     table = pd.DataFrame(rows, columns=list(WORKFLOW_TABLE_COLUMNS))
-    return table.astype({"events": "int64", "order": "float64"})
+    return table.astype({"events": "int64", "adds_value": "boolean", "order": "float64"})
 
 
 def _table_row(status: str, events: int, stage: Stage | None, position: int | None) -> dict:
@@ -807,20 +876,29 @@ def _table_row(status: str, events: int, stage: Stage | None, position: int | No
         "events": events,
         "stage": stage.name if stage else None,
         "category": stage.category.value if stage else None,
+        "adds_value": stage.value_adding if stage else None,
         "order": float(position + 1) if position is not None else None,
     }
 
 
-def workflow_from_table(table: pd.DataFrame, *, start: str | None = None) -> Workflow:
+def workflow_from_table(
+    table: pd.DataFrame, *, start: str | None = None, shown: pd.DataFrame | None = None
+) -> Workflow:
     """Build a Workflow from an edited :func:`workflow_table`.
 
     Rows with a blank stage are left unmapped. A stage's category comes from
-    its first row (by ``order``); stages are ordered by their smallest
+    its first row (by ``order``), and so does its "adds value" flag (the
+    first row with one; none: the default, active stages add value). When
+    ``shown`` (the table as it was shown, same rows in the same order) is
+    given, a row whose category was changed but whose flag was not follows
+    the new category's default, so changing Review from waiting to active
+    makes it add value without a second edit. Stages are ordered by their smallest
     ``order``, which may be fractional (2.5 sorts between 2 and 3); a blank
     order puts the stage last, ties keep the table's order. Raises
     :class:`WorkflowFileError` with a readable message when an order is not
     a number or the result is not a valid workflow.
     """
+    table = _flags_following_category(table, shown)
     rows = table.dropna(subset=["stage"]).copy()
     rows["stage"] = rows["stage"].astype("str").str.strip()
     rows = rows[rows["stage"] != ""]
@@ -832,13 +910,36 @@ def workflow_from_table(table: pd.DataFrame, *, start: str | None = None) -> Wor
         category = group["category"].dropna()
         if category.empty:
             raise WorkflowFileError(f"stage {name!r} needs a category ({_CATEGORY_NAMES})")
+        flag = group["adds_value"].dropna() if "adds_value" in group else group["status"][:0]
         stages.append(
-            {"name": name, "statuses": group["status"].tolist(), "category": category.iloc[0]}
+            {
+                "name": name,
+                "statuses": group["status"].tolist(),
+                "category": category.iloc[0],
+                "adds_value": bool(flag.iloc[0]) if len(flag) else None,
+            }
         )
     try:
         return Workflow.model_validate({"stages": stages, "start": start or None})
     except ValidationError as error:
         raise WorkflowFileError("; ".join(_pydantic_message(error))) from error
+
+
+def _flags_following_category(table: pd.DataFrame, shown: pd.DataFrame | None) -> pd.DataFrame:
+    """``table`` with the flag emptied (the default) where only the category was edited."""
+    if shown is None or "adds_value" not in table or len(shown) != len(table):
+        return table
+    before = shown.reset_index(drop=True)
+    after = table.reset_index(drop=True)
+    category_changed = after["category"].astype("str") != before["category"].astype("str")
+    flag_kept = after["adds_value"].astype("str") == before["adds_value"].astype("str")
+    reset = (category_changed & flag_kept).to_numpy(dtype=bool)
+    if not reset.any():
+        return table
+    out = table.copy()
+    out["adds_value"] = out["adds_value"].astype("boolean")
+    out.loc[out.index[reset], "adds_value"] = pd.NA
+    return out
 
 
 def _order_values(rows: pd.DataFrame) -> pd.Series:
@@ -873,9 +974,10 @@ def move_stage(workflow: Workflow, stage: str, step: int) -> Workflow:
 def same_workflow(first: Workflow, second: Workflow) -> bool:
     """Whether two workflows read every status the same way.
 
-    Same stages in the same order, with the same names, categories and
-    statuses (ignoring case, surrounding spaces and the order of a stage's
-    statuses), and the same commitment stage (named or implied).
+    Same stages in the same order, with the same names, categories, statuses
+    (ignoring case, surrounding spaces and the order of a stage's statuses)
+    and "adds value" flags (given or by default), and the same commitment
+    stage (named or implied).
     """
 
     def shape(workflow: Workflow) -> tuple:
@@ -884,6 +986,7 @@ def same_workflow(first: Workflow, second: Workflow) -> bool:
                 stage.name,
                 stage.category,
                 frozenset(normalise_status(s) for s in workflow.statuses_of(stage)),
+                stage.value_adding,
             )
             for stage in workflow.stages
         )

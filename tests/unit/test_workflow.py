@@ -99,12 +99,13 @@ ERROR_CASES = [
     ),
     pytest.param(
         _stage("Doing", "active") + "colour = 'red'\n",
-        "stage 1 ('Doing'): unknown key 'colour' (allowed: name, statuses, category)",
+        "stage 1 ('Doing'): unknown key 'colour' (allowed: name, statuses, category, adds_value)",
         id="unknown-stage-key",
     ),
     pytest.param(
         _stage("Doing", "active") + "colour = 'red'\nwip = 3\n",
-        "stage 1 ('Doing'): unknown keys 'colour', 'wip' (allowed: name, statuses, category)",
+        "stage 1 ('Doing'): unknown keys 'colour', 'wip' "
+        "(allowed: name, statuses, category, adds_value)",
         id="unknown-stage-keys",
     ),
     pytest.param(

@@ -1,0 +1,252 @@
+"""The "adds value" flag of a workflow stage: its default from the category, the TOML key
+(read, refused with the stage and line, written only when it differs from the default, round
+trip), the editable table's column, old stored workflows, and ``workflow export|apply``."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from vsm_core.model import Category, Stage, Workflow
+from vsm_core.workflow import (
+    WorkflowFileError,
+    parse_workflow_toml,
+    same_workflow,
+    workflow_from_table,
+    workflow_table,
+    workflow_to_toml,
+)
+
+FLAGGED = """\
+[[stage]]
+name = "Backlog"
+category = "backlog"
+[[stage]]
+name = "Doing"
+category = "active"
+adds_value = false
+[[stage]]
+name = "Review"
+category = "waiting"
+adds_value = true
+[[stage]]
+name = "Testing"
+category = "active"
+[[stage]]
+name = "Done"
+category = "done"
+"""
+
+
+def _flags(workflow: Workflow) -> dict[str, bool]:
+    return {stage.name: stage.value_adding for stage in workflow.stages}
+
+
+def test_the_default_is_the_category_active():
+    workflow = parse_workflow_toml(
+        FLAGGED.replace("adds_value = false\n", "").replace("adds_value = true\n", "")
+    )
+    assert _flags(workflow) == {
+        "Backlog": False,
+        "Doing": True,
+        "Review": False,
+        "Testing": True,
+        "Done": False,
+    }
+    assert all(stage.adds_value is None for stage in workflow.stages)
+
+
+def test_the_key_overrides_the_default_both_ways():
+    workflow = parse_workflow_toml(FLAGGED)
+    assert _flags(workflow) == {
+        "Backlog": False,
+        "Doing": False,
+        "Review": True,
+        "Testing": True,
+        "Done": False,
+    }
+
+
+def test_a_flag_equal_to_the_default_means_the_same_stage():
+    explicit = Stage(name="Doing", category=Category.ACTIVE, adds_value=True)
+    assert explicit == Stage(name="Doing", category=Category.ACTIVE)
+    assert explicit.adds_value is None
+    assert Stage(name="Done", category=Category.DONE, adds_value=False).adds_value is None
+
+
+def test_an_old_stored_workflow_without_the_flag_reads_with_the_default():
+    stored = {  # as crud stored it before the flag existed (workflow.model_dump(mode="json"))
+        "stages": [
+            {"name": "Ready", "statuses": [], "category": "waiting"},
+            {"name": "Doing", "statuses": ["In Progress"], "category": "active"},
+            {"name": "Done", "statuses": [], "category": "done"},
+        ],
+        "start": None,
+    }
+    workflow = Workflow.model_validate(stored)
+    assert _flags(workflow) == {"Ready": False, "Doing": True, "Done": False}
+    # Dumped again it is the same document: no new key, so digests and stored rows agree.
+    assert workflow.model_dump(mode="json") == stored
+
+
+def test_a_non_default_flag_is_stored_and_read_back():
+    workflow = parse_workflow_toml(FLAGGED)
+    dumped = workflow.model_dump(mode="json")
+    assert [s.get("adds_value") for s in dumped["stages"]] == [None, False, True, None, None]
+    assert "adds_value" not in dumped["stages"][0]
+    assert Workflow.model_validate(dumped) == workflow
+
+
+@pytest.mark.parametrize(
+    ("stage", "message"),
+    [
+        (
+            'name = "Review"\ncategory = "waiting"\nadds_value = "yes"\n',
+            "stage 2 ('Review'), line 8: 'adds_value' must be true or false, not text",
+        ),
+        (
+            'name = "Review"\ncategory = "waiting"\nadds_value = 1\n',
+            "stage 2 ('Review'), line 8: 'adds_value' must be true or false, not an integer",
+        ),
+        (
+            'name = "Shipped"\nadds_value = true\ncategory = "done"\n',
+            "stage 2 ('Shipped'), line 7: only active or waiting stages can add value (this "
+            "stage is done; time is measured between commitment and done)",
+        ),
+    ],
+)
+def test_a_bad_flag_is_refused_naming_the_stage_and_line(stage, message):
+    text = '[[stage]]\nname = "Doing"\ncategory = "active"\n\n[[stage]]\n' + stage
+    with pytest.raises(WorkflowFileError) as caught:
+        parse_workflow_toml(text)
+    assert str(caught.value) == message
+
+
+def test_a_flag_on_an_inline_stage_is_refused_without_a_line():
+    text = 'stage = [{name = "Doing", category = "active", adds_value = "no"}]\n'
+    with pytest.raises(WorkflowFileError) as caught:
+        parse_workflow_toml(text)
+    assert str(caught.value) == "stage 1 ('Doing'): 'adds_value' must be true or false, not text"
+
+
+def test_a_backlog_stage_cannot_add_value_in_the_model_either():
+    with pytest.raises(ValidationError, match="only active or waiting stages can add value"):
+        Stage(name="Ideas", category=Category.BACKLOG, adds_value=True)
+
+
+def test_written_only_when_it_differs_from_the_default():
+    text = workflow_to_toml(parse_workflow_toml(FLAGGED))
+    stages = tomllib.loads(text)["stage"]
+    assert [s.get("adds_value") for s in stages] == [None, False, True, None, None]
+    assert "adds_value" not in stages[3]  # Testing: active, default
+    assert "`adds_value` (optional, true or false)" in text  # the comment explains the key
+    assert same_workflow(parse_workflow_toml(text), parse_workflow_toml(FLAGGED))
+    assert _flags(parse_workflow_toml(text)) == _flags(parse_workflow_toml(FLAGGED))
+
+
+_TEXT = st.text(min_size=1, max_size=10).filter(lambda s: s.strip() != "")
+
+
+@st.composite
+def flagged_workflows(draw) -> Workflow:
+    n = draw(st.integers(1, 6))
+    names = draw(st.lists(_TEXT, min_size=n, max_size=n, unique_by=lambda s: s.strip().casefold()))
+    categories = draw(st.lists(st.sampled_from(list(Category)), min_size=n, max_size=n))
+    categories[draw(st.integers(0, n - 1))] = draw(
+        st.sampled_from([Category.ACTIVE, Category.WAITING])
+    )
+    stages = []
+    for name, category in zip(names, categories, strict=True):
+        work = category in (Category.ACTIVE, Category.WAITING)
+        flag = draw(
+            st.sampled_from([None, True, False]) if work else st.sampled_from([None, False])
+        )
+        stages.append(Stage(name=name, statuses=(name,), category=category, adds_value=flag))
+    try:
+        return Workflow(stages=tuple(stages))
+    except ValidationError:
+        assume(False)
+        raise  # pragma: no cover
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(workflow=flagged_workflows())
+def test_toml_round_trip_keeps_every_flag(workflow):
+    text = workflow_to_toml(workflow)
+    parsed = parse_workflow_toml(text)
+    assert parsed == workflow
+    assert _flags(parsed) == _flags(workflow)
+    written = tomllib.loads(text)["stage"]
+    for stage, table in zip(workflow.stages, written, strict=True):
+        default = stage.category == Category.ACTIVE
+        assert ("adds_value" in table) == (stage.value_adding != default)
+    assert workflow_to_toml(parsed) == text
+
+
+def test_same_workflow_tells_a_changed_flag():
+    workflow = parse_workflow_toml(FLAGGED)
+    plain = parse_workflow_toml(FLAGGED.replace("adds_value = true\n", ""))
+    assert not same_workflow(workflow, plain)
+    assert same_workflow(workflow, parse_workflow_toml(workflow_to_toml(workflow)))
+
+
+COUNTS = {"Backlog": 1, "Doing": 4, "Review": 2, "Testing": 3, "Done": 5, "Parked": 1}
+
+
+def test_the_editable_table_has_the_flag_and_round_trips():
+    workflow = parse_workflow_toml(FLAGGED)
+    table = workflow_table(workflow, COUNTS)
+    assert list(table.columns) == ["status", "events", "stage", "category", "adds_value", "order"]
+    assert table["adds_value"].dtype == "boolean"
+    assert table["adds_value"].tolist()[:5] == [False, False, True, True, False]
+    assert table["adds_value"].isna().tolist()[5]  # Parked: unmapped, no flag
+    back = workflow_from_table(table)
+    assert same_workflow(back, workflow)
+    assert [s.adds_value for s in back.stages] == [s.adds_value for s in workflow.stages]
+
+
+def test_ticking_the_flag_in_the_table_changes_the_workflow():
+    workflow = parse_workflow_toml(FLAGGED)
+    table = workflow_table(workflow, COUNTS)
+    table.loc[table["stage"] == "Testing", "adds_value"] = False
+    edited = workflow_from_table(table, shown=workflow_table(workflow, COUNTS))
+    assert _flags(edited)["Testing"] is False
+    assert not same_workflow(edited, workflow)
+
+
+def test_a_category_change_alone_takes_the_new_categorys_default():
+    workflow = parse_workflow_toml(FLAGGED.replace("adds_value = true\n", ""))
+    shown = workflow_table(workflow, COUNTS)
+    table = shown.copy()
+    table.loc[table["stage"] == "Review", "category"] = "active"
+    assert _flags(workflow_from_table(table, shown=shown))["Review"] is True
+    # Without the shown table the flag is taken as written (not adding value).
+    assert _flags(workflow_from_table(table))["Review"] is False
+    # Category and flag both changed: the flag as ticked.
+    table.loc[table["stage"] == "Review", "adds_value"] = True
+    table.loc[table["stage"] == "Review", "category"] = "waiting"
+    assert _flags(workflow_from_table(table, shown=shown))["Review"] is True
+
+
+def test_a_flagged_backlog_stage_in_the_table_is_a_readable_error():
+    table = workflow_table(parse_workflow_toml(FLAGGED), COUNTS)
+    table.loc[table["stage"] == "Backlog", "adds_value"] = True
+    with pytest.raises(WorkflowFileError) as caught:
+        workflow_from_table(table)
+    assert str(caught.value) == (
+        "stage 'Backlog' is a backlog stage: only active or waiting stages can add value"
+    )
+
+
+def test_an_unmapped_status_given_a_stage_takes_the_default():
+    table = workflow_table(parse_workflow_toml(FLAGGED), COUNTS)
+    table.loc[table["status"] == "Parked", ["stage", "category", "order"]] = [
+        "Parked",
+        "active",
+        4.5,
+    ]
+    assert _flags(workflow_from_table(table))["Parked"] is True
