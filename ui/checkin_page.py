@@ -19,9 +19,10 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from ui.access_state import current_actor
+from ui.flow_measures import flow_measures
 from ui.plain import md
 from ui.state import Selection, current_engine, get_engine
 from vsm_core.experiments.checkin import (
@@ -35,7 +36,7 @@ from vsm_core.experiments.checkin import (
 from vsm_core.experiments.checkin_flow import FlowSummary, flow_csv, team_flow
 from vsm_core.store import database_url
 from vsm_core.store.access import Actor
-from vsm_core.store.models import Dataset, DatasetVersion, Experiment, ExperimentSnapshot
+from vsm_core.store.stamps import experiments_stamp
 
 ALL_TEAMS = "All teams"
 
@@ -45,7 +46,7 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
     actor = current_actor()
     with Session(current_engine()) as session:
         teams = checkin_teams(session, actor=actor)
-        fingerprint = store_fingerprint(session)
+        fingerprint = experiments_stamp(session)
     if not fingerprint[0] and not teams:
         st.info("No teams and no experiments yet: import a dataset with its team set.")
         return
@@ -123,59 +124,6 @@ def _flow_summary(flow: list[FlowSummary]) -> None:
         )
         flow_measures(summary)
         st.markdown(md(summary.bottleneck_text))
-
-
-def flow_measures(summary: FlowSummary) -> None:
-    """One metric per measure: its value, the change as an arrow and a number (green when
-    better), and the change in words under it ("0.2 days longer than the 4 weeks before
-    (worse)"), wrapped in its column so it is never cut."""
-    cells = st.columns(len(summary.measures))
-    for cell, measure in zip(cells, summary.measures, strict=True):
-        delta = _delta(measure.change, measure.unit)
-        same = delta is not None and float(delta.split(" ")[0]) == 0  # no change as shown
-        cell.metric(
-            measure.label,
-            _value(measure.value, measure.unit),
-            delta=delta,
-            delta_color="off" if same else "normal" if measure.better == "up" else "inverse",
-            delta_arrow="off" if same else "auto",
-            help=MEASURE_HELP[measure.key],
-        )
-        cell.caption(measure.words()[:1].upper() + measure.words()[1:] + ".")
-
-
-#: What each measure is (its tooltip; the change in words is under it).
-MEASURE_HELP = {
-    "throughput_per_week": "Items finished per week (Monday to Sunday), averaged over the "
-    "period's weeks, weeks without any included.",
-    "cycle_time_p85": "85 % of the items finished in the period took at most this many "
-    "days from start to done.",
-    "wip_mean": "Items started and not yet finished, counted at the end of each day and "
-    "averaged over the period's days.",
-    "flow_efficiency": "Of the time finished items spent between start and done, the share "
-    "in active stages (the rest is waiting).",
-}
-
-
-#: How a unit reads after a number on the page (short, so a metric fits its column).
-_SHORT_UNITS = {"items per week": "/ week", "items, daily mean": "items", "%": "%"}
-
-
-def _value(value: float | None, unit: str) -> str | None:
-    """``"12.3 days"``, ``"11.8 / week"``, ``"46 %"``; None (a dash) when there is nothing."""
-    if value is None:
-        return None
-    number = f"{value:.0f}" if unit == "%" else f"{value:.1f}"
-    return f"{number} {_SHORT_UNITS.get(unit, unit)}"
-
-
-def _delta(change: float | None, unit: str) -> str | None:
-    """``"+0.2 days"``, ``"-6 points"``: a plain ``-``, which Streamlit reads as a fall."""
-    if change is None:
-        return None
-    return (
-        f"{change:+.0f} points" if unit == "%" else f"{change:+.1f} {_SHORT_UNITS.get(unit, unit)}"
-    )
 
 
 def _details(rows: pd.DataFrame) -> None:
@@ -306,30 +254,6 @@ def _downloads(rows: pd.DataFrame, team_label: str, flow: list[FlowSummary]) -> 
         icon=":material/download:",
         help="The flow summary, one row per measure and the bottleneck.",
     )
-
-
-def store_fingerprint(session: Session) -> tuple:
-    """What the rows depend on: experiments (and edits), snapshots, datasets and versions."""
-    experiments = tuple(
-        (experiment_id, updated_at.isoformat())
-        for experiment_id, updated_at in session.exec(
-            select(Experiment.id, Experiment.updated_at).order_by(col(Experiment.id))
-        ).all()
-    )
-    snapshot = session.exec(select(func.max(ExperimentSnapshot.id))).one()
-    datasets = tuple(
-        (dataset_id, team, archived is not None)
-        for dataset_id, team, archived in session.exec(
-            select(Dataset.id, Dataset.team, Dataset.archived_at).order_by(col(Dataset.id))
-        ).all()
-    )
-    versions = tuple(
-        (version_id, archived is not None)
-        for version_id, archived in session.exec(
-            select(DatasetVersion.id, DatasetVersion.archived_at).order_by(col(DatasetVersion.id))
-        ).all()
-    )
-    return experiments, snapshot, datasets, versions
 
 
 @st.cache_data(show_spinner="Judging the experiments…", max_entries=16)

@@ -20,12 +20,12 @@ from sqlmodel import Session
 
 from ui.access_state import current_actor
 from ui.auth import current_author
+from ui.experiment_form import AUTHOR, form_choices, metric_label
 from ui.panels import chart_panel
 from ui.plain import md
 from ui.state import Selection, current_engine, load_version
 from vsm_core.charts.experiments import before_after_chart, experiment_behaviour_chart
 from vsm_core.experiments import records
-from vsm_core.experiments.catalogue import SIMPLE_METRICS, parse_metric
 from vsm_core.experiments.service import judge, review
 from vsm_core.experiments.spec import REVIEWED_STATUSES
 from vsm_core.future.track import experiment_result_sentence
@@ -40,8 +40,6 @@ METHODS = {
 }
 FORM_ERRORS = "experiments.form_errors"
 FLASH = "experiments.flash"
-#: Session key of the name written as the author of changes (remembered for the session).
-AUTHOR = "experiments.author"
 #: Session key of the experiment to open after it was recorded.
 OPEN = "experiment_open"
 #: Most points a chart of one experiment draws per window (box) or in all (behaviour chart).
@@ -90,44 +88,6 @@ def render_experiments(selection: Selection) -> None:
 
 
 # --------------------------------------------------------------------------- the form
-
-
-def metric_choices(dataset) -> list[str]:
-    """The catalogue, with one entry per stage and per work type of this dataset."""
-    choices = list(SIMPLE_METRICS)
-    if dataset is not None:
-        choices += [f"time_in_stage_p85:{s}" for s in dataset.workflow.stage_names]
-        choices += [f"share_of_type:{t}" for t in _work_types(dataset)]
-    return choices
-
-
-def _work_types(dataset) -> list[str]:
-    return sorted(dataset.items["type"].dropna().unique().tolist())
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _form_choices(url: str, version_id: int, stamp: str | None) -> tuple[list[str], list[str]]:
-    """(target metrics, work types) the form offers for a version: a few names, cached apart
-    from the dataset so a rerun does not unpickle the whole dataset for them."""
-    dataset = load_version(url, version_id, stamp)
-    return metric_choices(dataset), _work_types(dataset)
-
-
-def form_choices(selection: Selection) -> tuple[list[str], list[str]]:
-    """(target metrics, work types) of the selected version, without unpickling the dataset
-    on a cache hit (the Retrospective page's "Try something" offers the same metrics)."""
-    if selection.version_id is None:
-        return metric_choices(None), []
-    return _form_choices(database_url(), selection.version_id, selection.version_stamp)
-
-
-def metric_label(name: str) -> str:
-    """A catalogue name in words ("85th percentile cycle time"), for people to read."""
-    try:
-        label = parse_metric(name).label
-    except ValueError:
-        return name
-    return label[:1].upper() + label[1:]
 
 
 def _field_error(name: str) -> None:
@@ -277,7 +237,9 @@ def _judged(
     """An experiment's evidence (with the other method's check when ``check``), cached per
     edit and dataset version (its id and import stamp, as every cache in ``ui.state``)."""
     with Session(current_engine()) as session:
-        judgement = judge(session, experiment_id=experiment_id, sensitivity=check)
+        judgement = judge(
+            session, experiment_id=experiment_id, sensitivity=check, actor=current_actor()
+        )
     evidence = judgement.evidence.to_dict() if judgement.evidence is not None else {}
     return {
         "evidence": evidence,

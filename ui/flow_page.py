@@ -23,7 +23,7 @@ from ui.flow_charts import (
     Panel,
     view_panels,
 )
-from ui.forecast_page import aging_forecasts
+from ui.item_forecasts import aging_forecasts
 from ui.metrics_state import change_markers, flow_view_key, get_flow_view
 from ui.panels import cached_figure, chart_panel
 from ui.plain import empty_cells, md, md_list

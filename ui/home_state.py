@@ -3,7 +3,7 @@
 The experiments' verdicts are computed on the dataset's latest version
 (:func:`vsm_core.experiments.checkin.checkin_rows`), so they are cached under the
 database, the dataset, the day and the store's fingerprint
-(:func:`ui.checkin_page.store_fingerprint`: every experiment's edit time, the latest
+(:func:`vsm_core.store.stamps.experiments_stamp`: every experiment's edit time, the latest
 snapshot, the datasets and their versions); any edit, review or import computes them
 afresh, and one dataset's rows are never served for another.
 """
@@ -17,11 +17,11 @@ import streamlit as st
 from sqlmodel import Session
 
 from ui.access_state import current_actor
-from ui.checkin_page import store_fingerprint
 from ui.state import Selection, current_engine, get_engine
 from vsm_core.experiments.checkin import COLUMNS, checkin_rows
 from vsm_core.store import database_url
 from vsm_core.store.access import Actor
+from vsm_core.store.stamps import experiments_stamp
 
 #: The statuses Home lists: experiments still under way (running, or awaiting their review).
 UNDER_WAY = ("running", "reviewing")
@@ -36,7 +36,7 @@ def running_experiments(selection: Selection, *, today: date | None = None) -> p
     if selection.dataset is None:
         return pd.DataFrame(columns=list(COLUMNS))
     with Session(current_engine()) as session:
-        fingerprint = store_fingerprint(session)
+        fingerprint = experiments_stamp(session)
     actor = current_actor()
     return _running(database_url(), selection.dataset.id, today or date.today(), fingerprint, actor)
 

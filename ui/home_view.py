@@ -17,7 +17,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from ui.checkin_page import flow_measures
+from ui.flow_measures import flow_measures
 from ui.home_state import running_experiments
 from ui.metrics_state import change_markers, get_home_summary
 from ui.plain import md

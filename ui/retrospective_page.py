@@ -24,8 +24,7 @@ from sqlmodel import Session
 
 from ui.access_state import current_actor
 from ui.auth import current_author
-from ui.checkin_page import store_fingerprint
-from ui.experiments_page import AUTHOR, form_choices
+from ui.experiment_form import AUTHOR, form_choices
 from ui.plain import md
 from ui.state import Selection, current_engine, get_engine, load_version
 from ui.url_state import VIEW_KEY, link_params
@@ -44,6 +43,7 @@ from vsm_core.retrospective.since import days_text
 from vsm_core.store import database_url
 from vsm_core.store import retrospectives as store
 from vsm_core.store.access import Actor
+from vsm_core.store.stamps import experiments_stamp
 
 #: Session keys: experiments recorded in this retrospective (per dataset), a message to show.
 CREATED = "retro.created.{}"
@@ -265,7 +265,7 @@ def _due(dataset_id: int, team: str | None, today: date, view: RetrospectiveView
     st.subheader("Experiments due for review")
     horizon = max(view.finished.periods.length, 14)
     with Session(current_engine()) as session:
-        fingerprint = store_fingerprint(session)
+        fingerprint = experiments_stamp(session)
     due = _due_rows(database_url(), team, dataset_id, today, horizon, fingerprint, current_actor())
     if due.empty:
         st.info("No experiment is due for review before the next retrospective.")

@@ -241,7 +241,7 @@ def test_items_past_the_sle_are_listed_in_plain_columns(page):
 
 
 def test_aging_forecasts_for_the_flow_metrics_aging_chart(page):
-    from ui.forecast_page import aging_forecasts
+    from ui.item_forecasts import aging_forecasts
     from ui.state import Selection, list_datasets, list_versions
 
     [demo] = list_datasets()

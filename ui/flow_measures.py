@@ -1,0 +1,60 @@
+"""The flow measures drawn the same way on Home and Check-in: value, change and words."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from vsm_core.experiments.checkin_flow import FlowSummary
+
+
+def flow_measures(summary: FlowSummary) -> None:
+    """One metric per measure: its value, the change as an arrow and a number (green when
+    better), and the change in words under it ("0.2 days longer than the 4 weeks before
+    (worse)"), wrapped in its column so it is never cut."""
+    cells = st.columns(len(summary.measures))
+    for cell, measure in zip(cells, summary.measures, strict=True):
+        delta = _delta(measure.change, measure.unit)
+        same = delta is not None and float(delta.split(" ")[0]) == 0  # no change as shown
+        cell.metric(
+            measure.label,
+            _value(measure.value, measure.unit),
+            delta=delta,
+            delta_color="off" if same else "normal" if measure.better == "up" else "inverse",
+            delta_arrow="off" if same else "auto",
+            help=MEASURE_HELP[measure.key],
+        )
+        cell.caption(measure.words()[:1].upper() + measure.words()[1:] + ".")
+
+
+#: What each measure is (its tooltip; the change in words is under it).
+MEASURE_HELP = {
+    "throughput_per_week": "Items finished per week (Monday to Sunday), averaged over the "
+    "period's weeks, weeks without any included.",
+    "cycle_time_p85": "85 % of the items finished in the period took at most this many "
+    "days from start to done.",
+    "wip_mean": "Items started and not yet finished, counted at the end of each day and "
+    "averaged over the period's days.",
+    "flow_efficiency": "Of the time finished items spent between start and done, the share "
+    "in active stages (the rest is waiting).",
+}
+
+
+#: How a unit reads after a number on the page (short, so a metric fits its column).
+_SHORT_UNITS = {"items per week": "/ week", "items, daily mean": "items", "%": "%"}
+
+
+def _value(value: float | None, unit: str) -> str | None:
+    """``"12.3 days"``, ``"11.8 / week"``, ``"46 %"``; None (a dash) when there is nothing."""
+    if value is None:
+        return None
+    number = f"{value:.0f}" if unit == "%" else f"{value:.1f}"
+    return f"{number} {_SHORT_UNITS.get(unit, unit)}"
+
+
+def _delta(change: float | None, unit: str) -> str | None:
+    """``"+0.2 days"``, ``"-6 points"``: a plain ``-``, which Streamlit reads as a fall."""
+    if change is None:
+        return None
+    return (
+        f"{change:+.0f} points" if unit == "%" else f"{change:+.1f} {_SHORT_UNITS.get(unit, unit)}"
+    )
