@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from vsm_core.charts.aging import age_run_chart, aging_wip_chart
+from vsm_core.charts.aging import OLDEST_KEPT, age_run_chart, aging_wip_chart, drawn_items
 from vsm_core.charts.cfd import cfd_chart
 from vsm_core.charts.cycle_time import MAX_POINTS, cycle_time_scatter, days_histogram
 from vsm_core.charts.distribution import distribution_chart
@@ -249,8 +249,11 @@ def aging_panels(
                 timezone=view.timezone,
                 forecasts=forecasts,
             ),
-            "Every item in progress by stage and age (as-of − start). Colour = pace against "
-            "past cycle times: green < p50, yellow < p70, orange < p85, red ≥ p85." + forecast_note,
+            "Items in progress by stage and age (as-of − start). Colour = pace against "
+            "past cycle times: green younger than the median, yellow than the 70th "
+            "percentile, orange than the 85th, red at or past the 85th percentile."
+            + forecast_note
+            + aging_sample_note(view.aging, sle),
             view.aging,
             depends=(sle, forecasts is not None),
         ),
@@ -262,6 +265,26 @@ def aging_panels(
             depends=(changes,),
         ),
     ]
+
+
+def aging_sample_note(aging: pd.DataFrame, sle: float | None) -> str:
+    """What the aging chart leaves out, in words ("" when it draws every item).
+
+    The count comes from :func:`vsm_core.charts.aging.drawn_items`, the chart's own choice.
+    """
+    total = len(aging)
+    if total == 0 or "age_days" not in aging.columns:
+        return ""
+    ages = pd.to_numeric(aging["age_days"], errors="coerce").to_numpy(dtype="float64")
+    shown = int(drawn_items(ages, aging["stage"].astype("str").to_numpy(), sle_days=sle).sum())
+    if shown == total:
+        return ""
+    return (
+        f" Drawn: {shown:,} of the {total:,} items in progress: every item at risk of the SLE, "
+        f"the {OLDEST_KEPT} oldest, every item past the SLE when they fit, and an even spread "
+        "by age of the others in each stage. The stage counts under the columns, the tables "
+        "and the CSV hold every item."
+    )
 
 
 def efficiency_panels(view: FlowView, changes: ChangeDates) -> list[Panel]:

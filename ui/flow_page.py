@@ -161,8 +161,16 @@ def _headline(view: FlowView) -> None:
     cols = st.columns(7)
     cols[0].metric("Completed", counts["completed"])
     cols[1].metric("In progress", counts["in_progress"])
-    cols[2].metric("Cycle time p50", _fmt(cycle["p50"], " d"))
-    cols[3].metric("Cycle time p85", _fmt(cycle["p85"], " d"))
+    cols[2].metric(
+        "Cycle time, median",
+        _fmt(cycle["p50"], " d"),
+        help="Half of the completed items took at most this many days from start to done.",
+    )
+    cols[3].metric(
+        "Cycle time, 85th percentile",
+        _fmt(cycle["p85"], " d"),
+        help="85 % of the completed items took at most this many days from start to done.",
+    )
     done_label, done_mean = done_per_period(view)
     cols[4].metric(done_label, _fmt(done_mean))
     cols[5].metric("WIP (mean)", _fmt(doc["wip"]["mean"]))

@@ -65,13 +65,13 @@ def _headline(summary: HomeSummary) -> None:
     row[1].metric("Completed", summary.completed, help="Done inside the date window.")
     row[2].metric("In progress", summary.in_progress, help="Started, not done, not cancelled.")
     row[3].metric(
-        "Cycle time p50",
+        "Cycle time, median",
         _days(summary.cycle_time_p50),
         help="Half of the items done in the window took at most this many days from start "
         "to done (median, elapsed time).",
     )
     row[4].metric(
-        "Cycle time p85",
+        "Cycle time, 85th percentile",
         _days(summary.cycle_time_p85),
         help="85 % of the items done in the window took at most this many days from start "
         "to done (85th percentile, elapsed time).",

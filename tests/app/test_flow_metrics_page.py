@@ -28,7 +28,7 @@ def test_headline_matches_the_cli_on_the_same_database(page, tmp_path, capsys):
     shown = _metrics(page)
     assert shown["Completed"] == str(doc["counts"]["completed"])
     assert shown["In progress"] == str(doc["counts"]["in_progress"])
-    assert shown["Cycle time p85"] == f"{doc['cycle_time_days']['p85']:.1f} d"
+    assert shown["Cycle time, 85th percentile"] == f"{doc['cycle_time_days']['p85']:.1f} d"
     assert shown["Done / week"] == f"{doc['throughput']['per_week_mean']:.1f}"
 
 
@@ -159,10 +159,10 @@ def test_filters_are_part_of_the_cached_figures_key(page):
 
 
 def test_inclusive_mode_and_the_sle_change_the_numbers(page):
-    elapsed = _metrics(page)["Cycle time p50"]
+    elapsed = _metrics(page)["Cycle time, median"]
     page.radio[0].set_value("Calendar days, inclusive").run()
     assert not page.exception
-    assert _metrics(page)["Cycle time p50"] != elapsed
+    assert _metrics(page)["Cycle time, median"] != elapsed
     _open(page, "Aging")
     page.number_input[0].set_value(5.0).run()
     assert not page.exception

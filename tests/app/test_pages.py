@@ -33,7 +33,7 @@ def test_entry_point_lands_on_home_with_the_demo_headline(app):
     assert metrics["Items"] == "600"
     assert metrics["Completed"] == "485"
     assert metrics["In progress"] == "19"
-    assert metrics["Cycle time p50"].endswith(" d")
+    assert metrics["Cycle time, median"].endswith(" d")
     assert app.sidebar.selectbox[0].label == "Dataset"
     assert "Demo team" in app.sidebar.selectbox[0].format_func(app.sidebar.selectbox[0].value)
 

@@ -48,7 +48,7 @@ def test_flow_metrics_and_bottleneck_show_the_clis_numbers(page, tmp_path):
         flowlab.open("/flow_metrics")
         expect(page.locator("h1")).to_have_text("Flow metrics", timeout=TIMEOUT_MS)
         doc = _cli_metrics(tmp_path / "e2e.db")
-        expect(flowlab.metric_value("Cycle time p85")).to_have_text(
+        expect(flowlab.metric_value("Cycle time, 85th percentile")).to_have_text(
             f"{doc['cycle_time_days']['p85']:.1f} d", timeout=TIMEOUT_MS
         )
         expect(flowlab.metric_value("Completed")).to_have_text(str(doc["counts"]["completed"]))

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 FIRST_DRAW_MS = 120_000
 
 #: The headline numbers compared between the two browsers.
-HEADLINE = ("Completed", "In progress", "Cycle time p85", "WIP (mean)")
+HEADLINE = ("Completed", "In progress", "Cycle time, 85th percentile", "WIP (mean)")
 
 
 def _query(url: str) -> dict[str, list[str]]:

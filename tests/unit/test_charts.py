@@ -490,8 +490,13 @@ def test_aging_wip_chart_structure():
         aging_table(), stages=["Ready", "Doing", "Review"], percentiles=PCT, sle_days=15.0
     )
     by_name = {t.name: t for t in fig.data}
-    assert set(by_name) == {"< 50th pct", "50th–70th", "70th–85th", "≥ 85th pct"}
-    assert ids_in(by_name["≥ 85th pct"]) == {"B-4", "B-5"}
+    assert set(by_name) == {
+        "Below the median",
+        "Median to 70th percentile",
+        "70th to 85th percentile",
+        "85th percentile or older",
+    }
+    assert ids_in(by_name["85th percentile or older"]) == {"B-4", "B-5"}
     assert set().union(*(ids_in(t) for t in fig.data)) == {"B-1", "B-2", "B-3", "B-4", "B-5"}
     # columns: listed stages in order, then the unlisted "QA"; points jittered in their column
     assert list(fig.layout.xaxis.tickvals) == [0, 1, 2, 3]

@@ -200,7 +200,7 @@ def test_aging_of_many_items_uses_webgl_and_formats_each_start_day_once():
         }
     )
     aging.loc[5, "start"] = pd.NaT
-    fig = aging_wip_chart(aging, stages=["Doing"], percentiles={50: 5, 70: 8, 85: 12})
+    fig = aging_wip_chart(aging, stages=["Doing"], percentiles={50: 5, 70: 8, 85: 12}, max_points=n)
     assert {t.type for t in fig.data} == {"scattergl"}
     rows = {row[0]: row for t in fig.data for row in t.customdata}
     assert len(rows) == n

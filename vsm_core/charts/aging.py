@@ -28,6 +28,7 @@ from vsm_core.charts.common import (
     to_wall,
 )
 from vsm_core.charts.cycle_time import scatter_class
+from vsm_core.metrics.aging import DEFAULT_WARN_FRACTION
 
 _AGING_COLUMNS = ("item_id", "title", "type", "stage", "age_days")
 _PLOT_PX = 380 - 78 - 70
@@ -40,6 +41,13 @@ _HOVER_FORECAST = _HOVER.replace("<extra>", "<br>%{customdata[4]}<extra>")
 #: Colour of the expected-age segments and of the ring around items whose 85 % date is past
 #: the SLE.
 FORECAST_COLOUR = "#4a5a78"
+
+#: At most this many items are drawn (plus every item at risk of the SLE): at 100,000 items
+#: about 16,000 are in progress, and drawing each cost the browser about 3 CPU seconds a visit
+#: (docs/benchmarks.md, *Speed as a person feels it*).
+MAX_AGING_POINTS = 2_000
+#: Of the drawn items, at least this many are the oldest in progress.
+OLDEST_KEPT = 200
 
 #: The pace buckets: (name, colour, lower percentile, upper percentile).
 PACE_BUCKETS: tuple[tuple[str, str, int | None, int | None], ...] = (
@@ -70,6 +78,73 @@ def pace(age_days: np.ndarray, percentiles: Mapping | None) -> np.ndarray:
     return out
 
 
+def drawn_items(
+    age_days: np.ndarray,
+    stages: np.ndarray,
+    *,
+    sle_days: float | None,
+    limit: int = MAX_AGING_POINTS,
+    oldest: int = OLDEST_KEPT,
+) -> np.ndarray:
+    """Which items in progress the aging chart draws: a boolean mask over the rows.
+
+    Inputs: each item's age (days, NaN unknown) and current stage, the SLE
+    (days, or None), the cap ``limit`` and ``oldest``. With ``limit`` items or
+    fewer, every one. Otherwise, in this order:
+
+    1. every item **at risk** (age from 70 % of the SLE up to the SLE: the items
+       that can still make it), even past ``limit``, and the ``oldest`` oldest items;
+    2. every item **past the SLE** when they all fit in what is left;
+    3. the rest of ``limit`` spread evenly by age within each stage, each stage
+       in proportion to its undrawn items (every k-th in age order, each stage's
+       oldest included), so each column keeps its shape.
+
+    The same input draws the same items (no randomness).
+    """
+    ages = np.asarray(age_days, dtype="float64")
+    n = ages.size
+    if n <= limit:
+        return np.ones(n, dtype=bool)
+    sle = finite(sle_days)
+    keep = np.zeros(n, dtype=bool)
+    past = np.zeros(n, dtype=bool)
+    if sle is not None:
+        past = ages > sle
+        keep |= ~past & (ages >= DEFAULT_WARN_FRACTION * sle)
+    by_age = np.argsort(np.where(np.isnan(ages), -np.inf, ages), kind="stable")
+    keep[by_age[n - min(oldest, n) :]] = True
+    if (past & ~keep).sum() <= limit - keep.sum():
+        keep |= past
+    left = limit - int(keep.sum())
+    if left > 0:
+        keep |= _spread_by_stage(ages, np.asarray(stages, dtype=object), ~keep, left)
+    return keep
+
+
+def _spread_by_stage(ages: np.ndarray, stages: np.ndarray, free: np.ndarray, budget: int):
+    """``budget`` of the ``free`` rows, evenly by age within each stage (a boolean mask)."""
+    rows = np.flatnonzero(free)
+    if rows.size <= budget:
+        return free.copy()
+    codes, _ = pd.factorize(pd.Series(stages[rows]))
+    order = np.lexsort((np.nan_to_num(ages[rows], nan=-1.0), codes))
+    rows, codes = rows[order], codes[order]
+    sizes = np.bincount(codes)
+    # Each stage's quota in proportion to its free rows (largest remainders get the rest).
+    exact = sizes * budget / rows.size
+    quota = np.floor(exact).astype(np.int64)
+    quota[np.argsort(quota - exact, kind="stable")[: budget - int(quota.sum())]] += 1
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    rank = np.arange(rows.size) - starts[codes]  # position within the stage, youngest first
+    size, share = sizes[codes], quota[codes]
+    # Row r of a stage of n rows is picked when floor(r * q / n) steps up: exactly q picks,
+    # evenly spaced; the oldest of the stage always steps when q >= 1.
+    picked = (rank + 1) * share // size > rank * share // size
+    mask = np.zeros(free.size, dtype=bool)
+    mask[rows[picked]] = True
+    return mask
+
+
 def aging_wip_chart(
     aging: pd.DataFrame,
     *,
@@ -79,6 +154,7 @@ def aging_wip_chart(
     timezone: str = "UTC",
     title: str = "Aging work in progress",
     forecasts: pd.DataFrame | None = None,
+    max_points: int = MAX_AGING_POINTS,
 ) -> go.Figure:
     """Age (days, y) of each item in progress in its current stage (x, one column per stage).
 
@@ -104,6 +180,10 @@ def aging_wip_chart(
     cycle time is past the SLE (or, when unknown, whose age already is) get a
     red ring (trace ``"85 % date past the SLE"``). Items not in ``forecasts``
     have no forecast.
+
+    ``max_points``: with more items in progress, only those :func:`drawn_items`
+    picks are drawn (every item at risk, the oldest, an even spread of the rest);
+    the column counts and the y axis still cover every item.
     """
     stages = [str(s) for s in (stages or [])]
     if is_empty(aging, *_AGING_COLUMNS) and not stages:
@@ -129,12 +209,20 @@ def aging_wip_chart(
         ages = np.concatenate([ages, expected["p85"].to_numpy(dtype="float64")])
     oldest = float(np.nanmax(ages)) if np.isfinite(ages).any() else 0.0
     top = max([1.0, oldest, *(v for _, v in levels), sle or 0.0]) * 1.1
+    counts = frame["stage"].value_counts()
+    drawn = drawn_items(
+        frame["age"].to_numpy(), frame["stage"].to_numpy(), sle_days=sle, limit=max_points
+    )
+    if not drawn.all():
+        frame, hover = frame.loc[drawn].reset_index(drop=True), hover[drawn]
+        if expected is not None:
+            expected = expected.loc[drawn].reset_index(drop=True)
     fig = go.Figure()
     names = {
-        "green": "< 50th pct",
-        "yellow": "50th–70th",
-        "orange": "70th–85th",
-        "red": "≥ 85th pct",
+        "green": "Below the median",
+        "yellow": "Median to 70th percentile",
+        "orange": "70th to 85th percentile",
+        "red": "85th percentile or older",
         "grey": "Age",
     }
     scatter = scatter_class(len(frame))
@@ -157,7 +245,6 @@ def aging_wip_chart(
         )
     if expected is not None:
         _add_forecasts(fig, frame, expected, sle)
-    counts = frame["stage"].value_counts()
     apply_layout(fig, title, "Current stage", "Age (days since start)", right_margin=100)
     set_layout(
         fig,
