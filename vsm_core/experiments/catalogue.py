@@ -14,6 +14,18 @@ metrics compare the two windows' **weekly values**.
 | ``flow_efficiency`` | calendar | ratio 0..1 (items done each week) |
 | ``work_item_age_p85`` | calendar | days (p85 age of WIP at each week's end) |
 | ``share_of_type:<type>`` | calendar | ratio 0..1 (weekly share of done items) |
+| ``deployment_frequency[:<service>]`` | delivery | deployments per week |
+| ``change_lead_time_p50[:<service>]`` | delivery | days (weekly median) |
+| ``change_failure_rate[:<service>]`` | delivery | ratio 0..1 (per week) |
+| ``recovery_time_p50[:<service>]`` | delivery | days (weekly median) |
+| ``deployment_rework_rate[:<service>]`` | delivery | ratio 0..1 (per week) |
+| ``series:<metric>`` | series | the series' own unit (weekly mean of its values) |
+
+*Delivery* metrics (the DORA keys, ``docs/metrics.md``) are computed from the team's
+deployment and incident records, per service when one is named, and *series* metrics from a
+series the team uploaded. Both are compared by whole weeks like the calendar metrics; their
+weekly values come from those records, not from the dataset's items
+(:mod:`vsm_core.experiments.sources`).
 """
 
 from __future__ import annotations
@@ -21,7 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["per_item", "calendar"]
+Kind = Literal["per_item", "calendar", "delivery", "series"]
+#: Kinds whose weekly values come from records beside the dataset (a ``WeeklySource``).
+EXTERNAL_KINDS: tuple[Kind, ...] = ("delivery", "series")
 
 SIMPLE_METRICS: dict[str, tuple[Kind, str, str]] = {
     "cycle_time_p50": ("per_item", "days", "median cycle time"),
@@ -33,9 +47,18 @@ SIMPLE_METRICS: dict[str, tuple[Kind, str, str]] = {
     "flow_efficiency": ("calendar", "ratio", "flow efficiency"),
     "work_item_age_p85": ("calendar", "days", "85th percentile age of work in progress"),
 }
+#: The DORA keys as experiment targets; each may name a service (``change_failure_rate:api``).
+DELIVERY_METRICS: dict[str, tuple[Kind, str, str]] = {
+    "deployment_frequency": ("delivery", "deployments/week", "deployment frequency"),
+    "change_lead_time_p50": ("delivery", "days", "median lead time for changes"),
+    "change_failure_rate": ("delivery", "ratio", "change failure rate"),
+    "recovery_time_p50": ("delivery", "days", "median failed-deployment recovery time"),
+    "deployment_rework_rate": ("delivery", "ratio", "deployment rework rate"),
+}
 PARAMETRIC_METRICS: dict[str, tuple[Kind, str, str]] = {
     "time_in_stage_p85": ("per_item", "days", "85th percentile time in {arg}"),
     "share_of_type": ("calendar", "ratio", "share of {arg} in completed items"),
+    "series": ("series", "value", "{arg}"),
 }
 
 
@@ -65,7 +88,16 @@ def parse_metric(name: str) -> MetricSpec:
     if name in SIMPLE_METRICS:
         kind, unit, label = SIMPLE_METRICS[name]
         return MetricSpec(name, name, None, kind, unit, label)
+    if name in DELIVERY_METRICS:
+        kind, unit, label = DELIVERY_METRICS[name]
+        return MetricSpec(name, name, None, kind, unit, label)
     family, sep, argument = name.partition(":")
+    if sep and family in DELIVERY_METRICS and argument.strip():
+        kind, unit, label = DELIVERY_METRICS[family]
+        service = argument.strip()
+        return MetricSpec(
+            f"{family}:{service}", family, service, kind, unit, f"{label} of {service}"
+        )
     if sep and family in PARAMETRIC_METRICS and argument.strip():
         kind, unit, label = PARAMETRIC_METRICS[family]
         argument = argument.strip()
@@ -77,4 +109,11 @@ def parse_metric(name: str) -> MetricSpec:
 
 def catalogue_names() -> list[str]:
     """Every metric name, parametric ones with a placeholder."""
-    return [*SIMPLE_METRICS, "time_in_stage_p85:<stage>", "share_of_type:<type>"]
+    return [
+        *SIMPLE_METRICS,
+        "time_in_stage_p85:<stage>",
+        "share_of_type:<type>",
+        *DELIVERY_METRICS,
+        *(f"{name}:<service>" for name in DELIVERY_METRICS),
+        "series:<metric>",
+    ]

@@ -80,6 +80,16 @@ Definitions (the contract)
 
     A week without a value (nothing done for flow efficiency or share of
     type; nothing in progress for the age) is left out and counted in a
+    warning.
+
+*delivery and series metrics* (the DORA keys, an uploaded series; see
+    :mod:`vsm_core.experiments.catalogue`)
+    Compared exactly like calendar metrics, by whole weeks, but the weekly
+    values come from a :class:`WeeklySource` the caller gives (the team's
+    deployment and incident records, or its uploaded series): the data's
+    dates are the source's first and last recorded day, not the dataset's.
+    The experiment's scope (work types, team, attributes) filters items and
+    does not apply to these records; a scope that names any is said in a
     warning. ``p_value``: ``scipy.stats.mannwhitneyu`` (two-sided) on the
     two windows' weekly values. The method does not apply (``assign`` is
     null, there is no sensitivity check).
@@ -126,7 +136,7 @@ Definitions (the contract)
 
 *output* (``EvidenceResult.to_dict()``; NaN is written as null)
     ``metric``, ``label`` (plain words of what is compared), ``kind``
-    (``per_item``/``calendar``), ``unit``, ``direction``, ``target``,
+    (``per_item``/``calendar``/``delivery``/``series``), ``unit``, ``direction``, ``target``,
     ``assign`` (the method used; null for calendar metrics),
     ``method_description`` (what is compared, in words); ``before``/``after``:
     ``{value, n, from, to}`` (``n`` = items, or weeks with a value);
@@ -152,6 +162,7 @@ Definitions (the contract)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -167,8 +178,8 @@ from vsm_core.experiments._survival import (
     logrank_p,
     mann_whitney_p,
 )
-from vsm_core.experiments.catalogue import MetricSpec, parse_metric
-from vsm_core.experiments.spec import EvidenceSpec, Method
+from vsm_core.experiments.catalogue import EXTERNAL_KINDS, MetricSpec, parse_metric
+from vsm_core.experiments.spec import EvidenceSpec, ExperimentScope, Method
 from vsm_core.experiments.wording import (
     method_description,
     other_method,
@@ -204,6 +215,8 @@ MAX_CENSORED_SHARE = 0.30
 MIN_FOR_INTERVAL = 2
 
 _DAY = np.timedelta64(1, "D")
+#: Differences this close to zero are rounding, not change (any unit: days, ratios, counts).
+_ROUNDING = 1e-9
 
 
 # --------------------------------------------------------------------------- windows
@@ -274,6 +287,21 @@ def evidence_windows(
             f"{after.days} of {before.days} days"
         )
     return before, after, warnings
+
+
+@dataclass(frozen=True)
+class WeeklySource:
+    """Weekly values of a metric that are not computed from the dataset's items.
+
+    ``span``: the first and last local date with a record (None: no records);
+    ``weekly``: Mondays (``datetime64[D]``) -> one float per ISO week, NaN
+    where the week has no value; ``what``: the records in words ("the
+    deployments of Payments"), for warnings.
+    """
+
+    span: tuple[date, date] | None
+    weekly: Callable[[np.ndarray], np.ndarray]
+    what: str
 
 
 # --------------------------------------------------------------------------- result
@@ -374,10 +402,14 @@ def _clean(value: Any) -> Any:
 
 
 def decide_verdict(direction: str, ci95: tuple[float | None, float | None]) -> Verdict:
-    """The verdict from the interval of ``after − before`` (module docstring)."""
+    """The verdict from the interval of ``after − before`` (module docstring).
+
+    A bound within 1e-9 of zero counts as zero: the bootstrap means of two windows of equal
+    values differ by rounding only (~1e-17), and that must not read as a change."""
     low, high = ci95
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
         return NOT_ENOUGH_DATA
+    low, high = (0.0 if abs(bound) <= _ROUNDING else bound for bound in (low, high))
     if high < 0:
         return IMPROVED if direction == "decrease" else WORSENED
     if low > 0:
@@ -415,8 +447,13 @@ def evaluate(
     sensitivity: bool = True,
     resamples: int = MIN_RESAMPLES,
     seed: int = 20261121,
+    source: WeeklySource | None = None,
 ) -> EvidenceResult:
     """Compare the target metric before and after ``spec.change_date`` (module docstring).
+
+    ``source`` gives the weekly values of a delivery or series metric (the
+    dataset is not read for those); without one such a metric has "not
+    enough data".
 
     ``spec.method`` (the experiment record's) decides how a per-item metric's
     items are split between the windows, and so the verdict. With
@@ -431,6 +468,8 @@ def evaluate(
     if int(resamples) < MIN_RESAMPLES:
         raise ValueError(f"resamples must be at least {MIN_RESAMPLES}")
     metric = parse_metric(spec.metric)
+    if metric.kind in EXTERNAL_KINDS:
+        return _external_metric(spec, metric, source, resamples, seed)
     scope = build_scope(dataset, MetricOptions(item_filter=spec.scope.item_filter()))
     result = _compare(scope, spec, metric, spec.method, resamples, seed)
     if not sensitivity or metric.kind != "per_item":
@@ -447,7 +486,18 @@ def _compare(
     first_event = scope.dataset_first_event
     if first_event is None or len(scope.days) == 0:
         return base.empty("the dataset has no events")
-    first_date, last_date = scope.days[0].date(), scope.days[-1].date()
+    problem = _set_windows(base, scope.days[0].date(), scope.days[-1].date())
+    if problem is not None:
+        return problem
+    if metric.kind == "per_item":
+        return _per_item(scope, base, method)
+    return _calendar_metric(scope, base)
+
+
+def _set_windows(base: _Base, first_date: date, last_date: date) -> EvidenceResult | None:
+    """Set ``base.windows`` for data spanning ``first_date .. last_date``; the "not enough
+    data" result when either window is empty, else None."""
+    spec = base.spec
     before, after, warnings = evidence_windows(spec, first_date, last_date)
     base.windows = (before, after)
     base.warnings.extend(warnings)
@@ -461,9 +511,31 @@ def _compare(
             f"no after window: the data ends on {last_date.isoformat()}, "
             f"before the change date {spec.change_date.isoformat()}"
         )
-    if metric.kind == "per_item":
-        return _per_item(scope, base, method)
-    return _calendar_metric(scope, base)
+    return None
+
+
+def _external_metric(
+    spec: EvidenceSpec,
+    metric: MetricSpec,
+    source: WeeklySource | None,
+    resamples: int,
+    seed: int,
+) -> EvidenceResult:
+    """A delivery or series metric: whole weeks of the ``source``'s values (module docstring)."""
+    base = _Base(metric, spec, None, resamples, seed)
+    if spec.scope != ExperimentScope():
+        base.warnings.append(
+            "the experiment's scope (work types, team, attributes) selects items; it does not "
+            f"apply to {source.what if source else 'these records'}, which are compared whole"
+        )
+    if source is None or source.span is None:
+        what = source.what if source is not None else f"records for {metric.label}"
+        return base.empty(f"no data: there are no {what}")
+    problem = _set_windows(base, *source.span)
+    if problem is not None:
+        return problem
+    weeks, mondays = _whole_weeks(base)
+    return _weekly_comparison(base, weeks, np.asarray(source.weekly(mondays), dtype=np.float64))
 
 
 def _sensitivity_check(result: EvidenceResult, other: EvidenceResult) -> dict[str, Any]:
@@ -512,6 +584,16 @@ class _Base:
                 f"{metric.label} of the items that started in each window (Kaplan–Meier, "
                 "unfinished items censored; not the metrics pages' percentile of the items "
                 "done in a window)"
+            )
+        if metric.kind == "delivery":
+            return (
+                f"mean over whole weeks of the weekly {metric.label}, from the team's deployment "
+                "and incident records, in each window"
+            )
+        if metric.kind == "series":
+            return (
+                f"mean over whole weeks of the weekly mean of {metric.argument}, the team's "
+                "uploaded series, in each window"
             )
         return {
             "throughput_per_week": "mean weekly throughput (items done per whole week)",
@@ -811,11 +893,16 @@ def _chart(sides: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- calendar
 
 
-def _calendar_metric(scope: Scope, base: _Base) -> EvidenceResult:
-    metric = base.metric
+def _whole_weeks(base: _Base) -> tuple[list[list[date]], np.ndarray]:
+    """The Mondays of each window's whole weeks, and all of them as ``datetime64[D]``."""
     before_w, after_w = base.windows
     weeks = [before_w.whole_weeks(), after_w.whole_weeks()]
-    mondays = np.array([*weeks[0], *weeks[1]], dtype="datetime64[D]")
+    return weeks, np.array([*weeks[0], *weeks[1]], dtype="datetime64[D]")
+
+
+def _calendar_metric(scope: Scope, base: _Base) -> EvidenceResult:
+    metric = base.metric
+    weeks, mondays = _whole_weeks(base)
     family = metric.family
     if family == "throughput_per_week":
         weekly = _calendar.weekly_throughput(scope, mondays)
@@ -830,7 +917,11 @@ def _calendar_metric(scope: Scope, base: _Base) -> EvidenceResult:
         types = set(scope.flow.items["type"].astype("str").fillna("(none)").tolist())
         if metric.argument not in types:
             base.warnings.append(f"no item has the type {metric.argument!r}")
+    return _weekly_comparison(base, weeks, weekly)
 
+
+def _weekly_comparison(base: _Base, weeks: list[list[date]], weekly: np.ndarray) -> EvidenceResult:
+    """Compare the windows' weekly values (one per Monday of ``weeks``, NaN: no value)."""
     n_before = len(weeks[0])
     sides = []
     weekly_rows = []
