@@ -34,6 +34,7 @@ ACTIONS: dict[str, str] = {
     "experiment_review": "reviewed an experiment",
     "retrospective": "saved a retrospective",
     "design": "saved a future-state design",
+    "delivery_import": "imported deployments or incidents",
     "member_add": "gave a role",
     "member_remove": "removed a member",
 }
