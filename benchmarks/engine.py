@@ -206,6 +206,7 @@ def bench_apptest(dataset, repeat: int) -> dict[str, object]:
 
     from ui.flow_charts import VIEWS
     from vsm_core.store import crud, make_engine
+    from vsm_core.store.access import SYSTEM
     from vsm_core.store.bootstrap import prepare_database
 
     def run(app) -> None:
@@ -220,7 +221,12 @@ def bench_apptest(dataset, repeat: int) -> dict[str, object]:
             prepare_database(engine)
             with Session(engine) as session:
                 crud.save_dataset_version(
-                    session, dataset=dataset, name="Synthetic", team="Bench", format="synthetic"
+                    session,
+                    dataset=dataset,
+                    name="Synthetic",
+                    team="Bench",
+                    format="synthetic",
+                    actor=SYSTEM,
                 )
         finally:
             engine.dispose()

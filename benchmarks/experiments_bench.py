@@ -60,6 +60,7 @@ def seed_database(url: str, *, large_sizes: list[int], seed: int) -> list[dict]:
     from benchmarks.synthetic import synthetic_dataset
     from vsm_core.experiments import records
     from vsm_core.store import crud, make_engine
+    from vsm_core.store.access import SYSTEM
     from vsm_core.store.bootstrap import prepare_database
 
     engine = make_engine(url)
@@ -71,11 +72,13 @@ def seed_database(url: str, *, large_sizes: list[int], seed: int) -> list[dict]:
                 {
                     "case": f"demo #{e.id}: {e.title}",
                     "id": e.id,
-                    "items": crud.get_version(session, dataset_id=e.dataset_id).item_count,
+                    "items": crud.get_version(
+                        session, dataset_id=e.dataset_id, actor=SYSTEM
+                    ).item_count,
                     "metric": e.metric,
                     "expected_verdict": DEMO_VERDICTS.get(e.title),
                 }
-                for e in records.list_experiments(session)
+                for e in records.list_experiments(session, actor=SYSTEM)
             ]
             for n_items in large_sizes:
                 version = crud.save_dataset_version(
@@ -84,6 +87,7 @@ def seed_database(url: str, *, large_sizes: list[int], seed: int) -> list[dict]:
                     name=f"synthetic {n_items}",
                     team="Bench",
                     format="synthetic",
+                    actor=SYSTEM,
                 )
                 for metric in LARGE_METRICS:
                     experiment = records.create_experiment(
@@ -100,6 +104,7 @@ def seed_database(url: str, *, large_sizes: list[int], seed: int) -> list[dict]:
                             status="running",
                         ),
                         author="benchmark",
+                        actor=SYSTEM,
                     )
                     cases.append(
                         {

@@ -97,6 +97,7 @@ from benchmarks.synthetic import mean_events_per_item, synthetic_frames
 from vsm_core.flow import build_flow
 from vsm_core.model import CanonicalDataset, make_dataset
 from vsm_core.store import crud, make_engine, upgrade_to_head
+from vsm_core.store.access import SYSTEM
 from vsm_core.summary import home_summary
 
 DEFAULT_SIZES = (1_500, 15_000, 150_000)  # ~10k, ~100k and ~1M events
@@ -194,7 +195,12 @@ def bench_backend(url: str, dataset: CanonicalDataset, repeat: int) -> dict[str,
         def save() -> None:
             with Session(engine) as session:
                 version = crud.save_dataset_version(
-                    session, dataset=dataset, name="benchmark", team="Bench", format="synthetic"
+                    session,
+                    dataset=dataset,
+                    name="benchmark",
+                    team="Bench",
+                    format="synthetic",
+                    actor=SYSTEM,
                 )
                 saved.append(version.id)
 
@@ -203,7 +209,7 @@ def bench_backend(url: str, dataset: CanonicalDataset, repeat: int) -> dict[str,
 
         def load() -> CanonicalDataset:
             with Session(engine) as session:
-                return crud.load_dataset(session, version_id=version_id)
+                return crud.load_dataset(session, version_id=version_id, actor=SYSTEM)
 
         load_timing, loaded = time_runs(load, repeat)
         check_round_trip(dataset, loaded)

@@ -118,11 +118,14 @@ def change_markers(selection: Selection) -> tuple[tuple[date, str], ...]:
     """(change date, label) of the dataset's experiments, for every time chart."""
     from sqlmodel import Session
 
+    from ui.access_state import current_actor
     from ui.state import current_engine
     from vsm_core.experiments import records
 
     if selection.dataset is None:
         return ()
     with Session(current_engine()) as session:
-        experiments = records.list_experiments(session, dataset_id=selection.dataset.id)
+        experiments = records.list_experiments(
+            session, dataset_id=selection.dataset.id, actor=current_actor()
+        )
     return tuple((e.change_date, f"#{e.id} {e.title}") for e in experiments)

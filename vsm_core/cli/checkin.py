@@ -56,15 +56,16 @@ def export_command(args) -> int:
             checkin_teams,
         )
         from vsm_core.experiments.checkin_flow import flow_csv, team_flow
+        from vsm_core.store.access import SYSTEM
 
         engine = open_engine(args)
     with Session(engine) as session:
-        teams = checkin_teams(session)
+        teams = checkin_teams(session, actor=SYSTEM)
         if args.team not in teams:
             known = ", ".join(repr(t) for t in teams) or "none yet"
             raise UsageError(f"no team {args.team!r} (teams: {known})")
-        rows = checkin_rows(session, team=args.team, today=date.today())
-        flow = team_flow(session, args.team, since=since)
+        rows = checkin_rows(session, team=args.team, today=date.today(), actor=SYSTEM)
+        flow = team_flow(session, args.team, since=since, actor=SYSTEM)
     page = checkin_html(
         rows,
         title=f"{args.team} check-in",

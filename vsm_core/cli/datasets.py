@@ -21,11 +21,12 @@ def list_command(args) -> int:
     from sqlmodel import Session
 
     from vsm_core.store import crud
+    from vsm_core.store.access import SYSTEM
 
     engine = open_engine(args)
     try:
         with Session(engine) as session:
-            summaries = crud.list_datasets(session, include_archived=args.all)
+            summaries = crud.list_datasets(session, include_archived=args.all, actor=SYSTEM)
     finally:
         engine.dispose()
     if args.json:

@@ -160,6 +160,7 @@ def add_command(args) -> int:
     from sqlmodel import Session
 
     from vsm_core.experiments import records
+    from vsm_core.store.access import SYSTEM
 
     author = _author(args)  # before anything is read or written
     try:
@@ -187,9 +188,9 @@ def add_command(args) -> int:
         with Session(engine) as session:
             from vsm_core.store import crud
 
-            if crud.get_dataset(session, dataset_id=args.dataset) is None:
+            if crud.get_dataset(session, dataset_id=args.dataset, actor=SYSTEM) is None:
                 raise UsageError(f"no dataset {args.dataset}")
-            experiment = records.create_experiment(session, data=data, author=author)
+            experiment = records.create_experiment(session, data=data, author=author, actor=SYSTEM)
             experiment_id = experiment.id
     finally:
         engine.dispose()
@@ -242,15 +243,18 @@ def edit_command(args) -> int:
 
 def _edit(session, records, args, given: dict, author: str) -> tuple[dict, int]:
     """Apply ``given``; return ``({field: [old, new]}`` of what really changed, the version)."""
-    before = len(records.experiment_history(session, experiment_id=args.id))
+    from vsm_core.store.access import SYSTEM
+
+    before = len(records.experiment_history(session, experiment_id=args.id, actor=SYSTEM))
     experiment = records.update_experiment(
         session,
         experiment_id=args.id,
         changes=records.ExperimentUpdate(**given),
         author=author,
         if_version=args.if_version,
+        actor=SYSTEM,
     )
-    history = records.experiment_history(session, experiment_id=args.id)
+    history = records.experiment_history(session, experiment_id=args.id, actor=SYSTEM)
     changed = dict(history[-1].changes) if len(history) > before else {}
     return changed, experiment.version
 
@@ -277,13 +281,14 @@ def list_command(args) -> int:
     from sqlmodel import Session
 
     from vsm_core.experiments import records
+    from vsm_core.store.access import SYSTEM
 
     engine = open_engine(args)
     try:
         with Session(engine) as session:
             rows = [
                 records.ExperimentRead.model_validate(e).model_dump(mode="json")
-                for e in records.list_experiments(session, dataset_id=args.dataset)
+                for e in records.list_experiments(session, dataset_id=args.dataset, actor=SYSTEM)
             ]
     finally:
         engine.dispose()
@@ -310,12 +315,13 @@ def show_command(args) -> int:
     with loading_modules():
         import vsm_core.store  # noqa: F401  (open_engine's, loaded with the rest)
         from vsm_core.experiments.service import judge, show_document
+        from vsm_core.store.access import SYSTEM
 
     engine = open_engine(args)
     try:
         with engine.connect() as connection:
             try:
-                judgement = judge(connection, experiment_id=args.id)
+                judgement = judge(connection, experiment_id=args.id, actor=SYSTEM)
             except LookupError as error:
                 raise UsageError(str(error)) from error
         document = show_document(judgement)
@@ -335,6 +341,7 @@ def review_command(args) -> int:
 
         import vsm_core.store  # noqa: F401  (open_engine's, loaded with the rest)
         from vsm_core.experiments.service import review, show_document
+        from vsm_core.store.access import SYSTEM
 
     engine = open_engine(args)
     try:
@@ -346,6 +353,7 @@ def review_command(args) -> int:
                     status=args.status,
                     learnings=args.learnings,
                     author=author,
+                    actor=SYSTEM,
                 )
             except LookupError as error:
                 raise UsageError(str(error)) from error

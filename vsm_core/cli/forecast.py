@@ -192,6 +192,7 @@ def _load(args) -> list:
     from sqlmodel import Session
 
     from vsm_core.store import crud
+    from vsm_core.store.access import SYSTEM
 
     workflow = read_workflow_file(args.workflow) if args.workflow else None
     engine = open_engine(args)
@@ -199,11 +200,13 @@ def _load(args) -> list:
     try:
         with Session(engine) as session:
             for dataset_id in args.datasets:
-                version = crud.get_version(session, dataset_id=dataset_id, version=args.version)
+                version = crud.get_version(
+                    session, dataset_id=dataset_id, version=args.version, actor=SYSTEM
+                )
                 if version is None:
                     raise no_such_version(dataset_id, args.version)
-                dataset = crud.load_dataset(session, version_id=version.id)
-                stored = crud.get_dataset(session, dataset_id=dataset_id)
+                dataset = crud.load_dataset(session, version_id=version.id, actor=SYSTEM)
+                stored = crud.get_dataset(session, dataset_id=dataset_id, actor=SYSTEM)
                 metadata = {**dataset.metadata, "name": stored.name if stored else None}
                 dataset = replace(dataset, metadata=metadata)
                 loaded.append(replace(dataset, workflow=workflow) if workflow else dataset)

@@ -104,15 +104,18 @@ def _load(args):
     from sqlmodel import Session
 
     from vsm_core.store import crud
+    from vsm_core.store.access import SYSTEM
 
     engine = open_engine(args)
     try:
         with Session(engine) as session:
-            version = crud.get_version(session, dataset_id=args.dataset, version=args.version)
+            version = crud.get_version(
+                session, dataset_id=args.dataset, version=args.version, actor=SYSTEM
+            )
             if version is None:
                 raise no_such_version(args.dataset, args.version)
-            dataset = crud.load_dataset(session, version_id=version.id)
-            stored = crud.get_dataset(session, dataset_id=args.dataset)
+            dataset = crud.load_dataset(session, version_id=version.id, actor=SYSTEM)
+            stored = crud.get_dataset(session, dataset_id=args.dataset, actor=SYSTEM)
     finally:
         engine.dispose()
     return replace(dataset, metadata={**dataset.metadata, "name": stored.name if stored else None})

@@ -194,6 +194,7 @@ def _store(args, result, name: str) -> tuple[int, int, bool]:
     from sqlmodel import Session
 
     from vsm_core.store import crud
+    from vsm_core.store.access import SYSTEM
 
     sha256 = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()
     engine = open_engine(args)
@@ -207,6 +208,7 @@ def _store(args, result, name: str) -> tuple[int, int, bool]:
                 format=result.format,
                 source_filename=Path(args.file).name,
                 source_sha256=sha256,
+                actor=SYSTEM,
             )
             return version.dataset_id, version.version, stored
     finally:

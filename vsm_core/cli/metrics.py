@@ -93,15 +93,18 @@ def _load(args):
     from sqlmodel import Session
 
     from vsm_core.store import crud
+    from vsm_core.store.access import SYSTEM
 
     workflow = read_workflow_file(args.workflow) if args.workflow else None
     engine = open_engine(args)
     try:
         with Session(engine) as session:
-            version = crud.get_version(session, dataset_id=args.dataset, version=args.version)
+            version = crud.get_version(
+                session, dataset_id=args.dataset, version=args.version, actor=SYSTEM
+            )
             if version is None:
                 raise no_such_version(args.dataset, args.version)
-            dataset = crud.load_dataset(session, version_id=version.id)
+            dataset = crud.load_dataset(session, version_id=version.id, actor=SYSTEM)
     finally:
         engine.dispose()
     return replace(dataset, workflow=workflow) if workflow is not None else dataset

@@ -44,12 +44,15 @@ def export_command(args) -> int:
 
     from vsm_core.model import Workflow
     from vsm_core.store import crud
+    from vsm_core.store.access import SYSTEM
     from vsm_core.workflow import workflow_to_toml
 
     engine = open_engine(args)
     try:
         with Session(engine) as session:
-            version = crud.get_version(session, dataset_id=args.dataset, version=args.version)
+            version = crud.get_version(
+                session, dataset_id=args.dataset, version=args.version, actor=SYSTEM
+            )
             if version is None:
                 raise no_such_version(args.dataset, args.version)
             workflow = Workflow.model_validate(version.workflow)
@@ -64,17 +67,24 @@ def apply_command(args) -> int:
     from sqlmodel import Session
 
     from vsm_core.store import crud
+    from vsm_core.store.access import SYSTEM
 
     workflow = read_workflow_file(args.file)
     engine = open_engine(args)
     try:
         with Session(engine) as session:
-            base = crud.get_version(session, dataset_id=args.dataset, version=args.version)
+            base = crud.get_version(
+                session, dataset_id=args.dataset, version=args.version, actor=SYSTEM
+            )
             if base is None:
                 raise no_such_version(args.dataset, args.version)
             base_number, base_id = base.version, base.id
             created = crud.save_workflow_version(
-                session, dataset_id=args.dataset, workflow=workflow, version=base_number
+                session,
+                dataset_id=args.dataset,
+                workflow=workflow,
+                version=base_number,
+                actor=SYSTEM,
             )
             if created is None:
                 outcome = _unchanged(args, base_number, base_id)
@@ -91,8 +101,9 @@ def _quality_summary(session, version_id: int) -> dict[str, int]:
     """The data-quality counts of the new version (how its workflow reads the events)."""
     from vsm_core.quality import quality_report
     from vsm_core.store import crud
+    from vsm_core.store.access import SYSTEM
 
-    return quality_report(crud.load_dataset(session, version_id=version_id)).summary()
+    return quality_report(crud.load_dataset(session, version_id=version_id, actor=SYSTEM)).summary()
 
 
 def _stored(args, base_number: int, created) -> dict:

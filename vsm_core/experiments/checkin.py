@@ -42,7 +42,7 @@ from vsm_core.experiments.checkin_flow import FlowSummary, flow_csv, flow_html, 
 from vsm_core.experiments.spec import REVIEWED_STATUSES
 from vsm_core.export import to_csv_bytes
 from vsm_core.store import reading
-from vsm_core.store.access import SYSTEM, Actor, readable
+from vsm_core.store.access import Actor, readable
 from vsm_core.store.crud import DATASET_TEAM, team_of
 from vsm_core.store.models import Dataset
 
@@ -121,7 +121,7 @@ def verdict_label(verdict: str | None) -> str:
 # --------------------------------------------------------------------------- rows
 
 
-def checkin_teams(session: Session, *, actor: Actor = SYSTEM) -> list[str]:
+def checkin_teams(session: Session, *, actor: Actor) -> list[str]:
     """The teams a check-in can be for: of the datasets the actor may read, of their items
     (the latest version's own team field) and of their experiments' scopes."""
     datasets = session.exec(
@@ -131,7 +131,7 @@ def checkin_teams(session: Session, *, actor: Actor = SYSTEM) -> list[str]:
     for dataset in datasets:
         version = reading.latest_version(session, dataset_id=dataset.id, actor=actor)
         if version is not None:
-            teams |= set(item_teams(session, version.id))
+            teams |= set(item_teams(session, version.id, actor=actor))
     teams |= {
         (experiment.scope or {}).get("team")
         for experiment in records.list_experiments(session, actor=actor)
@@ -147,7 +147,7 @@ def checkin_rows(
     dataset_id: int | None = None,
     statuses: Sequence[str] | None = None,
     today: date,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> pd.DataFrame:
     """One row per experiment of ``team`` (None: every team), newest change date first.
 
@@ -167,7 +167,9 @@ def checkin_rows(
     for experiment in experiments:
         # The row shows the verdict of the experiment's own method; the sensitivity
         # check (the other method) would double the work for nothing shown here.
-        judgement = service.judge(session, experiment_id=experiment.id, sensitivity=False)
+        judgement = service.judge(
+            session, experiment_id=experiment.id, sensitivity=False, actor=actor
+        )
         now = judgement.evidence.to_dict() if judgement.evidence is not None else None
         reviewed = experiment.status in REVIEWED_STATUSES
         from_snapshot = reviewed and judgement.snapshot is not None

@@ -40,9 +40,9 @@ from vsm_core.metrics.scope import MetricOptions, Scope, _sample_times, build_sc
 from vsm_core.metrics.scope import _days as _scope_days  # build_scope's own day rule
 from vsm_core.model import CanonicalDataset
 from vsm_core.store import reading
-from vsm_core.store.access import SYSTEM, Actor, readable
+from vsm_core.store.access import Actor, readable
 from vsm_core.store.crud import DATASET_TEAM, team_of
-from vsm_core.store.models import Dataset, WorkItem
+from vsm_core.store.models import Dataset, DatasetVersion, WorkItem
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -364,16 +364,21 @@ def team_slices(
     return []
 
 
-def item_teams(session: Session, version_id: int) -> list[str]:
-    """The distinct non-empty team values of a stored version's items, sorted."""
+def item_teams(session: Session, version_id: int, *, actor: Actor) -> list[str]:
+    """The distinct non-empty team values of a stored version's items, sorted (none when the
+    version does not exist or the actor may not read its dataset)."""
     values = session.exec(
-        select(WorkItem.team).where(WorkItem.version_id == version_id).distinct()
+        select(WorkItem.team)
+        .join(DatasetVersion, DatasetVersion.id == WorkItem.version_id)
+        .join(Dataset, Dataset.id == DatasetVersion.dataset_id)
+        .where(WorkItem.version_id == version_id, readable(DATASET_TEAM, actor))
+        .distinct()
     ).all()
     return sorted({v for v in values if v}, key=str.casefold)
 
 
 def team_flow(
-    session: Session, team: str | None, *, since: date | None = None, actor: Actor = SYSTEM
+    session: Session, team: str | None, *, since: date | None = None, actor: Actor
 ) -> list[FlowSummary]:
     """The flow summaries of ``team`` (None: every team), see :func:`team_slices`.
 
@@ -385,13 +390,13 @@ def team_flow(
     query = select(Dataset).where(col(Dataset.archived_at).is_(None), readable(DATASET_TEAM, actor))
     summaries = []
     for dataset in sorted(session.exec(query).all(), key=lambda d: d.name.casefold()):
-        version = reading.latest_version(session, dataset_id=dataset.id)
+        version = reading.latest_version(session, dataset_id=dataset.id, actor=actor)
         if version is None:
             continue
-        slices = team_slices(item_teams(session, version.id), team_of(dataset), team)
+        slices = team_slices(item_teams(session, version.id, actor=actor), team_of(dataset), team)
         if not slices:
             continue
-        data = reading.load_dataset(session, version_id=version.id)
+        data = reading.load_dataset(session, version_id=version.id, actor=actor)
         for item_team in slices:
             item_filter = ItemFilter(teams=(item_team,)) if item_team else None
             summary = flow_summary(data, since=since, item_filter=item_filter)

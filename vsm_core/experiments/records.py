@@ -47,7 +47,7 @@ from vsm_core.experiments.spec import (
     experiment_window,
     overlapping,
 )
-from vsm_core.store.access import SYSTEM, Actor, NotFound, check, readable
+from vsm_core.store.access import Actor, NotFound, check, readable
 from vsm_core.store.crud import DATASET_TEAM, team_of
 from vsm_core.store.models import (
     Dataset,
@@ -297,7 +297,7 @@ def _team_for(session: Session, actor: Actor, dataset_id: int, action: str, what
 
 
 def create_experiment(
-    session: Session, *, data: ExperimentCreate, author: str, actor: Actor = SYSTEM
+    session: Session, *, data: ExperimentCreate, author: str, actor: Actor
 ) -> Experiment:
     """Store a new experiment and the first entry of its history ("created").
 
@@ -388,7 +388,7 @@ def update_experiment(
     changes: ExperimentUpdate,
     author: str,
     if_version: int | None = None,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> Experiment:
     """Apply ``changes`` (the fields set in it) and record what really changed.
 
@@ -468,9 +468,7 @@ def _edits_after(session: Session, *, experiment_id: int, version: int) -> list[
     ]
 
 
-def get_experiment(
-    session: Session, *, experiment_id: int, actor: Actor = SYSTEM
-) -> Experiment | None:
+def get_experiment(session: Session, *, experiment_id: int, actor: Actor) -> Experiment | None:
     """The experiment, or None when there is none the actor may read."""
     experiment = session.get(Experiment, experiment_id)
     if experiment is None:
@@ -485,7 +483,7 @@ def list_experiments(
     dataset_id: int | None = None,
     statuses: Iterable[str] | None = None,
     team: str | None = None,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> list[Experiment]:
     """The experiments the actor may read (those of its teams' datasets), newest change
     date first.
@@ -518,7 +516,7 @@ def list_experiments(
 
 
 def experiment_history(
-    session: Session, *, experiment_id: int, actor: Actor = SYSTEM
+    session: Session, *, experiment_id: int, actor: Actor
 ) -> list[ExperimentEdit]:
     """Every entry of the experiment's history, oldest first (the first one: created);
     none when the actor may not read the experiment."""
@@ -539,7 +537,7 @@ def save_snapshot(
     version_id: int,
     result: dict[str, Any],
     author: str,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> ExperimentSnapshot:
     """Keep the evidence a reviewed experiment was judged on, with the version it came from.
 
@@ -581,7 +579,7 @@ def save_snapshot(
 
 
 def latest_snapshot(
-    session: Session, *, experiment_id: int, actor: Actor = SYSTEM
+    session: Session, *, experiment_id: int, actor: Actor
 ) -> ExperimentSnapshot | None:
     """The newest review snapshot (None without one or when the actor may not read it)."""
     if get_experiment(session, experiment_id=experiment_id, actor=actor) is None:
@@ -595,7 +593,7 @@ def latest_snapshot(
 
 
 def overlapping_experiments(
-    session: Session, *, experiment: Experiment | ExperimentCreate, actor: Actor = SYSTEM
+    session: Session, *, experiment: Experiment | ExperimentCreate, actor: Actor
 ) -> list[Experiment]:
     """Other experiments on the same dataset whose effects can mix with this one's.
 

@@ -24,7 +24,7 @@ from vsm_core.experiments.spec import (
 from vsm_core.experiments.wording import method_description
 from vsm_core.metrics.report import to_json_ready
 from vsm_core.store import reading
-from vsm_core.store.access import SYSTEM, Actor
+from vsm_core.store.access import Actor
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Judgement:
     overlaps: list[Any]
 
 
-def judge(db, *, experiment_id: int, sensitivity: bool = True, actor: Actor = SYSTEM) -> Judgement:
+def judge(db, *, experiment_id: int, sensitivity: bool = True, actor: Actor) -> Judgement:
     """Compute the experiment's evidence on its dataset's latest version.
 
     ``db``: a session or a connection (only read). The verdict comes from the
@@ -57,13 +57,13 @@ def judge(db, *, experiment_id: int, sensitivity: bool = True, actor: Actor = SY
     if experiment is None:
         raise LookupError(f"no experiment {experiment_id}")
     spec = evidence_spec(experiment)
-    version = reading.latest_version(db, dataset_id=experiment.dataset_id)
+    version = reading.latest_version(db, dataset_id=experiment.dataset_id, actor=actor)
     evidence = None
     if version is not None:
-        dataset = reading.load_dataset(db, version_id=version.id)
+        dataset = reading.load_dataset(db, version_id=version.id, actor=actor)
         evidence = evaluate(dataset, spec, sensitivity=sensitivity)
-    snapshot = reading.latest_snapshot_result(db, experiment_id=experiment_id)
-    others = reading.experiments_of_dataset(db, dataset_id=experiment.dataset_id)
+    snapshot = reading.latest_snapshot_result(db, experiment_id=experiment_id, actor=actor)
+    others = reading.experiments_of_dataset(db, dataset_id=experiment.dataset_id, actor=actor)
     return Judgement(
         experiment=experiment,
         evidence=evidence,
@@ -90,7 +90,7 @@ def review(
     status: str,
     learnings: str | None,
     author: str,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> Judgement:
     """Set a reviewed status (and learnings) and store a snapshot of the result it was judged on.
 
@@ -124,7 +124,7 @@ def review(
     )
     # The snapshot as stored (read back, as `show` will read it); the evidence is unchanged,
     # so it is not computed a second time.
-    stored = reading.latest_snapshot_result(session, experiment_id=experiment_id)
+    stored = reading.latest_snapshot_result(session, experiment_id=experiment_id, actor=actor)
     return replace(judgement, snapshot=stored, differs=_differs(stored, judgement.evidence))
 
 

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from vsm_core.experiments import records, service
 from vsm_core.experiments.checkin import metric_label
 from vsm_core.experiments.spec import REVIEWED_STATUSES
-from vsm_core.store.access import SYSTEM, Actor
+from vsm_core.store.access import Actor
 
 #: The columns of :func:`due_for_review`.
 DUE_COLUMNS: tuple[str, ...] = (
@@ -43,7 +43,7 @@ def due_for_review(
     dataset_id: int,
     held_on: date,
     horizon_days: int,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> pd.DataFrame:
     """The due experiments (module docstring), earliest review date first.
 
@@ -64,7 +64,9 @@ def due_for_review(
     ]
     rows = []
     for experiment in due:  # a handful of experiments, not items
-        judgement = service.judge(session, experiment_id=experiment.id, sensitivity=False)
+        judgement = service.judge(
+            session, experiment_id=experiment.id, sensitivity=False, actor=actor
+        )
         evidence = judgement.evidence
         rows.append(
             {

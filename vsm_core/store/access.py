@@ -25,10 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import false, true
 from sqlalchemy.sql import ColumnElement
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.functions import Function
+
+    #: A dataset's team in SQL (built on first use, see ``__getattr__`` below).
+    DATASET_TEAM: Function[str]
 
 Role = Literal["viewer", "editor", "admin"]
 
@@ -143,3 +149,23 @@ def check(actor: Actor, team: str | None, action: str, *, what: str) -> None:
         f"{actor.name} is a {actor.role_in(team)} of {team}: changing {what} needs the "
         f"{needed} role. A team admin can give it on the Admin page."
     )
+
+
+def _dataset_team() -> Function[str]:
+    """A dataset's team in SQL: ``coalesce(dataset.team, dataset.name)`` (a dataset stored
+    without a team is a team of its own name)."""
+    from sqlalchemy import func
+
+    from vsm_core.store.models import Dataset
+
+    return func.coalesce(Dataset.team, Dataset.name)
+
+
+def __getattr__(name: str) -> Any:
+    # ``DATASET_TEAM`` is built on first use: it needs the ORM table classes, and the
+    # Core-only readers (``experiments show``, :mod:`vsm_core.store.reading`) import this
+    # module without paying for the ORM.
+    if name == "DATASET_TEAM":
+        globals()[name] = value = _dataset_team()
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

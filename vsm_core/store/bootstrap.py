@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from vsm_core.store import crud
+from vsm_core.store.access import SYSTEM, Actor
 from vsm_core.store.migrate import upgrade_to_head
 from vsm_core.store.writing import begin_write
 
@@ -30,15 +31,17 @@ def prepare_database(engine: Engine, *, seed_demo: bool = True) -> bool:
         begin_write(session)
         if session.connection().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEED_LOCK_KEY})
-        if crud.count_datasets(session) > 0:
+        if crud.count_datasets(session, actor=SYSTEM) > 0:
             session.rollback()
             return False
-        seed_demo_dataset(session)  # its first commit (the dataset) releases the lock
+        seed_demo_dataset(session, actor=SYSTEM)  # its first commit (the dataset) releases the lock
     return True
 
 
-def seed_demo_dataset(session: Session):
-    """Store the deterministic demo team (see :mod:`vsm_core.sample_data`) and its experiments."""
+def seed_demo_dataset(session: Session, *, actor: Actor):
+    """Store the deterministic demo team (see :mod:`vsm_core.sample_data`) and its experiments
+    as ``actor`` (the system when a database is prepared; it needs the editor role in the
+    demo team)."""
     from vsm_core import sample_data  # only needed on first run
     from vsm_core.experiments import records
 
@@ -49,9 +52,10 @@ def seed_demo_dataset(session: Session):
         team=sample_data.DEMO_TEAM,
         format="demo",
         source_filename="(generated demo data)",
+        actor=actor,
     )
     for experiment in sample_data.demo_experiments(dataset_id=version.dataset_id):
         records.create_experiment(
-            session, data=records.ExperimentCreate(**experiment), author="demo"
+            session, data=records.ExperimentCreate(**experiment), author="demo", actor=actor
         )
     return version

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from vsm_core.model import EVENT_COLUMNS, CanonicalDataset, Workflow
 from vsm_core.store import reading
-from vsm_core.store.access import SYSTEM, AccessDenied, Actor, NotFound, check, readable
+from vsm_core.store.access import DATASET_TEAM, AccessDenied, Actor, NotFound, check, readable
 from vsm_core.store.codec import EVENT_ENCODING, encode_events
 from vsm_core.store.models import (
     Dataset,
@@ -38,8 +38,8 @@ from vsm_core.store.teams import record_activity
 from vsm_core.store.writing import begin_write, with_retries, write_transaction
 from vsm_core.workflow import same_workflow
 
-#: A dataset's team in SQL: its team, else its own name.
-DATASET_TEAM = func.coalesce(Dataset.team, Dataset.name)
+# DATASET_TEAM (a dataset's team in SQL) is defined in vsm_core.store.access and still
+# importable from here.
 
 
 def team_of(dataset: Dataset) -> str:
@@ -60,7 +60,7 @@ def save_dataset_version(
     format: str,
     source_filename: str | None = None,
     source_sha256: str | None = None,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> DatasetVersion:
     """Store ``dataset`` as the next version of the dataset called ``name``.
 
@@ -124,6 +124,12 @@ def save_dataset_version(
 
     version = with_retries(session, write, what=f"storing a new version of {name!r}")
     session.refresh(version)
+    # After the commit, in a transaction of its own: the Organisation row of the default
+    # period (issue #13's 3 s for 50 teams). It never fails the import (logged instead).
+    from vsm_core.organisation.stored import summarise_at_import  # it builds on the store
+
+    summarise_at_import(session, actor=actor, version_id=version.id, dataset=dataset)
+    session.refresh(version)
     return version
 
 
@@ -153,7 +159,7 @@ def _insert_items(session: Session, *, version_id: int, items: pd.DataFrame) -> 
 
 
 def list_datasets(
-    session: Session, *, include_archived: bool = False, actor: Actor = SYSTEM
+    session: Session, *, include_archived: bool = False, actor: Actor
 ) -> list[DatasetSummary]:
     """Every dataset the actor may read with its latest version's facts, ordered by name."""
     statement = select(Dataset).where(readable(DATASET_TEAM, actor)).order_by(Dataset.name)
@@ -161,7 +167,7 @@ def list_datasets(
         statement = statement.where(col(Dataset.archived_at).is_(None))
     summaries = []
     for dataset in session.exec(statement).all():
-        versions = list_versions(session, dataset_id=dataset.id)
+        versions = list_versions(session, dataset_id=dataset.id, actor=actor)
         latest = versions[-1] if versions else None
         summaries.append(
             DatasetSummary(
@@ -182,11 +188,13 @@ def list_datasets(
     return summaries
 
 
-def count_datasets(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(Dataset)).one()
+def count_datasets(session: Session, *, actor: Actor) -> int:
+    """How many datasets (archived ones included) the actor may read."""
+    statement = select(func.count()).select_from(Dataset).where(readable(DATASET_TEAM, actor))
+    return session.exec(statement).one()
 
 
-def get_dataset(session: Session, *, dataset_id: int, actor: Actor = SYSTEM) -> Dataset | None:
+def get_dataset(session: Session, *, dataset_id: int, actor: Actor) -> Dataset | None:
     """The dataset, or None when there is none the actor may read."""
     dataset = session.get(Dataset, dataset_id)
     return dataset if dataset is not None and actor.may(team_of(dataset)) else None
@@ -202,7 +210,7 @@ def _readable_versions(actor: Actor):
 
 
 def list_versions(
-    session: Session, *, dataset_id: int, include_archived: bool = False, actor: Actor = SYSTEM
+    session: Session, *, dataset_id: int, include_archived: bool = False, actor: Actor
 ) -> list[DatasetVersion]:
     """The dataset's versions, oldest first (archived ones only when asked); none when the
     actor may not read the dataset."""
@@ -217,7 +225,7 @@ def list_versions(
 
 
 def get_version(
-    session: Session, *, dataset_id: int, version: int | None = None, actor: Actor = SYSTEM
+    session: Session, *, dataset_id: int, version: int | None = None, actor: Actor
 ) -> DatasetVersion | None:
     """Version ``version`` of the dataset, or its latest when ``version`` is None; None when
     there is no such version the actor may read."""
@@ -246,7 +254,7 @@ def may_read_version(session: Session, *, version_id: int, actor: Actor) -> bool
     return team is not None and actor.may(team)
 
 
-def load_dataset(session: Session, *, version_id: int, actor: Actor = SYSTEM) -> CanonicalDataset:
+def load_dataset(session: Session, *, version_id: int, actor: Actor) -> CanonicalDataset:
     """Read a stored version back into the canonical model.
 
     Raises :class:`~vsm_core.store.access.NotFound` (a ``LookupError``) when
@@ -256,9 +264,7 @@ def load_dataset(session: Session, *, version_id: int, actor: Actor = SYSTEM) ->
     return reading.load_dataset(session, version_id=version_id, actor=actor)
 
 
-def archive_dataset(
-    session: Session, *, dataset_id: int, when: datetime, actor: Actor = SYSTEM
-) -> Dataset:
+def archive_dataset(session: Session, *, dataset_id: int, when: datetime, actor: Actor) -> Dataset:
     """Hide a dataset from lists without deleting anything (the team's admin role)."""
     with write_transaction(session):
         dataset = session.get(Dataset, dataset_id)
@@ -274,12 +280,40 @@ def archive_dataset(
     return dataset
 
 
+def archive_version(
+    session: Session, *, version_id: int, when: datetime, actor: Actor
+) -> DatasetVersion:
+    """Hide one version of a dataset without deleting anything (the team's admin role).
+
+    The version leaves the lists and is no longer the dataset's latest (the
+    newest live version before it is); experiments judged on it keep it.
+    Raises ``NotFound`` when the version does not exist or the actor may not read it.
+    """
+    with write_transaction(session):
+        version = session.get(DatasetVersion, version_id)
+        parent = session.get(Dataset, version.dataset_id) if version is not None else None
+        if parent is None or not actor.may(team_of(parent)):
+            raise NotFound(f"no dataset version with id {version_id}")
+        check(actor, team_of(parent), "admin", what=f"dataset {parent.name!r}")
+        version.archived_at = when
+        session.add(version)
+        record_activity(
+            session,
+            actor=actor,
+            team=team_of(parent),
+            action="archive",
+            subject=f"{parent.name} version {version.version}",
+        )
+    session.refresh(version)
+    return version
+
+
 #: Tables that belong to a version and go with it when it is deleted.
-_OWNED_BY_VERSION = {"work_item", "status_event_block"}
+_OWNED_BY_VERSION = {"work_item", "status_event_block", "version_summary"}
 
 
 def delete_version(
-    session: Session, *, version_id: int, when: datetime | None = None, actor: Actor = SYSTEM
+    session: Session, *, version_id: int, when: datetime | None = None, actor: Actor
 ) -> str:
     """Delete a dataset version with its items and events, unless something refers to it.
 
@@ -313,7 +347,7 @@ def delete_version(
             session.execute(sa_delete(DatasetVersion).where(DatasetVersion.id == version_id))
             outcome = "deleted"
         session.flush()
-        if not list_versions(session, dataset_id=dataset_id):
+        if not list_versions(session, dataset_id=dataset_id, actor=actor):
             _retire_dataset(session, dataset_id=dataset_id, when=when)
     return outcome
 
@@ -353,9 +387,7 @@ def _is_referenced(session: Session, table: str, row_id: int) -> bool:
     return False
 
 
-def latest_workflow_for_team(
-    session: Session, *, team: str, actor: Actor = SYSTEM
-) -> Workflow | None:
+def latest_workflow_for_team(session: Session, *, team: str, actor: Actor) -> Workflow | None:
     """The workflow of the team's most recently imported version, to reuse on the next upload
     (None when there is none or the actor may not read the team)."""
     statement = (
@@ -379,7 +411,7 @@ def save_unless_identical(
     format: str,
     source_filename: str | None = None,
     source_sha256: str | None = None,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> tuple[DatasetVersion, bool]:
     """(version, stored?): :func:`save_dataset_version`, unless the latest version of ``name``
     already holds the same bytes read the same way with the same workflow
@@ -414,7 +446,7 @@ def identical_version(
     dataset: CanonicalDataset,
     format: str,
     source_sha256: str | None,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> DatasetVersion | None:
     """The latest version of dataset ``name`` when storing ``dataset`` again would add nothing.
 
@@ -438,7 +470,7 @@ def identical_version(
     )
     if not same_facts:
         return None
-    stored = load_dataset(session, version_id=latest.id)
+    stored = load_dataset(session, version_id=latest.id, actor=actor)
     return latest if _same_content(stored, dataset) else None
 
 
@@ -458,7 +490,7 @@ def save_workflow_version(
     dataset_id: int,
     workflow: Workflow,
     version: int | None = None,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> DatasetVersion | None:
     """Store the items and events of a version again, under ``workflow``, as the next version.
 

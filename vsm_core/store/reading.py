@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Row
 
 from vsm_core.gcpause import collection_paused
 from vsm_core.model import ITEM_COLUMNS, CanonicalDataset, Workflow, make_dataset
-from vsm_core.store.access import SYSTEM, Actor, NotFound
+from vsm_core.store.access import Actor, NotFound
 from vsm_core.store.codec import decode_events
 
 DATASET = table("dataset", column("id", Integer), column("name", String), column("team", String))
@@ -85,7 +85,7 @@ def connection_of(db) -> Connection:
 # --------------------------------------------------------------------------- access
 
 
-def dataset_team(db, *, dataset_id: int) -> str | None:
+def _dataset_team(db, *, dataset_id: int) -> str | None:
     """The team of a dataset (its team, else its own name); None when there is no such dataset."""
     d = DATASET.c
     row = connection_of(db).execute(sa_select(d.team, d.name).where(d.id == dataset_id)).first()
@@ -95,14 +95,14 @@ def dataset_team(db, *, dataset_id: int) -> str | None:
 def _may_read_dataset(db, actor: Actor, dataset_id: int) -> bool:
     if actor.everything:
         return True  # no query for the system and the single user
-    team = dataset_team(db, dataset_id=dataset_id)
+    team = _dataset_team(db, dataset_id=dataset_id)
     return team is not None and actor.may(team)
 
 
 # --------------------------------------------------------------------------- versions
 
 
-def latest_version(db, *, dataset_id: int, actor: Actor = SYSTEM) -> Row | None:
+def latest_version(db, *, dataset_id: int, actor: Actor) -> Row | None:
     """The dataset's newest version that is not archived (``id``, ``version``, …), or None
     (also when the actor may not read the dataset)."""
     if not _may_read_dataset(db, actor, dataset_id):
@@ -117,7 +117,7 @@ def latest_version(db, *, dataset_id: int, actor: Actor = SYSTEM) -> Row | None:
     return connection_of(db).execute(statement).first()
 
 
-def load_dataset(db, *, version_id: int, actor: Actor = SYSTEM) -> CanonicalDataset:
+def load_dataset(db, *, version_id: int, actor: Actor) -> CanonicalDataset:
     """Read a stored version back into the canonical model.
 
     Raises :class:`~vsm_core.store.access.NotFound` (a ``LookupError``) when
@@ -211,7 +211,7 @@ def _decode_json(values: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- experiments
 
 
-def experiment(db, *, experiment_id: int, actor: Actor = SYSTEM) -> Row | None:
+def experiment(db, *, experiment_id: int, actor: Actor) -> Row | None:
     """The fields of an experiment the evidence and ``experiments show`` read, or None (also
     when the actor may not read its dataset)."""
     statement = sa_select(EXPERIMENT).where(EXPERIMENT.c.id == experiment_id)
@@ -221,7 +221,7 @@ def experiment(db, *, experiment_id: int, actor: Actor = SYSTEM) -> Row | None:
     return row
 
 
-def experiments_of_dataset(db, *, dataset_id: int, actor: Actor = SYSTEM) -> list[Row]:
+def experiments_of_dataset(db, *, dataset_id: int, actor: Actor) -> list[Row]:
     """The dataset's experiments, newest change date first (as ``records.list_experiments``);
     none when the actor may not read the dataset."""
     if not _may_read_dataset(db, actor, dataset_id):
@@ -235,9 +235,7 @@ def experiments_of_dataset(db, *, dataset_id: int, actor: Actor = SYSTEM) -> lis
     return list(connection_of(db).execute(statement).all())
 
 
-def latest_snapshot_result(
-    db, *, experiment_id: int, actor: Actor = SYSTEM
-) -> dict[str, Any] | None:
+def latest_snapshot_result(db, *, experiment_id: int, actor: Actor) -> dict[str, Any] | None:
     """The stored result of the experiment's newest review snapshot, or None (also when the
     actor may not read the experiment)."""
     if not actor.everything and experiment(db, experiment_id=experiment_id, actor=actor) is None:

@@ -22,7 +22,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from vsm_core.store.access import SYSTEM, Actor, NotFound, check, readable
+from vsm_core.store.access import Actor, NotFound, check, readable
 from vsm_core.store.crud import DATASET_TEAM, team_of
 from vsm_core.store.models import Dataset, Experiment, Retrospective, RetrospectiveExperiment
 from vsm_core.store.teams import record_activity
@@ -61,7 +61,7 @@ def create_retrospective(
     attendees: str = "",
     notes: str = "",
     experiment_ids: Iterable[int] = (),
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> Retrospective:
     """Store a retrospective and link the experiments it started.
 
@@ -158,7 +158,7 @@ def link_experiments(
     *,
     retrospective_id: int,
     experiment_ids: Iterable[int],
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> list[Experiment]:
     """Add experiments to a retrospective (ones already linked are kept once).
 
@@ -185,7 +185,7 @@ def update_retrospective(
     retrospective_id: int,
     attendees: str | None = None,
     notes: str | None = None,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> Retrospective:
     """Change the attendees and/or the notes (None: unchanged). ``LookupError`` if unknown
     (or not readable by the actor)."""
@@ -218,7 +218,7 @@ def update_retrospective(
 
 
 def get_retrospective(
-    session: Session, *, retrospective_id: int, actor: Actor = SYSTEM
+    session: Session, *, retrospective_id: int, actor: Actor
 ) -> Retrospective | None:
     """The retrospective, or None when there is none the actor may read."""
     statement = _readable(actor).where(Retrospective.id == retrospective_id)
@@ -230,7 +230,7 @@ def list_retrospectives(
     *,
     team: str | None = None,
     dataset_id: int | None = None,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> list[Retrospective]:
     """The retrospectives the actor may read, newest first (by the day held, then by id).
 
@@ -247,7 +247,7 @@ def list_retrospectives(
 
 
 def latest_retrospective(
-    session: Session, *, team: str | None, dataset_id: int | None = None, actor: Actor = SYSTEM
+    session: Session, *, team: str | None, dataset_id: int | None = None, actor: Actor
 ) -> Retrospective | None:
     """The team's newest retrospective (the next one starts from it), or None.
 
@@ -262,7 +262,7 @@ def latest_retrospective(
 
 
 def retrospective_experiments(
-    session: Session, *, retrospective_id: int, actor: Actor = SYSTEM
+    session: Session, *, retrospective_id: int, actor: Actor
 ) -> list[Experiment]:
     """The experiments a retrospective started, by id (none when the actor may not read it)."""
     if get_retrospective(session, retrospective_id=retrospective_id, actor=actor) is None:

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from vsm_core.store.access import ROLES, Actor, Role, check, readable
-from vsm_core.store.models import Activity, Dataset, TeamMember
+from vsm_core.store.access import DATASET_TEAM, ROLES, Actor, Role, check, readable
+from vsm_core.store.models import Activity, TeamMember
 from vsm_core.store.types import utc_now
 from vsm_core.store.writing import write_transaction
 
@@ -35,6 +35,7 @@ ACTIONS: dict[str, str] = {
     "retrospective": "saved a retrospective",
     "design": "saved a future-state design",
     "delivery_import": "imported deployments or incidents",
+    "series_import": "uploaded measures",
     "member_add": "gave a role",
     "member_remove": "removed a member",
 }
@@ -87,7 +88,7 @@ def known_teams(session: Session, *, actor: Actor, action: str = "read") -> list
     A team is known from its datasets (a dataset without a team is a team of its
     own name), its Admin-page members, or the actor's own roles.
     """
-    names = set(session.exec(select(func.coalesce(Dataset.team, Dataset.name))).all())
+    names = set(session.exec(select(DATASET_TEAM)).all())
     names |= set(session.exec(select(TeamMember.team)).all())
     names |= set(actor.roles)
     return sorted((n for n in names if n and actor.may(n, action)), key=str.casefold)
