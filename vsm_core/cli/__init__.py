@@ -27,6 +27,7 @@ from vsm_core.cli import (
     future,
     importing,
     metrics,
+    series,
     teams,
     workflows,
 )
@@ -41,6 +42,7 @@ COMMAND_MODULES = (
     future,
     importing,
     metrics,
+    series,
     teams,
     workflows,
 )
