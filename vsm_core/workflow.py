@@ -892,7 +892,8 @@ def workflow_from_table(
     ``shown`` (the table as it was shown, same rows in the same order) is
     given, a row whose category was changed but whose flag was not follows
     the new category's default, so changing Review from waiting to active
-    makes it add value without a second edit. Stages are ordered by their smallest
+    makes it add value without a second edit, and a flag changed on any one
+    row of a stage holds for the stage. Stages are ordered by their smallest
     ``order``, which may be fractional (2.5 sorts between 2 and 3); a blank
     order puts the stage last, ties keep the table's order. Raises
     :class:`WorkflowFileError` with a readable message when an order is not
@@ -926,19 +927,30 @@ def workflow_from_table(
 
 
 def _flags_following_category(table: pd.DataFrame, shown: pd.DataFrame | None) -> pd.DataFrame:
-    """``table`` with the flag emptied (the default) where only the category was edited."""
+    """``table`` with the flags the user meant, judged against the table as ``shown``.
+
+    A row whose category changed but whose flag did not gets the default (empty); a flag
+    the user changed on one row of a stage holds for the whole stage (every row shows the
+    stage's flag, and the stage otherwise takes its first row's).
+    """
     if shown is None or "adds_value" not in table or len(shown) != len(table):
         return table
     before = shown.reset_index(drop=True)
     after = table.reset_index(drop=True)
     category_changed = after["category"].astype("str") != before["category"].astype("str")
-    flag_kept = after["adds_value"].astype("str") == before["adds_value"].astype("str")
-    reset = (category_changed & flag_kept).to_numpy(dtype=bool)
-    if not reset.any():
+    flag_changed = after["adds_value"].astype("str") != before["adds_value"].astype("str")
+    reset = (category_changed & ~flag_changed).to_numpy(dtype=bool)
+    ticked = flag_changed.to_numpy(dtype=bool) & after["stage"].notna().to_numpy(dtype=bool)
+    if not reset.any() and not ticked.any():
         return table
     out = table.copy()
     out["adds_value"] = out["adds_value"].astype("boolean")
     out.loc[out.index[reset], "adds_value"] = pd.NA
+    if ticked.any():
+        stage = after["stage"].astype("str").str.strip()
+        chosen = after.loc[ticked, "adds_value"].groupby(stage[ticked], sort=False).first()
+        follows = stage.isin(chosen.index).to_numpy(dtype=bool)
+        out.loc[out.index[follows], "adds_value"] = stage[follows].map(chosen).to_numpy()
     return out
 
 

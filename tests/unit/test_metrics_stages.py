@@ -423,6 +423,7 @@ def test_value_stream_golden():
         "stage": "Ready",
         "stage_index": 2,
         "category": "waiting",
+        "adds_value": False,  # waiting, not flagged: the default
         "median_days": pytest.approx(1.0),
         "mean_days": pytest.approx(3.5 / 3),
         "visited": 3,

@@ -250,3 +250,20 @@ def test_an_unmapped_status_given_a_stage_takes_the_default():
         4.5,
     ]
     assert _flags(workflow_from_table(table))["Parked"] is True
+
+
+def test_a_flag_ticked_on_any_row_of_a_stage_holds_for_the_stage():
+    workflow = Workflow(
+        stages=(
+            Stage(name="Doing", statuses=("In Progress", "Doing"), category=Category.ACTIVE),
+            Stage(name="Review", statuses=("In Review", "Code Review"), category="waiting"),
+            Stage(name="Done", category=Category.DONE),
+        )
+    )
+    shown = workflow_table(workflow, {})
+    table = shown.copy()
+    table.loc[table["status"] == "Code Review", "adds_value"] = True  # the stage's second row
+    edited = workflow_from_table(table, shown=shown)
+    assert _flags(edited) == {"Doing": True, "Review": True, "Done": False}
+    table.loc[table["status"] == "Doing", "adds_value"] = False
+    assert _flags(workflow_from_table(table, shown=shown))["Doing"] is False

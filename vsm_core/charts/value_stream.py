@@ -15,14 +15,21 @@ Layout (data units ≈ pixels at a 1100 px wide figure; axes hidden and fixed):
   (labelled with the median work below it); at its right end the work and
   the wait of an average item between start and done (``work_days_mean``,
   ``wait_days_mean``), whose ratio is the flow efficiency;
-* a **summary box** at the right end: median lead time, median cycle time
-  and flow efficiency, with its definition.
+* a **summary box** at the right end: median lead time, median cycle time,
+  flow efficiency, mean value-added time and process cycle efficiency, with
+  their definitions written under the map. A stage whose "adds value" flag
+  differs from its category's default says so: an active box that adds no
+  value reads "no value added", a waiting queue that adds value "adds value".
 
 One definition of flow efficiency for the ladder and the box (docs/metrics.md,
 *Flow efficiency*): time in active stages between start and done ÷ cycle
 time, summed over the completed items (ratio of sums). The ladder's totals
 are the per-item means of those two sums' parts, so work ÷ (work + wait) is
 the box's number; the time before the commitment point is not part of it.
+Process cycle efficiency (docs/metrics.md, *Value-added time and process
+cycle efficiency*): time in the stages that add value between start and
+done ÷ lead time (created to done), summed over the completed items with a
+start; value-added time is its numerator's mean per item.
 
 Shapes are named ``stage-box:<stage>``, ``queue:<stage>``, ``queue:backlog`` (or
 ``queue:before:<stage>`` per stage before the commitment point),
@@ -71,6 +78,7 @@ class _Step:
     visited: float | None
     weight: float
     own_stage: bool = False  # a distinct stage before the commitment point (its own queue)
+    adds_value: bool | None = None  # the stage's flag; None: not given (the default)
 
 
 def _steps(vsm: dict) -> list[_Step]:
@@ -86,6 +94,7 @@ def _steps(vsm: dict) -> list[_Step]:
         steps.append(_Step("Backlog", "backlog", backlog, None, None, 0.8))
     for stage in vsm.get("stages") or []:
         active = str(stage.get("category", "")).lower() == "active"
+        flag = stage.get("adds_value")
         steps.append(
             _Step(
                 name=str(stage.get("stage", "?")),
@@ -94,6 +103,7 @@ def _steps(vsm: dict) -> list[_Step]:
                 mean=finite(stage.get("mean_days")),
                 visited=finite(stage.get("visited_share")),
                 weight=1.0 if active else 0.8,
+                adds_value=None if flag is None else bool(flag),
             )
         )
     return steps
@@ -233,7 +243,9 @@ def value_stream_map(
         18,
         "Stage times: medians over the completed items that visited each stage (elapsed "
         "days).<br>Flow efficiency = active time ÷ cycle time, summed over the completed items; "
-        "the ladder's ends show both per item (work ÷ (work + wait) = flow efficiency).",
+        "the ladder's ends show both per item (work ÷ (work + wait) = flow efficiency).<br>"
+        "Process cycle efficiency = time in stages that add value ÷ lead time (created to "
+        "done), summed over the same items; value-added time: its mean per item.",
         size=10,
         color=MUTED,
         xanchor="left",
@@ -289,6 +301,8 @@ def _draw_box(fig: _Drawing, step: _Step, x0: float, x1: float, size: int, chars
     lines = ["work (median)"]
     if step.visited is not None:
         lines.append(f"{step.visited:.0%} of items")
+    if step.adds_value is False:  # active, but the team says it adds no value
+        lines[0] = "work (median) · no value added"
     _note(fig, centre, BOX_BOTTOM + 14, "<br>".join(lines), size=max(9, size - 3), color=MUTED)
 
 
@@ -318,11 +332,14 @@ def _draw_queue(
         fig, centre, top + 6, f"<b>{_wrap(step.name, chars)}</b>", size=size - 1, yanchor="bottom"
     )
     _note(fig, centre, bottom + 16, f"<b>{fmt_days(step.median)}</b>", size=size - 1)
+    below = "before start" if backlog else "wait (median)"
+    if step.adds_value:  # a waiting stage the team says adds value
+        below += "<br>adds value"
     _note(
         fig,
         centre,
         bottom - 4,
-        "before start" if backlog else "wait (median)",
+        below,
         size=max(9, size - 3),
         color=MUTED,
         yanchor="top",
@@ -466,13 +483,17 @@ def _draw_summary(fig: _Drawing, vsm: dict) -> None:
     space its lines by the base size and overlap the large values.
     """
     efficiency = finite(vsm.get("flow_efficiency"))
+    pce = finite(vsm.get("process_cycle_efficiency"))
     rows = (
-        ("Lead time (median)", fmt_days(vsm.get("lead_time_median_days")), 22),
-        ("Cycle time (median)", fmt_days(vsm.get("cycle_time_median_days")), 17),
-        ("Flow efficiency", "–" if efficiency is None else f"{efficiency:.0%}", 17),
+        ("Lead time (median)", fmt_days(vsm.get("lead_time_median_days")), 18),
+        ("Cycle time (median)", fmt_days(vsm.get("cycle_time_median_days")), 15),
+        ("Flow efficiency", "–" if efficiency is None else f"{efficiency:.0%}", 15),
+        ("Value-added time (mean)", fmt_days(vsm.get("value_added_days_mean")), 15),
+        ("Process cycle efficiency", "–" if pce is None else f"{pce:.0%}", 15),
     )
 
-    top, bottom = BOX_TOP + 14, BOX_BOTTOM - 50
+    # Above the ladder's right-hand totals (which end at LADDER_HIGH), up to the top.
+    top, bottom = HEIGHT - 6, BOX_BOTTOM - 58
     fig.add_shape(
         name="summary",
         type="rect",
@@ -488,7 +509,7 @@ def _draw_summary(fig: _Drawing, vsm: dict) -> None:
     centre = (SUMMARY_LEFT + WIDTH - 4) / 2
     step = (top - bottom) / len(rows)
     for i, (label, value, size) in enumerate(rows):
-        y = top - step * i - 12
+        y = top - step * i - 6
         for text, font, shift in ((label, 11, 0), (f"<b>{value}</b>", size, -15)):
             fig.add_annotation(
                 name="summary",
@@ -509,6 +530,8 @@ def _add_hover(fig: go.Figure, steps: list[_Step], spans: list[tuple[float, floa
     texts = []
     for step in steps:
         lines = [f"<b>{plotly_text(step.name)}</b> ({step.kind})"]
+        if step.adds_value is not None:
+            lines.append("adds value" if step.adds_value else "does not add value")
         lines.append(f"median {fmt_days(step.median)}")
         if step.mean is not None:
             lines.append(f"mean {fmt_days(step.mean)}")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vsm_core.metrics import aging, distribution, efficiency, stages, throughput, wip
+from vsm_core.metrics import aging, distribution, efficiency, stages, throughput, value_added, wip
 from vsm_core.metrics.percentiles import summarize_days
 from vsm_core.metrics.scope import MetricOptions, Scope, build_scope
 from vsm_core.model import CanonicalDataset, Category
@@ -80,6 +80,7 @@ def metrics_document(scope: Scope, tables: CoreTables | None = None) -> dict[str
     efficiency_summary = tables.efficiency_summary
     bottleneck = stages.bottleneck(scope)
     aging_wip = tables.aging
+    _, added = value_added.value_added(scope)
     document = {
         "as_of": scope.as_of,
         "counts": _counts(items, completed),
@@ -104,6 +105,10 @@ def metrics_document(scope: Scope, tables: CoreTables | None = None) -> dict[str
             "mean_of_ratios": efficiency_summary["mean_of_ratios"],
             "n": efficiency_summary["n"],
         },
+        # Value-added time and process cycle efficiency (docs/metrics.md): mean days in
+        # value-adding stages and Σ of them ÷ Σ elapsed lead time, over done items.
+        "value_added_days_mean": added["value_added_days_mean"],
+        "process_cycle_efficiency": added["process_cycle_efficiency"],
         "time_in_stage_days": stages.time_in_stage_summary(scope),
         "bottleneck": (
             {

@@ -11,7 +11,8 @@ Definitions (the contract)
     not including, the done stages; cancelled and any backlog-category
     stage after the commitment point are left out), each with
 
-    * ``stage``, ``stage_index``, ``category``;
+    * ``stage``, ``stage_index``, ``category``, ``adds_value`` (the stage's
+      "adds value" flag, given or by default: active stages add value);
     * ``median_days`` / ``mean_days``: median / mean, over the completed items
       that *visited* the stage between their start and done (had a stay
       there, even one of zero length), of each item's total time in that
@@ -38,6 +39,13 @@ Totals
       active); ``work_days_mean / (work_days_mean + wait_days_mean)`` is
       exactly ``flow_efficiency``, so the map's ladder totals and its summary
       box tell one story (``None`` without such items);
+    * ``value_added_days_mean`` / ``process_cycle_efficiency`` /
+      ``lead_days_mean``: from :func:`vsm_core.metrics.value_added.value_added`
+      (docs/metrics.md, *Value-added time and process cycle efficiency*):
+      over the completed items with a start and an elapsed lead time > 0,
+      the mean time in value-adding stages between start and done, Σ of it ÷
+      Σ elapsed lead time (created to done; a ratio of sums), and the mean
+      elapsed lead time (``None`` without such items);
     * ``pre_commitment``: the stages before the commitment stage (workflow
       order, done and cancelled left out) that some completed item visited,
       each ``{stage, category, median_days}``: the median over those items
@@ -64,6 +72,7 @@ from vsm_core.metrics.stages import (
     _sum_by,
     time_in_stage_summary,
 )
+from vsm_core.metrics.value_added import value_added
 from vsm_core.timeutil import utc_naive_us
 
 
@@ -93,6 +102,7 @@ def value_stream(scope: Scope) -> dict:
     unique, per_item, _ = _sum_by(keys, committed.days, max(n, 1) * info.n)
     bounds, (per_item,) = _by_stage(unique % info.n, info.n, per_item)
 
+    workflow = flow.workflow
     stages = []
     for s in np.flatnonzero(info.committed_work):  # a loop over stages, not items
         values = per_item[bounds[s] : bounds[s + 1]]
@@ -101,6 +111,7 @@ def value_stream(scope: Scope) -> dict:
                 "stage": info.names[s],
                 "stage_index": int(s),
                 "category": info.categories[s],
+                "adds_value": bool(workflow.stages[s].value_adding),
                 "median_days": float(np.median(values)) if values.size else None,
                 "mean_days": float(values.mean()) if values.size else None,
                 "visited": int(values.size),
@@ -114,7 +125,7 @@ def value_stream(scope: Scope) -> dict:
     items, efficiency = flow_efficiency(scope)
     work = items["active_days"].to_numpy(dtype="float64")
     cycle = items["cycle_days"].to_numpy(dtype="float64")
-    workflow = flow.workflow
+    _, added = value_added(scope)
     summary = time_in_stage_summary(scope) if n else {}
     pre_commitment = [
         {
@@ -135,5 +146,8 @@ def value_stream(scope: Scope) -> dict:
         "flow_efficiency": _clean(efficiency["ratio_of_sums"]),
         "work_days_mean": float(work.mean()) if work.size else None,
         "wait_days_mean": float((cycle - work).mean()) if work.size else None,
+        "value_added_days_mean": added["value_added_days_mean"],
+        "process_cycle_efficiency": added["process_cycle_efficiency"],
+        "lead_days_mean": added["lead_days_mean"],
         "backlog_median_days": _median(np.asarray(backlog, dtype="float64")),
     }
