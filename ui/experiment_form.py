@@ -4,9 +4,12 @@ something"): the target metrics offered, their labels, and the remembered author
 from __future__ import annotations
 
 import streamlit as st
+from sqlmodel import Session
 
-from ui.state import Selection, load_version
+from ui.access_state import current_actor
+from ui.state import Selection, current_engine, load_version
 from vsm_core.experiments.catalogue import SIMPLE_METRICS, parse_metric
+from vsm_core.experiments.sources import record_targets
 from vsm_core.store import database_url
 
 #: Session key of the name written as the author of changes (remembered for the session).
@@ -36,10 +39,21 @@ def _form_choices(url: str, version_id: int, stamp: str | None) -> tuple[list[st
 
 def form_choices(selection: Selection) -> tuple[list[str], list[str]]:
     """(target metrics, work types) of the selected version, without unpickling the dataset
-    on a cache hit (the Retrospective page's "Try something" offers the same metrics)."""
+    on a cache hit (the Retrospective page's "Try something" offers the same metrics).
+
+    The metrics end with what the team's own records offer: the DORA keys once it has
+    imported deployments, and each series it uploaded (a query each run: the forms are
+    drawn only while open)."""
     if selection.version_id is None:
         return metric_choices(None), []
-    return _form_choices(database_url(), selection.version_id, selection.version_stamp)
+    metrics, types = _form_choices(database_url(), selection.version_id, selection.version_stamp)
+    dataset = selection.dataset
+    if dataset is not None:
+        with Session(current_engine()) as session:
+            metrics = metrics + record_targets(
+                session, actor=current_actor(), team=dataset.team or dataset.name
+            )
+    return metrics, types
 
 
 def metric_label(name: str) -> str:
