@@ -1,10 +1,12 @@
 """Organisation page body: one row per team the visitor may read, sortable, with exports.
 
-The rows come from :mod:`vsm_core.organisation.overview` with the acting identity
+The rows come from :mod:`vsm_core.organisation` with the acting identity
 (:func:`ui.access_state.current_actor`): the store returns only the teams the visitor
-may read. A team's row is cached per database and dataset *version* (id and import
-time) and period length: a version's rows are the same for everyone who may read it,
-and a re-import is a new version, so no entry is ever served for another team's data.
+may read. A row's flow part is computed once per dataset version and period length and
+kept in the store (:mod:`vsm_core.organisation.stored`: at import for the default four
+weeks, on first draw otherwise), so every draw reads all rows in one query; the
+experiment counts are read live. A version is read only for a row not stored yet,
+through the page's shared loader (which asks the store who may read it first).
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from vsm_core.organisation.overview import (
     OverviewRow,
     overview_csv,
     overview_html,
-    overview_row,
     overview_table,
 )
-from vsm_core.organisation.summary import TeamDataset, experiment_counts, team_datasets
-from vsm_core.store import crud, database_url
+from vsm_core.organisation.stored import overview_rows
+from vsm_core.organisation.summary import experiment_counts, team_datasets
+from vsm_core.store import database_url
 
 #: Period lengths offered, in weeks.
 WEEKS = (1, 2, 4, 8, 13, 26)
@@ -55,17 +57,22 @@ def render_organisation() -> None:
         help="Each team's last weeks of data, against the same number of weeks before.",
     )
     days = 7 * (weeks or 4)
+    url = database_url()
     with Session(current_engine()) as session:
         chosen = team_datasets(session, actor=actor)
-        counts = experiment_counts(session, actor=actor)
-        stamps = {c.version_id: _stamp(session, c) for c in chosen}
-    if not chosen:
-        st.info("No team to show yet: import a dataset (with its team) on the Import page.")
-        return
-    rows = [
-        _row(database_url(), c, stamps[c.version_id], days, dict(counts.get(c.team, {})))
-        for c in chosen
-    ]
+        if not chosen:
+            st.info("No team to show yet: import a dataset (with its team) on the Import page.")
+            return
+        stamps = {c.version_id: c.imported_at.isoformat() for c in chosen}
+        with st.spinner("Summarising the teams…"):
+            rows = overview_rows(
+                session,
+                actor=actor,
+                chosen=chosen,
+                load=lambda version_id: load_version(url, version_id, stamps[version_id]),
+                counts=experiment_counts(session, actor=actor),
+                days=days,
+            )
     st.caption(
         f"{len(rows)} teams. Each row reads the team's most recently imported dataset. "
         "Changes are against the period of the same length just before. Within the SLE: "
@@ -76,20 +83,6 @@ def render_organisation() -> None:
     st.dataframe(table, hide_index=True, width="stretch", column_config=TABLE_COLUMNS)
     _open_links(rows)
     _downloads(rows)
-
-
-@st.cache_data(show_spinner="Summarising the team…", max_entries=256)
-def _row(
-    url: str, chosen: TeamDataset, stamp: str, days: int, experiments: dict[str, int]
-) -> OverviewRow:
-    """One team's row (``stamp``, the version's import time, only keys the cache)."""
-    dataset = load_version(url, chosen.version_id, stamp)
-    return overview_row(chosen, dataset, experiments, days=days)
-
-
-def _stamp(session: Session, chosen: TeamDataset) -> str:
-    version = crud.get_version(session, dataset_id=chosen.dataset_id, version=chosen.version)
-    return version.imported_at.isoformat()
 
 
 def _open_links(rows: list[OverviewRow]) -> None:

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from vsm_core.organisation.overview import COLUMNS
 from vsm_core.sample_data import generate_demo_dataset
 from vsm_core.store import crud, make_engine
+from vsm_core.store.access import SYSTEM
 
 
 @pytest.fixture
@@ -30,6 +31,7 @@ def page(app) -> AppTest:
             name='Board "B" <b>&</b>',
             team="Team *B*",
             format="demo",
+            actor=SYSTEM,
         )
     engine.dispose()
     app.switch_page("pages/organisation.py").run()
@@ -74,8 +76,8 @@ def test_no_dataset_says_what_to_do(app, monkeypatch, tmp_path):
     app.run()
     engine = make_engine(os.environ["VSM_DATABASE_URL"])
     with Session(engine) as session:
-        [demo] = crud.list_datasets(session)
-        crud.archive_dataset(session, dataset_id=demo.id, when=demo.imported_at)
+        [demo] = crud.list_datasets(session, actor=SYSTEM)
+        crud.archive_dataset(session, dataset_id=demo.id, when=demo.imported_at, actor=SYSTEM)
     engine.dispose()
     app.switch_page("pages/organisation.py").run()
     assert not app.exception

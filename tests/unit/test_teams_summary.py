@@ -50,6 +50,7 @@ def db(tmp_path, capsys) -> list[str]:
                 name=name,
                 team=team,
                 format="demo",
+                actor=SYSTEM,
             )
     engine.dispose()
     capsys.readouterr()
@@ -90,7 +91,12 @@ def test_a_reviewed_experiment_counts_by_its_stored_verdict(db, capsys):
     engine = make_engine(db[1])
     with Session(engine) as session:
         judgement = service.review(
-            session, experiment_id=1, status="adopted", learnings="WIP limit helped", author="t"
+            session,
+            experiment_id=1,
+            status="adopted",
+            learnings="WIP limit helped",
+            author="t",
+            actor=SYSTEM,
         )
         verdict = judgement.evidence.to_dict()["verdict"].replace(" ", "_")
     engine.dispose()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -135,12 +135,20 @@ def team_overview(
 
     ``load`` reads a version by id (the page passes its cached loader);
     ``days``: the length of each team's period, ending on its last day of data.
+    Each row's flow part is read from the store when it was computed before and
+    computed then stored otherwise (:mod:`vsm_core.organisation.stored`); the
+    experiment counts are read live.
     """
-    counts = experiment_counts(session, actor=actor)
-    return [
-        overview_row(chosen, load(chosen.version_id), counts.get(chosen.team), days=days)
-        for chosen in team_datasets(session, actor=actor, teams=teams)
-    ]
+    from vsm_core.organisation.stored import overview_rows  # it builds on this module
+
+    return overview_rows(
+        session,
+        actor=actor,
+        chosen=team_datasets(session, actor=actor, teams=teams),
+        load=load,
+        counts=experiment_counts(session, actor=actor),
+        days=days,
+    )
 
 
 def overview_row(
@@ -157,6 +165,8 @@ def overview_row(
     if last is not None:
         since = recent_period(last.tz_convert(dataset.timezone).date(), days=days)[0]
     flow = flow_summary(dataset, since=since)
+    if flow is not None:  # the team's stored name, not whatever the loaded copy carries
+        flow = replace(flow, dataset=chosen.dataset)
     sle, rate = sle_hit_rate(dataset, flow.period) if flow is not None else (None, None)
     return OverviewRow(chosen, flow, sle, rate, dict(experiments or {}))
 
