@@ -1,4 +1,9 @@
-"""The Import page's "Stored datasets": versions, deleting one, editing a stored workflow.
+"""The Import page's "Stored datasets": versions, deleting or archiving, editing a workflow.
+
+Team admins (only they) may delete a version or archive a dataset or a version
+(:func:`vsm_core.store.crud.archive_dataset`, :func:`~vsm_core.store.crud.archive_version`:
+hidden from every list and page, nothing deleted, recorded in the team's activity);
+archived ones are listed only with "Show archived" on.
 
 Editing a workflow stores a new version from the same items and events
 (:func:`vsm_core.store.crud.save_workflow_version`: nothing is uploaded or
@@ -8,6 +13,7 @@ parsed again); the version an experiment was judged on stays as it was.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
@@ -40,41 +46,93 @@ def show_flash() -> None:
 def stored_datasets() -> None:
     st.subheader("Stored datasets")
     actor = current_actor()
+    show_archived = st.toggle(
+        "Show archived",
+        key="stored_show_archived",
+        help="Archived datasets and versions are hidden from every list and page; "
+        "nothing of them is deleted.",
+    )
     with Session(current_engine()) as session:
-        summaries = crud.list_datasets(session, actor=actor)
+        summaries = crud.list_datasets(session, include_archived=show_archived, actor=actor)
         versions = {
-            s.id: crud.list_versions(session, dataset_id=s.id, actor=actor) for s in summaries
+            s.id: crud.list_versions(
+                session, dataset_id=s.id, include_archived=show_archived, actor=actor
+            )
+            for s in summaries
         }
     if not summaries:
         st.caption("None yet.")
         return
     for summary in summaries:
+        archived = " · archived" if summary.archived else ""
         with st.expander(
-            f"{md(summary.name)} · {md(summary.team or 'no team')} · {summary.versions} version(s)"
+            f"{md(summary.name)} · {md(summary.team or 'no team')} · "
+            f"{summary.versions} version(s){archived}"
         ):
-            st.dataframe(empty_cells(_versions_table(versions[summary.id])), hide_index=True)
-            if actor.may(summary.team, "admin"):  # deleting is the team admin's
-                _delete_version(summary, versions[summary.id])
-    editable = [s for s in summaries if actor.may(s.team, "edit")]
+            table = _versions_table(versions[summary.id], show_archived=show_archived)
+            st.dataframe(empty_cells(table), hide_index=True)
+            # deleting and archiving are the team admin's
+            if actor.may(summary.team, "admin") and not summary.archived:
+                live = [v for v in versions[summary.id] if v.archived_at is None]
+                if live:
+                    _delete_version(summary, live)
+                _archive(summary, live)
+    editable = [s for s in summaries if actor.may(s.team, "edit") and not s.archived]
+    live_versions = {
+        key: [v for v in found if v.archived_at is None] for key, found in versions.items()
+    }
+    editable = [s for s in editable if live_versions[s.id]]
     if editable:
-        _edit_stored_workflow(editable, versions)
+        _edit_stored_workflow(editable, live_versions)
 
 
-def _versions_table(versions) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "version": v.version,
-                "imported (UTC)": v.imported_at,
-                "file": v.source_filename,
-                "format": v.format,
-                "items": v.item_count,
-                "events": v.event_count,
-                "stages": " → ".join(s["name"] for s in v.workflow.get("stages", [])),
-            }
-            for v in versions
-        ]
+def _versions_table(versions, *, show_archived: bool = False) -> pd.DataFrame:
+    rows = [
+        {
+            "version": v.version,
+            "imported (UTC)": v.imported_at,
+            "file": v.source_filename,
+            "format": v.format,
+            "items": v.item_count,
+            "events": v.event_count,
+            "stages": " → ".join(s["name"] for s in v.workflow.get("stages", [])),
+            **({"archived": "archived" if v.archived_at else None} if show_archived else {}),
+        }
+        for v in versions
+    ]
+    return pd.DataFrame(rows)
+
+
+def _archive(summary, versions) -> None:
+    """Archive the whole dataset or one live version, after a confirmation (team admins)."""
+    whole = "The whole dataset"
+    choices = {whole: None} | {f"Version {v.version}": v for v in reversed(versions)}
+    left, mid, right = st.columns([2, 3, 2])
+    choice = left.selectbox("Archive", list(choices), key=f"arch_pick_{summary.id}")
+    what = (
+        f"“{md(summary.name)}”"
+        if choices[choice] is None
+        else f"version {choices[choice].version} of “{md(summary.name)}”"
     )
+    sure = mid.checkbox(
+        f"Yes, archive {what}: hide it, delete nothing", key=f"arch_sure_{summary.id}"
+    )
+    if right.button("Archive", disabled=not sure, key=f"arch_go_{summary.id}"):
+        now = datetime.now(UTC)
+        with Session(current_engine()) as session:
+            if choices[choice] is None:
+                crud.archive_dataset(
+                    session, dataset_id=summary.id, when=now, actor=current_actor()
+                )
+            else:
+                crud.archive_version(
+                    session, version_id=choices[choice].id, when=now, actor=current_actor()
+                )
+        st.session_state[FLASH_MESSAGE] = (
+            f"Archived {what}: hidden from lists and pages, nothing deleted. "
+            "Switch on “Show archived” to see it."
+        )
+        st.rerun()
 
 
 def _delete_version(summary, versions) -> None:
