@@ -1,4 +1,5 @@
-"""Bottlenecks page body: where work waits, in words, a heatmap, rework and a value stream map.
+"""Bottlenecks page body: where work waits, in words, then one view at a time (tabs): a
+heatmap week by week, time in stage, rework and a value stream map.
 
 Figures are cached under the view's cache key plus their own inputs (see
 :func:`ui.panels.cached_figure`), so a rerun that changes none of them
@@ -14,6 +15,7 @@ from ui.metrics_state import bottleneck_view_key, change_markers, get_bottleneck
 from ui.panels import cached_figure, chart_panel
 from ui.plain import md
 from ui.state import Selection
+from ui.view_tabs import open_view
 from vsm_core.charts.bottlenecks import rework_chart, stage_week_heatmap_chart
 from vsm_core.charts.common import visible_changes
 from vsm_core.charts.value_stream import value_stream_map
@@ -27,6 +29,9 @@ STAGE_COLUMNS = {
     "total": "Total (days)",
 }
 MEASURES = {"Median time in stage": "median_days", "Average WIP in stage": "avg_wip"}
+#: The page's views, in tab order; the first is the default. The open one is in the address
+#: (``?view=Rework``; see :mod:`ui.view_tabs`).
+VIEWS: tuple[str, ...] = ("Week by week", "Time in stage", "Rework", "Value stream map")
 
 
 def render_bottlenecks(selection: Selection) -> None:
@@ -36,8 +41,20 @@ def render_bottlenecks(selection: Selection) -> None:
     view = get_bottleneck_view(selection)
     view_key = bottleneck_view_key(selection)
     _in_words(view)
-    _heatmap(view, view_key, selection)
-    _time_in_stage(view)
+    # One view at a time, named in the address (?view=Rework); only the open one is built.
+    name, tab = open_view(VIEWS, page="bottlenecks")
+    with tab:
+        if name == "Week by week":
+            _heatmap(view, view_key, selection)
+        elif name == "Time in stage":
+            _time_in_stage(view)
+        elif name == "Rework":
+            _rework(view, view_key)
+        else:
+            _value_stream(view, view_key)
+
+
+def _rework(view: BottleneckView, view_key: tuple) -> None:
     chart_panel(
         cached_figure((*view_key, "rework"), lambda: rework_chart(view.rework)),
         key="rework",
@@ -45,6 +62,9 @@ def render_bottlenecks(selection: Selection) -> None:
         "scope: rework, or items sent back.",
         data=view.rework,
     )
+
+
+def _value_stream(view: BottleneckView, view_key: tuple) -> None:
     chart_panel(
         cached_figure(
             (*view_key, "value_stream"),
@@ -55,7 +75,10 @@ def render_bottlenecks(selection: Selection) -> None:
         "work time, each waiting stage as a queue with its median wait. One flow efficiency "
         "for the ladder and the box: time in active stages ÷ cycle time, summed over the "
         "completed items; the ladder's right end shows the work and wait of the mean item "
-        "(start to done), whose ratio is the box's figure. Dotted arcs: backward moves "
+        "(start to done), whose ratio is the box's figure. Value-added time: the time in "
+        "stages that add value (the active ones unless the workflow says otherwise) between "
+        "start and done, mean per item; process cycle efficiency: its sum ÷ the sum of lead "
+        "times (created to done). Dotted arcs: backward moves "
         "(rework) from a later stage to an earlier one, with their count.",
         data=pd.DataFrame(view.value_stream.get("stages", [])),
     )

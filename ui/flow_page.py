@@ -1,10 +1,8 @@
 """Flow metrics page body: controls, headline, and one tab per family of charts.
 
-Only the open tab is drawn (``st.tabs`` with state: Streamlit reruns the
-page when the user switches tabs, and ``tab.open`` says which one is shown).
-The open tab is in the URL (``?view=Aging``, so a view can be linked to) and
-is remembered for the session, so leaving the page and coming back reopens
-it. The charts of each view come from :mod:`ui.flow_charts`.
+Only the open tab is drawn, and it is in the URL (``?view=Aging``) and
+remembered for the session (:func:`ui.view_tabs.open_view`). The charts of each
+view come from :mod:`ui.flow_charts`.
 """
 
 from __future__ import annotations
@@ -29,6 +27,7 @@ from ui.panels import cached_figure, chart_panel
 from ui.plain import empty_cells, md, md_list
 from ui.state import Selection
 from ui.url_state import parse_day
+from ui.view_tabs import open_view
 from vsm_core.charts.common import visible_changes
 from vsm_core.metrics.aging import items_at_risk
 from vsm_core.metrics.views import FlowView, done_per_period
@@ -48,10 +47,6 @@ RISK_COLUMNS = {
 }
 RISK_WORDS = {"breached": "Past the SLE", "at_risk": "At risk"}
 
-#: The tabs' widget key, also the URL query parameter (``?view=Aging``).
-VIEW_KEY = "view"
-_REMEMBERED_VIEW = "flowlab.view"
-
 
 def render_flow_metrics(selection: Selection) -> None:
     if selection.version_id is None:
@@ -64,31 +59,20 @@ def render_flow_metrics(selection: Selection) -> None:
     with sle_slot:
         sle = _sle_input(view, selection)
     _headline(view)
-    _restore_view()
-    tabs = st.tabs(list(VIEWS), key=VIEW_KEY, bind="query-params", on_change="rerun")
-    for tab, name in zip(tabs, VIEWS, strict=True):
-        if not tab.open:
-            continue  # hidden views are not drawn: a rerun builds only the open one
-        st.session_state[_REMEMBERED_VIEW] = name
-        with tab:
-            if name == "Aging":
-                forecasts = aging_forecasts(selection, mode=mode, as_of=as_of)
-                _aging(view, view_key, sle, changes, forecasts)
-            elif name == "Efficiency & mix":
-                _efficiency(view, view_key, changes)
-            elif name == "Process behaviour":
-                _behaviour(view, view_key)
-            elif name == "WIP & cumulative flow":
-                _wip(view, view_key, changes)
-            else:
-                _draw(view_key, view_panels(name, view, sle=sle, changes=changes))
-
-
-def _restore_view() -> None:
-    """Reopen the view the user last had, unless the URL names one (a link wins)."""
-    remembered = st.session_state.get(_REMEMBERED_VIEW)
-    if remembered in VIEWS and VIEW_KEY not in st.query_params and VIEW_KEY not in st.session_state:
-        st.session_state[VIEW_KEY] = remembered
+    # Only the open view is built: the other tabs stay empty until opened (a rerun).
+    name, tab = open_view(VIEWS, page="flow")
+    with tab:
+        if name == "Aging":
+            forecasts = aging_forecasts(selection, mode=mode, as_of=as_of)
+            _aging(view, view_key, sle, changes, forecasts)
+        elif name == "Efficiency & mix":
+            _efficiency(view, view_key, changes)
+        elif name == "Process behaviour":
+            _behaviour(view, view_key)
+        elif name == "WIP & cumulative flow":
+            _wip(view, view_key, changes)
+        else:
+            _draw(view_key, view_panels(name, view, sle=sle, changes=changes))
 
 
 def _draw(view_key: tuple, panels: list[Panel]) -> None:

@@ -27,13 +27,73 @@ def test_the_bottleneck_named_in_words_is_the_clis(page, tmp_path, capsys):
     assert f"{bottleneck['share']:.0%}" in sentence
 
 
+def _charts(app) -> list[str]:
+    return [chart.key for chart in app.get("plotly_chart")]
+
+
+def _open(app, view: str) -> AppTest:
+    """Switch the page's tabs to ``view`` (what a click on the tab does) and rerun."""
+    app.session_state["view"] = view
+    app.run()
+    assert not app.exception
+    return app
+
+
+#: What each view draws (charts by key), in tab order; only the open view is drawn.
+VIEW_CHARTS = {
+    "Week by week": ["heatmap_median_days"],
+    "Time in stage": [],
+    "Rework": ["rework"],
+    "Value stream map": ["value_stream"],
+}
+
+
+def test_only_the_open_view_is_drawn(page):
+    assert [t.label for t in page.tabs] == list(VIEW_CHARTS)
+    for view, charts in VIEW_CHARTS.items():
+        _open(page, view)
+        assert _charts(page) == charts, view
+        # each chart's data exports as CSV
+        assert [b.key for b in page.get("download_button")] == [f"csv_{c}" for c in charts]
+        tables = [d for d in page.dataframe if "p50" in d.value.columns]
+        assert len(tables) == (view == "Time in stage"), view
+        # the bottleneck in words stays above the views
+        assert any("of the cycle time" in m.value for m in page.markdown), view
+
+
+def test_a_link_opens_the_view_it_names_and_the_view_is_remembered(app):
+    app.run()
+    app.query_params["view"] = "Rework"
+    app.switch_page("pages/bottlenecks.py").run()
+    assert not app.exception
+    assert _charts(app) == ["rework"]
+    app.query_params["view"] = "Value stream map"  # a click on the tab writes the address
+    _open(app, "Value stream map")
+    assert _charts(app) == ["value_stream"]
+    app.query_params.clear()  # the navigation links carry no view
+    app.switch_page("pages/flow_metrics.py").run()
+    assert not app.exception
+    app.switch_page("pages/bottlenecks.py").run()
+    assert not app.exception
+    assert _charts(app) == ["value_stream"]
+
+
+def test_an_unknown_view_in_the_link_opens_the_first(app):
+    app.run()
+    app.query_params["view"] = "Aging"  # a Flow metrics view
+    app.switch_page("pages/bottlenecks.py").run()
+    assert not app.exception
+    assert _charts(app) == ["heatmap_median_days"]
+
+
 def test_heatmap_switch_and_early_stages(page):
-    assert len(page.get("plotly_chart")) == 3  # heatmap, rework, value stream map
-    assert len(page.get("download_button")) == 3
+    assert len(page.get("plotly_chart")) == 1  # the heatmap: the first view
+    assert len(page.get("download_button")) == 1
     page.radio[0].set_value("Average WIP in stage").run()
     assert not page.exception
     page.checkbox[0].check().run()
     assert not page.exception
+    _open(page, "Time in stage")
     [in_stage] = [d.value for d in page.dataframe if "p50" in d.value.columns]
     assert "Done" in set(in_stage["stage"])  # done stages listed, at zero
     assert in_stage.set_index("stage").loc["Done", "total"] == 0

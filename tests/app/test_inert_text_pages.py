@@ -150,6 +150,10 @@ def test_bottlenecks(app):
     app.switch_page("pages/bottlenecks.py").run()
     seen = check_page(app)
     assert _stage_in_bold(seen)  # the bottleneck sentence names a stage as typed
+    for view in ("Rework", "Value stream map", "Time in stage"):  # one view at a time
+        app.session_state["view"] = view
+        app.run()
+        check_page(app)
     stages = set(app.dataframe[0].value["stage"])
     assert T["stage:Review"] in stages  # cells are plain text, no escaping
 

@@ -30,6 +30,7 @@ from ui.plain import WORD_JOINER
 from vsm_core.experiments import records
 from vsm_core.experiments.checkin import checkin_figures, checkin_html, checkin_rows
 from vsm_core.store import make_engine
+from vsm_core.store.access import SYSTEM
 from vsm_core.store.bootstrap import prepare_database
 
 try:
@@ -60,7 +61,10 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("/flow_metrics?view=Aging", (T["stage:In Progress"], T["stage:Testing"])),
     ("/flow_metrics?view=Efficiency+%26+mix", (f"{T['type:Feature']} ", T["type:Debt"])),
     ("/flow_metrics?view=Process+behaviour", ("<i>i</i>",)),
+    # Bottlenecks draws one view at a time (?view=): the heatmap, then the others.
     ("/bottlenecks", (T["stage:Review"], T["stage:In Progress"], T["stage:Ready"])),
+    ("/bottlenecks?view=Rework", ()),
+    ("/bottlenecks?view=Value+stream+map", (T["stage:Review"], T["stage:In Progress"])),
     (
         "/experiments",
         (f"#{SECOND} {T['experiment2']}", T["hypothesis"], T["action"], T["owner"]),
@@ -213,7 +217,7 @@ def test_an_upload_with_markup_in_its_names_fetches_nothing(page, hostile_server
 def test_the_check_in_report_opened_in_the_browser_fetches_nothing(page, hostile_server):
     _base_url, database = hostile_server
     with Session(make_engine(f"sqlite:///{database}")) as session:
-        rows = checkin_rows(session, team=T["team"], today=date(2026, 10, 5))
+        rows = checkin_rows(session, team=T["team"], today=date(2026, 10, 5), actor=SYSTEM)
     title = f'{T["team"]} "check-in"'
     report = checkin_html(rows, title=title, figures=checkin_figures(rows), generated_at="now")
     requests: list[str] = []
@@ -268,6 +272,7 @@ def pairing_server(tmp_path_factory):
                 status="running",
             ),
             author="test",
+            actor=SYSTEM,
         )
         number = experiment.id
     engine.dispose()
@@ -293,16 +298,18 @@ def test_quotes_angles_and_ampersands_read_as_typed_in_markers_map_app_and_expor
     _charts_drawn(flowlab, "/flow_metrics")
     assert marker in _chart_texts(page, "cycle_scatter")
 
-    # the value stream map: stage names with ", < and &, and the heatmap's markers
+    # the heatmap's markers, then the value stream map: stage names with ", < and &
     flowlab.open("/bottlenecks")
+    _charts_drawn(flowlab, "/bottlenecks")
+    assert any(
+        text.startswith(f"#{number} Pairing") for text in _chart_texts(page, "heatmap_median_days")
+    )
+    flowlab.open("/bottlenecks?view=Value+stream+map")
     _charts_drawn(flowlab, "/bottlenecks")
     drawn = _chart_texts(page, "value_stream")
     squeezed = ["".join(text.split()) for text in drawn]  # long names wrap over lines
     for stage in ("stage:Review", "stage:In Progress"):
         assert any("".join(T[stage].split()) in text for text in squeezed), (T[stage], drawn)
-    assert any(
-        text.startswith(f"#{number} Pairing") for text in _chart_texts(page, "heatmap_median_days")
-    )
     assert not [t for t in drawn if "&quot;" in t or "&amp;" in t or "&lt;" in t]
 
     # the app: the experiment's own page
@@ -321,7 +328,7 @@ def test_quotes_angles_and_ampersands_read_as_typed_in_markers_map_app_and_expor
 
     # the HTML export (the Check-in report), opened in the browser
     with Session(make_engine(f"sqlite:///{database}")) as session:
-        rows = checkin_rows(session, team=T["team"], today=date(2026, 10, 5))
+        rows = checkin_rows(session, team=T["team"], today=date(2026, 10, 5), actor=SYSTEM)
     report = checkin_html(rows, title="Check-in", figures=checkin_figures(rows), generated_at="now")
     page.set_content(report, wait_until="load")
     expect(page.locator(".js-plotly-plot .main-svg").first).to_be_attached()
