@@ -41,6 +41,7 @@ NAV = (
     ("Retrospective", "retrospective", "Retrospective"),
     ("Import", "import_data", "Import"),
     ("Flow metrics", "flow_metrics", "Flow metrics"),
+    ("Measures", "measures", "Measures"),
     ("Bottlenecks", "bottlenecks", "Bottlenecks"),
     ("Forecast", "forecast", "Forecast"),
     ("Future state", "future_state", "Future state"),
