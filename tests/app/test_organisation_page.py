@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import os
 
+import pandas as pd
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from vsm_core.organisation.overview import COLUMNS
 from vsm_core.sample_data import generate_demo_dataset
-from vsm_core.store import crud, make_engine
+from vsm_core.store import crud, make_engine, summaries
 from vsm_core.store.access import SYSTEM
+from vsm_core.store.models import VersionSummary
 
 
 @pytest.fixture
@@ -82,3 +84,18 @@ def test_no_dataset_says_what_to_do(app, monkeypatch, tmp_path):
     app.switch_page("pages/organisation.py").run()
     assert not app.exception
     assert "No team to show yet" in app.info[0].value
+
+
+def test_rows_not_stored_yet_are_computed_on_first_draw_and_kept(page):
+    """Versions imported before rows were stored (here: their rows dropped) read through."""
+    shown = _table(page)
+    engine = make_engine(os.environ["VSM_DATABASE_URL"])
+    with Session(engine) as session:
+        assert summaries.drop_summaries(session, actor=SYSTEM) == 2  # both stored at import
+    page.run()
+    assert not page.exception
+    with Session(engine) as session:
+        kept = session.exec(select(VersionSummary.key)).all()
+    engine.dispose()
+    assert sorted(kept) == ["overview-row/v1/days=28"] * 2
+    pd.testing.assert_frame_equal(_table(page), shown)

@@ -13,17 +13,19 @@ import math
 import threading
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
 from tests.unit.builders import dataset_from_events
+from vsm_core.cli import main
 from vsm_core.model import Category, Stage, Workflow
 from vsm_core.organisation import stored
 from vsm_core.organisation.overview import overview_row, team_overview
 from vsm_core.organisation.summary import team_datasets
 from vsm_core.sample_data import generate_demo_dataset
-from vsm_core.store import crud, summaries
+from vsm_core.store import crud, make_engine, summaries
 from vsm_core.store.access import SYSTEM, NotFound, person
 from vsm_core.store.models import DatasetVersion, VersionSummary
 
@@ -296,3 +298,21 @@ def test_the_viewer_sees_only_their_teams_rows(engine):
         )
         versions = session.exec(select(DatasetVersion)).all()
         assert len(versions) == 2
+
+
+def test_the_import_command_stores_the_row_the_page_reads(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    events = Path(__file__).resolve().parents[1] / "data" / "formats" / "events.csv"
+    assert main(["--db", url, "db", "upgrade"]) == 0
+    assert main(["--db", url, "import", str(events), "--team", "Web"]) == 0
+    capsys.readouterr()
+    engine = make_engine(url)
+    with Session(engine) as session:
+        [chosen] = team_datasets(session, actor=SYSTEM)
+        payload = summaries.stored_summary(
+            session, actor=SYSTEM, version_id=chosen.version_id, key=stored.row_key(28)
+        )
+        loaded = crud.load_dataset(session, version_id=chosen.version_id, actor=SYSTEM)
+    engine.dispose()
+    assert payload is not None
+    assert stored.row_from_payload(chosen, payload) == overview_row(chosen, loaded)
