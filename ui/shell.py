@@ -26,6 +26,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/retrospective.py", "Retrospective", ":material/history:"),
     ("pages/import_data.py", "Import", ":material/upload_file:"),
     ("pages/flow_metrics.py", "Flow metrics", ":material/monitoring:"),
+    ("pages/delivery.py", "Delivery", ":material/rocket_launch:"),
     ("pages/measures.py", "Measures", ":material/query_stats:"),
     ("pages/bottlenecks.py", "Bottlenecks", ":material/filter_alt:"),
     ("pages/forecast.py", "Forecast", ":material/timeline:"),

@@ -10,6 +10,7 @@ PAGES = {
     "pages/retrospective.py": "Retrospective",
     "pages/import_data.py": "Import",
     "pages/flow_metrics.py": "Flow metrics",
+    "pages/delivery.py": "Delivery",
     "pages/measures.py": "Measures",
     "pages/bottlenecks.py": "Bottlenecks",
     "pages/forecast.py": "Forecast",

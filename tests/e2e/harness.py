@@ -41,6 +41,7 @@ NAV = (
     ("Retrospective", "retrospective", "Retrospective"),
     ("Import", "import_data", "Import"),
     ("Flow metrics", "flow_metrics", "Flow metrics"),
+    ("Delivery", "delivery", "Delivery"),
     ("Measures", "measures", "Measures"),
     ("Bottlenecks", "bottlenecks", "Bottlenecks"),
     ("Forecast", "forecast", "Forecast"),
