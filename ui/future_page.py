@@ -9,7 +9,9 @@ intervals and the sentences; **Saved designs** lists the team's designs, turns o
 experiment and shows, for every design that became one, how far its prediction was from
 what happened. The simulation is one cached core call (:func:`vsm_core.future.design`)
 keyed by the database, version id and stamp, the sidebar's filters, the changes and the
-options; stores go through :mod:`vsm_core.store.designs` with the session's actor.
+options; stores go through :mod:`vsm_core.store.designs` with the session's actor. A viewer
+(no editor role in the dataset's team) sees neither form, only who may save a design or turn
+one into an experiment (the store would refuse them anyway).
 """
 
 from __future__ import annotations
@@ -388,8 +390,29 @@ def _days(values) -> list[str]:
     return ["" if v is None else f"{v:.1f}" for v in values]
 
 
+def _team(selection: Selection) -> str:
+    """The dataset's team (a dataset stored without one is a team of its own name)."""
+    return selection.dataset.team or selection.dataset.name
+
+
+def may_edit(selection: Selection) -> bool:
+    """Whether the acting user may save designs and start experiments for this dataset."""
+    return current_actor().may(_team(selection), "edit")
+
+
+def editors_only(selection: Selection) -> str:
+    """The sentence a viewer reads instead of the forms (the team's name as text)."""
+    return (
+        f"Only editors and admins of {md(_team(selection))} can save a design or turn one "
+        "into an experiment. A team admin can give the editor role on the Admin page."
+    )
+
+
 def _save_form(selection: Selection, result: FutureDesign) -> None:
     st.subheader("Save this design")
+    if not may_edit(selection):
+        st.caption(editors_only(selection))
+        return
     if not result.changes:
         st.caption("Add a change to save a design.")
         return
@@ -443,7 +466,13 @@ def _saved_view(selection: Selection) -> None:
         for entry in stored:
             session.expunge(entry)
     if not stored:
-        st.info("No saved design for this dataset yet. Compose changes under Design and save one.")
+        if may_edit(selection):
+            st.info(
+                "No saved design for this dataset yet. Compose changes under Design and save one."
+            )
+        else:
+            st.info("No saved design for this dataset yet.")
+            st.caption(editors_only(selection))
         return
     st.subheader("Saved designs")
     st.dataframe(_design_table(stored, experiments), hide_index=True, key="future_designs")
@@ -472,6 +501,9 @@ def _design_table(stored, experiments) -> pd.DataFrame:
 
 def _start_form(selection: Selection, open_designs) -> None:
     st.subheader("Turn a design into an experiment")
+    if not may_edit(selection):
+        st.caption(editors_only(selection))
+        return
     if not open_designs:
         st.caption("Every saved design has become an experiment.")
         return

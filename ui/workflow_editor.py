@@ -1,6 +1,7 @@
 """The workflow editor both the review of an upload and the stored-workflow edit use.
 
-One row per raw status (its count, stage, category and the stage's order);
+One row per raw status (its count, stage, category, whether the stage adds value and
+the stage's order);
 the commitment point under it; stages move up and down with two buttons
 (the moved workflow becomes the editor's new starting point, so edits made
 in the table before the move are kept). Core calls only:
@@ -27,7 +28,9 @@ from vsm_core.workflow import (
 TABLE_HELP = (
     "Every status found, with its count. Give each a stage and a category; statuses "
     "sharing a stage name are one stage; `order` sorts the stages (2.5 goes between 2 "
-    "and 3). A blank stage leaves the status unmapped (ignored by the metrics)."
+    "and 3). A blank stage leaves the status unmapped (ignored by the metrics). "
+    "`adds value` marks the stages whose time is value-added time (process cycle "
+    "efficiency): active stages unless you say otherwise."
 )
 
 
@@ -45,8 +48,9 @@ def edit_workflow(base: Workflow, status_counts: dict[str, int], *, key: str) ->
     draft_key = f"{key}_draft_{digest(base)}"
     current = st.session_state.get(draft_key, base)
     st.caption(TABLE_HELP)
+    shown = workflow_table(current, status_counts)
     edited = st.data_editor(
-        workflow_table(current, status_counts),
+        shown,
         key=f"{key}_table_{digest(current)}",
         hide_index=True,
         disabled=["status", "events"],
@@ -54,13 +58,19 @@ def edit_workflow(base: Workflow, status_counts: dict[str, int], *, key: str) ->
             "category": st.column_config.SelectboxColumn(
                 "category", options=[c.value for c in Category], required=False
             ),
+            "adds_value": st.column_config.CheckboxColumn(
+                "adds value",
+                help="Time in this stage adds value (counts as value-added time). Default: "
+                "active stages do, waiting stages do not. Only active or waiting stages can.",
+            ),
             # No step: a typed 2.5 stays 2.5 (it sorts between stages 2 and 3).
             "order": st.column_config.NumberColumn("order", min_value=0, format="plain"),
         },
     )
     try:
-        draft = workflow_from_table(edited)
-        workflow = workflow_from_table(edited, start=_commitment(draft, current, key))
+        # ``shown``: a category changed alone takes the new category's default flag.
+        draft = workflow_from_table(edited, shown=shown)
+        workflow = workflow_from_table(edited, start=_commitment(draft, current, key), shown=shown)
     except WorkflowFileError as error:
         st.error(f"The workflow is not valid yet: {md(error)}")  # it names stages
         return None
@@ -124,4 +134,6 @@ def _describe(workflow: Workflow) -> None:
     text = f"Commitment point: **{md(points['commitment_stage'])}** · done: **{done}**"
     if points["cancelled_stages"]:
         text += f" · cancelled: {md_list(points['cancelled_stages'])}"
+    adding = [stage.name for stage in workflow.stages if stage.value_adding]
+    text += f" · adds value: {md_list(adding, none='none')}"
     st.caption(text)

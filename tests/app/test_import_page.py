@@ -129,7 +129,7 @@ def test_the_review_screen_shows_the_reading_and_saves_with_one_click(page, db_u
     [mapping] = [d.value for d in page.dataframe if "role" in d.value.columns]
     assert dict(zip(mapping["role"], mapping["column"], strict=True))["Status *"] == "Status"
     table = _editor(page).value
-    assert list(table.columns) == ["status", "events", "stage", "category", "order"]
+    assert list(table.columns) == ["status", "events", "stage", "category", "adds_value", "order"]
     assert set(table["category"]) >= {"backlog", "active", "done"}
     assert _by_label(page.selectbox, "Commitment point (cycle time starts here)").value
     assert "items, " in texts and "status events" in texts  # the quality summary
