@@ -14,10 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from vsm_core.experiments.catalogue import parse_metric
-from vsm_core.experiments.evidence import EvidenceResult, evaluate
+from vsm_core.experiments.catalogue import EXTERNAL_KINDS, parse_metric
+from vsm_core.experiments.evidence import EvidenceResult, WeeklySource, evaluate
+from vsm_core.experiments.sources import weekly_source
 from vsm_core.experiments.spec import (
     REVIEWED_STATUSES,
+    EvidenceSpec,
     evidence_spec,
     overlapping,
 )
@@ -61,7 +63,8 @@ def judge(db, *, experiment_id: int, sensitivity: bool = True, actor: Actor) -> 
     evidence = None
     if version is not None:
         dataset = reading.load_dataset(db, version_id=version.id, actor=actor)
-        evidence = evaluate(dataset, spec, sensitivity=sensitivity)
+        source = _records_source(db, spec, experiment.dataset_id, dataset.timezone, actor)
+        evidence = evaluate(dataset, spec, sensitivity=sensitivity, source=source)
     snapshot = reading.latest_snapshot_result(db, experiment_id=experiment_id, actor=actor)
     others = reading.experiments_of_dataset(db, dataset_id=experiment.dataset_id, actor=actor)
     return Judgement(
@@ -72,6 +75,19 @@ def judge(db, *, experiment_id: int, sensitivity: bool = True, actor: Actor) -> 
         differs=_differs(snapshot, evidence),
         overlaps=overlapping(experiment, others),
     )
+
+
+def _records_source(
+    db, spec: EvidenceSpec, dataset_id: int, timezone: str, actor: Actor
+) -> WeeklySource | None:
+    """The team's records a delivery or series target is judged on (None for the others)."""
+    metric = parse_metric(spec.metric)
+    if metric.kind not in EXTERNAL_KINDS:
+        return None
+    team = reading.dataset_team(db, dataset_id=dataset_id, actor=actor)
+    if team is None:
+        return None
+    return weekly_source(db, metric=metric, team=team, actor=actor, timezone=timezone)
 
 
 def _differs(snapshot: dict | None, evidence: EvidenceResult | None) -> bool:

@@ -92,6 +92,12 @@ def _dataset_team(db, *, dataset_id: int) -> str | None:
     return None if row is None else (row.team or row.name)
 
 
+def dataset_team(db, *, dataset_id: int, actor: Actor) -> str | None:
+    """The team of a dataset the actor may read; None when there is none they may read."""
+    team = _dataset_team(db, dataset_id=dataset_id)
+    return team if team is not None and actor.may(team) else None
+
+
 def _may_read_dataset(db, actor: Actor, dataset_id: int) -> bool:
     if actor.everything:
         return True  # no query for the system and the single user
