@@ -4,7 +4,9 @@ trip), the editable table's column, old stored workflows, and ``workflow export|
 
 from __future__ import annotations
 
+import json
 import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -267,3 +269,131 @@ def test_a_flag_ticked_on_any_row_of_a_stage_holds_for_the_stage():
     assert _flags(edited) == {"Doing": True, "Review": True, "Done": False}
     table.loc[table["status"] == "Doing", "adds_value"] = False
     assert _flags(workflow_from_table(table, shown=shown))["Doing"] is False
+
+
+# --------------------------------------------------------------------------- the command line
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "formats"
+
+
+def _run(argv, capsys) -> tuple[int, str, str]:
+    from vsm_core.cli import main
+
+    capsys.readouterr()
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_workflow_export_and_apply_carry_the_flag(tmp_path, capsys):
+    db = ["--db", f"sqlite:///{tmp_path / 'cli.db'}"]
+    code, _, _ = _run([*db, "import", str(DATA / "events.csv"), "--dataset", "Board"], capsys)
+    assert code == 0
+    code, exported, _ = _run([*db, "workflow", "export", "--dataset", "1"], capsys)
+    assert code == 0
+    assert "adds_value =" not in exported.replace("`adds_value` (optional", "")  # defaults only
+    workflow = parse_workflow_toml(exported)
+    review = next(s for s in workflow.stages if s.category == Category.WAITING)
+    # The same workflow with the waiting stage flagged as adding value: a new version.
+    flagged = workflow.model_copy(
+        update={
+            "stages": tuple(
+                Stage(name=s.name, statuses=s.statuses, category=s.category, adds_value=True)
+                if s.name == review.name
+                else s
+                for s in workflow.stages
+            )
+        }
+    )
+    path = tmp_path / "flagged.toml"
+    path.write_text(workflow_to_toml(flagged), encoding="utf-8")
+    code, out, _ = _run([*db, "workflow", "apply", "--dataset", "1", str(path), "--json"], capsys)
+    assert code == 0
+    document = json.loads(out)
+    assert (document["stored"], document["version"]) == (True, 2)
+    adding = [s.name for s in flagged.stages if s.value_adding]
+    assert review.name in adding
+    assert document["value_adding_stages"] == adding
+    code, out, _ = _run([*db, "workflow", "export", "--dataset", "1"], capsys)
+    assert _flags(parse_workflow_toml(out))[review.name] is True
+    assert "adds_value = true" in out
+    # The same file again: nothing new.
+    code, out, _ = _run([*db, "workflow", "apply", "--dataset", "1", str(path)], capsys)
+    assert "nothing stored" in out
+    # Without the flag again: a third version, and the readable summary names the stages.
+    path.write_text(workflow_to_toml(workflow), encoding="utf-8")
+    code, out, _ = _run([*db, "workflow", "apply", "--dataset", "1", str(path)], capsys)
+    assert code == 0 and "version 3" in out
+    names = ", ".join(s.name for s in workflow.stages if s.value_adding)
+    assert f"stages that add value: {names}" in out
+
+
+def test_workflow_apply_refuses_a_bad_flag_with_exit_2_naming_stage_and_line(tmp_path, capsys):
+    db = ["--db", f"sqlite:///{tmp_path / 'cli.db'}"]
+    assert _run([*db, "import", str(DATA / "events.csv")], capsys)[0] == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[[stage]]\nname = "Doing"\ncategory = "active"\nadds_value = "sometimes"\n'
+        '[[stage]]\nname = "Done"\ncategory = "done"\n',
+        encoding="utf-8",
+    )
+    code, out, err = _run([*db, "workflow", "apply", "--dataset", "1", str(bad)], capsys)
+    assert code == 2 and not out
+    assert "stage 1 ('Doing'), line 4: 'adds_value' must be true or false, not text" in err
+    assert "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def test_a_changed_flag_is_a_new_stored_version_and_old_versions_read_as_before(engine):
+    """SQLite always, PostgreSQL when VSM_TEST_POSTGRES_URL is set."""
+    from sqlmodel import Session
+
+    from vsm_core.importers.pipeline import import_bytes
+    from vsm_core.metrics.report import calculate_metrics
+    from vsm_core.store import crud
+    from vsm_core.store.access import SYSTEM
+
+    result = import_bytes((DATA / "events.csv").read_bytes(), "events.csv")
+    with Session(engine) as session:
+        first = crud.save_dataset_version(
+            session,
+            dataset=result.dataset,
+            name="Board",
+            team="Web",
+            format=result.format,
+            source_filename="events.csv",
+            actor=SYSTEM,
+        )
+        first_id, dataset_id = first.id, first.dataset_id
+        assert all("adds_value" not in s for s in first.workflow["stages"])
+    workflow = result.dataset.workflow
+    waiting = next(s.name for s in workflow.stages if s.category == Category.WAITING)
+    flagged = Workflow(
+        stages=tuple(
+            s.model_copy(update={"adds_value": True}) if s.name == waiting else s
+            for s in workflow.stages
+        ),
+        start=workflow.start,
+    )
+    with Session(engine) as session:
+        same = crud.save_workflow_version(
+            session, dataset_id=dataset_id, workflow=workflow, actor=SYSTEM
+        )
+        assert same is None  # nothing changed
+        second = crud.save_workflow_version(
+            session, dataset_id=dataset_id, workflow=flagged, actor=SYSTEM
+        )
+        assert second is not None and second.version == 2
+        second_id = second.id
+    with Session(engine) as session:
+        old = crud.load_dataset(session, version_id=first_id, actor=SYSTEM)
+        new = crud.load_dataset(session, version_id=second_id, actor=SYSTEM)
+    assert _flags(new.workflow)[waiting] is True
+    assert _flags(old.workflow)[waiting] is False
+    before = calculate_metrics(result.dataset).document
+    assert calculate_metrics(old).document == before  # the old version: equal numbers
+    after = calculate_metrics(new).document
+    assert after["flow_efficiency"] == before["flow_efficiency"]
+    assert after["value_added_days_mean"] >= before["value_added_days_mean"]

@@ -4,7 +4,10 @@
 events of a version again under the workflow of FILE.toml, as the dataset's
 next version; nothing is re-imported. An invalid file exits 2 naming its
 line, stage and key; a workflow that reads every status as the base version
-does stores nothing and says so.
+does stores nothing and says so. Each stage's "adds value" flag (``adds_value =
+true|false``, docs/metrics.md) is part of the file: ``export`` writes the flags
+that differ from the default (active stages add value), ``apply`` stores them
+(a changed flag alone makes a new version) and names the stages that add value.
 """
 
 from __future__ import annotations
@@ -91,6 +94,9 @@ def apply_command(args) -> int:
             else:
                 outcome = _stored(args, base_number, created)
                 outcome["quality"] = _quality_summary(session, created.id)
+                outcome["value_adding_stages"] = [
+                    stage.name for stage in workflow.stages if stage.value_adding
+                ]
     finally:
         engine.dispose()
     _report(args, outcome)
@@ -107,7 +113,8 @@ def _quality_summary(session, version_id: int) -> dict[str, int]:
 
 
 def _stored(args, base_number: int, created) -> dict:
-    """The ``--json`` document of a stored version (``quality`` is added by the caller)."""
+    """The ``--json`` document of a stored version (``quality`` and ``value_adding_stages``,
+    the names of the stages whose time is value-added, are added by the caller)."""
     return {
         "dataset_id": args.dataset,
         "stored": True,
@@ -145,6 +152,8 @@ def _report(args, outcome: dict) -> None:
         f"version {outcome['based_on']} ({outcome['items']} items, {outcome['events']} events) "
         f"under the workflow of {args.file}"
     )
+    adding = outcome["value_adding_stages"]
+    print("stages that add value: " + (", ".join(adding) or "none"))
     flagged = {k: v for k, v in outcome["quality"].items() if v}
     print(
         "data quality: " + (", ".join(f"{k}={v}" for k, v in flagged.items()) or "no issues found")
