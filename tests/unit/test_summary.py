@@ -288,8 +288,8 @@ def test_home_story_of_an_empty_dataset_is_empty():
 
 
 def test_a_scope_rewindowed_is_the_scope_built_for_that_window():
-    from vsm_core.experiments.checkin_flow import period_measures, with_window
-    from vsm_core.metrics.scope import MetricOptions, build_scope
+    from vsm_core.experiments.checkin_flow import period_measures
+    from vsm_core.metrics.scope import MetricOptions, build_scope, with_window
 
     data = _fortnights()
     whole = build_scope(data)

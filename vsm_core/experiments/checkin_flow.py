@@ -32,12 +32,11 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from vsm_core.export import to_csv_bytes
-from vsm_core.filters import ItemFilter, in_window
+from vsm_core.filters import ItemFilter
 from vsm_core.metrics import efficiency, stages, throughput, wip
 from vsm_core.metrics.percentiles import summarize_days
 from vsm_core.metrics.report import started
-from vsm_core.metrics.scope import MetricOptions, Scope, _sample_times, build_scope
-from vsm_core.metrics.scope import _days as _scope_days  # build_scope's own day rule
+from vsm_core.metrics.scope import MetricOptions, Scope, build_scope, with_window
 from vsm_core.model import CanonicalDataset
 from vsm_core.store import reading
 from vsm_core.store.access import Actor, readable
@@ -285,29 +284,6 @@ def flow_summary(
         completed=len(now_scope.completed),
         measures=measures,
         bottleneck=stages.bottleneck(now_scope) if len(now_scope.completed) else None,
-    )
-
-
-def with_window(scope: Scope, window: tuple[date, date]) -> Scope:
-    """``scope`` with another window: what :func:`build_scope` gives for ``window``
-    with the same dataset and options, without building the flow again.
-
-    The flow (items, stays, as-of) does not depend on the window; only the
-    completed items (done on a local date inside it) and the days the series
-    cover do. Building the flow is most of a scope's cost (about 0.4 s at
-    100,000 items), so the two periods of a summary share one.
-    """
-    if scope.options.window == window:
-        return scope
-    items = scope.flow.items
-    done = (items["state"] == "done") & in_window(items["done"], window, scope.timezone)
-    days = _scope_days(scope.dataset_first_event, scope.as_of, window, scope.timezone)
-    return replace(
-        scope,
-        completed=items[done.to_numpy(dtype=bool)].reset_index(drop=True),
-        days=days,
-        sample_times=_sample_times(days, scope.as_of, scope.timezone),
-        options=replace(scope.options, window=window),
     )
 
 

@@ -7,7 +7,7 @@ everywhere (docs/metrics.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -122,6 +122,29 @@ def build_scope(dataset: CanonicalDataset, options: MetricOptions | None = None)
         sample_times=_sample_times(days, flow.as_of, flow.timezone),
         options=options,
         dataset_first_event=first_event,
+    )
+
+
+def with_window(scope: Scope, window: tuple[date, date] | None) -> Scope:
+    """``scope`` with another window: what :func:`build_scope` gives for ``window``
+    with the same dataset and options, without building the flow again.
+
+    The flow (items, stays, as-of) does not depend on the window; only the
+    completed items (done on a local date inside it) and the days the series
+    cover do. Building the flow is most of a scope's cost (about 0.4 s at
+    100,000 items), so comparisons of two periods share one.
+    """
+    if scope.options.window == window:
+        return scope
+    items = scope.flow.items
+    done = (items["state"] == "done") & in_window(items["done"], window, scope.timezone)
+    days = _days(scope.dataset_first_event, scope.as_of, window, scope.timezone)
+    return replace(
+        scope,
+        completed=items[done.to_numpy(dtype=bool)].reset_index(drop=True),
+        days=days,
+        sample_times=_sample_times(days, scope.as_of, scope.timezone),
+        options=replace(scope.options, window=window),
     )
 
 
