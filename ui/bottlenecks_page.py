@@ -17,7 +17,7 @@ from ui.plain import md
 from ui.state import Selection
 from ui.view_tabs import open_view
 from vsm_core.charts.bottlenecks import rework_chart, stage_week_heatmap_chart
-from vsm_core.charts.common import visible_changes
+from vsm_core.charts.markers import visible_changes
 from vsm_core.charts.value_stream import value_stream_map
 from vsm_core.metrics.views import BottleneckView
 

@@ -28,7 +28,7 @@ from ui.plain import empty_cells, md, md_list
 from ui.state import Selection
 from ui.url_state import parse_day
 from ui.view_tabs import open_view
-from vsm_core.charts.common import visible_changes
+from vsm_core.charts.markers import visible_changes
 from vsm_core.metrics.aging import items_at_risk
 from vsm_core.metrics.views import FlowView, done_per_period
 

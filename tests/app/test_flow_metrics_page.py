@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from vsm_core.charts.markers import add_change_markers
 from vsm_core.cli import main
 
 
@@ -232,8 +233,6 @@ def test_a_change_label_near_the_end_of_the_window_is_drawn_leftwards():
     from datetime import date, timedelta
 
     import plotly.graph_objects as go
-
-    from vsm_core.charts.common import add_change_markers
 
     days = [date(2026, 1, 1) + timedelta(days=d) for d in range(120)]
     figure = go.Figure(go.Scatter(x=days, y=[1] * len(days)))

@@ -17,13 +17,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from vsm_core.charts import common
+from vsm_core.charts import common, markers
 from vsm_core.charts.aging import age_run_chart, aging_wip_chart, pace
 from vsm_core.charts.bottlenecks import rework_chart, stage_week_heatmap_chart
 from vsm_core.charts.cfd import cfd_chart, cfd_stack_order
 from vsm_core.charts.common import (
     CONFIG,
-    add_change_markers,
     empty_figure,
     percentile_items,
     plotly_config,
@@ -34,6 +33,7 @@ from vsm_core.charts.common import (
 from vsm_core.charts.cycle_time import cycle_time_scatter, days_histogram
 from vsm_core.charts.distribution import distribution_chart
 from vsm_core.charts.efficiency import efficiency_histogram
+from vsm_core.charts.markers import add_change_markers
 from vsm_core.charts.throughput import (
     throughput_histogram,
     throughput_run_chart,
@@ -196,15 +196,15 @@ def test_change_marker_labels_never_overlap():
     ]
     add_change_markers(fig, close)
     labels = notes(fig, "change")
-    rows = [round((1 - a.y) / common.CHANGE_ROW_STEP) for a in labels]
+    rows = [round((1 - a.y) / markers.CHANGE_ROW_STEP) for a in labels]
     # same-row labels: each starts after the previous one's estimated end
     span_s = (pd.Timestamp("2026-04-30") - pd.Timestamp("2026-02-28")).total_seconds()
     for row in set(rows):
         xs = sorted(pd.Timestamp(a.x) for a, r in zip(labels, rows, strict=True) if r == row)
         for left, right in itertools.pairwise(xs):
-            width_px = len("#0 A long experiment title") * common.CHANGE_CHAR_PX
-            assert (right - left).total_seconds() > width_px * span_s / common.CHANGE_PLOT_PX * 0.9
-    assert len(set(rows)) <= common.CHANGE_LABEL_ROWS
+            width_px = len("#0 A long experiment title") * markers.CHANGE_CHAR_PX
+            assert (right - left).total_seconds() > width_px * span_s / markers.CHANGE_PLOT_PX * 0.9
+    assert len(set(rows)) <= markers.CHANGE_LABEL_ROWS
     # every line is drawn; the labels that found no row are listed in the "+N more" hover
     assert len(shapes(fig, "change")) == 7
     [more] = notes(fig, "change:more") or [None]

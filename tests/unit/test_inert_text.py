@@ -29,14 +29,16 @@ from tests.app.hostile import ESCAPED, assert_inert, plotly_shows, shown, store_
 from ui.flow_charts import VIEWS, view_panels
 from ui.plain import WORD_JOINER, md, md_code, md_list
 from vsm_core.charts.bottlenecks import rework_chart, stage_week_heatmap_chart
-from vsm_core.charts.common import add_change_markers, plotly_text, plotly_texts
+from vsm_core.charts.common import plotly_text, plotly_texts
 from vsm_core.charts.experiments import before_after_chart, experiment_behaviour_chart
+from vsm_core.charts.markers import add_change_markers
 from vsm_core.charts.value_stream import value_stream_map
 from vsm_core.experiments import records, service
 from vsm_core.experiments.checkin import checkin_figures, checkin_html, checkin_rows
 from vsm_core.metrics.scope import build_scope
 from vsm_core.metrics.views import bottleneck_view, flow_view
 from vsm_core.store import make_engine
+from vsm_core.store.access import SYSTEM
 from vsm_core.store.bootstrap import prepare_database
 
 HOSTILE = [
@@ -186,8 +188,8 @@ def hostile_loaded(hostile_store):
 
     engine, dataset_id = hostile_store
     with Session(engine) as session:
-        version = crud.get_version(session, dataset_id=dataset_id)
-        return crud.load_dataset(session, version_id=version.id)
+        version = crud.get_version(session, dataset_id=dataset_id, actor=SYSTEM)
+        return crud.load_dataset(session, version_id=version.id, actor=SYSTEM)
 
 
 def test_every_flow_and_bottleneck_chart_shows_user_text_as_typed(hostile_loaded):
@@ -219,12 +221,14 @@ def test_experiment_charts_and_checkin_show_user_text_as_typed(hostile_store):
     t = texts()
     engine, dataset_id = hostile_store
     with Session(engine) as session:
-        experiments = records.list_experiments(session, dataset_id=dataset_id)
+        experiments = records.list_experiments(session, dataset_id=dataset_id, actor=SYSTEM)
         for experiment in experiments:
-            evidence = service.judge(session, experiment_id=experiment.id).evidence.to_dict()
+            evidence = service.judge(
+                session, experiment_id=experiment.id, actor=SYSTEM
+            ).evidence.to_dict()
             assert_inert(before_after_chart(evidence), "before/after")
             assert_inert(experiment_behaviour_chart(evidence), "behaviour")
-        rows = checkin_rows(session, team=t["team"], today=date(2026, 10, 5))
+        rows = checkin_rows(session, team=t["team"], today=date(2026, 10, 5), actor=SYSTEM)
     assert len(rows) == 2
     for figure, row in zip(checkin_figures(rows), rows.itertuples(), strict=True):
         assert_inert(figure, "check-in chart")
@@ -267,7 +271,7 @@ def test_checkin_report_shows_titles_as_typed_without_their_markup(hostile_store
     t = texts()
     engine, _ = hostile_store
     with Session(engine) as session:
-        rows = checkin_rows(session, team=t["team"], today=date(2026, 10, 5))
+        rows = checkin_rows(session, team=t["team"], today=date(2026, 10, 5), actor=SYSTEM)
     title = f'{t["team"]} "check-in"'
     page = checkin_html(rows, title=title, figures=checkin_figures(rows), generated_at="now")
 

@@ -13,7 +13,6 @@ from vsm_core.charts.common import (
     ITEM_HOVER,
     PACE_COLOURS,
     SLE_COLOUR,
-    add_change_markers,
     add_percentile_lines,
     apply_layout,
     as_float_array,
@@ -28,6 +27,7 @@ from vsm_core.charts.common import (
     to_wall,
 )
 from vsm_core.charts.cycle_time import scatter_class
+from vsm_core.charts.markers import add_change_markers
 from vsm_core.metrics.aging import DEFAULT_WARN_FRACTION
 
 _AGING_COLUMNS = ("item_id", "title", "type", "stage", "age_days")

@@ -11,7 +11,6 @@ import plotly.graph_objects as go
 
 from vsm_core.charts.common import (
     HEIGHT,
-    add_change_markers,
     apply_layout,
     empty_figure,
     is_empty,
@@ -20,6 +19,7 @@ from vsm_core.charts.common import (
     set_layout,
     to_wall,
 )
+from vsm_core.charts.markers import add_change_markers
 
 MEASURES = {
     "median_days": ("Median days in stage per item", "days", "%{z:.1f} d median per item"),

@@ -9,7 +9,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vsm_core.charts.common import (
-    add_change_markers,
     apply_layout,
     empty_figure,
     is_empty,
@@ -18,6 +17,7 @@ from vsm_core.charts.common import (
     stage_colours,
     to_wall,
 )
+from vsm_core.charts.markers import add_change_markers
 
 # Stacking position of terminal categories: cancelled lowest, then done, then the rest.
 _BOTTOM = {"cancelled": 0, "done": 1}

@@ -13,7 +13,6 @@ import plotly.graph_objects as go
 from vsm_core.charts.common import (
     ITEM_HOVER,
     MUTED,
-    add_change_markers,
     add_corner_note,
     add_percentile_lines,
     add_vline,
@@ -29,6 +28,7 @@ from vsm_core.charts.common import (
     to_wall,
     type_colours,
 )
+from vsm_core.charts.markers import add_change_markers
 
 #: Trend: rolling median of the last TREND_WINDOW points (done order), shown from
 #: TREND_MIN_POINTS points on; with more than TREND_WINDOW × TREND_POINTS_PER_WINDOW

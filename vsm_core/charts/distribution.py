@@ -10,7 +10,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vsm_core.charts.common import (
-    add_change_markers,
     apply_layout,
     as_float_array,
     empty_figure,
@@ -21,6 +20,7 @@ from vsm_core.charts.common import (
     to_wall,
     type_colours,
 )
+from vsm_core.charts.markers import add_change_markers
 
 
 def distribution_chart(

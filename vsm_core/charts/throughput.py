@@ -9,7 +9,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vsm_core.charts.common import (
-    add_change_markers,
     apply_layout,
     empty_figure,
     is_empty,
@@ -20,6 +19,7 @@ from vsm_core.charts.common import (
     to_wall,
     type_colours,
 )
+from vsm_core.charts.markers import add_change_markers
 
 
 def weekly_throughput_chart(

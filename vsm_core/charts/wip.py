@@ -10,7 +10,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vsm_core.charts.common import (
-    add_change_markers,
     add_corner_note,
     apply_layout,
     empty_figure,
@@ -22,6 +21,7 @@ from vsm_core.charts.common import (
     to_wall,
     type_colours,
 )
+from vsm_core.charts.markers import add_change_markers
 
 NET_UP = "#e8772e"  # more started than finished: WIP grows
 NET_DOWN = "#2f6fdf"  # more finished than started: WIP shrinks
