@@ -16,6 +16,7 @@ from vsm_core.experiments import checkin, checkin_flow, records, service
 from vsm_core.experiments.records import ExperimentCreate, ExperimentUpdate
 from vsm_core.sample_data import DEMO_TEAM, demo_experiments, generate_demo_dataset
 from vsm_core.store import crud, make_engine
+from vsm_core.store.access import SYSTEM
 from vsm_core.store.bootstrap import prepare_database
 from vsm_core.store.models import ExperimentSnapshot
 
@@ -45,7 +46,7 @@ def engine(tmp_path):
 @pytest.fixture(scope="module")
 def rows(seeded) -> pd.DataFrame:
     with Session(seeded) as session:
-        return checkin.checkin_rows(session, team=DEMO_TEAM, today=BEFORE_REVIEWS)
+        return checkin.checkin_rows(session, team=DEMO_TEAM, today=BEFORE_REVIEWS, actor=SYSTEM)
 
 
 def _by_title(frame: pd.DataFrame) -> pd.DataFrame:
@@ -83,16 +84,20 @@ def test_the_demo_windows_overlap(rows):
 def test_matches_the_verdict_of_judge(seeded, rows):
     with Session(seeded) as session:
         for row in rows.itertuples():
-            judgement = service.judge(session, experiment_id=row.id)
+            judgement = service.judge(session, experiment_id=row.id, actor=SYSTEM)
             assert row.verdict == judgement.evidence.verdict
 
 
 def test_review_overdue_once_the_review_date_has_passed(seeded, rows):
     assert not rows["review_overdue"].any()
     with Session(seeded) as session:
-        on_the_day = checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2026, 5, 11))
-        later = checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2026, 5, 12))
-        much_later = checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2026, 9, 8))
+        on_the_day = checkin.checkin_rows(
+            session, team=DEMO_TEAM, today=date(2026, 5, 11), actor=SYSTEM
+        )
+        later = checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2026, 5, 12), actor=SYSTEM)
+        much_later = checkin.checkin_rows(
+            session, team=DEMO_TEAM, today=date(2026, 9, 8), actor=SYSTEM
+        )
     assert not on_the_day["review_overdue"].any()  # due today is not overdue yet
     assert _by_title(later)["review_overdue"].to_dict() == {WIP_LIMIT: False, STAND_UP: True}
     assert much_later["review_overdue"].all()
@@ -100,11 +105,16 @@ def test_review_overdue_once_the_review_date_has_passed(seeded, rows):
 
 def test_a_reviewed_experiment_shows_its_snapshot_and_is_never_overdue(engine):
     with Session(engine) as session:
-        [wip] = [e for e in records.list_experiments(session) if e.title == WIP_LIMIT]
+        [wip] = [e for e in records.list_experiments(session, actor=SYSTEM) if e.title == WIP_LIMIT]
         service.review(
-            session, experiment_id=wip.id, status="adopted", learnings="Keep it.", author="t"
+            session,
+            experiment_id=wip.id,
+            status="adopted",
+            learnings="Keep it.",
+            author="t",
+            actor=SYSTEM,
         )
-        reviewed = _by_title(checkin.checkin_rows(session, today=date(2027, 1, 1)))
+        reviewed = _by_title(checkin.checkin_rows(session, today=date(2027, 1, 1), actor=SYSTEM))
         assert reviewed.loc[WIP_LIMIT, "status"] == "adopted"
         assert reviewed.loc[WIP_LIMIT, "verdict"] == "improved"
         assert not reviewed.loc[WIP_LIMIT, "review_overdue"]  # reviewed: nothing is due
@@ -113,7 +123,7 @@ def test_a_reviewed_experiment_shows_its_snapshot_and_is_never_overdue(engine):
 
         # The team concluded something else back then (say, on older data): the row keeps
         # the team's conclusion and adds today's verdict beside it.
-        snapshot = records.latest_snapshot(session, experiment_id=wip.id)
+        snapshot = records.latest_snapshot(session, experiment_id=wip.id, actor=SYSTEM)
         stored = session.get(ExperimentSnapshot, snapshot.id)
         stored.result = {
             **stored.result,
@@ -123,7 +133,9 @@ def test_a_reviewed_experiment_shows_its_snapshot_and_is_never_overdue(engine):
         }
         session.add(stored)
         session.commit()
-        rows = _by_title(checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2027, 1, 1)))
+        rows = _by_title(
+            checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2027, 1, 1), actor=SYSTEM)
+        )
     assert rows.loc[WIP_LIMIT, "verdict"] == "no clear change"
     assert rows.loc[WIP_LIMIT, "recomputed_verdict"] == "improved"
     assert rows.loc[WIP_LIMIT, "snapshot_differs"]
@@ -140,20 +152,26 @@ def test_rows_are_per_team(engine):
             name="Other",
             team="Team B",
             format="demo",
+            actor=SYSTEM,
         )
         [first, _] = demo_experiments(dataset_id=other.dataset_id)
         records.create_experiment(
-            session, data=ExperimentCreate(**{**first, "title": "B's experiment"}), author="t"
+            session,
+            data=ExperimentCreate(**{**first, "title": "B's experiment"}),
+            author="t",
+            actor=SYSTEM,
         )
         scoped = {**first, "dataset_id": 1, "title": "Scoped to C", "scope": {"team": "C"}}
-        records.create_experiment(session, data=ExperimentCreate(**scoped), author="t")
-        assert checkin.checkin_teams(session) == ["C", "Demo team", "Team B"]
-        demo = checkin.checkin_rows(session, team=DEMO_TEAM, today=BEFORE_REVIEWS)
-        team_b = checkin.checkin_rows(session, team="Team B", today=BEFORE_REVIEWS)
-        team_c = checkin.checkin_rows(session, team="C", today=BEFORE_REVIEWS)
-        everyone = checkin.checkin_rows(session, today=BEFORE_REVIEWS)
+        records.create_experiment(
+            session, data=ExperimentCreate(**scoped), author="t", actor=SYSTEM
+        )
+        assert checkin.checkin_teams(session, actor=SYSTEM) == ["C", "Demo team", "Team B"]
+        demo = checkin.checkin_rows(session, team=DEMO_TEAM, today=BEFORE_REVIEWS, actor=SYSTEM)
+        team_b = checkin.checkin_rows(session, team="Team B", today=BEFORE_REVIEWS, actor=SYSTEM)
+        team_c = checkin.checkin_rows(session, team="C", today=BEFORE_REVIEWS, actor=SYSTEM)
+        everyone = checkin.checkin_rows(session, today=BEFORE_REVIEWS, actor=SYSTEM)
         only_b_data = checkin.checkin_rows(
-            session, dataset_id=other.dataset_id, today=BEFORE_REVIEWS
+            session, dataset_id=other.dataset_id, today=BEFORE_REVIEWS, actor=SYSTEM
         )
     assert set(demo["title"]) == {WIP_LIMIT, STAND_UP}
     assert team_b["title"].tolist() == ["B's experiment"]
@@ -168,8 +186,8 @@ def test_no_experiments_give_an_empty_table_and_report(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     prepare_database(engine, seed_demo=False)
     with Session(engine) as session:
-        rows = checkin.checkin_rows(session, today=BEFORE_REVIEWS)
-        assert checkin.checkin_teams(session) == []
+        rows = checkin.checkin_rows(session, today=BEFORE_REVIEWS, actor=SYSTEM)
+        assert checkin.checkin_teams(session, actor=SYSTEM) == []
     assert rows.empty and list(rows.columns) == list(checkin.COLUMNS)
     page = checkin.checkin_html(rows, title="Empty", figures=[], generated_at="now")
     assert "<html" in page and "plotly.js v" not in page
@@ -206,11 +224,15 @@ def test_the_html_report_is_standalone(rows):
 def test_the_html_report_escapes_titles(engine):
     evil = "<script>alert(1)</script>"
     with Session(engine) as session:
-        [wip] = [e for e in records.list_experiments(session) if e.title == WIP_LIMIT]
+        [wip] = [e for e in records.list_experiments(session, actor=SYSTEM) if e.title == WIP_LIMIT]
         records.update_experiment(
-            session, experiment_id=wip.id, changes=ExperimentUpdate(title=evil), author="t"
+            session,
+            experiment_id=wip.id,
+            changes=ExperimentUpdate(title=evil),
+            author="t",
+            actor=SYSTEM,
         )
-        rows = checkin.checkin_rows(session, today=BEFORE_REVIEWS)
+        rows = checkin.checkin_rows(session, today=BEFORE_REVIEWS, actor=SYSTEM)
     page = checkin.checkin_html(
         rows, title=f"{evil} check-in", figures=checkin.checkin_figures(rows), generated_at="now"
     )
@@ -226,14 +248,15 @@ def test_the_html_report_escapes_titles(engine):
 
 def test_the_csv_is_formula_safe(engine):
     with Session(engine) as session:
-        [wip] = [e for e in records.list_experiments(session) if e.title == WIP_LIMIT]
+        [wip] = [e for e in records.list_experiments(session, actor=SYSTEM) if e.title == WIP_LIMIT]
         records.update_experiment(
             session,
             experiment_id=wip.id,
             changes=ExperimentUpdate(title='=HYPERLINK("http://x","y")', owner="@me"),
             author="t",
+            actor=SYSTEM,
         )
-        rows = checkin.checkin_rows(session, today=BEFORE_REVIEWS)
+        rows = checkin.checkin_rows(session, today=BEFORE_REVIEWS, actor=SYSTEM)
     data = checkin.checkin_csv(rows)
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads accents right
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
@@ -259,14 +282,17 @@ def test_verdict_labels_are_words_without_emoji():
 
 def test_the_report_has_no_emoji_or_warning_signs_and_empty_cells_are_empty(engine):
     with Session(engine) as session:
-        [stand_up] = [e for e in records.list_experiments(session) if e.title == STAND_UP]
+        [stand_up] = [
+            e for e in records.list_experiments(session, actor=SYSTEM) if e.title == STAND_UP
+        ]
         records.update_experiment(
             session,
             experiment_id=stand_up.id,
             changes=ExperimentUpdate(target=None),
             author="t",
+            actor=SYSTEM,
         )
-        rows = checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2026, 12, 1))
+        rows = checkin.checkin_rows(session, team=DEMO_TEAM, today=date(2026, 12, 1), actor=SYSTEM)
     page = checkin.checkin_html(rows, title="Demo", figures=[], generated_at="now")
     assert not re.search("[\u2600-\u27bf\U0001f300-\U0001faff]", page)  # no symbol or emoji
     assert "(overdue)" in page and "overlaps #" in page
@@ -279,9 +305,9 @@ def test_the_report_has_no_emoji_or_warning_signs_and_empty_cells_are_empty(engi
 def test_rows_can_be_limited_to_running_experiments(seeded):
     with Session(seeded) as session:
         running = checkin.checkin_rows(
-            session, dataset_id=1, statuses=("running",), today=BEFORE_REVIEWS
+            session, dataset_id=1, statuses=("running",), today=BEFORE_REVIEWS, actor=SYSTEM
         )
-        every = checkin.checkin_rows(session, dataset_id=1, today=BEFORE_REVIEWS)
+        every = checkin.checkin_rows(session, dataset_id=1, today=BEFORE_REVIEWS, actor=SYSTEM)
     assert set(running["status"]) == {"running"}
     assert set(running["title"]) < set(every["title"])
 
@@ -356,8 +382,8 @@ def test_a_change_in_words_says_which_way_is_better():
 
 def test_team_flow_is_one_summary_per_dataset_of_the_team(seeded):
     with Session(seeded) as session:
-        [summary] = checkin_flow.team_flow(session, DEMO_TEAM)
-        assert checkin_flow.team_flow(session, "Nobody") == []
+        [summary] = checkin_flow.team_flow(session, DEMO_TEAM, actor=SYSTEM)
+        assert checkin_flow.team_flow(session, "Nobody", actor=SYSTEM) == []
     assert summary.dataset == "Demo team"
 
 
@@ -366,14 +392,15 @@ def test_team_flow_is_one_summary_per_dataset_of_the_team(seeded):
 
 def _with_words(engine) -> pd.DataFrame:
     with Session(engine) as session:
-        [wip] = [e for e in records.list_experiments(session) if e.title == WIP_LIMIT]
+        [wip] = [e for e in records.list_experiments(session, actor=SYSTEM) if e.title == WIP_LIMIT]
         records.update_experiment(
             session,
             experiment_id=wip.id,
             changes=ExperimentUpdate(learnings='Smaller batches & "fewer" <waits>'),
             author="t",
+            actor=SYSTEM,
         )
-        return checkin.checkin_rows(session, team=DEMO_TEAM, today=BEFORE_REVIEWS)
+        return checkin.checkin_rows(session, team=DEMO_TEAM, today=BEFORE_REVIEWS, actor=SYSTEM)
 
 
 def test_the_csv_rounds_numbers_and_says_yes_or_no(engine):
@@ -538,12 +565,17 @@ def test_a_dataset_of_several_teams_gives_a_flow_summary_per_team(engine):
     data = _two_team_dataset()
     with Session(engine) as session:
         crud.save_dataset_version(
-            session, dataset=data, name="Platform board", team="Platform", format="demo"
+            session,
+            dataset=data,
+            name="Platform board",
+            team="Platform",
+            format="demo",
+            actor=SYSTEM,
         )
-        assert {"Alpha", "Beta", "Platform"} <= set(checkin.checkin_teams(session))
-        [alpha] = checkin_flow.team_flow(session, "Alpha")
-        [whole] = checkin_flow.team_flow(session, "Platform")
-        everyone = checkin_flow.team_flow(session, None)
+        assert {"Alpha", "Beta", "Platform"} <= set(checkin.checkin_teams(session, actor=SYSTEM))
+        [alpha] = checkin_flow.team_flow(session, "Alpha", actor=SYSTEM)
+        [whole] = checkin_flow.team_flow(session, "Platform", actor=SYSTEM)
+        everyone = checkin_flow.team_flow(session, None, actor=SYSTEM)
     assert (alpha.dataset, alpha.team, alpha.title) == (
         "Platform board",
         "Alpha",
@@ -626,11 +658,12 @@ def test_item_teams_are_read_from_the_store_on_each_backend(database_url):
                 name="Platform board",
                 team="Platform",
                 format="demo",
+                actor=SYSTEM,
             )
-            assert checkin_flow.item_teams(session, saved.id) == ["Alpha", "Beta"]
-            assert checkin.checkin_teams(session) == ["Alpha", "Beta", "Platform"]
-            titles = [s.title for s in checkin_flow.team_flow(session, None)]
-            [beta] = checkin_flow.team_flow(session, "Beta")
+            assert checkin_flow.item_teams(session, saved.id, actor=SYSTEM) == ["Alpha", "Beta"]
+            assert checkin.checkin_teams(session, actor=SYSTEM) == ["Alpha", "Beta", "Platform"]
+            titles = [s.title for s in checkin_flow.team_flow(session, None, actor=SYSTEM)]
+            [beta] = checkin_flow.team_flow(session, "Beta", actor=SYSTEM)
         assert titles == ["Platform board, team Alpha", "Platform board, team Beta"]
         assert beta.team == "Beta" and beta.completed > 0
     finally:

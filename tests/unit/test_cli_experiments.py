@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from vsm_core.cli import main
+from vsm_core.store.access import SYSTEM
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -222,7 +223,7 @@ def _history(db, experiment_id: int):
         with Session(engine) as session:
             return [
                 (e.kind, e.author, e.changes)
-                for e in experiment_history(session, experiment_id=experiment_id)
+                for e in experiment_history(session, experiment_id=experiment_id, actor=SYSTEM)
             ]
     finally:
         engine.dispose()

@@ -17,6 +17,7 @@ import pytest
 from sqlmodel import Session
 
 from vsm_core.store import crud, make_engine
+from vsm_core.store.access import SYSTEM
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITERS = 4
@@ -72,11 +73,11 @@ def test_four_imports_into_one_name_at_once_all_store_a_version(database_url, tm
     numbers = sorted(json.loads(out)["version"] for _code, out, _err in outcomes)
     assert numbers == list(range(1, WRITERS * ROUNDS + 1))
     with Session(engine) as session:
-        [dataset] = crud.list_datasets(session)
-        versions = crud.list_versions(session, dataset_id=dataset.id)
+        [dataset] = crud.list_datasets(session, actor=SYSTEM)
+        versions = crud.list_versions(session, dataset_id=dataset.id, actor=SYSTEM)
         assert [v.version for v in versions] == list(range(1, WRITERS * ROUNDS + 1))
         for version in versions:  # nothing lost: every version loads whole
-            loaded = crud.load_dataset(session, version_id=version.id)
+            loaded = crud.load_dataset(session, version_id=version.id, actor=SYSTEM)
             assert (len(loaded.items), len(loaded.events)) == (30, 90)
     engine.dispose()
 

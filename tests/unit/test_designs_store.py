@@ -216,5 +216,5 @@ def test_a_version_with_a_design_is_archived_not_deleted(engine, versions):
     _, version_id = versions["A"]
     with Session(engine) as session:
         _save(session, ANA, version_id)
-        assert crud.delete_version(session, version_id=version_id) == "archived"
+        assert crud.delete_version(session, version_id=version_id, actor=SYSTEM) == "archived"
         assert len(designs.list_designs(session, actor=ANA)) == 1

@@ -19,6 +19,7 @@ from vsm_core.cli import main
 from vsm_core.experiments import records
 from vsm_core.experiments.records import EditConflict, ExperimentCreate, ExperimentUpdate
 from vsm_core.store import crud
+from vsm_core.store.access import SYSTEM
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def small_dataset():
 def _experiment(engine, dataset) -> int:
     with Session(engine) as session:
         version = crud.save_dataset_version(
-            session, dataset=dataset, name="Team A", team="A", format="demo"
+            session, dataset=dataset, name="Team A", team="A", format="demo", actor=SYSTEM
         )
         experiment = records.create_experiment(
             session,
@@ -45,6 +46,7 @@ def _experiment(engine, dataset) -> int:
                 change_date=date(2024, 3, 1),
             ),
             author="ana",
+            actor=SYSTEM,
         )
         assert experiment.version == 1
         return experiment.id
@@ -54,14 +56,22 @@ def test_each_stored_edit_raises_the_version_and_names_it_in_the_history(engine,
     experiment_id = _experiment(engine, small_dataset)
     with Session(engine) as session:
         edited = records.update_experiment(
-            session, experiment_id=experiment_id, changes=ExperimentUpdate(owner="Bo"), author="bo"
+            session,
+            experiment_id=experiment_id,
+            changes=ExperimentUpdate(owner="Bo"),
+            author="bo",
+            actor=SYSTEM,
         )
         assert edited.version == 2
         same = records.update_experiment(
-            session, experiment_id=experiment_id, changes=ExperimentUpdate(owner="Bo"), author="bo"
+            session,
+            experiment_id=experiment_id,
+            changes=ExperimentUpdate(owner="Bo"),
+            author="bo",
+            actor=SYSTEM,
         )
         assert same.version == 2  # nothing changed, nothing stored
-        history = records.experiment_history(session, experiment_id=experiment_id)
+        history = records.experiment_history(session, experiment_id=experiment_id, actor=SYSTEM)
     assert [(entry.kind, entry.version) for entry in history] == [("created", 1), ("edited", 2)]
 
 
@@ -74,6 +84,7 @@ def test_an_edit_from_a_stale_version_is_refused_with_what_changed_since(engine,
             changes=ExperimentUpdate(owner="Bo"),
             author="bo",
             if_version=1,
+            actor=SYSTEM,
         )
         with pytest.raises(EditConflict) as refused:
             records.update_experiment(
@@ -82,6 +93,7 @@ def test_an_edit_from_a_stale_version_is_refused_with_what_changed_since(engine,
                 changes=ExperimentUpdate(title="Limit WIP to 2"),
                 author="cy",
                 if_version=1,
+                actor=SYSTEM,
             )
     conflict = refused.value
     assert (conflict.expected, conflict.current) == (1, 2)
@@ -89,7 +101,7 @@ def test_an_edit_from_a_stale_version_is_refused_with_what_changed_since(engine,
     assert "owner 'Ana' → 'Bo'" in str(conflict) and "bo at" in str(conflict)
     assert "Nothing was saved" in str(conflict)
     with Session(engine) as session:
-        stored = records.get_experiment(session, experiment_id=experiment_id)
+        stored = records.get_experiment(session, experiment_id=experiment_id, actor=SYSTEM)
         assert (stored.title, stored.owner, stored.version) == ("Limit WIP to 3", "Bo", 2)
 
 
@@ -108,6 +120,7 @@ def test_two_writers_from_the_same_version_one_saves_one_gets_the_conflict(engin
                     changes=ExperimentUpdate(title=title),
                     author=who,
                     if_version=1,
+                    actor=SYSTEM,
                 )
                 outcomes[who] = "saved"
             except EditConflict:
@@ -121,8 +134,8 @@ def test_two_writers_from_the_same_version_one_saves_one_gets_the_conflict(engin
     assert sorted(outcomes.values()) == ["conflict", "saved"]
     winner = next(who for who, outcome in outcomes.items() if outcome == "saved")
     with Session(engine) as session:
-        stored = records.get_experiment(session, experiment_id=experiment_id)
-        history = records.experiment_history(session, experiment_id=experiment_id)
+        stored = records.get_experiment(session, experiment_id=experiment_id, actor=SYSTEM)
+        history = records.experiment_history(session, experiment_id=experiment_id, actor=SYSTEM)
     assert (stored.title, stored.version) == (f"Title by {winner}", 2)
     assert [entry.version for entry in history] == [1, 2]
 

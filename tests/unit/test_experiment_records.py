@@ -31,6 +31,7 @@ from vsm_core.experiments.records import (
 )
 from vsm_core.experiments.spec import ExperimentScope, evidence_spec
 from vsm_core.store import crud, reading
+from vsm_core.store.access import SYSTEM
 from vsm_core.store.models import Dataset, Experiment, ExperimentEdit, ExperimentSnapshot
 
 CHANGE = date(2024, 3, 1)
@@ -44,7 +45,9 @@ def small_dataset():
 
 
 def _version(session, dataset, name="Team A", team="A"):
-    return crud.save_dataset_version(session, dataset=dataset, name=name, team=team, format="demo")
+    return crud.save_dataset_version(
+        session, dataset=dataset, name=name, team=team, format="demo", actor=SYSTEM
+    )
 
 
 def _create_data(dataset_id: int, **overrides) -> ExperimentCreate:
@@ -66,7 +69,9 @@ def _create_data(dataset_id: int, **overrides) -> ExperimentCreate:
 
 
 def _create(session, dataset_id, author="ana", **overrides) -> Experiment:
-    return create_experiment(session, data=_create_data(dataset_id, **overrides), author=author)
+    return create_experiment(
+        session, data=_create_data(dataset_id, **overrides), author=author, actor=SYSTEM
+    )
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -170,7 +175,7 @@ def test_create_stores_the_experiment_and_a_created_history_entry(engine, small_
         )
         experiment_id = experiment.id
     with Session(engine) as session:
-        stored = get_experiment(session, experiment_id=experiment_id)
+        stored = get_experiment(session, experiment_id=experiment_id, actor=SYSTEM)
         assert (stored.title, stored.owner, stored.author) == ("Limit WIP to 3", "Ana", "ana")
         assert (stored.status, stored.change_date, stored.target) == ("planned", CHANGE, 10.0)
         assert stored.scope == {
@@ -184,7 +189,7 @@ def test_create_stores_the_experiment_and_a_created_history_entry(engine, small_
         assert read.scope == ExperimentScope(work_types=("Story",), attributes={"area": ("web",)})
         assert records.evidence_spec(stored).metric == "cycle_time_p85"
 
-        [created] = experiment_history(session, experiment_id=experiment_id)
+        [created] = experiment_history(session, experiment_id=experiment_id, actor=SYSTEM)
         assert (created.kind, created.author) == ("created", "ana")
         assert created.at == stored.created_at
         assert created.changes["title"] == [None, "Limit WIP to 3"]
@@ -201,9 +206,9 @@ def test_one_evidence_spec_reads_the_model_the_stored_row_and_the_core_row(engin
         dataset_id = _version(session, small_dataset).dataset_id
         baseline = {"baseline_from": date(2024, 1, 1), "baseline_to": date(2024, 2, 1)}
         data = _create_data(dataset_id, scope=scope, method="done", **baseline)
-        experiment_id = create_experiment(session, data=data, author="ana").id
-        stored = get_experiment(session, experiment_id=experiment_id)
-        core_row = reading.experiment(session, experiment_id=experiment_id)
+        experiment_id = create_experiment(session, data=data, author="ana", actor=SYSTEM).id
+        stored = get_experiment(session, experiment_id=experiment_id, actor=SYSTEM)
+        core_row = reading.experiment(session, experiment_id=experiment_id, actor=SYSTEM)
         specs = [evidence_spec(data), evidence_spec(stored), evidence_spec(core_row)]
     assert specs[0] == specs[1] == specs[2]
     assert (specs[0].metric, specs[0].scope) == ("cycle_time_p85", scope)
@@ -215,7 +220,7 @@ def test_edits_record_who_when_and_only_what_changed(engine, small_dataset):
     with Session(engine) as session:
         dataset_id = _version(session, small_dataset).dataset_id
         experiment_id = _create(session, dataset_id).id
-        created_at = get_experiment(session, experiment_id=experiment_id).created_at
+        created_at = get_experiment(session, experiment_id=experiment_id, actor=SYSTEM).created_at
 
         before = datetime.now(UTC)
         edited = update_experiment(
@@ -223,6 +228,7 @@ def test_edits_record_who_when_and_only_what_changed(engine, small_dataset):
             experiment_id=experiment_id,
             changes=ExperimentUpdate(status="running", target=9, title="Limit WIP to 3"),
             author="bo",
+            actor=SYSTEM,
         )
         assert (edited.status, edited.target) == ("running", 9.0)
         assert edited.updated_at > created_at
@@ -236,8 +242,11 @@ def test_edits_record_who_when_and_only_what_changed(engine, small_dataset):
                 target=None,
             ),
             author="cy",
+            actor=SYSTEM,
         )
-        created, first, second = experiment_history(session, experiment_id=experiment_id)
+        created, first, second = experiment_history(
+            session, experiment_id=experiment_id, actor=SYSTEM
+        )
         assert created.kind == "created"
         assert (first.kind, first.author) == ("edited", "bo")
         assert first.changes == {"target": [10.0, 9.0], "status": ["planned", "running"]}
@@ -253,7 +262,7 @@ def test_edits_record_who_when_and_only_what_changed(engine, small_dataset):
             "baseline_from": [None, "2024-01-01"],
             "baseline_to": [None, "2024-02-28"],
         }
-        stored = get_experiment(session, experiment_id=experiment_id)
+        stored = get_experiment(session, experiment_id=experiment_id, actor=SYSTEM)
         assert stored.target is None
         assert stored.baseline_from == date(2024, 1, 1)
         assert stored.scope["team"] == "A"
@@ -263,15 +272,20 @@ def test_edits_that_change_nothing_write_nothing(engine, small_dataset):
     with Session(engine) as session:
         dataset_id = _version(session, small_dataset).dataset_id
         experiment_id = _create(session, dataset_id).id
-        updated_at = get_experiment(session, experiment_id=experiment_id).updated_at
+        updated_at = get_experiment(session, experiment_id=experiment_id, actor=SYSTEM).updated_at
         for changes in (
             ExperimentUpdate(),
             ExperimentUpdate(title=" Limit WIP to 3 ", target=10, metric="cycle_time_p85"),
             ExperimentUpdate(scope=ExperimentScope(), status="planned", change_date=CHANGE),
         ):
-            update_experiment(session, experiment_id=experiment_id, changes=changes, author="bo")
-        assert len(experiment_history(session, experiment_id=experiment_id)) == 1
-        assert get_experiment(session, experiment_id=experiment_id).updated_at == updated_at
+            update_experiment(
+                session, experiment_id=experiment_id, changes=changes, author="bo", actor=SYSTEM
+            )
+        assert len(experiment_history(session, experiment_id=experiment_id, actor=SYSTEM)) == 1
+        assert (
+            get_experiment(session, experiment_id=experiment_id, actor=SYSTEM).updated_at
+            == updated_at
+        )
 
 
 def test_an_edit_is_validated_whole_and_a_refused_one_stores_nothing(engine, small_dataset):
@@ -284,6 +298,7 @@ def test_an_edit_is_validated_whole_and_a_refused_one_stores_nothing(engine, sma
                 experiment_id=experiment_id,
                 changes=ExperimentUpdate(title="New title", baseline_to=date(2024, 2, 1)),
                 author="bo",
+                actor=SYSTEM,
             )
         assert field_errors(raised.value) == {
             "baseline_from": "give both baseline dates or neither"
@@ -294,11 +309,15 @@ def test_an_edit_is_validated_whole_and_a_refused_one_stores_nothing(engine, sma
                 experiment_id=experiment_id,
                 changes=ExperimentUpdate(review_date=date(2024, 2, 1)),
                 author="bo",
+                actor=SYSTEM,
             )
         assert set(field_errors(raised.value)) == {"review_date"}
     with Session(engine) as session:
-        assert get_experiment(session, experiment_id=experiment_id).title == "Limit WIP to 3"
-        assert len(experiment_history(session, experiment_id=experiment_id)) == 1
+        assert (
+            get_experiment(session, experiment_id=experiment_id, actor=SYSTEM).title
+            == "Limit WIP to 3"
+        )
+        assert len(experiment_history(session, experiment_id=experiment_id, actor=SYSTEM)) == 1
 
 
 def test_unknown_ids_and_blank_authors_are_refused(engine, small_dataset):
@@ -306,13 +325,17 @@ def test_unknown_ids_and_blank_authors_are_refused(engine, small_dataset):
         dataset_id = _version(session, small_dataset).dataset_id
         with pytest.raises(LookupError, match="no experiment with id 999"):
             update_experiment(
-                session, experiment_id=999, changes=ExperimentUpdate(title="x"), author="bo"
+                session,
+                experiment_id=999,
+                changes=ExperimentUpdate(title="x"),
+                author="bo",
+                actor=SYSTEM,
             )
         with pytest.raises(LookupError, match="no dataset with id 999"):
             _create(session, 999)
         with pytest.raises(ValueError, match="author"):
             _create(session, dataset_id, author="  ")
-        assert get_experiment(session, experiment_id=999) is None
+        assert get_experiment(session, experiment_id=999, actor=SYSTEM) is None
         assert session.exec(select(Experiment)).all() == []
         assert session.exec(select(ExperimentEdit)).all() == []
 
@@ -325,24 +348,40 @@ def test_a_reviewed_experiment_keeps_the_evidence_it_was_judged_on(engine, small
         version = _version(session, small_dataset)
         other = _version(session, small_dataset, name="Team B")
         experiment_id = _create(session, version.dataset_id).id
-        assert latest_snapshot(session, experiment_id=experiment_id) is None
+        assert latest_snapshot(session, experiment_id=experiment_id, actor=SYSTEM) is None
         with pytest.raises(ValueError, match="when it is reviewed"):
             save_snapshot(
-                session, experiment_id=experiment_id, version_id=version.id, result={}, author="a"
+                session,
+                experiment_id=experiment_id,
+                version_id=version.id,
+                result={},
+                author="a",
+                actor=SYSTEM,
             )
         update_experiment(
             session,
             experiment_id=experiment_id,
             changes=ExperimentUpdate(status="adopted", learnings="Shorter, steadier."),
             author="ana",
+            actor=SYSTEM,
         )
         with pytest.raises(ValueError, match="belongs to dataset"):
             save_snapshot(
-                session, experiment_id=experiment_id, version_id=other.id, result={}, author="a"
+                session,
+                experiment_id=experiment_id,
+                version_id=other.id,
+                result={},
+                author="a",
+                actor=SYSTEM,
             )
         with pytest.raises(LookupError):
             save_snapshot(
-                session, experiment_id=experiment_id, version_id=999, result={}, author="a"
+                session,
+                experiment_id=experiment_id,
+                version_id=999,
+                result={},
+                author="a",
+                actor=SYSTEM,
             )
         result = {
             "metric": "cycle_time_p85",
@@ -351,7 +390,12 @@ def test_a_reviewed_experiment_keeps_the_evidence_it_was_judged_on(engine, small
             "verdict": "improved",
         }
         first = save_snapshot(
-            session, experiment_id=experiment_id, version_id=version.id, result=result, author="ana"
+            session,
+            experiment_id=experiment_id,
+            version_id=version.id,
+            result=result,
+            author="ana",
+            actor=SYSTEM,
         )
         assert (first.status, first.author, first.version_id) == ("adopted", "ana", version.id)
         assert first.taken_at.utcoffset() == timedelta(0)
@@ -361,6 +405,7 @@ def test_a_reviewed_experiment_keeps_the_evidence_it_was_judged_on(engine, small
             experiment_id=experiment_id,
             changes=ExperimentUpdate(status="adapted", metric="lead_time_p85"),
             author="bo",
+            actor=SYSTEM,
         )
         second = save_snapshot(
             session,
@@ -368,6 +413,7 @@ def test_a_reviewed_experiment_keeps_the_evidence_it_was_judged_on(engine, small
             version_id=version.id,
             result={"v": 2},
             author="bo",
+            actor=SYSTEM,
         )
         first_id, second_id = first.id, second.id
     with Session(engine) as session:
@@ -378,7 +424,7 @@ def test_a_reviewed_experiment_keeps_the_evidence_it_was_judged_on(engine, small
             "after": {"value": 8.25, "n": 31, "spread": None},
             "verdict": "improved",
         }
-        latest = latest_snapshot(session, experiment_id=experiment_id)
+        latest = latest_snapshot(session, experiment_id=experiment_id, actor=SYSTEM)
         assert (latest.id, latest.status, latest.result) == (second_id, "adapted", {"v": 2})
 
 
@@ -389,17 +435,26 @@ def test_deleting_the_version_a_snapshot_was_judged_on_archives_it(engine, small
         judged_id, newer_id, dataset_id = judged.id, newer.id, judged.dataset_id
         experiment_id = _create(session, dataset_id, status="abandoned").id
         save_snapshot(
-            session, experiment_id=experiment_id, version_id=judged_id, result={"x": 1}, author="a"
+            session,
+            experiment_id=experiment_id,
+            version_id=judged_id,
+            result={"x": 1},
+            author="a",
+            actor=SYSTEM,
         )
     with Session(engine) as session:
-        assert crud.delete_version(session, version_id=judged_id) == "archived"
-        assert [v.id for v in crud.list_versions(session, dataset_id=dataset_id)] == [newer_id]
-        assert len(crud.load_dataset(session, version_id=judged_id).items) == 20
-        snapshot = latest_snapshot(session, experiment_id=experiment_id)
+        assert crud.delete_version(session, version_id=judged_id, actor=SYSTEM) == "archived"
+        assert [v.id for v in crud.list_versions(session, dataset_id=dataset_id, actor=SYSTEM)] == [
+            newer_id
+        ]
+        assert len(crud.load_dataset(session, version_id=judged_id, actor=SYSTEM).items) == 20
+        snapshot = latest_snapshot(session, experiment_id=experiment_id, actor=SYSTEM)
         assert (snapshot.version_id, snapshot.result) == (judged_id, {"x": 1})
         # the unreferenced newer version goes; the dataset is archived, not deleted
-        assert crud.delete_version(session, version_id=newer_id) == "deleted"
-        assert crud.get_dataset(session, dataset_id=dataset_id).archived_at is not None
+        assert crud.delete_version(session, version_id=newer_id, actor=SYSTEM) == "deleted"
+        assert (
+            crud.get_dataset(session, dataset_id=dataset_id, actor=SYSTEM).archived_at is not None
+        )
 
 
 def test_deleting_the_last_version_of_a_dataset_with_experiments_archives_it(engine, small_dataset):
@@ -408,14 +463,16 @@ def test_deleting_the_last_version_of_a_dataset_with_experiments_archives_it(eng
         only_id, dataset_id = only.id, only.dataset_id
         experiment_ids = [_create(session, dataset_id, title=f"E{n}").id for n in range(2)]
     with Session(engine) as session:
-        assert crud.delete_version(session, version_id=only_id) == "deleted"
-        assert crud.get_dataset(session, dataset_id=dataset_id).archived_at is not None
-        assert crud.list_datasets(session) == []
+        assert crud.delete_version(session, version_id=only_id, actor=SYSTEM) == "deleted"
+        assert (
+            crud.get_dataset(session, dataset_id=dataset_id, actor=SYSTEM).archived_at is not None
+        )
+        assert crud.list_datasets(session, actor=SYSTEM) == []
     with Session(engine) as session:
-        survivors = list_experiments(session, dataset_id=dataset_id)
+        survivors = list_experiments(session, dataset_id=dataset_id, actor=SYSTEM)
         assert sorted(e.id for e in survivors) == sorted(experiment_ids)
         for experiment_id in experiment_ids:
-            assert len(experiment_history(session, experiment_id=experiment_id)) == 1
+            assert len(experiment_history(session, experiment_id=experiment_id, actor=SYSTEM)) == 1
 
 
 def test_experiments_are_never_removed_by_a_cascade(engine, small_dataset):
@@ -433,7 +490,7 @@ def test_experiments_are_never_removed_by_a_cascade(engine, small_dataset):
             session.commit()
         session.rollback()
     with Session(engine) as session:
-        assert get_experiment(session, experiment_id=experiment_id) is not None
+        assert get_experiment(session, experiment_id=experiment_id, actor=SYSTEM) is not None
 
 
 # --- lists and overlaps -------------------------------------------------------------------
@@ -456,7 +513,7 @@ def test_list_filters_by_dataset_status_and_team_newest_change_first(engine, sma
         other = _create(session, team_b, title="other", change_date=date(2024, 2, 1)).id
 
         def ids(**filters):
-            return [e.id for e in list_experiments(session, **filters)]
+            return [e.id for e in list_experiments(session, **filters, actor=SYSTEM)]
 
         assert ids() == [new, other, scoped, old]
         assert ids(dataset_id=team_a) == [new, scoped, old]
@@ -490,7 +547,10 @@ def test_overlapping_experiments_are_flagged_on_both_sides(engine, small_dataset
         elsewhere = _create(session, other_dataset, title="elsewhere", scope=stories)
 
         def titles(experiment):
-            return [e.title for e in overlapping_experiments(session, experiment=experiment)]
+            return [
+                e.title
+                for e in overlapping_experiments(session, experiment=experiment, actor=SYSTEM)
+            ]
 
         assert titles(first) == ["second"]
         assert titles(second) == ["later", "team B", "bugs", "first"]
@@ -501,7 +561,9 @@ def test_overlapping_experiments_are_flagged_on_both_sides(engine, small_dataset
         assert titles(elsewhere) == []
         # an unsaved experiment is checked the same way (to warn before storing it)
         draft = _create_data(dataset_id, title="draft", scope={"work_types": ("Bug",)})
-        assert [e.title for e in overlapping_experiments(session, experiment=draft)] == [
+        assert [
+            e.title for e in overlapping_experiments(session, experiment=draft, actor=SYSTEM)
+        ] == [
             "second",
             "team B",
             "bugs",
@@ -539,11 +601,11 @@ def test_a_given_baseline_sets_the_window_length(engine, small_dataset):
             baseline_from=date(2024, 3, 14),
             baseline_to=date(2024, 3, 20),
         )
-        assert [e.id for e in overlapping_experiments(session, experiment=short_one)] == [
-            touching.id
-        ]
+        assert [
+            e.id for e in overlapping_experiments(session, experiment=short_one, actor=SYSTEM)
+        ] == [touching.id]
         assert short_one.id not in [
-            e.id for e in overlapping_experiments(session, experiment=after_it)
+            e.id for e in overlapping_experiments(session, experiment=after_it, actor=SYSTEM)
         ]
 
 
@@ -557,6 +619,7 @@ def test_the_method_is_edited_like_any_field_and_decides_the_evidence(engine, sm
                 experiment_id=experiment_id,
                 changes=ExperimentUpdate(method="by magic"),
                 author="bo",
+                actor=SYSTEM,
             )
         assert list(field_errors(raised.value)) == ["method"]
         update_experiment(
@@ -564,12 +627,13 @@ def test_the_method_is_edited_like_any_field_and_decides_the_evidence(engine, sm
             experiment_id=experiment_id,
             changes=ExperimentUpdate(method="done"),
             author="bo",
+            actor=SYSTEM,
         )
-        history = experiment_history(session, experiment_id=experiment_id)
+        history = experiment_history(session, experiment_id=experiment_id, actor=SYSTEM)
         assert [(e.kind, e.author) for e in history] == [("created", "ana"), ("edited", "bo")]
         assert history[-1].changes == {"method": ["start", "done"]}
-        stored = get_experiment(session, experiment_id=experiment_id)
+        stored = get_experiment(session, experiment_id=experiment_id, actor=SYSTEM)
         assert evidence_spec(stored).method == "done"
-        assert evidence_spec(reading.experiment(session, experiment_id=experiment_id)).method == (
-            "done"
-        )
+        assert evidence_spec(
+            reading.experiment(session, experiment_id=experiment_id, actor=SYSTEM)
+        ).method == ("done")

@@ -35,6 +35,7 @@ from vsm_core.store import (
     reading,
     upgrade_to_head,
 )
+from vsm_core.store.access import SYSTEM
 from vsm_core.store.migrate import alembic_config
 
 CREATED = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
@@ -148,17 +149,20 @@ def test_experiments_written_at_0002_survive_the_upgrade_to_head(fresh_engine):
     assert [row.id for row in edits] == written["edits"]
     first_id, second_id = written["experiments"]
     with Session(fresh_engine) as session:
-        first = get_experiment(session, experiment_id=first_id)
+        first = get_experiment(session, experiment_id=first_id, actor=SYSTEM)
         assert (first.title, first.status, first.target) == ("Legacy experiment 0", "running", 10.5)
         assert (first.change_date, first.review_date) == (date(2024, 3, 1), date(2024, 5, 1))
         assert first.scope == {"work_types": ["Story"], "team": "A", "attributes": {}}
         assert first.created_at == CREATED
-        history = experiment_history(session, experiment_id=first_id)
+        history = experiment_history(session, experiment_id=first_id, actor=SYSTEM)
         assert [(e.kind, e.changes, e.at) for e in history] == [
             ("created", {"title": [None, "Legacy experiment 0"]}, CREATED),
             ("edited", {"status": ["planned", "running"]}, CREATED),
         ]
-        assert [e.id for e in list_experiments(session, team="A")] == [second_id, first_id]
+        assert [e.id for e in list_experiments(session, team="A", actor=SYSTEM)] == [
+            second_id,
+            first_id,
+        ]
 
         # the new revision works on the old rows: review one and keep its evidence
         update_experiment(
@@ -166,6 +170,7 @@ def test_experiments_written_at_0002_survive_the_upgrade_to_head(fresh_engine):
             experiment_id=first_id,
             changes=ExperimentUpdate(status="adopted"),
             author="bo",
+            actor=SYSTEM,
         )
         snapshot = save_snapshot(
             session,
@@ -173,15 +178,23 @@ def test_experiments_written_at_0002_survive_the_upgrade_to_head(fresh_engine):
             version_id=written["version_id"],
             result={"verdict": "improved"},
             author="bo",
+            actor=SYSTEM,
         )
-        assert latest_snapshot(session, experiment_id=first_id).id == snapshot.id
-        assert len(experiment_history(session, experiment_id=first_id)) == 3
+        assert latest_snapshot(session, experiment_id=first_id, actor=SYSTEM).id == snapshot.id
+        assert len(experiment_history(session, experiment_id=first_id, actor=SYSTEM)) == 3
         # an old experiment with the stored empty scope: an unchanged edit is still a no-op
         update_experiment(
-            session, experiment_id=second_id, changes=ExperimentUpdate(status="planned"), author="c"
+            session,
+            experiment_id=second_id,
+            changes=ExperimentUpdate(status="planned"),
+            author="c",
+            actor=SYSTEM,
         )
-        assert len(experiment_history(session, experiment_id=second_id)) == 2
-        assert crud.delete_version(session, version_id=written["version_id"]) == "archived"
+        assert len(experiment_history(session, experiment_id=second_id, actor=SYSTEM)) == 2
+        assert (
+            crud.delete_version(session, version_id=written["version_id"], actor=SYSTEM)
+            == "archived"
+        )
 
 
 def _write_as_revision_0003(engine) -> dict[str, list[int] | int]:
@@ -218,29 +231,30 @@ def test_experiments_written_at_0003_are_compared_by_start_after_the_upgrade(fre
         rows = connection.execute(text("SELECT id, method FROM experiment ORDER BY id")).all()
         assert [tuple(row) for row in rows] == [(i, "start") for i in written["experiments"]]
         # the Core read of `experiments show` sees it too
-        assert reading.experiment(connection, experiment_id=written["experiments"][0]).method == (
-            "start"
-        )
+        assert reading.experiment(
+            connection, experiment_id=written["experiments"][0], actor=SYSTEM
+        ).method == ("start")
     first_id, second_id = written["experiments"]
     with Session(fresh_engine) as session:
-        assert get_experiment(session, experiment_id=first_id).method == "start"
-        snapshot = latest_snapshot(session, experiment_id=first_id)
+        assert get_experiment(session, experiment_id=first_id, actor=SYSTEM).method == "start"
+        snapshot = latest_snapshot(session, experiment_id=first_id, actor=SYSTEM)
         assert (snapshot.id, snapshot.result) == (
             written["snapshot"],
             {"verdict": "improved", "assign": "start"},
         )
-        assert [e.id for e in experiment_history(session, experiment_id=first_id)] == written[
-            "edits"
-        ][:2]
+        assert [
+            e.id for e in experiment_history(session, experiment_id=first_id, actor=SYSTEM)
+        ] == written["edits"][:2]
         update_experiment(
             session,
             experiment_id=second_id,
             changes=ExperimentUpdate(method="done"),
             author="bo",
+            actor=SYSTEM,
         )
-        history = experiment_history(session, experiment_id=second_id)
+        history = experiment_history(session, experiment_id=second_id, actor=SYSTEM)
         assert (history[-1].author, history[-1].changes) == ("bo", {"method": ["start", "done"]})
-        assert get_experiment(session, experiment_id=second_id).method == "done"
+        assert get_experiment(session, experiment_id=second_id, actor=SYSTEM).method == "done"
 
 
 def test_a_row_written_without_a_method_gets_start(fresh_engine):
@@ -266,7 +280,7 @@ def test_a_row_written_without_a_method_gets_start(fresh_engine):
             at=CREATED,
         )
     with Session(fresh_engine) as session:
-        assert get_experiment(session, experiment_id=experiment_id).method == "start"
+        assert get_experiment(session, experiment_id=experiment_id, actor=SYSTEM).method == "start"
 
 
 def test_the_schema_at_head_matches_the_models(fresh_engine):
@@ -452,7 +466,7 @@ def test_a_database_at_0007_gets_future_designs_and_keeps_its_experiments(fresh_
     assert current_revision(fresh_engine) == head_revision()
     assert "future_design" in inspect(fresh_engine).get_table_names()
     with Session(fresh_engine) as session:
-        assert [e.id for e in list_experiments(session)] == sorted(
+        assert [e.id for e in list_experiments(session, actor=SYSTEM)] == sorted(
             written["experiments"], reverse=True
         )
         design = designs.save_design(
@@ -488,6 +502,6 @@ def test_a_database_at_0008_gets_delivery_series_and_summary_tables(fresh_engine
     assert current_revision(fresh_engine) == "0011" == head_revision()
     assert new_tables <= set(inspect(fresh_engine).get_table_names())
     with Session(fresh_engine) as session:
-        assert [e.id for e in list_experiments(session)] == sorted(
+        assert [e.id for e in list_experiments(session, actor=SYSTEM)] == sorted(
             written["experiments"], reverse=True
         )

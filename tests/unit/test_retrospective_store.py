@@ -15,6 +15,7 @@ from vsm_core.experiments.records import ExperimentCreate
 from vsm_core.retrospective.due import DUE_COLUMNS, due_for_review
 from vsm_core.store import crud, current_revision, head_revision, make_engine, upgrade_to_head
 from vsm_core.store import retrospectives as store
+from vsm_core.store.access import SYSTEM
 from vsm_core.store.bootstrap import prepare_database
 from vsm_core.store.models import Retrospective, RetrospectiveExperiment
 
@@ -23,7 +24,12 @@ from vsm_core.store.models import Retrospective, RetrospectiveExperiment
 def dataset_id(engine, demo_dataset) -> int:
     with Session(engine) as session:
         version = crud.save_dataset_version(
-            session, dataset=demo_dataset, name="Payments", team="Payments team", format="events"
+            session,
+            dataset=demo_dataset,
+            name="Payments",
+            team="Payments team",
+            format="events",
+            actor=SYSTEM,
         )
         return version.dataset_id
 
@@ -39,7 +45,7 @@ def _experiment(engine, dataset_id: int, title: str = "Pair on reviews") -> int:
         change_date=date(2026, 9, 1),
     )
     with Session(engine) as session:
-        return records.create_experiment(session, data=data, author="ana").id
+        return records.create_experiment(session, data=data, author="ana", actor=SYSTEM).id
 
 
 def _count(engine, model) -> int:
@@ -61,6 +67,7 @@ def test_create_read_list_update_and_link(engine, dataset_id):
             notes="Review is where work waits.\nWe try pairing.",
             author=" Ana ",
             experiment_ids=[first, first],
+            actor=SYSTEM,
         )
         newer = store.create_retrospective(
             session,
@@ -69,30 +76,46 @@ def test_create_read_list_update_and_link(engine, dataset_id):
             held_on=date(2026, 9, 15),
             since=date(2026, 9, 1),
             author="Bo",
+            actor=SYSTEM,
         )
         assert (older.attendees, older.author) == ("Ana, Bo", "Ana")
         assert older.notes == "Review is where work waits.\nWe try pairing."
         assert older.created_at.tzinfo is not None
         assert [
-            e.id for e in store.retrospective_experiments(session, retrospective_id=older.id)
+            e.id
+            for e in store.retrospective_experiments(
+                session, retrospective_id=older.id, actor=SYSTEM
+            )
         ] == [first]
-        assert [r.id for r in store.list_retrospectives(session, team="Payments team")] == [
+        assert [
+            r.id for r in store.list_retrospectives(session, team="Payments team", actor=SYSTEM)
+        ] == [
             newer.id,
             older.id,
         ]
-        assert store.list_retrospectives(session, team="Another team") == []
-        assert store.latest_retrospective(session, team="Payments team").id == newer.id
-        assert store.latest_retrospective(session, team=None, dataset_id=dataset_id).id == newer.id
-        assert store.latest_retrospective(session, team=None) is None
+        assert store.list_retrospectives(session, team="Another team", actor=SYSTEM) == []
+        assert (
+            store.latest_retrospective(session, team="Payments team", actor=SYSTEM).id == newer.id
+        )
+        assert (
+            store.latest_retrospective(session, team=None, dataset_id=dataset_id, actor=SYSTEM).id
+            == newer.id
+        )
+        assert store.latest_retrospective(session, team=None, actor=SYSTEM) is None
 
         linked = store.link_experiments(
-            session, retrospective_id=older.id, experiment_ids=[second, first]
+            session, retrospective_id=older.id, experiment_ids=[second, first], actor=SYSTEM
         )
         assert [e.id for e in linked] == [first, second]
-        updated = store.update_retrospective(session, retrospective_id=newer.id, notes=" Better ")
+        updated = store.update_retrospective(
+            session, retrospective_id=newer.id, notes=" Better ", actor=SYSTEM
+        )
         assert (updated.notes, updated.attendees) == ("Better", "")
-        assert store.get_retrospective(session, retrospective_id=newer.id).notes == "Better"
-        assert store.get_retrospective(session, retrospective_id=999) is None
+        assert (
+            store.get_retrospective(session, retrospective_id=newer.id, actor=SYSTEM).notes
+            == "Better"
+        )
+        assert store.get_retrospective(session, retrospective_id=999, actor=SYSTEM) is None
     assert _count(engine, RetrospectiveExperiment) == 2
 
 
@@ -114,7 +137,7 @@ def test_a_refused_retrospective_stores_nothing(engine, dataset_id, change, erro
         author="Ana",
     )
     with Session(engine) as session, pytest.raises(error, match=message):
-        store.create_retrospective(session, **{**values, **change})
+        store.create_retrospective(session, **{**values, **change}, actor=SYSTEM)
     assert _count(engine, Retrospective) == 0
     assert _count(engine, RetrospectiveExperiment) == 0
 
@@ -122,9 +145,9 @@ def test_a_refused_retrospective_stores_nothing(engine, dataset_id, change, erro
 def test_unknown_ids_are_refused_on_update_and_link(engine, dataset_id):
     with Session(engine) as session:
         with pytest.raises(LookupError):
-            store.update_retrospective(session, retrospective_id=5, notes="x")
+            store.update_retrospective(session, retrospective_id=5, notes="x", actor=SYSTEM)
         with pytest.raises(LookupError):
-            store.link_experiments(session, retrospective_id=5, experiment_ids=[])
+            store.link_experiments(session, retrospective_id=5, experiment_ids=[], actor=SYSTEM)
 
 
 def test_a_retrospective_keeps_its_dataset_archived_not_deleted(engine, dataset_id):
@@ -136,11 +159,14 @@ def test_a_retrospective_keeps_its_dataset_archived_not_deleted(engine, dataset_
             held_on=date(2026, 9, 1),
             since=date(2026, 9, 1),
             author="Ana",
+            actor=SYSTEM,
         )
-        [version] = crud.list_versions(session, dataset_id=dataset_id)
-        assert crud.delete_version(session, version_id=version.id) == "deleted"
-        assert crud.get_dataset(session, dataset_id=dataset_id).archived_at is not None
-        assert len(store.list_retrospectives(session, dataset_id=dataset_id)) == 1
+        [version] = crud.list_versions(session, dataset_id=dataset_id, actor=SYSTEM)
+        assert crud.delete_version(session, version_id=version.id, actor=SYSTEM) == "deleted"
+        assert (
+            crud.get_dataset(session, dataset_id=dataset_id, actor=SYSTEM).archived_at is not None
+        )
+        assert len(store.list_retrospectives(session, dataset_id=dataset_id, actor=SYSTEM)) == 1
 
 
 # --------------------------------------------------------------------------- the migration
@@ -192,8 +218,11 @@ def test_the_upgrade_adds_the_tables_and_keeps_older_experiments(database_url):
                 since=date(2026, 3, 1),
                 author="Bo",
                 experiment_ids=[experiment_id],
+                actor=SYSTEM,
             )
-            [linked] = store.retrospective_experiments(session, retrospective_id=saved.id)
+            [linked] = store.retrospective_experiments(
+                session, retrospective_id=saved.id, actor=SYSTEM
+            )
             assert (linked.title, linked.learnings) == ("Old one", "Keep it")
     finally:
         engine.dispose()
@@ -214,7 +243,12 @@ def demo_engine(tmp_path_factory):
 def _due(engine, held_on: date, horizon: int = 14):
     with Session(engine) as session:
         return due_for_review(
-            session, team="Demo team", dataset_id=1, held_on=held_on, horizon_days=horizon
+            session,
+            team="Demo team",
+            dataset_id=1,
+            held_on=held_on,
+            horizon_days=horizon,
+            actor=SYSTEM,
         )
 
 
@@ -243,5 +277,6 @@ def test_no_experiments_give_an_empty_table(engine, dataset_id):
             dataset_id=dataset_id,
             held_on=date(2026, 9, 1),
             horizon_days=14,
+            actor=SYSTEM,
         )
     assert due.empty and list(due.columns) == list(DUE_COLUMNS)

@@ -11,14 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from vsm_core.store import crud, current_revision, head_revision, make_engine, upgrade_to_head
+from vsm_core.store.access import SYSTEM
 from vsm_core.store.bootstrap import prepare_database
 from vsm_core.store.engine import SQLITE_BUSY_TIMEOUT_MS
 from vsm_core.store.models import Dataset, DatasetVersion, WorkItem
 
 
-def _save(session, dataset, name="Team A", **extra):
+def _save(session, dataset, name="Team A", *, actor=SYSTEM, **extra):
     return crud.save_dataset_version(
-        session, dataset=dataset, name=name, team="A", format="events", **extra
+        session, dataset=dataset, name=name, team="A", format="events", actor=actor, **extra
     )
 
 
@@ -59,7 +60,7 @@ def test_round_trip_keeps_items_events_and_workflow_exactly(engine, demo_dataset
     with Session(engine) as session:
         version = _save(session, demo_dataset, source_filename="demo.csv", source_sha256="ab" * 32)
     with Session(engine) as session:
-        loaded = crud.load_dataset(session, version_id=version.id)
+        loaded = crud.load_dataset(session, version_id=version.id, actor=SYSTEM)
     pd.testing.assert_frame_equal(loaded.items, demo_dataset.items)
     pd.testing.assert_frame_equal(loaded.events, demo_dataset.events)
     assert loaded.workflow == demo_dataset.workflow
@@ -78,11 +79,11 @@ def test_reimport_creates_a_new_version_and_the_old_one_stays_readable(engine, d
         second = _save(session, demo_dataset)
         assert (first.version, second.version) == (1, 2)
         assert first.dataset_id == second.dataset_id
-        [summary] = crud.list_datasets(session)
+        [summary] = crud.list_datasets(session, actor=SYSTEM)
         assert (summary.latest_version, summary.versions, summary.items) == (2, 2, 600)
-        assert crud.get_version(session, dataset_id=first.dataset_id).id == second.id
-        old = crud.get_version(session, dataset_id=first.dataset_id, version=1)
-        assert len(crud.load_dataset(session, version_id=old.id).items) == 10
+        assert crud.get_version(session, dataset_id=first.dataset_id, actor=SYSTEM).id == second.id
+        old = crud.get_version(session, dataset_id=first.dataset_id, version=1, actor=SYSTEM)
+        assert len(crud.load_dataset(session, version_id=old.id, actor=SYSTEM).items) == 10
 
 
 def test_timestamps_come_back_timezone_aware_utc(engine, demo_dataset):
@@ -124,15 +125,17 @@ def test_foreign_keys_are_enforced(engine):
 def test_archived_datasets_are_hidden_unless_asked(engine, demo_dataset):
     with Session(engine) as session:
         version = _save(session, demo_dataset)
-        crud.archive_dataset(session, dataset_id=version.dataset_id, when=datetime.now(UTC))
-        assert crud.list_datasets(session) == []
-        [archived] = crud.list_datasets(session, include_archived=True)
+        crud.archive_dataset(
+            session, dataset_id=version.dataset_id, when=datetime.now(UTC), actor=SYSTEM
+        )
+        assert crud.list_datasets(session, actor=SYSTEM) == []
+        [archived] = crud.list_datasets(session, include_archived=True, actor=SYSTEM)
         assert archived.archived is True
 
 
 def test_loading_an_unknown_version_raises_lookup_error(engine):
     with Session(engine) as session, pytest.raises(LookupError):
-        crud.load_dataset(session, version_id=12345)
+        crud.load_dataset(session, version_id=12345, actor=SYSTEM)
 
 
 def test_prepare_database_seeds_the_demo_once(database_url):
@@ -141,7 +144,7 @@ def test_prepare_database_seeds_the_demo_once(database_url):
         assert prepare_database(engine) is True
         assert prepare_database(engine) is False
         with Session(engine) as session:
-            [summary] = crud.list_datasets(session)
+            [summary] = crud.list_datasets(session, actor=SYSTEM)
         assert summary.name == "Demo team"
         assert summary.format == "demo"
         assert summary.items == 600
@@ -153,26 +156,26 @@ def test_deleting_a_version_removes_its_items_and_events_only(engine, demo_datas
     with Session(engine) as session:
         first = _save(session, demo_dataset)
         second = _save(session, demo_dataset)
-        crud.delete_version(session, version_id=first.id)
-        [summary] = crud.list_datasets(session)
+        crud.delete_version(session, version_id=first.id, actor=SYSTEM)
+        [summary] = crud.list_datasets(session, actor=SYSTEM)
         assert (summary.versions, summary.latest_version) == (1, 2)
         remaining = session.exec(select(WorkItem.version_id).distinct()).all()
         assert remaining == [second.id]
-        assert len(crud.load_dataset(session, version_id=second.id).events) == len(
+        assert len(crud.load_dataset(session, version_id=second.id, actor=SYSTEM).events) == len(
             demo_dataset.events
         )
         with pytest.raises(LookupError):
-            crud.load_dataset(session, version_id=first.id)
+            crud.load_dataset(session, version_id=first.id, actor=SYSTEM)
 
 
 def test_deleting_the_last_version_deletes_the_dataset(engine, demo_dataset):
     with Session(engine) as session:
         only = _save(session, demo_dataset)
-        crud.delete_version(session, version_id=only.id)
-        assert crud.list_datasets(session, include_archived=True) == []
+        crud.delete_version(session, version_id=only.id, actor=SYSTEM)
+        assert crud.list_datasets(session, include_archived=True, actor=SYSTEM) == []
         assert session.exec(select(WorkItem)).all() == []
         with pytest.raises(LookupError):
-            crud.delete_version(session, version_id=only.id)
+            crud.delete_version(session, version_id=only.id, actor=SYSTEM)
 
 
 def test_the_latest_workflow_of_a_team_is_offered_for_reuse(engine, demo_dataset):
@@ -182,12 +185,12 @@ def test_the_latest_workflow_of_a_team_is_offered_for_reuse(engine, demo_dataset
         stages=[Stage(name="Doing", category="active"), Stage(name="Done", category="done")]
     )
     with Session(engine) as session:
-        assert crud.latest_workflow_for_team(session, team="A") is None
+        assert crud.latest_workflow_for_team(session, team="A", actor=SYSTEM) is None
         _save(session, demo_dataset)
         small = make_dataset(demo_dataset.items.head(3), demo_dataset.events.head(0), other)
         _save(session, small, name="Team A again")
-        assert crud.latest_workflow_for_team(session, team="A") == other
-        assert crud.latest_workflow_for_team(session, team="nobody") is None
+        assert crud.latest_workflow_for_team(session, team="A", actor=SYSTEM) == other
+        assert crud.latest_workflow_for_team(session, team="nobody", actor=SYSTEM) is None
 
 
 @pytest.fixture
@@ -222,16 +225,18 @@ def test_a_referenced_version_is_archived_not_deleted(engine, demo_dataset, refe
         first_id, second_id, dataset_id = first.id, second.id, first.dataset_id
     _refer(engine, version_id=first_id)
     with Session(engine) as session:
-        assert crud.delete_version(session, version_id=first_id) == "archived"
+        assert crud.delete_version(session, version_id=first_id, actor=SYSTEM) == "archived"
         # hidden from lists, still readable by whoever refers to it
-        assert [v.id for v in crud.list_versions(session, dataset_id=dataset_id)] == [second_id]
-        assert len(crud.load_dataset(session, version_id=first_id).items) == 600
-        assert crud.delete_version(session, version_id=second_id) == "deleted"
+        assert [v.id for v in crud.list_versions(session, dataset_id=dataset_id, actor=SYSTEM)] == [
+            second_id
+        ]
+        assert len(crud.load_dataset(session, version_id=first_id, actor=SYSTEM).items) == 600
+        assert crud.delete_version(session, version_id=second_id, actor=SYSTEM) == "deleted"
         # no live version left, but an archived one: the dataset is archived, not deleted
-        assert crud.list_datasets(session) == []
-        [archived] = crud.list_datasets(session, include_archived=True)
+        assert crud.list_datasets(session, actor=SYSTEM) == []
+        [archived] = crud.list_datasets(session, include_archived=True, actor=SYSTEM)
         assert archived.archived
-        assert len(crud.load_dataset(session, version_id=first_id).events) == len(
+        assert len(crud.load_dataset(session, version_id=first_id, actor=SYSTEM).events) == len(
             demo_dataset.events
         )
 
@@ -244,8 +249,10 @@ def test_a_referenced_dataset_is_archived_with_its_last_version(
         only_id, dataset_id = only.id, only.dataset_id
     _refer(engine, dataset_id=dataset_id)
     with Session(engine) as session:
-        assert crud.delete_version(session, version_id=only_id) == "deleted"
-        assert crud.get_dataset(session, dataset_id=dataset_id).archived_at is not None
+        assert crud.delete_version(session, version_id=only_id, actor=SYSTEM) == "deleted"
+        assert (
+            crud.get_dataset(session, dataset_id=dataset_id, actor=SYSTEM).archived_at is not None
+        )
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM experiment_probe")).scalar() == 1
 
@@ -256,5 +263,5 @@ def test_version_numbers_are_never_reused_after_archiving(engine, demo_dataset, 
         first_id = first.id
     _refer(engine, version_id=first_id)
     with Session(engine) as session:
-        crud.delete_version(session, version_id=first_id)
+        crud.delete_version(session, version_id=first_id, actor=SYSTEM)
         assert _save(session, demo_dataset).version == 2

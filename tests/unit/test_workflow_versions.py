@@ -27,6 +27,7 @@ from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.pipeline import import_bytes
 from vsm_core.model import Category, Stage, Workflow
 from vsm_core.store import crud
+from vsm_core.store.access import SYSTEM
 from vsm_core.store.models import DatasetVersion, ExperimentSnapshot, StatusEventBlock
 from vsm_core.workflow import (
     WorkflowFileError,
@@ -137,6 +138,7 @@ def stored(engine):
             format=result.format,
             source_filename="events.csv",
             source_sha256=sha,
+            actor=SYSTEM,
         )
         return result, sha, version.id
 
@@ -150,7 +152,9 @@ def test_a_new_version_from_the_same_items_and_events(engine, stored):
     edited = _reordered(result.workflow)
     with Session(engine) as session:
         base = session.get(DatasetVersion, first_id)
-        created = crud.save_workflow_version(session, dataset_id=base.dataset_id, workflow=edited)
+        created = crud.save_workflow_version(
+            session, dataset_id=base.dataset_id, workflow=edited, actor=SYSTEM
+        )
         assert created.version == 2
         assert (created.source_filename, created.source_sha256, created.format) == (
             "events.csv",
@@ -158,8 +162,8 @@ def test_a_new_version_from_the_same_items_and_events(engine, stored):
             "events",
         )
         assert (created.item_count, created.event_count) == (2, 6)
-        old = crud.load_dataset(session, version_id=first_id)
-        new = crud.load_dataset(session, version_id=created.id)
+        old = crud.load_dataset(session, version_id=first_id, actor=SYSTEM)
+        new = crud.load_dataset(session, version_id=created.id, actor=SYSTEM)
         blocks = session.exec(select(StatusEventBlock)).all()
     assert new.items.equals(old.items)
     assert new.events.equals(old.events)
@@ -173,30 +177,38 @@ def test_a_workflow_like_the_base_versions_stores_nothing(engine, stored):
     with Session(engine) as session:
         dataset_id = session.get(DatasetVersion, first_id).dataset_id
         assert (
-            crud.save_workflow_version(session, dataset_id=dataset_id, workflow=result.workflow)
+            crud.save_workflow_version(
+                session, dataset_id=dataset_id, workflow=result.workflow, actor=SYSTEM
+            )
             is None
         )
-        assert len(crud.list_versions(session, dataset_id=dataset_id)) == 1
+        assert len(crud.list_versions(session, dataset_id=dataset_id, actor=SYSTEM)) == 1
         second = crud.save_workflow_version(
-            session, dataset_id=dataset_id, workflow=_reordered(result.workflow)
+            session, dataset_id=dataset_id, workflow=_reordered(result.workflow), actor=SYSTEM
         )
         # Back to version 1's workflow, starting from version 1: nothing new either.
         assert (
             crud.save_workflow_version(
-                session, dataset_id=dataset_id, workflow=result.workflow, version=1
+                session, dataset_id=dataset_id, workflow=result.workflow, version=1, actor=SYSTEM
             )
             is None
         )
         # From version 1 with version 2's workflow: a new version (3), as asked.
         third = crud.save_workflow_version(
-            session, dataset_id=dataset_id, workflow=_reordered(result.workflow), version=1
+            session,
+            dataset_id=dataset_id,
+            workflow=_reordered(result.workflow),
+            version=1,
+            actor=SYSTEM,
         )
         assert (second.version, third.version) == (2, 3)
         with pytest.raises(LookupError, match="no dataset 999"):
-            crud.save_workflow_version(session, dataset_id=999, workflow=result.workflow)
+            crud.save_workflow_version(
+                session, dataset_id=999, workflow=result.workflow, actor=SYSTEM
+            )
         with pytest.raises(LookupError, match="version 7"):
             crud.save_workflow_version(
-                session, dataset_id=dataset_id, workflow=result.workflow, version=7
+                session, dataset_id=dataset_id, workflow=result.workflow, version=7, actor=SYSTEM
             )
 
 
@@ -216,12 +228,14 @@ def test_experiments_keep_the_version_they_were_judged_on(engine, stored):
                 change_date=date(2024, 3, 3),
             ),
             author="ana",
+            actor=SYSTEM,
         )
         update_experiment(
             session,
             experiment_id=experiment.id,
             changes=ExperimentUpdate(status="adopted"),
             author="ana",
+            actor=SYSTEM,
         )
         snapshot = save_snapshot(
             session,
@@ -229,21 +243,24 @@ def test_experiments_keep_the_version_they_were_judged_on(engine, stored):
             version_id=first_id,
             result={"verdict": "improved"},
             author="ana",
+            actor=SYSTEM,
         )
         created = crud.save_workflow_version(
-            session, dataset_id=dataset_id, workflow=_reordered(result.workflow)
+            session, dataset_id=dataset_id, workflow=_reordered(result.workflow), actor=SYSTEM
         )
         snapshot_id = snapshot.id
     with Session(engine) as session:
         kept = session.get(ExperimentSnapshot, snapshot_id)
         assert (kept.version_id, kept.result) == (first_id, {"verdict": "improved"})
-        judged_on = crud.load_dataset(session, version_id=first_id)
+        judged_on = crud.load_dataset(session, version_id=first_id, actor=SYSTEM)
         assert same_workflow(judged_on.workflow, result.workflow)
-        latest = crud.get_version(session, dataset_id=dataset_id)
+        latest = crud.get_version(session, dataset_id=dataset_id, actor=SYSTEM)
         assert latest.id == created.id != first_id
         # Deleting the version judged on archives it: the snapshot still finds it.
-        assert crud.delete_version(session, version_id=first_id) == "archived"
-        assert crud.load_dataset(session, version_id=first_id).items.equals(judged_on.items)
+        assert crud.delete_version(session, version_id=first_id, actor=SYSTEM) == "archived"
+        assert crud.load_dataset(session, version_id=first_id, actor=SYSTEM).items.equals(
+            judged_on.items
+        )
 
 
 def test_identical_version_needs_the_same_bytes_reading_and_workflow(engine, stored):
@@ -253,7 +270,12 @@ def test_identical_version_needs_the_same_bytes_reading_and_workflow(engine, sto
 
         def same(dataset, *, digest=sha, name="Board", format="events"):
             return crud.identical_version(
-                session, name=name, dataset=dataset, format=format, source_sha256=digest
+                session,
+                name=name,
+                dataset=dataset,
+                format=format,
+                source_sha256=digest,
+                actor=SYSTEM,
             )
 
         assert same(result.dataset).id == first_id
