@@ -149,7 +149,9 @@ def _current_map(selection: Selection) -> None:
         key="future_current_map",
         definition="The current state as the Bottlenecks page draws it, over the completed "
         "items of the sidebar's selection: each active stage with its median work time, each "
-        "waiting stage as a queue with its median wait.",
+        "waiting stage as a queue with its median wait. The box: flow efficiency (active time "
+        "÷ cycle time) and process cycle efficiency (time in stages that add value ÷ lead "
+        "time), each summed over the completed items.",
     )
 
 
