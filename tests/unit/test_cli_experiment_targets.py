@@ -80,14 +80,15 @@ def test_experiments_on_deployments_and_on_a_series(db, capsys, tmp_path):
 
     frequency = _add(db, capsys, "deployment_frequency:api", "increase")
     shown = _json(capsys, [*db, "experiments", "show", str(frequency), "--json"])
-    evidence = shown
+    evidence = shown["evidence"]
+    assert shown["verdict"] == evidence["verdict"]
     assert evidence["kind"] == "delivery"
     assert (evidence["before"]["value"], evidence["after"]["value"]) == (2.0, 5.0)
     assert evidence["verdict"] == "improved"
 
     satisfaction = _add(db, capsys, "series:NPS", "increase")
     shown = _json(capsys, [*db, "experiments", "show", str(satisfaction), "--json"])
-    evidence = shown
+    evidence = shown["evidence"]
     assert evidence["kind"] == "series"
     assert evidence["after"]["value"] - evidence["before"]["value"] == pytest.approx(15, abs=1)
     assert evidence["verdict"] == "improved"
