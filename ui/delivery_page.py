@@ -85,10 +85,13 @@ def render_delivery(selection: Selection) -> None:
             "--team TEAM)."
         )
         return
+    notice = st.container()  # always drawn: the expander below keeps its place (and state)
     if _FLASH in st.session_state:
-        st.success(st.session_state.pop(_FLASH))
+        notice.success(st.session_state.pop(_FLASH))
     if actor.may(team, "edit"):
-        with st.expander("Upload deployments or incidents", expanded=False):
+        # Open while a file is chosen, so its review (or its problems) stays in sight.
+        chosen = st.session_state.get("delivery_file") is not None
+        with st.expander("Upload deployments or incidents", expanded=chosen):
             _upload(team, actor)
     else:
         st.caption(

@@ -113,11 +113,12 @@ def test_service_period_and_view_are_in_the_address(app):
     _store("deployments.csv")
     app.query_params["delivery_team"] = TEAM
     app.query_params["service"] = "web"
-    app.query_params["weeks"] = "0"
+    app.query_params["weeks"] = "Everything"
     app.query_params["view"] = "By service"
     page = app.switch_page(PAGE).run()
     assert not page.exception
     assert page.selectbox(key="service").value == "web"
+    assert page.segmented_control(key="weeks").value == 0  # "Everything"
     assert _metrics(page)["Deployment frequency"] == "1.3 a week"  # 2 in 11 days
     table = next(d.value for d in page.dataframe if "Service" in d.value.columns)
     assert list(table["Service"]) == ["All services", "api", "web"]
