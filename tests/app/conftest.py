@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,41 @@ def open_page(app):
         return app
 
     return opener
+
+
+@pytest.fixture
+def update_wip_limit():
+    """Edit the demo's "WIP limit on Ready and Review" experiment in the app's database, as
+    someone else would between two runs of a page (run the app first: it seeds the demo).
+
+    ``update_wip_limit(learnings="…")`` stores the given fields (those of
+    :class:`~vsm_core.experiments.records.ExperimentUpdate`) as the system and returns the
+    experiment's id.
+    """
+    from sqlmodel import Session
+
+    from vsm_core.experiments import records
+    from vsm_core.store import make_engine
+    from vsm_core.store.access import SYSTEM
+
+    def update(**changes) -> int:
+        engine = make_engine(os.environ["VSM_DATABASE_URL"])
+        try:
+            with Session(engine) as session:
+                [wip] = [
+                    e
+                    for e in records.list_experiments(session, actor=SYSTEM)
+                    if e.title == "WIP limit on Ready and Review"
+                ]
+                records.update_experiment(
+                    session,
+                    experiment_id=wip.id,
+                    changes=records.ExperimentUpdate(**changes),
+                    author="t",
+                    actor=SYSTEM,
+                )
+                return wip.id
+        finally:
+            engine.dispose()
+
+    return update

@@ -26,6 +26,7 @@ from vsm_core import sample_data
 from vsm_core.experiments import records
 from vsm_core.model import CanonicalDataset, Stage, Workflow, make_dataset
 from vsm_core.store import crud
+from vsm_core.store.access import SYSTEM
 
 #: Nothing listens on the discard port.
 HOST = "127.0.0.1:9"
@@ -108,6 +109,7 @@ def store_hostile(session: Session, host: str = HOST, *, n_items: int = 300) -> 
         team=t["team"],
         format="demo",
         source_filename=f"{t['dataset']}.csv",
+        actor=SYSTEM,
     )
     for title, metric in (
         (t["experiment"], f"time_in_stage_p85:{t['stage:Review']}"),
@@ -129,6 +131,7 @@ def store_hostile(session: Session, host: str = HOST, *, n_items: int = 300) -> 
                 status="running",
             ),
             author="hostile <b>author</b>",
+            actor=SYSTEM,
         )
     return version.dataset_id
 

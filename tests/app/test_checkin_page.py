@@ -12,9 +12,8 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 import ui.checkin_page
-from vsm_core.experiments import records
-from vsm_core.experiments.records import ExperimentUpdate
 from vsm_core.store import make_engine
+from vsm_core.store.access import SYSTEM
 
 WIP_LIMIT = "WIP limit on Ready and Review"
 
@@ -72,20 +71,12 @@ def test_since_moves_the_period(page):
     assert [m.value for m in page.metric] != before
 
 
-def test_learnings_are_in_the_table_and_the_details(page):
-    engine = make_engine(os.environ["VSM_DATABASE_URL"])
-    with Session(engine) as session:
-        [wip] = [e for e in records.list_experiments(session) if e.title == WIP_LIMIT]
-        records.update_experiment(
-            session,
-            experiment_id=wip.id,
-            changes=ExperimentUpdate(learnings="Pairing on reviews halves the wait"),
-            author="t",
-        )
+def test_learnings_are_in_the_table_and_the_details(page, update_wip_limit):
+    wip_id = update_wip_limit(learnings="Pairing on reviews halves the wait")
     page.run()
     table = _table(page).set_index("Experiment")
     assert table.loc[WIP_LIMIT, "Learnings"] == "Pairing on reviews halves the wait"
-    details = [e for e in page.expander if e.label.startswith(f"Details of #{wip.id}")]
+    details = [e for e in page.expander if e.label.startswith(f"Details of #{wip_id}")]
     assert details
     texts = [m.value for m in details[0].markdown]
     assert "**Learnings:** Pairing on reviews halves the wait" in texts
@@ -137,6 +128,7 @@ def test_a_dataset_of_two_teams_shows_a_flow_summary_for_the_chosen_team(app):
             name="Platform board",
             team="Platform",
             format="demo",
+            actor=SYSTEM,
         )
     engine.dispose()
     app.switch_page("pages/check_in.py").run()

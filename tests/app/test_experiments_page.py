@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from vsm_core.store.access import SYSTEM
+
 
 @pytest.fixture
 def page(open_page) -> AppTest:
@@ -196,6 +198,7 @@ def test_a_save_after_someone_else_saved_is_a_conflict_and_overwrites_nothing(pa
             experiment_id=1,
             changes=records.ExperimentUpdate(learnings="Theirs: queues shrank."),
             author="Kim",
+            actor=SYSTEM,
         )
     next(b for b in page.button if b.label == "Save").click().run()
     assert not page.exception
@@ -204,7 +207,7 @@ def test_a_save_after_someone_else_saved_is_a_conflict_and_overwrites_nothing(pa
     assert "Kim at" in message and "Theirs: queues shrank." in message
     assert "Nothing was saved" in message
     with Session(engine) as session:
-        assert records.get_experiment(session, experiment_id=1).learnings == (
+        assert records.get_experiment(session, experiment_id=1, actor=SYSTEM).learnings == (
             "Theirs: queues shrank."
         )
     engine.dispose()

@@ -19,6 +19,7 @@ from vsm_core.filters import ItemFilter
 from vsm_core.model import make_dataset
 from vsm_core.sample_data import generate_demo_dataset
 from vsm_core.store import crud, make_engine
+from vsm_core.store.access import SYSTEM
 
 PAGE = "pages/forecast.py"
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +56,7 @@ def _stored(app: AppTest, version_id: int = 1):
     engine = make_engine(os.environ["VSM_DATABASE_URL"])
     try:
         with Session(engine) as session:
-            return crud.load_dataset(session, version_id=version_id)
+            return crud.load_dataset(session, version_id=version_id, actor=SYSTEM)
     finally:
         engine.dispose()
 
@@ -64,7 +65,9 @@ def _store(dataset, name: str) -> None:
     engine = make_engine(os.environ["VSM_DATABASE_URL"])
     try:
         with Session(engine) as session:
-            crud.save_dataset_version(session, dataset=dataset, name=name, format="demo")
+            crud.save_dataset_version(
+                session, dataset=dataset, name=name, format="demo", actor=SYSTEM
+            )
     finally:
         engine.dispose()
 

@@ -166,7 +166,9 @@ def test_save_a_design_turn_it_into_an_experiment_and_see_its_track_record(page)
     assert "Recorded experiment" in page.main.success[0].value
     with session:
         experiment = records.get_experiment(
-            session, experiment_id=designs.list_designs(session, actor=SYSTEM)[0].experiment_id
+            session,
+            experiment_id=designs.list_designs(session, actor=SYSTEM)[0].experiment_id,
+            actor=SYSTEM,
         )
         assert (experiment.metric, experiment.direction) == ("cycle_time_p85", "decrease")
         assert experiment.target == pytest.approx(

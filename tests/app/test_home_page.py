@@ -134,25 +134,8 @@ def test_the_throughput_chart_marks_the_process_changes_inside_the_window(home):
     assert shapes == []
 
 
-def test_a_change_title_is_shown_as_typed_on_the_chart(home):
-    import os
-
-    from sqlmodel import Session
-
-    from vsm_core.experiments import records
-    from vsm_core.experiments.records import ExperimentUpdate
-    from vsm_core.store import make_engine
-
-    engine = make_engine(os.environ["VSM_DATABASE_URL"])
-    with Session(engine) as session:
-        [wip] = [e for e in records.list_experiments(session) if e.title == WIP_LIMIT]
-        records.update_experiment(
-            session,
-            experiment_id=wip.id,
-            changes=ExperimentUpdate(title='Limit "Ready" <3> & more'),
-            author="t",
-        )
-    engine.dispose()
+def test_a_change_title_is_shown_as_typed_on_the_chart(home, update_wip_limit):
+    update_wip_limit(title='Limit "Ready" <3> & more')
     home.run()
     labels = _change_labels(_chart(home))
     assert any("Limit" in label for label in labels)

@@ -14,6 +14,7 @@ from vsm_core.importers.detect import FormatUnclear
 from vsm_core.importers.pipeline import import_bytes
 from vsm_core.model import Workflow
 from vsm_core.store import crud, make_engine
+from vsm_core.store.access import SYSTEM
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "formats"
@@ -56,7 +57,7 @@ def _stored(db_url) -> list:
     engine = make_engine(db_url)
     try:
         with Session(engine) as session:
-            return crud.list_datasets(session)
+            return crud.list_datasets(session, actor=SYSTEM)
     finally:
         engine.dispose()
 
@@ -66,10 +67,10 @@ def _versions(db_url, name: str) -> list:
     engine = make_engine(db_url)
     try:
         with Session(engine) as session:
-            [summary] = [d for d in crud.list_datasets(session) if d.name == name]
+            [summary] = [d for d in crud.list_datasets(session, actor=SYSTEM) if d.name == name]
             return [
                 (v.version, Workflow.model_validate(v.workflow))
-                for v in crud.list_versions(session, dataset_id=summary.id)
+                for v in crud.list_versions(session, dataset_id=summary.id, actor=SYSTEM)
             ]
     finally:
         engine.dispose()

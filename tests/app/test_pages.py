@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from vsm_core.store.access import SYSTEM
+
 PAGES = {
     "pages/home.py": "Flowlab",
     "pages/retrospective.py": "Retrospective",
@@ -87,7 +89,9 @@ def test_an_older_version_stays_readable_from_the_sidebar(app, monkeypatch):
     )
     engine = make_engine(os.environ["VSM_DATABASE_URL"])
     with Session(engine) as session:
-        crud.save_dataset_version(session, dataset=ten, name="Demo team", format="demo")
+        crud.save_dataset_version(
+            session, dataset=ten, name="Demo team", format="demo", actor=SYSTEM
+        )
     engine.dispose()
     app.run()
     version = next(s for s in app.sidebar.selectbox if s.label == "Version")

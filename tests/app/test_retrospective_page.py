@@ -14,6 +14,7 @@ import ui.retrospective_page
 from vsm_core.experiments import records
 from vsm_core.store import make_engine
 from vsm_core.store import retrospectives as store
+from vsm_core.store.access import SYSTEM
 
 SECTIONS = [
     "What finished",
@@ -100,7 +101,7 @@ def test_an_experiment_is_recorded_and_saved_with_the_retrospective(page):
     assert not page.exception
     assert any("Recorded experiment #3" in s.value for s in page.success)
     with Session(_engine()) as session:
-        experiment = records.get_experiment(session, experiment_id=3)
+        experiment = records.get_experiment(session, experiment_id=3, actor=SYSTEM)
     assert (experiment.title, experiment.owner, experiment.author) == (
         "Shorten the time in Ready",
         "Ana",
@@ -119,8 +120,8 @@ def test_an_experiment_is_recorded_and_saved_with_the_retrospective(page):
     assert not page.exception
     assert any(s.value.startswith("Saved the retrospective of") for s in page.success)
     with Session(_engine()) as session:
-        [saved] = store.list_retrospectives(session, team="Demo team")
-        linked = store.retrospective_experiments(session, retrospective_id=saved.id)
+        [saved] = store.list_retrospectives(session, team="Demo team", actor=SYSTEM)
+        linked = store.retrospective_experiments(session, retrospective_id=saved.id, actor=SYSTEM)
     assert (saved.attendees, saved.notes, saved.author) == (
         "Ana, Bo",
         "Ready is where work waits",
@@ -146,14 +147,14 @@ def test_recording_needs_a_name_and_a_valid_experiment(page):
     _form_button(page, "Record the experiment").click().run()
     assert any("title must not be blank" in e.value for e in page.error)
     with Session(_engine()) as session:
-        assert len(records.list_experiments(session)) == 2  # the demo's two only
+        assert len(records.list_experiments(session, actor=SYSTEM)) == 2  # the demo's two only
 
 
 def test_saving_needs_a_name(page):
     _form_button(page, "Save the retrospective").click().run()
     assert any("fill in Your name" in e.value for e in page.error)
     with Session(_engine()) as session:
-        assert store.list_retrospectives(session) == []
+        assert store.list_retrospectives(session, actor=SYSTEM) == []
 
 
 def test_an_error_in_the_core_is_a_message_not_a_traceback(app, monkeypatch):
@@ -183,6 +184,7 @@ def test_user_text_is_shown_as_typed(page):
             notes=notes,
             author="Ana",
             experiment_ids=[1],
+            actor=SYSTEM,
         )
     page.run()
     assert not page.exception
@@ -204,7 +206,7 @@ def test_a_signed_in_person_is_the_author_without_being_asked(app, monkeypatch):
     _form_button(app, "Save the retrospective").click().run()
     assert not app.exception
     with Session(_engine()) as session:
-        [saved] = store.list_retrospectives(session)
+        [saved] = store.list_retrospectives(session, actor=SYSTEM)
     assert saved.author == "Sam Signed"
 
 
