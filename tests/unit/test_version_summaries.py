@@ -84,6 +84,34 @@ def test_the_first_payload_of_a_key_stays_and_another_key_is_separate(engine, ve
         )
 
 
+def test_several_versions_are_stored_together_or_not_at_all(engine, version_id):
+    with Session(engine) as session:
+        other = _save(session, generate_demo_dataset(n_items=30, seed=3), "Bravo", "Team B").id
+        with pytest.raises(NotFound):  # one version the viewer may not read: nothing stored
+            summaries.store_summaries(
+                session, actor=VIEWER_A, key="many/v1", payloads={version_id: {}, other: {}}
+            )
+        assert (
+            summaries.stored_summaries(
+                session, actor=SYSTEM, version_ids=[version_id, other], key="many/v1"
+            )
+            == {}
+        )
+        payloads = {version_id: {"n": 1}, other: {"n": 2}}
+        assert (
+            summaries.store_summaries(session, actor=SYSTEM, key="many/v1", payloads=payloads) == 2
+        )
+        assert (
+            summaries.store_summaries(session, actor=SYSTEM, key="many/v1", payloads=payloads) == 0
+        )
+        assert (
+            summaries.stored_summaries(
+                session, actor=SYSTEM, version_ids=[version_id, other], key="many/v1"
+            )
+            == payloads
+        )
+
+
 def test_concurrent_writers_of_one_key_all_succeed(engine, version_id):
     results: list[object] = []
     start = threading.Barrier(6)

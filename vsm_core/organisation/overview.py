@@ -33,7 +33,7 @@ from vsm_core.experiments.checkin_flow import DEFAULT_DAYS, FlowSummary, flow_su
 from vsm_core.export import to_csv_bytes
 from vsm_core.filters import in_window
 from vsm_core.metrics.report import started
-from vsm_core.metrics.scope import MetricOptions, build_scope
+from vsm_core.metrics.scope import MetricOptions, Scope, build_scope
 from vsm_core.model import CanonicalDataset
 from vsm_core.organisation.summary import (
     VERDICT_KEYS,
@@ -100,14 +100,15 @@ class OverviewRow:
 
 
 def sle_hit_rate(
-    dataset: CanonicalDataset, period: tuple[date, date]
+    dataset: CanonicalDataset, period: tuple[date, date], *, scope: Scope | None = None
 ) -> tuple[float | None, float | None]:
     """(SLE in days, % of the period's finished items within it); see the module docstring.
 
     Both None when no item finished before the period; the rate alone is None
-    when none finished in it.
+    when none finished in it. ``scope``: ``build_scope(dataset, MetricOptions())``
+    when the caller has it already (built here otherwise).
     """
-    scope = build_scope(dataset, MetricOptions())
+    scope = scope or build_scope(dataset, MetricOptions())
     done = started(scope.completed)
     if done.empty:
         return None, None
@@ -164,10 +165,17 @@ def overview_row(
     since = None
     if last is not None:
         since = recent_period(last.tz_convert(dataset.timezone).date(), days=days)[0]
-    flow = flow_summary(dataset, since=since)
+    if since is None:  # no events: no period, no numbers
+        return OverviewRow(chosen, None, None, None, dict(experiments or {}))
+    # One flow for the summary's two periods and the SLE (building it is most of a row's
+    # cost); flow_summary takes its windows from it exactly as from a scope of their own.
+    whole = build_scope(dataset, MetricOptions())
+    flow = flow_summary(dataset, since=since, base=whole)
     if flow is not None:  # the team's stored name, not whatever the loaded copy carries
         flow = replace(flow, dataset=chosen.dataset)
-    sle, rate = sle_hit_rate(dataset, flow.period) if flow is not None else (None, None)
+    sle, rate = (
+        sle_hit_rate(dataset, flow.period, scope=whole) if flow is not None else (None, None)
+    )
     return OverviewRow(chosen, flow, sle, rate, dict(experiments or {}))
 
 

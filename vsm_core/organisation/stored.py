@@ -120,17 +120,23 @@ def overview_rows(
     found = summaries.stored_summaries(
         session, actor=actor, version_ids=[c.version_id for c in chosen], key=key
     )
-    rows = []
-    for team in chosen:
-        payload = found.get(team.version_id)
-        if payload is None:
-            computed = overview_row(team, load(team.version_id), days=days)
-            payload = row_payload(computed)
-            summaries.keep_quietly(
-                session, actor=actor, version_id=team.version_id, key=key, payload=payload
-            )
-        rows.append(row_from_payload(team, summaries.decode(payload), counts.get(team.team)))
-    return rows
+    computed = {
+        team.version_id: row_payload(overview_row(team, load(team.version_id), days=days))
+        for team in chosen
+        if team.version_id not in found
+    }
+    # All new rows in one write transaction, after computing them (no lock held meanwhile).
+    summaries.keep_quietly(session, actor=actor, key=key, payloads=computed)
+    return [
+        row_from_payload(
+            team,
+            found[team.version_id]
+            if team.version_id in found
+            else summaries.decode(computed[team.version_id]),
+            counts.get(team.team),
+        )
+        for team in chosen
+    ]
 
 
 # --------------------------------------------------------------------------- import hook

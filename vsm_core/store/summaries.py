@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import delete
@@ -86,25 +86,33 @@ def store_summary(
     the same key at once both succeed. Commits its own transaction. Raises
     ``NotFound`` when the version does not exist or the actor may not read it.
     """
+    return bool(store_summaries(session, actor=actor, key=key, payloads={version_id: payload}))
+
+
+def store_summaries(
+    session: Session, *, actor: Actor, key: str, payloads: Mapping[int, dict[str, Any]]
+) -> int:
+    """:func:`store_summary` for several versions (version id → payload) in one transaction;
+    returns how many were stored (the others had one already). ``NotFound`` when any
+    version does not exist or the actor may not read it: then nothing is stored."""
     if len(key) > 200:
         raise ValueError(f"a summary key has at most 200 characters, not {len(key)}")
-    values = {
-        "version_id": version_id,
-        "key": key,
-        "payload": encode(payload),
-        "computed_at": utc_now(),
-    }
+    if not payloads:
+        return 0
+    now = utc_now()
+    stored = 0
     with write_transaction(session):
-        _require_readable(session, actor=actor, version_ids=[version_id])
+        _require_readable(session, actor=actor, version_ids=sorted(payloads))
         dialect = session.connection().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(VersionSummary)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["version_id", "key"])
-            .returning(VersionSummary.version_id)  # a row only when this insert stored it
-        )
-        stored = session.connection().execute(statement).first() is not None
+        for version_id, payload in sorted(payloads.items()):
+            statement = (
+                insert(VersionSummary)
+                .values(version_id=version_id, key=key, payload=encode(payload), computed_at=now)
+                .on_conflict_do_nothing(index_elements=["version_id", "key"])
+                .returning(VersionSummary.version_id)  # a row only when this insert stored it
+            )
+            stored += session.connection().execute(statement).first() is not None
     return stored
 
 
@@ -126,21 +134,24 @@ def summary_or_compute(
     if found is not None:
         return found
     payload = compute()
-    keep_quietly(session, actor=actor, version_id=version_id, key=key, payload=payload)
+    keep_quietly(session, actor=actor, key=key, payloads={version_id: payload})
     return payload
 
 
 def keep_quietly(
-    session: Session, *, actor: Actor, version_id: int, key: str, payload: dict[str, Any]
-) -> None:
-    """:func:`store_summary`, logging instead of raising when storing fails."""
+    session: Session, *, actor: Actor, key: str, payloads: Mapping[int, dict[str, Any]]
+) -> int:
+    """:func:`store_summaries`, logging instead of raising when storing fails (0 then)."""
     try:
-        store_summary(session, actor=actor, version_id=version_id, key=key, payload=payload)
+        return store_summaries(session, actor=actor, key=key, payloads=payloads)
     except NotFound:
         raise
     except Exception:  # a shortcut that could not be kept is only logged
         session.rollback()
-        log.warning("could not store summary %s of version %s", key, version_id, exc_info=True)
+        log.warning(
+            "could not store summaries %s of versions %s", key, sorted(payloads), exc_info=True
+        )
+        return 0
 
 
 def drop_summaries(session: Session, *, actor: Actor, prefix: str = "") -> int:
