@@ -22,7 +22,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from ui.access_state import current_actor
-from ui.flow_measures import flow_measures
+from ui.flow_measures import DELIVERY_HELP, flow_measures, measure_row
 from ui.plain import md
 from ui.state import Selection, current_engine, get_engine
 from vsm_core.experiments.checkin import (
@@ -33,6 +33,7 @@ from vsm_core.experiments.checkin import (
     checkin_teams,
     metric_label,
 )
+from vsm_core.experiments.checkin_delivery import DeliverySummary, team_delivery
 from vsm_core.experiments.checkin_flow import FlowSummary, flow_csv, team_flow
 from vsm_core.store import database_url
 from vsm_core.store.access import Actor
@@ -69,11 +70,17 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
     )
     flow = _flow(database_url(), team, since, fingerprint, actor)
     _flow_summary(flow)
+    delivery = None
+    if team is not None:
+        with Session(current_engine()) as session:
+            period = flow[0].period if flow else None
+            delivery = team_delivery(session, team, period=period, actor=actor)
+    _delivery_summary(delivery)
     rows = _rows(database_url(), team, today, fingerprint, actor)
     st.subheader("Experiments")
     if rows.empty:
         st.info(f"No experiments for {md(team_choice)} yet.")
-        _downloads(rows, team_choice, flow)
+        _downloads(rows, team_choice, flow, delivery)
         return
     _summary(rows)
     st.dataframe(
@@ -90,7 +97,7 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
         "(their effects can mix)."
     )
     _details(rows)
-    _downloads(rows, team_choice, flow)
+    _downloads(rows, team_choice, flow, delivery)
 
 
 #: The table's columns and widths in pixels: 780 in all, so it fits the main area
@@ -124,6 +131,25 @@ def _flow_summary(flow: list[FlowSummary]) -> None:
         )
         flow_measures(summary)
         st.markdown(md(summary.bottleneck_text))
+
+
+def _delivery_summary(summary: DeliverySummary | None) -> None:
+    """The team's DORA keys in the flow's period against the one before, each with its
+    band; nothing when the team has imported no deployments or incidents."""
+    if summary is None:
+        return
+    st.subheader("Delivery")
+    (start, end), (before_start, before_end) = summary.period, summary.previous_period
+    st.markdown(
+        f"{start:%d %b %Y} to {end:%d %b %Y}, {summary.deployments} deployments; changes "
+        f"against {before_start:%d %b} to {before_end:%d %b %Y}."
+    )
+    measure_row(summary.measures, DELIVERY_HELP)
+    bands = [
+        f"{m.label}: {summary.bands[m.key]}" for m in summary.measures if summary.bands.get(m.key)
+    ]
+    if bands:
+        st.caption("DORA bands (2024 report) — " + "; ".join(bands) + ".")
 
 
 def _details(rows: pd.DataFrame) -> None:
@@ -212,14 +238,24 @@ def _summary(rows: pd.DataFrame) -> None:
     st.markdown(" · ".join(parts))
 
 
-def _downloads(rows: pd.DataFrame, team_label: str, flow: list[FlowSummary]) -> None:
+def _downloads(
+    rows: pd.DataFrame,
+    team_label: str,
+    flow: list[FlowSummary],
+    delivery: DeliverySummary | None,
+) -> None:
     slug = re.sub(r"[^a-z0-9]+", "-", team_label.lower()).strip("-") or "team"
     title = f"{team_label} check-in"
 
     def report() -> bytes:  # built on click, not on every run (plotly.js is ~5 MB)
         generated = datetime.now(UTC)
         return checkin_html(
-            rows, title=title, figures=checkin_figures(rows), generated_at=generated, flow=flow
+            rows,
+            title=title,
+            figures=checkin_figures(rows),
+            generated_at=generated,
+            flow=flow,
+            delivery=delivery,
         ).encode("utf-8")
 
     buttons = st.container(horizontal=True)

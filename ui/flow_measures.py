@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import streamlit as st
 
-from vsm_core.experiments.checkin_flow import FlowSummary
+from vsm_core.experiments.checkin_flow import FlowSummary, Measure
 
 
 def flow_measures(summary: FlowSummary) -> None:
+    """The flow summary's measures in one row (:func:`measure_row`)."""
+    measure_row(summary.measures, MEASURE_HELP)
+
+
+def measure_row(measures: Sequence[Measure], help_texts: Mapping[str, str]) -> None:
     """One metric per measure: its value, the change as an arrow and a number (green when
     better), and the change in words under it ("0.2 days longer than the 4 weeks before
-    (worse)"), wrapped in its column so it is never cut."""
-    cells = st.columns(len(summary.measures))
-    for cell, measure in zip(cells, summary.measures, strict=True):
+    (worse)"), wrapped in its column so it is never cut. ``help_texts``: tooltip per key."""
+    cells = st.columns(len(measures))
+    for cell, measure in zip(cells, measures, strict=True):
         delta = _delta(measure.change, measure.unit)
         same = delta is not None and float(delta.split(" ")[0]) == 0  # no change as shown
         cell.metric(
@@ -21,7 +28,7 @@ def flow_measures(summary: FlowSummary) -> None:
             delta=delta,
             delta_color="off" if same else "normal" if measure.better == "up" else "inverse",
             delta_arrow="off" if same else "auto",
-            help=MEASURE_HELP[measure.key],
+            help=help_texts[measure.key],
         )
         cell.caption(measure.words()[:1].upper() + measure.words()[1:] + ".")
 
@@ -39,8 +46,26 @@ MEASURE_HELP = {
 }
 
 
+#: What each DORA key is (definitions: docs/metrics.md, *Delivery: the DORA keys*).
+DELIVERY_HELP = {
+    "deployment_frequency": "Deployments per week in the period (successful or not).",
+    "change_lead_time_p50": "Median time from a change's first commit to its deployment.",
+    "change_failure_rate": "Share of the deployments that failed: a failed status, named "
+    "by an incident as its cause, or undone by a rollback.",
+    "recovery_time_p50": "Median time from an incident's start, or a failed deployment, "
+    "to recovery.",
+    "deployment_rework_rate": "Share of the deployments that were unplanned: rollbacks and "
+    "hotfixes.",
+}
+
+
 #: How a unit reads after a number on the page (short, so a metric fits its column).
-_SHORT_UNITS = {"items per week": "/ week", "items, daily mean": "items", "%": "%"}
+_SHORT_UNITS = {
+    "items per week": "/ week",
+    "deployments per week": "/ week",
+    "items, daily mean": "items",
+    "%": "%",
+}
 
 
 def _value(value: float | None, unit: str) -> str | None:

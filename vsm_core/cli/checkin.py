@@ -55,6 +55,7 @@ def export_command(args) -> int:
             checkin_rows,
             checkin_teams,
         )
+        from vsm_core.experiments.checkin_delivery import team_delivery
         from vsm_core.experiments.checkin_flow import flow_csv, team_flow
         from vsm_core.store.access import SYSTEM
 
@@ -66,12 +67,15 @@ def export_command(args) -> int:
             raise UsageError(f"no team {args.team!r} (teams: {known})")
         rows = checkin_rows(session, team=args.team, today=date.today(), actor=SYSTEM)
         flow = team_flow(session, args.team, since=since, actor=SYSTEM)
+        period = flow[0].period if flow else None
+        delivery = team_delivery(session, args.team, period=period, actor=SYSTEM)
     page = checkin_html(
         rows,
         title=f"{args.team} check-in",
         figures=checkin_figures(rows),
         generated_at=datetime.now(UTC),
         flow=flow,
+        delivery=delivery,
     )
     count = f"{len(rows)} experiment{'s' if len(rows) != 1 else ''}"
     outputs = [(args.html, page.encode("utf-8"), count)]

@@ -38,6 +38,7 @@ from vsm_core.charts.common import (
 from vsm_core.charts.embed import figure_divs
 from vsm_core.experiments import records, service
 from vsm_core.experiments.catalogue import parse_metric
+from vsm_core.experiments.checkin_delivery import DeliverySummary, delivery_html
 from vsm_core.experiments.checkin_flow import FlowSummary, flow_csv, flow_html, item_teams
 from vsm_core.experiments.spec import REVIEWED_STATUSES
 from vsm_core.export import to_csv_bytes
@@ -463,10 +464,12 @@ def checkin_html(
     figures: list[go.Figure],
     generated_at: datetime | str,
     flow: Sequence[FlowSummary] = (),
+    delivery: DeliverySummary | None = None,
 ) -> str:
     """One standalone HTML report: title, generation time, the flow, the table, the charts.
 
-    ``flow``: the team's :class:`FlowSummary` per dataset, shown first. Under
+    ``flow``: the team's :class:`FlowSummary` per dataset, shown first; ``delivery``: its
+    DORA keys in the same period, after the flow. Under
     each experiment's row its hypothesis, action and learnings.
 
     plotly.js is inlined once (with the first figure), CSS is inline and every
@@ -493,7 +496,7 @@ def checkin_html(
         f"<h1>{safe_title}</h1>\n"
         f'<p class="generated">Generated {_text(when)} by Flowlab · '
         f"{len(rows)} experiment{'s' if len(rows) != 1 else ''}</p>\n"
-        f"{flow_html(flow)}\n"
+        f"{flow_html(flow)}\n{delivery_html(delivery)}\n"
         f"<h2>Experiments</h2>\n{table}\n"
         '<p class="note">Reviewed experiments show the result the team reviewed '
         '("now:" gives today\'s verdict when it differs). The change is after − before; '

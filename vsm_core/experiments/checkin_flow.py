@@ -136,7 +136,7 @@ class Measure:
             return "no previous period to compare with"
         if change == 0:
             return f"the same as {before}"
-        if self.key == "cycle_time_p85":
+        if self.unit == "days":  # a duration grows longer, a count or a share more
             word = "longer" if change > 0 else "shorter"
         else:
             word = "more" if change > 0 else "less"
