@@ -80,9 +80,8 @@ def classify(log: DeliveryLog) -> pd.DataFrame:
     deployments = log.deployments.sort_values("deployed_at", kind="stable").reset_index(drop=True)
     rework = deployments["kind"].isin(REWORK_KINDS).to_numpy(dtype=bool)
     failed = (deployments["status"] == "failure").to_numpy(dtype=bool, copy=True)
-    refs = set(log.incidents["deployment_ref"].dropna().astype(str))
-    ids = deployments["external_id"]
-    failed |= (ids.notna() & ids.astype(str).isin(refs)).to_numpy(dtype=bool)
+    refs = set(log.incidents["deployment_ref"].dropna())
+    failed |= deployments["external_id"].isin(refs).to_numpy(dtype=bool)
     failed[_rolled_back(deployments, rework)] = True
     success = (deployments["status"] == "success").to_numpy(dtype=bool)
     lead = (deployments["deployed_at"] - deployments["commit_at"]) / _DAY
@@ -92,7 +91,8 @@ def classify(log: DeliveryLog) -> pd.DataFrame:
 
 
 def _services(frame: pd.DataFrame) -> pd.Series:
-    return frame["service"].fillna("").astype(str)
+    service = frame["service"]
+    return service.where(service.notna(), "").astype(object)
 
 
 def _rolled_back(deployments: pd.DataFrame, rework: np.ndarray) -> np.ndarray:
@@ -129,8 +129,8 @@ def recoveries(log: DeliveryLog, classified: pd.DataFrame | None = None) -> pd.D
             "source": "incident",
         }
     )
-    refs = set(incidents["deployment_ref"].dropna().astype(str))
-    named = deployments["external_id"].notna() & deployments["external_id"].astype(str).isin(refs)
+    refs = set(incidents["deployment_ref"].dropna())
+    named = deployments["external_id"].isin(refs)
     failed = deployments[deployments["failed"] & ~named]
     good = deployments[~deployments["failed"] & (deployments["status"] == "success")]
     left = pd.DataFrame({"at": failed["deployed_at"], "service": _services(failed)})
@@ -146,9 +146,9 @@ def recoveries(log: DeliveryLog, classified: pd.DataFrame | None = None) -> pd.D
         recovered = pd.Series([], dtype="datetime64[us, UTC]")
     from_deployments = pd.DataFrame(
         {
-            "started_at": failed["deployed_at"].to_numpy(),
-            "recovered_at": pd.to_datetime(recovered.to_numpy(), utc=True),
-            "service": failed["service"].to_numpy(dtype=object),
+            "started_at": failed["deployed_at"].reset_index(drop=True),
+            "recovered_at": recovered.reset_index(drop=True),
+            "service": failed["service"].reset_index(drop=True),
             "source": "deployment",
         }
     )
@@ -170,6 +170,21 @@ def recoveries(log: DeliveryLog, classified: pd.DataFrame | None = None) -> pd.D
     return out.assign(days=days.to_numpy(dtype="float64", na_value=np.nan))
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A log's deployments classified (:func:`classify`) and its :func:`recoveries`, computed
+    once for every key, week, window and service drawn from it."""
+
+    classified: pd.DataFrame
+    recoveries: pd.DataFrame
+
+
+def prepare(log: DeliveryLog) -> Prepared:
+    """:class:`Prepared` of ``log``."""
+    classified = classify(log)
+    return Prepared(classified, recoveries(log, classified))
+
+
 def week_starts(values: pd.Series, timezone: str = "UTC") -> np.ndarray:
     """The Monday (``datetime64[D]``) of the local ISO week of each UTC instant."""
     days = local_days(values, timezone)
@@ -187,14 +202,15 @@ def weekly_table(
     *,
     service: str | None = None,
     timezone: str = "UTC",
+    prepared: Prepared | None = None,
 ) -> pd.DataFrame:
     """One row per Monday in ``mondays`` (``datetime64[D]``): ``deployments``, ``failed``,
     ``rework``, ``recoveries`` (counts) and the five keys (module docstring). Weeks before
     the log's first day or after its last have no value at all (NaN counts too)."""
     mondays = np.asarray(mondays, dtype="datetime64[D]")
-    classified = classify(log)
-    rec = _only(recoveries(log, classified), service)
-    deployments = _only(classified, service)
+    prepared = prepared or prepare(log)
+    rec = _only(prepared.recoveries, service)
+    deployments = _only(prepared.classified, service)
     week = week_starts(deployments["deployed_at"], timezone)
     grouped = pd.DataFrame(
         {
@@ -266,6 +282,7 @@ def window_summary(
     end: date | None = None,
     service: str | None = None,
     timezone: str = "UTC",
+    prepared: Prepared | None = None,
 ) -> dict[str, KeyValue]:
     """The five keys over the local days ``start``..``end`` (inclusive; default: the log's
     span). Deployment frequency is deployments / (days in the window / 7)."""
@@ -274,9 +291,9 @@ def window_summary(
         return {k: KeyValue(k, float("nan"), 0, None) for k in KEYS}
     start = start or span[0]
     end = end or span[1]
-    classified = classify(log)
-    rec = _only(recoveries(log, classified), service)
-    deployments = _only(classified, service)
+    prepared = prepared or prepare(log)
+    rec = _only(prepared.recoveries, service)
+    deployments = _only(prepared.classified, service)
     lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
     in_days = local_days(deployments["deployed_at"], timezone)
     chosen = deployments[(in_days >= lo) & (in_days <= hi)]
@@ -297,12 +314,20 @@ def window_summary(
 
 
 def service_table(
-    log: DeliveryLog, *, start: date | None = None, end: date | None = None, timezone: str = "UTC"
+    log: DeliveryLog,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    timezone: str = "UTC",
+    prepared: Prepared | None = None,
 ) -> pd.DataFrame:
     """One row per service (and one for all of them first): the five keys over the window."""
+    prepared = prepared or prepare(log)
     rows = []
     for name in [None, *log.services()]:  # a handful of services, each a vectorised summary
-        summary = window_summary(log, start=start, end=end, service=name, timezone=timezone)
+        summary = window_summary(
+            log, start=start, end=end, service=name, timezone=timezone, prepared=prepared
+        )
         rows.append({"service": name, **{k: summary[k].value for k in KEYS}})
     table = pd.DataFrame(rows, columns=["service", *KEYS])
     table["service"] = text_or_none(table["service"])  # None for all services, never NaN

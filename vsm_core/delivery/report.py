@@ -15,7 +15,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from vsm_core.delivery.keys import KEYS, KeyValue, service_table, weekly_table, window_summary
+from vsm_core.delivery.keys import (
+    KEYS,
+    KeyValue,
+    prepare,
+    service_table,
+    weekly_table,
+    window_summary,
+)
 from vsm_core.delivery.log import DeliveryLog, log_span
 from vsm_core.metrics.xmr import XmR, xmr
 
@@ -111,12 +118,12 @@ def delivery_report(
             service, window, summary, empty, charts, service_table(DeliveryLog()), counts
         )
     mondays = np.arange(_monday(window[0]), _monday(window[1]) + np.timedelta64(1, "D"), 7)
-    weekly = weekly_table(log, mondays, service=service, timezone=timezone)
+    prepared = prepare(log)  # which deployment failed, the recoveries: once for every view
+    weekly = weekly_table(log, mondays, service=service, timezone=timezone, prepared=prepared)
     weekly["week"] = pd.to_datetime(weekly["week"])
     labels = [d.isoformat() for d in weekly["week"].dt.date]
     charts = {key: xmr(weekly[key].to_numpy(dtype="float64"), labels=labels) for key in KEYS}
-    summary = window_summary(
-        log, start=window[0], end=window[1], service=service, timezone=timezone
-    )
-    services = service_table(log, start=window[0], end=window[1], timezone=timezone)
+    days = {"start": window[0], "end": window[1], "timezone": timezone, "prepared": prepared}
+    summary = window_summary(log, service=service, **days)
+    services = service_table(log, **days)
     return DeliveryReport(service, window, summary, weekly, charts, services, counts)
