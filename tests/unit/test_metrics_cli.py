@@ -138,6 +138,10 @@ def test_the_readable_summary(capsys):
     out = capsys.readouterr().out
     assert "items 5: 2 completed, 1 in progress, 1 not started, 1 cancelled" in out
     assert "bottleneck: In Progress" in out
+    assert main(["metrics", str(SMALL), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    pce = doc["process_cycle_efficiency"]
+    assert f"process cycle efficiency: {100 * pce:.1f} % (value-added time / lead time)" in out
 
 
 def test_a_stored_dataset_gives_the_same_numbers(capsys, tmp_path):

@@ -149,6 +149,11 @@ def print_summary(doc: dict) -> None:
         f"flow efficiency: {_num(_pct(efficiency['ratio_of_sums']))} % (ratio of sums), "
         f"{_num(_pct(efficiency['mean_of_ratios']))} % (mean of ratios)"
     )
+    print(
+        f"value-added time (mean): {_num(doc.get('value_added_days_mean'), ' d')}; "
+        f"process cycle efficiency: {_num(_pct(doc.get('process_cycle_efficiency')))} % "
+        "(value-added time / lead time)"
+    )
     if doc["bottleneck"]:
         b = doc["bottleneck"]
         print(
