@@ -333,3 +333,30 @@ def test_any_cell_is_a_finite_number_or_has_a_reason(cell):
         assert math.isnan(value) and reason == ""
     else:
         assert np.isfinite(value) != bool(reason)
+
+
+def test_an_excel_workbook_with_date_cells_and_numbers():
+    import io
+    from datetime import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Date", "Metric", "Value", "Team"])
+    sheet.append([datetime(2026, 3, 2), "CSAT", 4.25, "A"])
+    sheet.append([date(2026, 3, 9), "CSAT", 4, None])
+    sheet.append([datetime(2026, 3, 16, 14, 30), "Cost", 1234567.5, "B"])
+    sheet.append([46100, "Cost", 0.5, "B"])  # an Excel serial day: 2026-03-19
+    buffer = io.BytesIO()
+    book.save(buffer)
+    parsed = parse_series(buffer.getvalue(), "measures.xlsx", team="A")
+    assert parsed.points["team"].tolist() == ["A", "A", "B", "B"]
+    assert _days(parsed) == [
+        date(2026, 3, 2),
+        date(2026, 3, 9),
+        date(2026, 3, 16),
+        date(2026, 3, 19),
+    ]
+    assert parsed.points["value"].tolist() == [4.25, 4.0, 1234567.5, 0.5]
+    assert parsed.points["row"].tolist() == [2, 3, 4, 5]

@@ -67,22 +67,33 @@ def read_numbers(cells: pd.Series, *, decimal: Decimal | None = None) -> ReadNum
     Input: one column of text cells. Output: :class:`ReadNumbers`, position by
     position. Blank cells are NaN without a reason (the caller reports them).
     """
-    text = pd.Series(cells, dtype="str").reset_index(drop=True)
-    text = text.fillna("").str.strip().str.replace("\u2212", "-", regex=False)
+    text = pd.Series(cells, dtype="str").reset_index(drop=True).fillna("").str.strip()
     present = (text != "").to_numpy(dtype=bool)
-    text = text.str.replace(_CURRENCY, "", regex=True)
-    percent = text.str.endswith("%").to_numpy(dtype=bool)
-    text = text.str.replace(r"\s*%$", "", regex=True).str.strip()
-    spaced = text.str.match(_SPACED).to_numpy(dtype=bool)
+    percent = np.zeros(len(text), dtype=bool)
+    spaced = np.zeros(len(text), dtype=bool)
+    # Signs, currency, % and grouping spaces are rare: only the cells holding a character
+    # other than digits, . , e + - go through the (slower, Python) patterns below.
+    special = text.str.contains(r"[^0-9.,eE+-]", regex=True).to_numpy(dtype=bool)
+    if special.any():
+        odd = text[special].str.replace("\u2212", "-", regex=False)
+        odd = odd.str.replace(_CURRENCY, "", regex=True)
+        percent[special] = odd.str.endswith("%").to_numpy(dtype=bool)
+        odd = odd.str.replace(r"\s*%$", "", regex=True).str.strip()
+        spaced[special] = odd.str.match(_SPACED).to_numpy(dtype=bool)
+        text = text.astype(object)
+        text[special] = odd.astype(object)
+        text = text.astype("str")
     by_point = _as_float(text.str.replace(",", "", regex=False), text.str.match(_POINT))
     by_comma = _as_float(
         text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False),
         text.str.match(_COMMA),
     )
-    grouped = _as_float(
-        text.str.replace(_GROUPING, "", regex=True).str.replace(",", ".", regex=False),
-        pd.Series(spaced),
-    )
+    grouped = np.full(len(text), np.nan)
+    if spaced.any():
+        digits = text[spaced].str.replace(_GROUPING, "", regex=True)
+        grouped[spaced] = _as_float(
+            digits.str.replace(",", ".", regex=False), pd.Series(True, index=digits.index)
+        )
     point_ok, comma_ok = ~np.isnan(by_point), ~np.isnan(by_comma)
     differ = point_ok & comma_ok & (by_point != by_comma)
     point_only = present & point_ok & ~comma_ok

@@ -125,7 +125,7 @@ def parse_series(
     frame = table.frame
     rows = np.asarray(table.rows)
     for role, header in mapping.items():
-        if frame[header].map(lambda cell: isinstance(cell, tuple)).any():
+        if header in table.repeated_headers:
             raise ImportFailed(
                 ImportProblem(column=header, message=f"the {role} column appears more than once")
             )
