@@ -22,7 +22,7 @@ from ui.plain import empty_cells, md
 from ui.state import Selection, current_engine
 from ui.view_tabs import open_view
 from vsm_core.charts.delivery import delivery_figure
-from vsm_core.delivery import DeliveryRead, read_delivery
+from vsm_core.delivery import DeliveryRead, log_span, read_delivery
 from vsm_core.delivery.keys import KEY_NAMES, KEYS
 from vsm_core.delivery.report import DeliveryReport, delivery_report
 from vsm_core.delivery.words import BANDS, DEFINITIONS, LIMITS, value_words
@@ -163,11 +163,11 @@ def _service_picker(services: list[str]) -> str | None:
 def _report(log, service: str | None) -> DeliveryReport:
     weeks = st.session_state.get(WEEKS_KEY)
     weeks = 13 if weeks is None else int(weeks)
-    full = delivery_report(log, service=service)
-    if weeks == 0 or full.window is None:
-        return full
-    end = full.window[1]
-    start = max(full.window[0], end - timedelta(days=7 * weeks - 1))
+    span = log_span(log)
+    if weeks == 0 or span is None:
+        return delivery_report(log, service=service)
+    first, end = span
+    start = max(first, end - timedelta(days=7 * weeks - 1))
     return delivery_report(log, start=start, end=end, service=service)
 
 

@@ -223,3 +223,29 @@ def test_any_bytes_are_read_or_refused_with_import_failed_and_nothing_else(data,
         assert str(failure)
     else:
         assert result.kind in {"deployments", "incidents"}
+
+
+def test_an_excel_workbook_of_deployments_reads_like_its_csv(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    with (DATA / "deployments.csv").open(encoding="utf-8") as source:
+        for row in csv.reader(source):
+            sheet.append(row)
+    path = tmp_path / "deployments.xlsx"
+    book.save(path)
+    from_excel = read_delivery(path.read_bytes(), path.name, now=NOW)
+    from_csv = read("deployments.csv")
+    assert from_excel.kind == "deployments"
+    pd.testing.assert_frame_equal(from_excel.log.deployments, from_csv.log.deployments)
+    assert from_excel.notes[-1] == from_csv.notes[-1]
+
+
+def test_notes_count_in_words():
+    result = read("deployments.csv")
+    assert result.notes == (
+        "Left out 1 deployment to other environments than production (staging): the DORA "
+        "keys count deployments to production",
+    )
+    assert read("incidents.csv").notes == ("No resolution time for 1 incident: counted as open",)

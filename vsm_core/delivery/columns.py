@@ -200,3 +200,8 @@ def listing_of(columns: list[str], limit: int = 12) -> str:
     shown = ", ".join(repr(c) for c in columns[:limit])
     more = len(columns) - limit
     return shown + (f" (and {more} more)" if more > 0 else "") if columns else "none"
+
+
+def counted(n: int, noun: str) -> str:
+    """``"1 deployment"``, ``"3 deployments"``."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

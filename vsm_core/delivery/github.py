@@ -199,16 +199,17 @@ def read_github(records: list[Any], *, timezone: str = "UTC", now: pd.Timestamp)
     notes = []
     if production.any() and not production[finished].all():
         others = sorted(set(environment[finished & ~production].dropna()))
+        left = cols.counted(int((finished & ~production).sum()), "deployment")
         notes.append(
-            f"{int((finished & ~production).sum())} deployments to other environments than "
-            f"production ({', '.join(others[:5])}) were left out: the DORA keys count "
-            "deployments to production"
+            f"Left out {left} to other environments than production ({', '.join(others[:5])}): "
+            "the DORA keys count deployments to production"
         )
         keep &= production
     unfinished = int((~finished).sum())
     if unfinished:
         states = ", ".join(sorted(set(table.loc[~finished, "state"].astype(str)))[:5])
-        notes.append(f"{unfinished} deployments had not finished ({states}) and were left out")
+        unfinished_words = cols.counted(unfinished, "deployment")
+        notes.append(f"Left out {unfinished_words} that had not finished ({states})")
     if not finished.any():
         raise ImportFailed("no deployment in the file has finished (a success or failure status)")
     frame = pd.DataFrame(

@@ -322,11 +322,11 @@ def _production_only(reader: _Cells, environment: pd.Series) -> tuple[np.ndarray
     if not production.any() or production[named].all():
         return np.ones(len(environment), dtype=bool), []
     others = sorted(set(environment[named & ~production].dropna().astype(str)))
-    left = int((named & ~production).sum())
+    left = cols.counted(int((named & ~production).sum()), "deployment")
     shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
     note = (
-        f"{left} deployments to other environments than production ({shown}) were left "
-        "out: the DORA keys count deployments to production"
+        f"Left out {left} to other environments than production ({shown}): the DORA keys "
+        "count deployments to production"
     )
     return production | ~named, [note]
 
@@ -403,7 +403,7 @@ def _incidents(reader: _Cells, now: pd.Timestamp) -> tuple[pd.DataFrame, list[st
     frame[text] = frame[text].where(frame[text].notna(), None)
     open_count = int(resolved.isna().sum())
     notes = (
-        [f"{open_count} incidents have no resolution time: they count as open"]
+        [f"No resolution time for {cols.counted(open_count, 'incident')}: counted as open"]
         if open_count
         else []
     )
