@@ -56,6 +56,7 @@ def render_measures(selection: Selection) -> None:
     if actor.may(team, "edit"):
         with st.expander("Upload measures", expanded=False):
             _upload(team, actor)
+            _uploads(team, actor)
     else:
         st.caption(
             f"You can see the measures of {md(team)}; uploading them needs the editor role "
@@ -102,20 +103,25 @@ def _upload(team: str, actor: Actor) -> None:
     decimal = right.radio("Numbers", list(DECIMALS), key="measures_decimal", horizontal=True)
     if upload is None:
         return
-    try:
-        parsed = parse_series(
-            upload.getvalue(),
-            upload.name,
-            team=team,
-            date_order=DATE_ORDERS[order],
-            decimal=DECIMALS[decimal],
-        )
-    except ImportFailed as failure:
-        _problems(failure)
+    parsed = _parsed(upload.getvalue(), upload.name, team, DATE_ORDERS[order], DECIMALS[decimal])
+    if isinstance(parsed, ImportFailed):
+        _problems(parsed)
         return
     _preview(parsed)
     if st.button("Save", type="primary", key="measures_save"):
         _save(parsed, team, actor)
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=4)
+def _parsed(
+    data: bytes, name: str, team: str, date_order: str | None, decimal: str | None
+) -> ParsedSeries | ImportFailed:
+    """The file read (or the failure: a cached value, not raised), so that the reruns of
+    the preview and Save do not read a large file again."""
+    try:
+        return parse_series(data, name, team=team, date_order=date_order, decimal=decimal)
+    except ImportFailed as failure:
+        return failure
 
 
 def _problems(failure: ImportFailed) -> None:
@@ -180,6 +186,24 @@ def _save(parsed: ParsedSeries, team: str, actor: Actor) -> None:
         message = f"Every value of {md(parsed.filename)} is already stored; nothing was stored."
     st.session_state[_FLASH] = message
     st.rerun()
+
+
+def _uploads(team: str, actor: Actor) -> None:
+    """The team's last uploads: when, by whom, which file, how many rows."""
+    with Session(current_engine()) as session:
+        uploads = store.list_uploads(session, actor=actor, team=team, limit=20)
+    if not uploads:
+        return
+    table = pd.DataFrame(
+        {
+            "Uploaded": [u.imported_at.strftime("%Y-%m-%d %H:%M UTC") for u in uploads],
+            "By": [u.author for u in uploads],
+            "File": [u.source_filename for u in uploads],
+            "Rows": [u.row_count for u in uploads],
+        }
+    )
+    st.caption("Last uploads (an upload that changed nothing is not listed)")
+    st.dataframe(empty_cells(table), hide_index=True, key="measures_uploads")
 
 
 def _charts(team: str, actor: Actor) -> None:

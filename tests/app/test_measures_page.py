@@ -81,6 +81,10 @@ def test_upload_preview_save_then_a_chart_with_its_definition(app):
     assert len(_points("Demo team")) == 60
     assert [s.value for s in page.subheader] == ["Customer satisfaction"]
     assert len(page.get("plotly_chart")) == 1
+    uploads = next(d.value for d in page.dataframe if "Uploaded" in d.value.columns)
+    assert uploads[["By", "File", "Rows"]].values.tolist() == [
+        ["local user", "customer_satisfaction.csv", 60]
+    ]
     assert any("mean of the values dated in one ISO week" in c.value for c in page.caption)
     [period] = [c for c in page.segmented_control if c.key == "period"]
     period.set_value("month").run()
