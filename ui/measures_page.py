@@ -174,7 +174,7 @@ def _save(parsed: ParsedSeries, team: str, actor: Actor) -> None:
                 source_filename=parsed.filename,
                 source_sha256=parsed.sha256,
             )
-    except (AccessDenied, NotFound) as refused:
+    except (AccessDenied, NotFound, ValueError) as refused:
         st.error(f"{md(refused)} Nothing was stored.")
         return
     if saved.stored:

@@ -155,3 +155,7 @@ def test_usage_errors_exit_2(capsys, db_url):
     assert code == 2 and "cannot read" in err
     code, _out, err = _run(capsys, db_url, "import", str(DATA / "nps.csv"))
     assert code == 2 and "--team" in err
+    code, _out, err = _run(
+        capsys, db_url, "import", str(DATA / "customer_satisfaction.csv"), "--team", "x" * 201
+    )
+    assert code == 2 and "team name of 1 to 200 characters" in err

@@ -129,6 +129,10 @@ def test_points_that_break_the_contract_are_refused(engine):
             series.save_series(session, actor=ANA, team="A", points=CSAT.assign(value=float("nan")))
         with pytest.raises(ValueError, match="needs a team"):
             series.save_series(session, actor=ANA, team=" ", points=CSAT)
+        with pytest.raises(ValueError, match="needs a team"):
+            series.save_series(session, actor=SYSTEM, team="A" * 201, points=CSAT)
+        with pytest.raises(ValueError, match="at most 200"):
+            series.save_series(session, actor=ANA, team="A", points=CSAT.assign(metric="m" * 201))
 
 
 def test_a_parsed_sample_round_trips_through_the_store(engine):

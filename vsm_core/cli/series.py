@@ -88,14 +88,7 @@ def import_command(args) -> int:
     engine = open_engine(args)
     try:
         with Session(engine) as session:
-            saved = store.save_series(
-                session,
-                actor=SYSTEM,
-                team=args.team,
-                points=parsed.points,
-                source_filename=path.name,
-                source_sha256=parsed.sha256,
-            )
+            saved = _save(store, session, SYSTEM, args.team, parsed, path.name)
     finally:
         engine.dispose()
     for note in parsed.notes:
@@ -140,6 +133,21 @@ def import_command(args) -> int:
     )
     print_table(rows.to_dict("records"), ["team", "metric", "points", "first", "last"])
     return EXIT_OK
+
+
+def _save(store, session, actor, team: str, parsed, filename: str):
+    """Store the parsed upload; a refusal of the store (a bad team name) exits 2."""
+    try:
+        return store.save_series(
+            session,
+            actor=actor,
+            team=team,
+            points=parsed.points,
+            source_filename=filename,
+            source_sha256=parsed.sha256,
+        )
+    except ValueError as error:
+        raise UsageError(f"{filename} was not stored: {error}") from error
 
 
 def show_command(args) -> int:

@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 POINT_COLUMNS = ["team", "metric", "day", "value"]
+#: The longest team or metric name (the tables' column width).
+MAX_NAME = 200
 #: Ids per DELETE statement (well below every driver's limit of bound parameters).
 _CHUNK = 5000
 
@@ -93,8 +95,8 @@ def save_series(
     team named (``NotFound``/``AccessDenied`` otherwise, nothing stored).
     """
     team = (team or "").strip()
-    if not team:
-        raise ValueError("an upload needs a team")
+    if not team or len(team) > MAX_NAME:
+        raise ValueError(f"an upload needs a team name of 1 to {MAX_NAME} characters")
     rows = _normalised(points, team)
     teams = sorted(rows["team"].unique().tolist())
     for name in sorted({team, *teams}):
@@ -123,6 +125,9 @@ def _normalised(points: pd.DataFrame, team: str) -> pd.DataFrame:
     )
     if not np.isfinite(rows["value"].to_numpy()).all():
         raise ValueError("every value must be a finite number")
+    longest = max(rows["team"].str.len().max(), rows["metric"].str.len().max()) if len(rows) else 0
+    if longest > MAX_NAME:
+        raise ValueError(f"team and metric names have at most {MAX_NAME} characters")
     if rows.duplicated(["team", "metric", "day"]).any():
         raise ValueError("two values for the same team, metric and day")
     return rows
