@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from vsm_core.charts.aging import OLDEST_KEPT, age_run_chart, aging_wip_chart, drawn_items
 from vsm_core.charts.cfd import cfd_chart
-from vsm_core.charts.cycle_time import MAX_POINTS, cycle_time_scatter, days_histogram
+from vsm_core.charts.cycle_time import cycle_time_scatter, days_histogram
 from vsm_core.charts.distribution import distribution_chart
 from vsm_core.charts.efficiency import efficiency_histogram
 from vsm_core.charts.throughput import throughput_histogram, throughput_run_chart
@@ -34,6 +34,11 @@ VIEWS: tuple[str, ...] = (
     "Efficiency & mix",
     "Process behaviour",
 )
+
+#: Most dots the cycle-time scatter draws (a seeded random sample beyond; the lines use every
+#: item). At 100,000 items, 10,000 dots cost the browser about 1 CPU second more per draw
+#: than 2,000 (docs/benchmarks.md, *Speed as a person feels it*).
+SCATTER_POINTS = 2_000
 
 #: How many of the most recent completed items the per-item XmR chart can show.
 XMR_POINTS: tuple[int, ...] = (50, 100, 200, 500)
@@ -115,9 +120,9 @@ def cycle_time_panels(view: FlowView, sle: float | None, changes: ChangeDates) -
         "percentiles and the SLE; the trend is the rolling median of the last 20 items "
         "(more when there are over 4,000)."
     )
-    if len(completed) > MAX_POINTS:
+    if len(completed) > SCATTER_POINTS:
         definition += (
-            f" {len(completed):,} items: a random sample of {MAX_POINTS:,} is drawn (the same "
+            f" {len(completed):,} items: a random sample of {SCATTER_POINTS:,} is drawn (the same "
             "one on every visit); the lines and the trend use every item. Narrow the date "
             "window to see each item."
         )
@@ -130,6 +135,7 @@ def cycle_time_panels(view: FlowView, sle: float | None, changes: ChangeDates) -
                 sle_days=sle,
                 timezone=view.timezone,
                 change_dates=changes,
+                max_points=SCATTER_POINTS,
             ),
             definition,
             completed,

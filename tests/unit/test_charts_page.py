@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import pytest
 
 from ui.flow_charts import (
+    SCATTER_POINTS,
     VIEWS,
     XMR_DEFAULT_POINTS,
     XMR_POINTS,
@@ -21,7 +22,6 @@ from ui.flow_charts import (
     titles_of,
     view_panels,
 )
-from vsm_core.charts.cycle_time import MAX_POINTS
 from vsm_core.metrics.xmr import xmr
 
 KEYS = {
@@ -128,7 +128,7 @@ def test_the_per_item_xmr_panel_shows_the_last_items_with_their_titles(demo_view
 
 
 def test_the_scatter_definition_says_when_a_sample_is_drawn():
-    n = MAX_POINTS + 1
+    n = SCATTER_POINTS + 1
     completed = pd.DataFrame(
         {
             "item_id": [f"I-{i}" for i in range(n)],
@@ -146,7 +146,9 @@ def test_the_scatter_definition_says_when_a_sample_is_drawn():
         timezone="UTC",
     )
     scatter, *_ = view_panels("Cycle time", view, sle=None)
-    assert f"{n:,} items: a random sample of {MAX_POINTS:,} is drawn" in scatter.definition
+    assert f"{n:,} items: a random sample of {SCATTER_POINTS:,} is drawn" in scatter.definition
+    dots = [t for t in scatter.build().data if t.mode == "markers"]
+    assert sum(len(t.y) for t in dots) == SCATTER_POINTS  # what the definition says
     small = SimpleNamespace(**{**vars(view), "completed": completed.head(100)})
     scatter, *_ = view_panels("Cycle time", small, sle=None)
     assert "sample" not in scatter.definition
