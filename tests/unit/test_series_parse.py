@@ -65,6 +65,12 @@ def test_a_missing_value_column_names_the_headers_found():
     assert "'amount due'" in str(failure)
 
 
+def test_one_column_per_measure_is_refused_saying_how_to_write_it():
+    failure = _refusal("date,NPS,CSAT\n2026-01-05,12,4.1\n")
+    assert failure.total == 3  # no metric column, no value column, and how to write them
+    assert "one row per date and measure" in failure.problems[-1].message
+
+
 # --------------------------------------------------------------------------- good files
 
 

@@ -24,6 +24,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 #: The roles every upload must have.
 REQUIRED = ("date", "metric", "value")
 
+_WIDE = (
+    "a table with one column per measure (date, NPS, CSAT, ...) is not read: write one row per "
+    "date and measure, with columns date, metric and value"
+)
 _SEPARATORS = re.compile(r"[\s_.\-]+")
 
 
@@ -67,6 +71,8 @@ def match_columns(headers: list[str]) -> tuple[dict[str, str], list[str]]:
                 )
             )
     if problems:
+        if "date" in mapping and "metric" not in mapping and "value" not in mapping:
+            problems.append(ImportProblem(message=_WIDE))
         raise ImportFailed(problems)
     used = set(mapping.values())
     return mapping, [h for h in headers if h not in used]
