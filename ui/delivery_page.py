@@ -177,6 +177,8 @@ def _keys(report: DeliveryReport) -> None:
         f"{report.counts['deployments']:,} deployments and {report.counts['incidents']:,} "
         f"incidents recorded; the keys below cover {first:%d %b %Y} to {last:%d %b %Y}."
     )
+    for note in report.notes:
+        st.caption(md(note))
     columns = st.columns(len(KEYS))
     for column, key in zip(columns, KEYS, strict=True):
         entry = report.summary[key]

@@ -27,7 +27,17 @@ IMPORT_KEYS = {
     "columns",
     "notes",
 }
-METRICS_KEYS = {"team", "service", "window", "counts", "keys", "weekly", "limits", "services"}
+METRICS_KEYS = {
+    "team",
+    "service",
+    "window",
+    "counts",
+    "notes",
+    "keys",
+    "weekly",
+    "limits",
+    "services",
+}
 
 
 @pytest.fixture
@@ -76,6 +86,9 @@ def test_metrics_json_shape_and_values(capsys, db_url):
     assert set(document) == METRICS_KEYS
     assert document["window"] == {"from": "2026-03-02", "to": "2026-03-12"}
     assert document["counts"] == {"deployments": 8, "incidents": 3}
+    assert document["notes"] == [
+        "1 incident without a resolution time is left out of the recovery times."
+    ]
     assert set(document["keys"]) == set(KEYS)
     for entry in document["keys"].values():
         assert set(entry) == {"value", "n", "band"}

@@ -196,3 +196,20 @@ def test_calibration_on_a_simulated_stable_process():
         chart = xmr(weekly_values(log, "change_failure_rate", mondays))
         beyond.append(sum(s["rule"] == "beyond_limits" for s in chart.signals) / len(mondays))
     assert np.mean(beyond) < 0.03
+
+
+def test_the_report_says_which_incidents_name_an_unknown_deployment(log):
+    from vsm_core.delivery.report import delivery_report
+
+    incidents = log.incidents.copy()
+    incidents.loc[1, "deployment_ref"] = "x9"
+    report = delivery_report(DeliveryLog(log.deployments, incidents))
+    assert report.notes == (
+        "1 deployment named by incidents as their cause is not among the deployments (x9): "
+        "those incidents count for recovery time, not as a failed deployment.",
+        "1 incident without a resolution time is left out of the recovery times.",
+    )
+    # the incident still counts for recovery, and no deployment failed because of it
+    assert report.summary["change_failure_rate"].value == pytest.approx(3 / 8)
+    assert report.summary["recovery_time_p50"].n == 4
+    assert delivery_report(DeliveryLog()).notes == ()

@@ -15,6 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from vsm_core.delivery.columns import counted
 from vsm_core.delivery.keys import (
     KEYS,
     KeyValue,
@@ -47,6 +48,7 @@ class DeliveryReport:
     charts: dict[str, XmR]
     services: pd.DataFrame
     counts: dict[str, int]
+    notes: tuple[str, ...] = ()
 
     def as_json(self) -> dict:
         """The document ``delivery metrics --json`` prints (keys: docs/cli.md)."""
@@ -80,6 +82,7 @@ class DeliveryReport:
                 else {"from": self.window[0].isoformat(), "to": self.window[1].isoformat()}
             ),
             "counts": dict(self.counts),
+            "notes": list(self.notes),
             "keys": {key: self.summary[key].as_json() for key in KEYS},
             "weekly": weeks,
             "limits": limits,
@@ -126,4 +129,27 @@ def delivery_report(
     days = {"start": window[0], "end": window[1], "timezone": timezone, "prepared": prepared}
     summary = window_summary(log, service=service, **days)
     services = service_table(log, **days)
-    return DeliveryReport(service, window, summary, weekly, charts, services, counts)
+    notes = _notes(log)
+    return DeliveryReport(service, window, summary, weekly, charts, services, counts, notes)
+
+
+def _notes(log: DeliveryLog) -> tuple[str, ...]:
+    """What the reader should know about the records: incidents naming a deployment that is
+    not among them (they count for recovery time only), incidents still open."""
+    notes = []
+    refs = log.incidents["deployment_ref"].dropna()
+    unknown = sorted(set(refs[~refs.isin(set(log.deployments["external_id"].dropna()))]))
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        notes.append(
+            f"{counted(len(unknown), 'deployment')} named by incidents as their cause "
+            f"{'is' if len(unknown) == 1 else 'are'} not among the deployments ({shown}): "
+            "those incidents count for recovery time, not as a failed deployment."
+        )
+    still_open = int(log.incidents["resolved_at"].isna().sum())
+    if still_open:
+        notes.append(
+            f"{counted(still_open, 'incident')} without a resolution time "
+            f"{'is' if still_open == 1 else 'are'} left out of the recovery times."
+        )
+    return tuple(notes)
