@@ -114,6 +114,7 @@ def parse_series(
     encoding and separator (``ImportOptions``; its defaults when None).
     """
     options = options or ImportOptions()
+    team = (team or "").strip() or None  # as the store will name it
     upload = read_upload(data, filename, options)
     if upload.table is None:
         raise ImportFailed(
