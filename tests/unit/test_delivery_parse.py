@@ -249,3 +249,47 @@ def test_notes_count_in_words():
         "keys count deployments to production",
     )
     assert read("incidents.csv").notes == ("No resolution time for 1 incident: counted as open",)
+
+
+INCIDENT = st.fixed_dictionaries(
+    {
+        "start": st.integers(min_value=0, max_value=60 * 24 * 700),
+        "minutes": st.one_of(st.none(), st.integers(min_value=-600, max_value=60 * 24 * 30)),
+        "service": st.sampled_from(["api", "web", ""]),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(INCIDENT, min_size=1, max_size=30))
+def test_incidents_read_back_or_every_one_resolved_before_it_started_is_named(rows):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Incident ID", "Started At", "Resolved At", "Service"])
+    for number, row in enumerate(rows):
+        started = START + timedelta(minutes=row["start"])
+        resolved = "" if row["minutes"] is None else started + timedelta(minutes=row["minutes"])
+        writer.writerow(
+            [
+                f"INC-{number}",
+                started.isoformat(),
+                resolved if resolved == "" else resolved.isoformat(),
+                row["service"],
+            ]
+        )
+    data = out.getvalue().encode("utf-8")
+    backwards = [i + 2 for i, r in enumerate(rows) if r["minutes"] is not None and r["minutes"] < 0]
+    if backwards:
+        with pytest.raises(ImportFailed) as failure:
+            read_delivery(data, "incidents.csv", now=NOW)
+        assert [(p.row, p.column) for p in failure.value.problems] == [
+            (row, "Resolved At") for row in backwards
+        ]
+        return
+    incidents = read_delivery(data, "incidents.csv", now=NOW).log.incidents
+    assert list(incidents["external_id"]) == [f"INC-{i}" for i in range(len(rows))]
+    assert [t.to_pydatetime() for t in incidents["started_at"]] == [
+        START + timedelta(minutes=r["start"]) for r in rows
+    ]
+    assert list(incidents["resolved_at"].isna()) == [r["minutes"] is None for r in rows]
+    assert list(incidents["service"]) == [r["service"] or None for r in rows]
