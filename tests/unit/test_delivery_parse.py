@@ -293,3 +293,18 @@ def test_incidents_read_back_or_every_one_resolved_before_it_started_is_named(ro
     ]
     assert list(incidents["resolved_at"].isna()) == [r["minutes"] is None for r in rows]
     assert list(incidents["service"]) == [r["service"] or None for r in rows]
+
+
+def test_a_log_naming_only_environments_uses_them_as_services():
+    data = (
+        b"Deployment Date;Environment;Result\n"
+        b"2026-03-02 10:00;Production;Succeeded\n"
+        b"2026-03-02 11:00;QA;Succeeded\n"
+        b"2026-03-03 10:00;prod;Rolled back\n"
+    )
+    result = read_delivery(data, "pipeline.csv", now=NOW)
+    deployments = result.log.deployments
+    assert list(deployments["service"]) == ["Production", "prod"]
+    assert list(deployments["environment"]) == ["Production", "prod"]
+    assert list(deployments["status"]) == ["success", "failure"]
+    assert result.left_out == 1 and "QA" in result.notes[0]
