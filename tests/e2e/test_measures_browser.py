@@ -91,3 +91,50 @@ def test_a_bad_file_is_refused_in_words_with_no_save(flowlab: Flowlab):
         0, timeout=ABSENT_TIMEOUT_MS
     )
     expect(page.get_by_test_id("stException")).to_have_count(0, timeout=ABSENT_TIMEOUT_MS)
+
+
+# --------------------------------------------------------------------------- roles
+
+SERIES = Path(__file__).resolve().parents[1] / "data" / "series"
+VIEWER = (
+    "mia-01",
+    {"email": "mia@example.com", "name": "Mia Viewer", "groups": ["demo-viewers"]},
+)
+
+
+@pytest.fixture(scope="module")
+def viewer_server(oidc_provider, tmp_path_factory):
+    """Sign-in configured; Demo team's NPS and the Payments team's cost stored by the CLI."""
+    from tests.e2e.conftest import signin_server_over
+
+    seed = [
+        ["series", "import", str(SERIES / "nps.csv"), "--team", "Demo team"],
+        ["series", "import", str(SERIES / "cost.csv"), "--team", "Payments"],
+    ]
+    teams = {"demo-viewers": {"team": "Demo team", "role": "viewer"}}
+    workdir = tmp_path_factory.mktemp("measures-roles")
+    with signin_server_over(oidc_provider, workdir, teams, seed=seed) as server:
+        oidc_provider.add_user(*VIEWER)
+        yield server
+
+
+def test_a_viewer_sees_their_teams_measures_no_upload_and_nothing_of_another_team(
+    page, viewer_server
+):
+    subject, claims = VIEWER
+    flowlab = Flowlab(page, viewer_server.base_url)
+    flowlab.open("/")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/oauth2/authorize\?"))
+    page.locator("input[name=sub]").fill(subject)
+    page.get_by_role("button", name="Authorize").click()
+    expect(flowlab.sidebar.get_by_text(f"Signed in as {claims['name']}")).to_be_visible()
+    flowlab.wait_for_run()
+    # A hand-edited address naming the other team opens the viewer's own team instead.
+    flowlab.open("/measures?measures_team=Payments")
+    expect(page.get_by_role("heading", name="NPS")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("needs the editor role")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stFileUploader")).to_have_count(0, timeout=ABSENT_TIMEOUT_MS)
+    expect(page.get_by_text("Upload measures")).to_have_count(0, timeout=ABSENT_TIMEOUT_MS)
+    body = page.locator("body").inner_text()
+    assert "Payments" not in body and "Cost per release" not in body
