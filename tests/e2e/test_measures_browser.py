@@ -95,7 +95,6 @@ def test_a_bad_file_is_refused_in_words_with_no_save(flowlab: Flowlab):
 
 # --------------------------------------------------------------------------- roles
 
-SERIES = Path(__file__).resolve().parents[1] / "data" / "series"
 VIEWER = (
     "mia-01",
     {"email": "mia@example.com", "name": "Mia Viewer", "groups": ["demo-viewers"]},
@@ -108,8 +107,8 @@ def viewer_server(oidc_provider, tmp_path_factory):
     from tests.e2e.conftest import signin_server_over
 
     seed = [
-        ["series", "import", str(SERIES / "nps.csv"), "--team", "Demo team"],
-        ["series", "import", str(SERIES / "cost.csv"), "--team", "Payments"],
+        ["series", "import", str(DATA / "nps.csv"), "--team", "Demo team"],
+        ["series", "import", str(DATA / "cost.csv"), "--team", "Payments"],
     ]
     teams = {"demo-viewers": {"team": "Demo team", "role": "viewer"}}
     workdir = tmp_path_factory.mktemp("measures-roles")
