@@ -261,12 +261,14 @@ def _value_problems(cells, column, rows, read, problems) -> None:
 def _names(cells, column, rows, problems, *, required: bool) -> pd.Series:
     """The names of a text column (missing where blank); blank (if required) and overlong
     names appended to ``problems``."""
-    text = cells.reset_index(drop=True).astype(object)
-    text = text.where(text.notna(), None)
+    cells = pd.Series(cells, dtype="str").reset_index(drop=True)
+    # Lengths on the text column itself (Arrow's), before it becomes Python objects.
+    long = np.flatnonzero(cells.str.len().to_numpy(dtype="float64", na_value=0) > MAX_NAME)
+    text = cells.astype(object)
+    text = text.where(cells.notna(), None)
     if required:
-        blank = np.flatnonzero(text.isna().to_numpy(dtype=bool))
+        blank = np.flatnonzero(cells.isna().to_numpy(dtype=bool))
         problems.add(blank, _plain(rows, column, "no metric name"))
-    long = np.flatnonzero(text.fillna("").str.len().to_numpy() > MAX_NAME)
     problems.add(
         long,
         lambda i: ImportProblem(
