@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.harness import ROOT, TIMEOUT_MS, Flowlab
+from vsm_core.store.access import SYSTEM
 
 try:
     from playwright.sync_api import expect
@@ -63,8 +64,8 @@ def test_the_html_report_fits_1280_px(browser, tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'report.db'}")
     prepare_database(engine)
     with Session(engine) as session:
-        rows = checkin_rows(session, team=DEMO_TEAM, today=date(2026, 12, 1))
-        flow = team_flow(session, DEMO_TEAM)
+        rows = checkin_rows(session, team=DEMO_TEAM, today=date(2026, 12, 1), actor=SYSTEM)
+        flow = team_flow(session, DEMO_TEAM, actor=SYSTEM)
     report = tmp_path / "report.html"
     report.write_text(
         checkin_html(

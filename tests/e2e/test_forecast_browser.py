@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import TIMEOUT_MS, Flowlab, streamlit_server
+from vsm_core.store.access import SYSTEM
 
 try:
     from playwright.sync_api import expect
@@ -26,7 +27,7 @@ def _core_how_many(database: Path, days: int) -> dict:
     engine = make_engine(f"sqlite:///{database}")
     try:
         with Session(engine) as session:
-            dataset = crud.load_dataset(session, version_id=1)
+            dataset = crud.load_dataset(session, version_id=1, actor=SYSTEM)
     finally:
         engine.dispose()
     return forecast.how_many(dataset, days=days).as_json()

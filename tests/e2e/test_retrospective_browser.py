@@ -19,6 +19,7 @@ from sqlmodel import Session
 from tests.e2e.harness import TIMEOUT_MS, Flowlab, streamlit_server
 from vsm_core.experiments import service
 from vsm_core.store import make_engine
+from vsm_core.store.access import SYSTEM
 
 try:
     from playwright.sync_api import expect
@@ -110,6 +111,7 @@ def test_a_retrospective_saved_reopened_and_its_experiment_on_checkin(browser, t
                         status="adopted",
                         learnings=LEARNINGS,
                         author="Ana",
+                        actor=SYSTEM,
                     )
             finally:
                 engine.dispose()
