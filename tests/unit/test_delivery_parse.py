@@ -308,3 +308,17 @@ def test_a_log_naming_only_environments_uses_them_as_services():
     assert list(deployments["environment"]) == ["Production", "prod"]
     assert list(deployments["status"]) == ["success", "failure"]
     assert result.left_out == 1 and "QA" in result.notes[0]
+
+
+def test_text_longer_than_the_store_keeps_is_refused_not_cut():
+    service = "s" * 201
+    data = f"deployed_at,service,status\n2026-03-02,{service},success\n".encode()
+    with pytest.raises(ImportFailed) as failure:
+        read_delivery(data, "d.csv", now=NOW)
+    [problem] = failure.value.problems
+    assert (problem.row, problem.column) == (2, "service")
+    assert "longer than 200 characters" in problem.message
+    title = "t" * 501
+    data = f"started_at,resolved_at,title\n2026-03-02,2026-03-03,{title}\n".encode()
+    with pytest.raises(ImportFailed, match="longer than 500"):
+        read_delivery(data, "i.csv", now=NOW)

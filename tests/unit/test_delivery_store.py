@@ -112,3 +112,19 @@ def test_a_team_without_imports_has_an_empty_log(engine):
     with Session(engine) as session:
         log = delivery.load_log(session, actor=ANA, team="A")
     assert log.empty and log.services() == []
+
+
+def test_text_longer_than_its_column_is_refused_and_nothing_stored(engine):
+    rows = pd.DataFrame(
+        {
+            "deployed_at": [pd.Timestamp("2026-03-02T10:00Z")],
+            "status": ["success"],
+            "service": ["s" * 201],
+        }
+    )
+    with Session(engine) as session:
+        with pytest.raises(ValueError, match="service is longer than 200"):
+            delivery.save_import(
+                session, actor=ANA, team="A", kind="deployments", rows=rows, format="x"
+            )
+        assert delivery.list_imports(session, actor=SYSTEM) == []

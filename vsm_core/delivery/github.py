@@ -190,6 +190,13 @@ def read_github(records: list[Any], *, timezone: str = "UTC", now: pd.Timestamp)
         table["id"],
         "this id is used by an earlier record too",
     )
+    for column, field in (
+        ("id", "id"),
+        ("service", "repository_url"),
+        ("environment", "environment"),
+    ):
+        long = (table[column].str.len() > 200).fillna(False).to_numpy(dtype=bool)
+        report(long, field, table[column], "longer than 200 characters")
     if problems:
         raise ImportFailed(sorted(problems, key=lambda p: p.row or 0))
     environment = table["environment"]

@@ -36,6 +36,14 @@ from vsm_core.importers.table import RawTable, Upload
 __all__ = ["DeliveryRead", "KindUnclear", "read_delivery", "read_table"]
 
 Kind = Literal["deployments", "incidents"]
+#: The longest text the store keeps per role (characters); longer cells are refused.
+TEXT_LIMITS = {
+    "external_id": 200,
+    "service": 200,
+    "environment": 200,
+    "title": 500,
+    "deployment_ref": 200,
+}
 #: How far past "now" a time may be before it counts as in the future (clocks, zones).
 FUTURE_SLACK = pd.Timedelta(days=1)
 
@@ -286,7 +294,16 @@ class _Cells:
             for i in where[:2000]
         )
 
+    def check_lengths(self) -> None:
+        """Report text cells longer than the store keeps (never cut short silently)."""
+        for role, limit in TEXT_LIMITS.items():
+            if role not in self.chosen:
+                continue
+            long = (self.text(role).str.len() > limit).fillna(False).to_numpy(dtype=bool)
+            self.report(long, role, f"longer than {limit} characters")
+
     def raise_problems(self) -> None:
+        self.check_lengths()
         if self.problems:
             self.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
             raise ImportFailed(self.problems)

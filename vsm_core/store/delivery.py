@@ -33,7 +33,13 @@ from vsm_core.store.writing import write_transaction
 __all__ = ["SavedImport", "list_imports", "load_log", "save_import", "services"]
 
 KINDS = ("deployments", "incidents")
-_TEXT_LIMITS = {"external_id": 200, "service": 200, "environment": 200, "title": 500}
+_TEXT_LIMITS = {
+    "external_id": 200,
+    "service": 200,
+    "environment": 200,
+    "title": 500,
+    "deployment_ref": 200,
+}
 
 
 @dataclass(frozen=True)
@@ -141,9 +147,13 @@ def save_import(
 
 
 def _text(frame: pd.DataFrame, column: str) -> list:
-    values = text_or_none(frame[column]).tolist()
+    """The column's cells as text or None; ``ValueError`` for text longer than its column
+    keeps (the readers refuse such cells first, naming their rows)."""
+    values = text_or_none(frame[column])
     limit = _TEXT_LIMITS.get(column)
-    return values if limit is None else [v if v is None else v[:limit] for v in values]
+    if limit is not None and (values.str.len() > limit).fillna(False).any():
+        raise ValueError(f"a {column.replace('_', ' ')} is longer than {limit} characters")
+    return values.tolist()
 
 
 def _times(values: pd.Series) -> list:
