@@ -3,6 +3,7 @@ bad files in words with nothing stored; the view in the address; viewers see no 
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -136,6 +137,9 @@ def test_a_measure_name_is_shown_as_typed(app):
     _upload(page, "odd.csv", text.encode())
     _save(page)
     assert [s.value for s in page.subheader] == [md(name)]
+    [chart] = page.get("plotly_chart")
+    title = json.loads(chart.proto.spec)["layout"]["title"]["text"]
+    assert title == "**CSAT** :material/home: &lt;b&gt;x&lt;/b&gt;, mean per week"  # as text
 
 
 def test_a_viewer_sees_the_charts_but_no_upload(app):
