@@ -47,7 +47,7 @@ def render_checkin(selection: Selection, *, today: date | None = None) -> None:
     actor = current_actor()
     with Session(current_engine()) as session:
         teams = checkin_teams(session, actor=actor)
-        fingerprint = experiments_stamp(session)
+        fingerprint = experiments_stamp(session, actor=current_actor())
     if not fingerprint[0] and not teams:
         st.info("No teams and no experiments yet: import a dataset with its team set.")
         return

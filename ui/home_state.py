@@ -36,7 +36,7 @@ def running_experiments(selection: Selection, *, today: date | None = None) -> p
     if selection.dataset is None:
         return pd.DataFrame(columns=list(COLUMNS))
     with Session(current_engine()) as session:
-        fingerprint = experiments_stamp(session)
+        fingerprint = experiments_stamp(session, actor=current_actor())
     actor = current_actor()
     return _running(database_url(), selection.dataset.id, today or date.today(), fingerprint, actor)
 

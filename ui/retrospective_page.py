@@ -265,7 +265,7 @@ def _due(dataset_id: int, team: str | None, today: date, view: RetrospectiveView
     st.subheader("Experiments due for review")
     horizon = max(view.finished.periods.length, 14)
     with Session(current_engine()) as session:
-        fingerprint = experiments_stamp(session)
+        fingerprint = experiments_stamp(session, actor=current_actor())
     due = _due_rows(database_url(), team, dataset_id, today, horizon, fingerprint, current_actor())
     if due.empty:
         st.info("No experiment is due for review before the next retrospective.")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from vsm_core.experiments.catalogue import EXTERNAL_KINDS, parse_metric
-from vsm_core.experiments.evidence import EvidenceResult, WeeklySource, evaluate
-from vsm_core.experiments.sources import weekly_source
+from vsm_core.experiments.evidence import WeeklySource, evaluate
+from vsm_core.experiments.evidence_result import EvidenceResult
 from vsm_core.experiments.spec import (
     REVIEWED_STATUSES,
     EvidenceSpec,
@@ -87,6 +87,10 @@ def _records_source(
     team = reading.dataset_team(db, dataset_id=dataset_id, actor=actor)
     if team is None:
         return None
+    # Imported here: the records' store modules load the ORM, which `experiments show` of a
+    # flow metric never needs (its import budget is tested).
+    from vsm_core.experiments.sources import weekly_source
+
     return weekly_source(db, metric=metric, team=team, actor=actor, timezone=timezone)
 
 

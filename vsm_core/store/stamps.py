@@ -3,38 +3,55 @@
 Pages cache what they compute from many rows (the Check-in rows, Home's experiments, the
 Retrospective's due experiments). A stamp is the cheap part of the key that makes an edit,
 a review, an import or an archive compute afresh. A stamp is never shown to anyone: it holds
-ids, timestamps and team names only, and who may read what is still decided by the store
-functions the cached code calls with the acting identity.
+ids, timestamps and team names only, and only of the rows the acting identity may read:
+one team's edits do not invalidate another team's caches, and a stamp says nothing about
+rows its reader may not see.
 """
 
 from __future__ import annotations
 
 from sqlmodel import Session, col, func, select
 
+from vsm_core.store.access import DATASET_TEAM, Actor, readable
 from vsm_core.store.models import Dataset, DatasetVersion, Experiment, ExperimentSnapshot
 
 
-def experiments_stamp(session: Session) -> tuple:
-    """``(experiments, latest snapshot id, datasets, versions)``: every experiment's id and
-    ``updated_at`` (ISO text), the newest snapshot's id, every dataset's id, team and archived
-    flag, every version's id and archived flag — what experiment evidence depends on."""
+def experiments_stamp(session: Session, *, actor: Actor) -> tuple:
+    """``(experiments, latest snapshot id, datasets, versions)`` of the datasets ``actor`` may
+    read: each experiment's id and ``updated_at`` (ISO text), the newest snapshot's id, each
+    dataset's id, team and archived flag, each version's id and archived flag — what
+    experiment evidence depends on."""
+    mine = readable(DATASET_TEAM, actor)
     experiments = tuple(
         (experiment_id, updated_at.isoformat())
         for experiment_id, updated_at in session.exec(
-            select(Experiment.id, Experiment.updated_at).order_by(col(Experiment.id))
+            select(Experiment.id, Experiment.updated_at)
+            .join(Dataset, Dataset.id == Experiment.dataset_id)
+            .where(mine)
+            .order_by(col(Experiment.id))
         ).all()
     )
-    snapshot = session.exec(select(func.max(ExperimentSnapshot.id))).one()
+    snapshot = session.exec(
+        select(func.max(ExperimentSnapshot.id))
+        .join(Experiment, Experiment.id == ExperimentSnapshot.experiment_id)
+        .join(Dataset, Dataset.id == Experiment.dataset_id)
+        .where(mine)
+    ).one()
     datasets = tuple(
         (dataset_id, team, archived is not None)
         for dataset_id, team, archived in session.exec(
-            select(Dataset.id, Dataset.team, Dataset.archived_at).order_by(col(Dataset.id))
+            select(Dataset.id, Dataset.team, Dataset.archived_at)
+            .where(mine)
+            .order_by(col(Dataset.id))
         ).all()
     )
     versions = tuple(
         (version_id, archived is not None)
         for version_id, archived in session.exec(
-            select(DatasetVersion.id, DatasetVersion.archived_at).order_by(col(DatasetVersion.id))
+            select(DatasetVersion.id, DatasetVersion.archived_at)
+            .join(Dataset, Dataset.id == DatasetVersion.dataset_id)
+            .where(mine)
+            .order_by(col(DatasetVersion.id))
         ).all()
     )
     return experiments, snapshot, datasets, versions
