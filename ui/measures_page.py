@@ -37,6 +37,8 @@ DECIMALS = {"Decide from the values": None, "Decimal point (1.5)": ".", "Decimal
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx"]
 _FLASH = "measures.saved_message"
 PREVIEW_ROWS = 20
+#: Charts drawn at once unless the visitor picks the measures (each chart costs a redraw).
+MOST_CHARTS = 12
 
 
 def render_measures(selection: Selection) -> None:
@@ -222,7 +224,18 @@ def _charts(team: str, actor: Actor) -> None:
     if points.empty:
         st.info(f"No measures stored for {md(team)} yet.")
         return
-    for index, metric in enumerate(points["metric"].unique().tolist()):
+    metrics = points["metric"].unique().tolist()
+    shown = metrics
+    if len(metrics) > MOST_CHARTS:
+        shown = st.multiselect(
+            "Measures shown",
+            metrics,
+            default=metrics[:MOST_CHARTS],
+            key="measures_shown",
+            help=f"The team has {len(metrics)} measures; the first {MOST_CHARTS} are drawn "
+            "unless you choose others.",
+        )
+    for index, metric in enumerate(shown):
         chart = run_chart(points, metric, period)
         st.subheader(md(metric))
         chart_panel(

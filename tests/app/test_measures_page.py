@@ -153,3 +153,17 @@ def test_a_viewer_sees_the_charts_but_no_upload(app):
     assert not page.expander or all(e.label != "Upload measures" for e in page.expander)
     assert any("needs the editor role" in c.value for c in page.caption)
     assert [s.value for s in page.subheader] == ["NPS"]
+
+
+def test_many_measures_draw_the_first_twelve_until_others_are_chosen(app):
+    app.run()
+    rows = [(None, f"M{i:02d}", "2026-01-05", float(i)) for i in range(14)]
+    points = pd.DataFrame(rows, columns=["team", "metric", "day", "value"])
+    engine = make_engine(os.environ["VSM_DATABASE_URL"])
+    with Session(engine) as session:
+        store.save_series(session, actor=SYSTEM, team="Demo team", points=points)
+    engine.dispose()
+    page = _open(app)
+    assert [s.value for s in page.subheader] == [f"M{i:02d}" for i in range(12)]
+    page.multiselect(key="measures_shown").set_value(["M13"]).run()
+    assert [s.value for s in page.subheader] == ["M13"]
