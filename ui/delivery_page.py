@@ -22,11 +22,12 @@ from ui.plain import empty_cells, md
 from ui.state import Selection, current_engine
 from ui.view_tabs import open_view
 from vsm_core.charts.delivery import delivery_figure
-from vsm_core.delivery import DeliveryRead, log_span, read_delivery
+from vsm_core.delivery import DeliveryRead, log_span
 from vsm_core.delivery.keys import KEY_NAMES, KEYS
 from vsm_core.delivery.report import DeliveryReport, delivery_report
 from vsm_core.delivery.words import BANDS, DEFINITIONS, LIMITS, value_words
 from vsm_core.importers.errors import ImportFailed
+from vsm_core.importers.isolated import parse_isolated
 from vsm_core.importers.options import describe_limit, max_upload_bytes, streamlit_upload_mb
 from vsm_core.store import delivery as store
 from vsm_core.store import teams
@@ -262,16 +263,26 @@ def _upload(team: str, actor: Actor) -> None:
     order = right.radio("Dates", list(DATE_ORDERS), key="delivery_date_order", horizontal=True)
     if upload is None:
         return
-    try:
-        read = read_delivery(
-            upload.getvalue(), upload.name, kind=KINDS[kind], date_order=DATE_ORDERS[order]
-        )
-    except ImportFailed as failure:
-        _problems(failure)
+    read = _read(upload.getvalue(), upload.name, KINDS[kind], DATE_ORDERS[order])
+    if isinstance(read, ImportFailed):
+        _problems(read)
         return
     _review(read)
     if st.button("Save", type="primary", key="delivery_save"):
         _save(read, team, actor)
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=4)
+def _read(
+    data: bytes, name: str, kind: str | None, date_order: str | None
+) -> DeliveryRead | ImportFailed:
+    """The file read in a worker process under the import limits (one bad file cannot take
+    the server's memory or time), or the failure (returned, so it is cached too): the reruns
+    of the review and Save do not read the file again."""
+    try:
+        return parse_isolated("delivery", data, name, kind=kind, date_order=date_order)
+    except ImportFailed as failure:
+        return failure
 
 
 def _problems(failure: ImportFailed) -> None:

@@ -20,8 +20,9 @@ from ui.state import Selection, current_engine
 from vsm_core.charts.series import series_figure
 from vsm_core.charts.xmr import RULE_TEXT
 from vsm_core.importers.errors import ImportFailed
+from vsm_core.importers.isolated import parse_isolated
 from vsm_core.importers.options import describe_limit, max_upload_bytes, streamlit_upload_mb
-from vsm_core.series import DEFINITION, LIMITS, PERIODS, ParsedSeries, parse_series, run_chart
+from vsm_core.series import DEFINITION, LIMITS, PERIODS, ParsedSeries, run_chart
 from vsm_core.store import series as store
 from vsm_core.store import teams
 from vsm_core.store.access import AccessDenied, Actor, NotFound
@@ -118,10 +119,13 @@ def _upload(team: str, actor: Actor) -> None:
 def _parsed(
     data: bytes, name: str, team: str, date_order: str | None, decimal: str | None
 ) -> ParsedSeries | ImportFailed:
-    """The file read (or the failure: a cached value, not raised), so that the reruns of
-    the preview and Save do not read a large file again."""
+    """The file read in a worker process under the import limits (one bad file cannot take
+    the server's memory or time), or the failure (a cached value, not raised), so that the
+    reruns of the preview and Save do not read a large file again."""
     try:
-        return parse_series(data, name, team=team, date_order=date_order, decimal=decimal)
+        return parse_isolated(
+            "series", data, name, team=team, date_order=date_order, decimal=decimal
+        )
     except ImportFailed as failure:
         return failure
 

@@ -22,6 +22,10 @@ running (the caller only waits on a socket).
   ``ImportFailed`` saying so ("the file needs more memory than an import
   may use …").
 
+:func:`parse_isolated` runs the other upload readers the same way (a team's
+deployments and incidents, its own measures): one of :data:`PARSERS`, by name,
+under the same limits.
+
 The CLI imports in its own process: there the import is the user's own.
 """
 
@@ -62,6 +66,14 @@ MEMORY_EXTRA = 512 * MIB
 SECONDS = 60.0
 #: How much lower a worker's CPU priority is than its caller's.
 NICENESS = 5
+
+
+#: The other upload readers a worker may run, by name: (module, function). Each takes the
+#: upload's bytes first and raises ImportFailed for a file it cannot read.
+PARSERS = {
+    "delivery": ("vsm_core.delivery.parse", "read_delivery"),
+    "series": ("vsm_core.series.parse", "parse_series"),
+}
 
 
 def memory_allowance(size: int) -> int:
@@ -106,6 +118,33 @@ def import_bytes_isolated(
     )
 
 
+def parse_isolated(
+    parser: str, data: bytes, *args: Any, seconds: float = SECONDS, **kwargs: Any
+) -> Any:
+    """``PARSERS[parser](data, *args, **kwargs)`` run in a worker process under the import's
+    limits (:func:`memory_allowance` of the file's size, ``seconds``): its result, or the
+    :class:`ImportFailed` it raised, or one saying the worker ran out of memory or time."""
+    if parser not in PARSERS:
+        raise ValueError(f"unknown parser {parser!r} (one of {', '.join(PARSERS)})")
+    request = ("call", parser, data, args, kwargs, memory_allowance(len(data)), seconds)
+    try:
+        kind, value = _SERVER.run(request, seconds, memory_allowance(len(data)))
+    except ImportFailed:
+        raise
+    except Exception as error:  # the worker could not be started or talked to
+        raise ImportFailed(
+            f"the file could not be read in a worker process ({type(error).__name__}: {error})"
+        ) from error
+    if kind == "ok":
+        return value
+    if kind == "failed":
+        raise value
+    raise ImportFailed(
+        f"the file needs more memory than reading it may use "
+        f"({describe_limit(memory_allowance(len(data)))} for this file); it was stopped"
+    )
+
+
 class _Server:
     """The calling process's fork server: started on first use, again if it died."""
 
@@ -114,9 +153,12 @@ class _Server:
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
 
-    def run(self, request: tuple[Any, ...], seconds: float) -> tuple[str, Any]:
+    def run(
+        self, request: tuple[Any, ...], seconds: float, memory: int | None = None
+    ) -> tuple[str, Any]:
         """The outcome of ``request`` from a new worker, which is killed after
-        ``seconds``."""
+        ``seconds`` (``memory``: its address-space allowance, for the messages)."""
+        memory = request[5] if memory is None else memory
         ours, theirs = socket.socketpair()
         with ours:
             with theirs:
@@ -138,7 +180,7 @@ class _Server:
             except (EOFError, ConnectionError):
                 raise ImportFailed(
                     "the file needs more memory or time than an import may use "
-                    f"({describe_limit(request[5])}, {seconds:g} s): its worker process "
+                    f"({describe_limit(memory)}, {seconds:g} s): its worker process "
                     "was ended — export fewer items or a shorter period"
                 ) from None
 
@@ -215,6 +257,29 @@ def work(
         return "memory", None
     upload = dataclasses.replace(result.upload, data=b"")  # the caller has the bytes
     return "ok", dataclasses.replace(result, upload=upload)
+
+
+def work_call(
+    parser: str,
+    data: bytes,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    memory: int,
+    seconds: float,
+) -> tuple[str, Any]:
+    """Run in the worker: limit this process, run one of :data:`PARSERS` and return the
+    outcome to send, as :func:`work` does."""
+    ceiling = _limit_self(memory, seconds)
+    module, function = PARSERS[parser]
+    reader = getattr(__import__(module, fromlist=[function]), function)
+    try:
+        return "ok", reader(data, *args, **kwargs)
+    except ImportFailed as failure:
+        if _caused_by_memory(failure) or _unexpected_at_ceiling(failure, ceiling):
+            return "memory", None
+        return "failed", failure
+    except MemoryError:
+        return "memory", None
 
 
 def unsendable(error: BaseException) -> ImportFailed:

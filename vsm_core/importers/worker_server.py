@@ -124,15 +124,21 @@ def _preload() -> None:
 
     for module in (*TABLE_FORMAT_MODULES.values(), *JSON_FORMAT_MODULES.values()):
         __import__(f"vsm_core.importers.formats.{module}")
+    from vsm_core.importers.isolated import PARSERS
+
+    for module, _ in PARSERS.values():
+        __import__(module)
 
 
 def _serve(channel: socket.socket) -> None:
     """One worker: read the request, run it (:func:`vsm_core.importers.isolated.work`),
     write the outcome."""
-    from vsm_core.importers.isolated import unsendable, work
+    from vsm_core.importers.isolated import unsendable, work, work_call
 
     with channel:
-        outcome = work(*receive_message(channel))
+        request = receive_message(channel)
+        # ("call", ...) is another reader (isolated.parse_isolated); else an import.
+        outcome = work_call(*request[1:]) if request[0] == "call" else work(*request)
         try:
             send_message(channel, outcome)
         except MemoryError:  # pickling the result needs memory too
