@@ -93,6 +93,7 @@ from benchmarks.experiments_bench import targets as experiments_targets
 from benchmarks.forecast_bench import run_in_bench as bench_forecasting
 from benchmarks.future_bench import run_in_bench as bench_future_state
 from benchmarks.organisation_bench import run_in_bench as bench_organisation
+from benchmarks.series_bench import run_in_bench as bench_measures
 from benchmarks.synthetic import mean_events_per_item, synthetic_frames
 from vsm_core.flow import build_flow
 from vsm_core.model import CanonicalDataset, make_dataset
@@ -845,6 +846,7 @@ def main(argv: list[str] | None = None) -> int:
     targets += bench_forecasting(args.repeat)  # issue #12: prints its table and targets
     targets += bench_future_state(args.repeat)  # issue #14: prints its target line
     targets += bench_organisation()  # issue #13: 50 teams x 10,000 items
+    targets += bench_measures()  # issue #14: a team's own measures at 100,000 values
     if detection:
         worst = max(detection, key=lambda row: row["median"])
         status = "PASS" if worst["median"] < DETECTION_TARGET_S else "FAIL"
