@@ -155,6 +155,15 @@ def test_a_semicolon_file_with_a_given_separator():
     assert _days(parsed) == [date(2026, 3, 2), date(2026, 3, 9)]
 
 
+def test_a_semicolon_file_with_decimal_commas_is_sniffed_as_semicolons():
+    """Every data row holds one comma (the decimal comma) but the header none: the
+    semicolons, in every record, are the separator."""
+    rows = "".join(f"{day:02d}.03.2026;Cost;12.093,{day:02d}\n" for day in range(1, 29))
+    parsed = _parse("date;metric;value\n" + rows)
+    values = parsed.points["value"].tolist()
+    assert (len(values), values[0], values[-1]) == (28, 12093.01, 12093.28)
+
+
 # --------------------------------------------------------------------------- numbers
 
 
