@@ -6,7 +6,7 @@ for each fast path times the general path and the fast path (min of
 ``--repeat``, seconds) after checking that both give equal results. The
 fast paths kept (each measured to win, see docs/benchmarks.md) are in
 ``vsm_core/importers/dates.py``, ``vsm_core/importers/formats/common.py``
-and ``vsm_core/workflow.py``:
+and ``vsm_core/workflow_suggest.py``:
 
 * ``parse_timestamps``: the column read by Arrow's cast (ISO 8601) against
   the general parser (regular expressions and ``pd.to_datetime``);
@@ -70,7 +70,7 @@ def fast_paths(path: Path, repeat: int) -> list[tuple[str, float, float]]:
     from vsm_core.importers.formats import common
     from vsm_core.importers.formats import events as events_format
     from vsm_core.importers.options import ImportOptions
-    from vsm_core.workflow import order_statuses_by_flow
+    from vsm_core.workflow_suggest import order_statuses_by_flow
 
     table = read_upload(path.read_bytes(), path.name, ImportOptions(max_bytes=2**40)).table
     mapping = resolve_mapping(

@@ -5,7 +5,8 @@ the stage's order);
 the commitment point under it; stages move up and down with two buttons
 (the moved workflow becomes the editor's new starting point, so edits made
 in the table before the move are kept). Core calls only:
-:func:`~vsm_core.workflow.workflow_table`, :func:`~vsm_core.workflow.workflow_from_table`,
+:func:`~vsm_core.workflow_table.workflow_table`,
+:func:`~vsm_core.workflow_table.workflow_from_table`,
 :func:`~vsm_core.workflow.move_stage`, :func:`~vsm_core.workflow.describe_points`.
 """
 
@@ -17,13 +18,8 @@ import streamlit as st
 
 from ui.plain import md, md_list
 from vsm_core.model import Category, Workflow
-from vsm_core.workflow import (
-    WorkflowFileError,
-    describe_points,
-    move_stage,
-    workflow_from_table,
-    workflow_table,
-)
+from vsm_core.workflow import WorkflowFileError, describe_points, move_stage
+from vsm_core.workflow_table import workflow_from_table, workflow_table
 
 TABLE_HELP = (
     "Every status found, with its count. Give each a stage and a category; statuses "

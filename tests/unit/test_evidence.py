@@ -25,13 +25,8 @@ from vsm_core.experiments._survival import (
     mann_whitney_p,
     resample_picks,
 )
-from vsm_core.experiments.evidence import (
-    Window,
-    decide_target_met,
-    decide_verdict,
-    evaluate,
-    evidence_windows,
-)
+from vsm_core.experiments.evidence import Window, evaluate, evidence_windows
+from vsm_core.experiments.evidence_result import decide_target_met, decide_verdict
 from vsm_core.experiments.spec import EvidenceSpec, ExperimentScope
 from vsm_core.model import Category, Stage, Workflow, make_dataset
 from vsm_core.sample_data import PROCESS_CHANGE_DATE, generate_demo_dataset

@@ -22,7 +22,7 @@ from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.pipeline import import_bytes
 from vsm_core.importers.table import RawTable
 from vsm_core.model import make_items
-from vsm_core.workflow import order_statuses_by_flow
+from vsm_core.workflow_suggest import order_statuses_by_flow
 
 IDS = ["A-1", "A-2", "B-1", "b-1", "C-10"]
 STATUSES = ["To Do", " to do", "Doing", "DOING ", "Done", "", None, "Blocked"]
@@ -362,7 +362,7 @@ def test_order_statuses_by_flow_equals_the_three_sort_reference(events, drop_seq
     pairs=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 400)), max_size=60),
 )
 def test_first_visits_with_a_table_or_by_hashing_find_the_same_events(pairs):
-    from vsm_core.workflow import _first_visits
+    from vsm_core.workflow_suggest import _first_visits
 
     item = np.array(sorted(p[0] for p in pairs), dtype=np.int64)  # grouped, as sorted
     key = np.array([p[1] for p in pairs], dtype=np.int64)
@@ -448,7 +448,7 @@ def test_counted_statuses_equal_value_counts_in_order(statuses, extra, data):
     n_keys=st.integers(6, 8),
 )
 def test_median_positions_by_counting_equal_groupby_median_bit_for_bit(visits, n_keys):
-    from vsm_core.workflow import _median_positions
+    from vsm_core.workflow_suggest import _median_positions
 
     key = np.array([v[0] for v in visits], dtype=np.int64)
     size = np.array([v[1] for v in visits], dtype=np.int64)

@@ -18,10 +18,9 @@ from vsm_core.workflow import (
     WorkflowFileError,
     parse_workflow_toml,
     same_workflow,
-    workflow_from_table,
-    workflow_table,
     workflow_to_toml,
 )
+from vsm_core.workflow_table import workflow_from_table, workflow_table
 
 FLAGGED = """\
 [[stage]]

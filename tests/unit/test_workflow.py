@@ -16,12 +16,10 @@ from vsm_core.workflow import (
     WorkflowFileError,
     describe_points,
     load_workflow_file,
-    order_statuses_by_flow,
     parse_workflow_toml,
-    suggest_category,
-    suggest_workflow,
     workflow_to_toml,
 )
+from vsm_core.workflow_suggest import order_statuses_by_flow, suggest_category, suggest_workflow
 
 EXAMPLE = """\
 start = "In Progress"   # optional commitment point (a stage name)

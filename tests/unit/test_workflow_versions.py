@@ -29,14 +29,8 @@ from vsm_core.model import Category, Stage, Workflow
 from vsm_core.store import crud
 from vsm_core.store.access import SYSTEM
 from vsm_core.store.models import DatasetVersion, ExperimentSnapshot, StatusEventBlock
-from vsm_core.workflow import (
-    WorkflowFileError,
-    move_stage,
-    same_workflow,
-    workflow_from_table,
-    workflow_table,
-    workflow_to_toml,
-)
+from vsm_core.workflow import WorkflowFileError, move_stage, same_workflow, workflow_to_toml
+from vsm_core.workflow_table import workflow_from_table, workflow_table
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "formats"
 

@@ -28,7 +28,8 @@ from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.sanity import implausibilities
 from vsm_core.importers.table import Upload
 from vsm_core.model import CanonicalDataset, ModelError, Workflow, make_dataset
-from vsm_core.workflow import WorkflowFileError, suggest_workflow
+from vsm_core.workflow import WorkflowFileError
+from vsm_core.workflow_suggest import suggest_workflow
 
 if TYPE_CHECKING:
     from vsm_core.quality import QualityReport

@@ -27,7 +27,7 @@ from vsm_core.importers.formats.common import (
 )
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.table import RawTable
-from vsm_core.workflow import order_statuses_by_flow
+from vsm_core.workflow_suggest import order_statuses_by_flow
 
 #: Optional roles besides the item's: the file's own status category (Jira, Azure DevOps).
 STATUS_CATEGORY = "status_category"

@@ -7,7 +7,7 @@ An item that was dropped rather than delivered ends ``Cancelled``
 (cancelled), never ``Done``: when its cancel date column (Linear's
 ``Canceled``) is filled, or when its current status says so (Jira writes a
 ``Resolved`` date for *Won't Do* too; the file's status category, else the
-status name, decides — see :func:`vsm_core.workflow.category_from_file`).
+status name, decides — see :func:`vsm_core.workflow_suggest.category_from_file`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from vsm_core.importers.formats.common import (
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.table import RawTable
 from vsm_core.model import Category, Stage, Workflow
-from vsm_core.workflow import category_from_file, suggest_category
+from vsm_core.workflow_suggest import category_from_file, suggest_category
 
 REQUIRED = ("item_id",)
 OPTIONAL = (

@@ -25,7 +25,7 @@ from vsm_core.importers.dates import NAT, AmbiguousDateOrder, parse_timestamps
 from vsm_core.importers.errors import ImportFailed, ImportProblem, clip
 from vsm_core.importers.formats.common import ParsedImport
 from vsm_core.importers.options import ImportOptions
-from vsm_core.workflow import order_statuses_by_flow
+from vsm_core.workflow_suggest import order_statuses_by_flow
 
 __all__ = [
     "NAT",

@@ -26,7 +26,7 @@ from vsm_core.importers.formats.common import (
 from vsm_core.importers.formats.events import STATUS_CATEGORY, file_status_categories
 from vsm_core.importers.options import ImportOptions
 from vsm_core.importers.table import RawTable
-from vsm_core.workflow import order_statuses_by_flow
+from vsm_core.workflow_suggest import order_statuses_by_flow
 
 REQUIRED = ("item_id", "from_status", "status", "timestamp")
 OPTIONAL = (*ITEM_ROLES, STATUS_CATEGORY)
