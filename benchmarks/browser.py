@@ -268,9 +268,19 @@ class Timer:
         return [t.strip() for t in self.page.get_by_role("tab").all_inner_texts()]
 
     def open_multiselect(self, label: str):
+        """Open the sidebar's multiselect ``label``; a click that landed while a run was
+        still redrawing the sidebar can leave the list closed, so it is opened again."""
+        from playwright.sync_api import Error as PlaywrightError
+
         box = self.page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect")
         box = box.filter(has_text=label)
-        box.get_by_role("combobox").click()
+        for _attempt in range(5):
+            box.get_by_role("combobox").click()
+            try:
+                self.page.get_by_role("option").first.wait_for(state="visible", timeout=5_000)
+                break
+            except PlaywrightError:
+                self.page.keyboard.press("Escape")
         return box
 
     def choose_option(self, name: str) -> None:
