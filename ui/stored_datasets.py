@@ -3,7 +3,8 @@
 Team admins (only they) may delete a version or archive a dataset or a version
 (:func:`vsm_core.store.crud.archive_dataset`, :func:`~vsm_core.store.crud.archive_version`:
 hidden from every list and page, nothing deleted, recorded in the team's activity);
-archived ones are listed only with "Show archived" on.
+archived ones are listed only with "Show archived" on, where admins may restore them
+(:func:`~vsm_core.store.crud.restore_dataset`, :func:`~vsm_core.store.crud.restore_version`).
 
 Editing a workflow stores a new version from the same items and events
 (:func:`vsm_core.store.crud.save_workflow_version`: nothing is uploaded or
@@ -71,12 +72,16 @@ def stored_datasets() -> None:
         ):
             table = _versions_table(versions[summary.id], show_archived=show_archived)
             st.dataframe(empty_cells(table), hide_index=True)
-            # deleting and archiving are the team admin's
-            if actor.may(summary.team, "admin") and not summary.archived:
+            # deleting, archiving and restoring are the team admin's
+            if actor.may(summary.team, "admin"):
                 live = [v for v in versions[summary.id] if v.archived_at is None]
-                if live:
-                    _delete_version(summary, live)
-                _archive(summary, live)
+                if not summary.archived:
+                    if live:
+                        _delete_version(summary, live)
+                    _archive(summary, live)
+                hidden = [v for v in versions[summary.id] if v.archived_at is not None]
+                if summary.archived or hidden:
+                    _restore(summary, hidden)
     editable = [s for s in summaries if actor.may(s.team, "edit") and not s.archived]
     live_versions = {
         key: [v for v in found if v.archived_at is None] for key, found in versions.items()
@@ -132,6 +137,33 @@ def _archive(summary, versions) -> None:
             f"Archived {what}: hidden from lists and pages, nothing deleted. "
             "Switch on “Show archived” to see it."
         )
+        st.rerun()
+
+
+def _restore(summary, hidden) -> None:
+    """List an archived dataset, or one archived version, again (team admins; nothing to
+    confirm: restoring hides and deletes nothing)."""
+    whole = "The whole dataset"
+    choices = ({whole: None} if summary.archived else {}) | {
+        f"Version {v.version}": v for v in reversed(hidden)
+    }
+    left, right = st.columns([5, 2], vertical_alignment="bottom")
+    choice = left.selectbox(
+        "Restore from the archive", list(choices), key=f"rest_pick_{summary.id}"
+    )
+    if right.button("Restore", key=f"rest_go_{summary.id}"):
+        picked = choices[choice]
+        with Session(current_engine()) as session:
+            if picked is None:
+                crud.restore_dataset(session, dataset_id=summary.id, actor=current_actor())
+            else:
+                crud.restore_version(session, version_id=picked.id, actor=current_actor())
+        what = (
+            f"“{md(summary.name)}”"
+            if picked is None
+            else f"version {picked.version} of “{md(summary.name)}”"
+        )
+        st.session_state[FLASH_MESSAGE] = f"Restored {what}: listed on every page again."
         st.rerun()
 
 

@@ -162,3 +162,29 @@ def test_a_signed_in_admin_archives_and_the_log_names_them(app):
     assert not app.exception
     [entry] = [e for e in _stored()[2] if e.action == "archive"]
     assert (entry.actor, entry.actor_email) == ("Alice Example", "alice@example.com")
+
+
+def test_the_admin_restores_an_archived_version_and_dataset(page):
+    engine = _engine()
+    with Session(engine) as session:
+        [demo] = crud.list_datasets(session, actor=SYSTEM)
+        [first, _] = crud.list_versions(session, dataset_id=demo.id, actor=SYSTEM)
+        crud.archive_version(session, version_id=first.id, when=first.imported_at, actor=SYSTEM)
+        crud.archive_dataset(session, dataset_id=demo.id, when=first.imported_at, actor=SYSTEM)
+    engine.dispose()
+    page.run()
+    assert "Restore" not in _labels(page.button)  # archived ones are not even listed
+    page.toggle(key="stored_show_archived").set_value(True).run()
+    pick = page.selectbox(key=f"rest_pick_{demo.id}")
+    assert pick.options == ["The whole dataset", "Version 1"]
+    _by_label(page.button, "Restore").click().run()
+    assert not page.exception
+    assert page.success[0].value == "Restored “Demo team”: listed on every page again."
+    found, versions, log = _stored()
+    assert [d.name for d in found] == ["Demo team"]
+    assert versions["Demo team"] == [(1, True), (2, False)]
+    assert (log[0].action, log[0].subject) == ("restore", "Demo team")
+    page.selectbox(key=f"rest_pick_{demo.id}").set_value("Version 1").run()
+    _by_label(page.button, "Restore").click().run()
+    assert _stored()[1]["Demo team"] == [(1, False), (2, False)]
+    assert _stored()[2][0].subject == "Demo team version 1"

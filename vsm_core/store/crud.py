@@ -266,6 +266,18 @@ def load_dataset(session: Session, *, version_id: int, actor: Actor) -> Canonica
 
 def archive_dataset(session: Session, *, dataset_id: int, when: datetime, actor: Actor) -> Dataset:
     """Hide a dataset from lists without deleting anything (the team's admin role)."""
+    return _mark_dataset(session, dataset_id, when, actor)
+
+
+def restore_dataset(session: Session, *, dataset_id: int, actor: Actor) -> Dataset:
+    """Show an archived dataset in the lists again (the team's admin role)."""
+    return _mark_dataset(session, dataset_id, None, actor)
+
+
+def _mark_dataset(
+    session: Session, dataset_id: int, when: datetime | None, actor: Actor
+) -> Dataset:
+    """Set the dataset's ``archived_at`` to ``when`` (None: restored) and log it."""
     with write_transaction(session):
         dataset = session.get(Dataset, dataset_id)
         if dataset is None or not actor.may(team_of(dataset)):
@@ -274,7 +286,11 @@ def archive_dataset(session: Session, *, dataset_id: int, when: datetime, actor:
         dataset.archived_at = when
         session.add(dataset)
         record_activity(
-            session, actor=actor, team=team_of(dataset), action="archive", subject=dataset.name
+            session,
+            actor=actor,
+            team=team_of(dataset),
+            action="archive" if when is not None else "restore",
+            subject=dataset.name,
         )
     session.refresh(dataset)
     return dataset
@@ -289,6 +305,19 @@ def archive_version(
     newest live version before it is); experiments judged on it keep it.
     Raises ``NotFound`` when the version does not exist or the actor may not read it.
     """
+    return _mark_version(session, version_id, when, actor)
+
+
+def restore_version(session: Session, *, version_id: int, actor: Actor) -> DatasetVersion:
+    """Show an archived version again (the team's admin role); the newest live version is
+    the dataset's latest, so restoring the newest makes it the latest again."""
+    return _mark_version(session, version_id, None, actor)
+
+
+def _mark_version(
+    session: Session, version_id: int, when: datetime | None, actor: Actor
+) -> DatasetVersion:
+    """Set the version's ``archived_at`` to ``when`` (None: restored) and log it."""
     with write_transaction(session):
         version = session.get(DatasetVersion, version_id)
         parent = session.get(Dataset, version.dataset_id) if version is not None else None
@@ -301,7 +330,7 @@ def archive_version(
             session,
             actor=actor,
             team=team_of(parent),
-            action="archive",
+            action="archive" if when is not None else "restore",
             subject=f"{parent.name} version {version.version}",
         )
     session.refresh(version)
