@@ -31,7 +31,7 @@ from sqlmodel import Session
 from vsm_core.experiments.checkin_flow import DEFAULT_DAYS, FlowSummary, Measure
 from vsm_core.model import CanonicalDataset
 from vsm_core.organisation.overview import OverviewRow, overview_row
-from vsm_core.organisation.summary import TeamDataset
+from vsm_core.organisation.summary import TeamDataset, team_datasets
 from vsm_core.store import summaries
 from vsm_core.store.access import Actor
 
@@ -137,6 +137,28 @@ def overview_rows(
         )
         for team in chosen
     ]
+
+
+def store_missing_rows(session: Session, *, actor: Actor, days: int = DEFAULT_DAYS) -> int:
+    """Compute and store the ``days`` row of every team's latest version that has none (the
+    versions imported before rows were stored, after an upgrade); the number stored. ``db
+    upgrade`` calls it, so the Organisation page's first draw after an upgrade reads rows
+    instead of computing them all."""
+    from vsm_core.store import reading  # only here: the ORM-free reader of versions
+
+    chosen = team_datasets(session, actor=actor)
+    found = summaries.stored_summaries(
+        session, actor=actor, version_ids=[c.version_id for c in chosen], key=row_key(days)
+    )
+    missing = [c for c in chosen if c.version_id not in found]
+    overview_rows(
+        session,
+        actor=actor,
+        chosen=missing,
+        load=lambda version_id: reading.load_dataset(session, version_id=version_id, actor=actor),
+        days=days,
+    )
+    return len(missing)
 
 
 # --------------------------------------------------------------------------- import hook
