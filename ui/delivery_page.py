@@ -20,6 +20,7 @@ from ui.access_state import current_actor
 from ui.panels import chart_panel
 from ui.plain import empty_cells, md
 from ui.state import Selection, current_engine
+from ui.team_uploads import show_problems, team_picker
 from ui.view_tabs import open_view
 from vsm_core.charts.delivery import delivery_figure
 from vsm_core.delivery import DeliveryRead, log_span
@@ -32,7 +33,6 @@ from vsm_core.importers.options import describe_limit, max_upload_bytes, streaml
 from vsm_core.store import delivery as store
 from vsm_core.store import teams
 from vsm_core.store.access import AccessDenied, Actor, NotFound
-from vsm_core.store.crud import team_of
 
 TEAM_KEY = "delivery_team"
 SERVICE_KEY = "service"
@@ -78,7 +78,13 @@ def render_delivery(selection: Selection) -> None:
     with Session(current_engine()) as session:
         known = set(teams.known_teams(session, actor=actor))
         known |= {i.team for i in store.list_imports(session, actor=actor)}
-    team = _team_picker(sorted(known, key=str.casefold), selection, actor)
+    team = team_picker(
+        sorted(known, key=str.casefold),
+        selection,
+        actor,
+        key=TEAM_KEY,
+        shown="deployments and incidents",
+    )
     if team is None:
         st.info(
             "No team yet: import a dataset with its team on the Import page, or import "
@@ -119,25 +125,6 @@ def render_delivery(selection: Selection) -> None:
             _services(report)
         else:
             _records(log, service)
-
-
-def _team_picker(known: list[str], selection: Selection, actor: Actor) -> str | None:
-    """The chosen team: the sidebar's dataset's team by default; anyone who may act for
-    every team may also type a new one."""
-    if not known and not actor.everything:
-        return None
-    default = team_of(selection.dataset) if selection.dataset is not None else None
-    index = known.index(default) if default in known else (0 if known else None)
-    return st.selectbox(
-        "Team",
-        known,
-        index=index,
-        key=TEAM_KEY,
-        bind="query-params",
-        accept_new_options=actor.everything,
-        placeholder="Type a team name",
-        help="The team whose deployments and incidents are shown (and uploaded).",
-    )
 
 
 def _service_picker(services: list[str]) -> str | None:
@@ -265,7 +252,7 @@ def _upload(team: str, actor: Actor) -> None:
         return
     read = _read(upload.getvalue(), upload.name, KINDS[kind], DATE_ORDERS[order])
     if isinstance(read, ImportFailed):
-        _problems(read)
+        show_problems(read, key="delivery_problems")
         return
     _review(read)
     if st.button("Save", type="primary", key="delivery_save"):
@@ -283,16 +270,6 @@ def _read(
         return parse_isolated("delivery", data, name, kind=kind, date_order=date_order)
     except ImportFailed as failure:
         return failure
-
-
-def _problems(failure: ImportFailed) -> None:
-    listed = f" (the first {len(failure.problems):,} are listed)" if failure.omitted else ""
-    st.error(f"The file cannot be used: {failure.total:,} problem(s){listed}. Nothing was stored.")
-    table = pd.DataFrame(
-        [p.model_dump() for p in failure.problems],
-        columns=["row", "column", "value", "message"],
-    ).rename(columns={"row": "Row", "column": "Column", "value": "Value", "message": "Problem"})
-    st.dataframe(empty_cells(table), hide_index=True, key="delivery_problems")
 
 
 def _review(read: DeliveryRead) -> None:

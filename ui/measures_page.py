@@ -17,6 +17,7 @@ from ui.access_state import current_actor
 from ui.panels import chart_panel
 from ui.plain import empty_cells, md
 from ui.state import Selection, current_engine
+from ui.team_uploads import show_problems, team_picker
 from vsm_core.charts.series import series_figure
 from vsm_core.charts.xmr import RULE_TEXT
 from vsm_core.importers.errors import ImportFailed
@@ -26,7 +27,6 @@ from vsm_core.series import DEFINITION, LIMITS, PERIODS, ParsedSeries, run_chart
 from vsm_core.store import series as store
 from vsm_core.store import teams
 from vsm_core.store.access import AccessDenied, Actor, NotFound
-from vsm_core.store.crud import team_of
 
 #: The team picker's widget key, also its query parameter.
 TEAM_KEY = "measures_team"
@@ -47,7 +47,9 @@ def render_measures(selection: Selection) -> None:
     with Session(current_engine()) as session:
         known = set(teams.known_teams(session, actor=actor))
         known |= set(store.series_teams(session, actor=actor))
-    team = _team_picker(sorted(known, key=str.casefold), selection, actor)
+    team = team_picker(
+        sorted(known, key=str.casefold), selection, actor, key=TEAM_KEY, shown="measures"
+    )
     if team is None:
         st.info(
             "No team yet: import a dataset with its team on the Import page, or upload "
@@ -66,25 +68,6 @@ def render_measures(selection: Selection) -> None:
             "there (a team admin can give it on the Admin page)."
         )
     _charts(team, actor)
-
-
-def _team_picker(known: list[str], selection: Selection, actor: Actor) -> str | None:
-    """The chosen team: the sidebar's dataset's team by default; anyone who may act for
-    every team may also type a new one."""
-    if not known and not actor.everything:
-        return None
-    default = team_of(selection.dataset) if selection.dataset is not None else None
-    index = known.index(default) if default in known else (0 if known else None)
-    return st.selectbox(
-        "Team",
-        known,
-        index=index,
-        key=TEAM_KEY,
-        bind="query-params",
-        accept_new_options=actor.everything,
-        placeholder="Type a team name",
-        help="The team whose measures are shown (and uploaded).",
-    )
 
 
 def _upload(team: str, actor: Actor) -> None:
@@ -108,7 +91,7 @@ def _upload(team: str, actor: Actor) -> None:
         return
     parsed = _parsed(upload.getvalue(), upload.name, team, DATE_ORDERS[order], DECIMALS[decimal])
     if isinstance(parsed, ImportFailed):
-        _problems(parsed)
+        show_problems(parsed, key="measures_problems")
         return
     _preview(parsed)
     if st.button("Save", type="primary", key="measures_save"):
@@ -128,16 +111,6 @@ def _parsed(
         )
     except ImportFailed as failure:
         return failure
-
-
-def _problems(failure: ImportFailed) -> None:
-    listed = f" (the first {len(failure.problems):,} are listed)" if failure.omitted else ""
-    st.error(f"The file cannot be used: {failure.total:,} problem(s){listed}. Nothing was stored.")
-    table = pd.DataFrame(
-        [p.model_dump() for p in failure.problems],
-        columns=["row", "column", "value", "message"],
-    ).rename(columns={"row": "Row", "column": "Column", "value": "Value", "message": "Problem"})
-    st.dataframe(empty_cells(table), hide_index=True, key="measures_problems")
 
 
 def _preview(parsed: ParsedSeries) -> None:
