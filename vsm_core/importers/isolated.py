@@ -99,23 +99,11 @@ def import_bytes_isolated(
     :func:`memory_allowance` bytes or ``seconds``, or dies.
     """
     options = options or ImportOptions()
-    request = (data, filename, options, workflow, quality, memory_allowance(len(data)), seconds)
-    try:
-        kind, value = _SERVER.run(request, seconds)
-    except ImportFailed:
-        raise
-    except Exception as error:  # the worker could not be started or talked to
-        raise ImportFailed(
-            f"the import could not run in a worker process ({type(error).__name__}: {error})"
-        ) from error
-    if kind == "ok":  # the worker left the upload's bytes out: they are ours
-        return dataclasses.replace(value, upload=dataclasses.replace(value.upload, data=data))
-    if kind == "failed":
-        raise value
-    raise ImportFailed(
-        f"the file needs more memory than an import may use ({describe_limit(request[5])} "
-        "for this file); it was stopped — export fewer items or a shorter period"
-    )
+    memory = memory_allowance(len(data))
+    request = (data, filename, options, workflow, quality, memory, seconds)
+    value = _outcome(request, seconds, memory, "export fewer items or a shorter period")
+    # The worker left the upload's bytes out: they are ours.
+    return dataclasses.replace(value, upload=dataclasses.replace(value.upload, data=data))
 
 
 def parse_isolated(
@@ -126,22 +114,29 @@ def parse_isolated(
     :class:`ImportFailed` it raised, or one saying the worker ran out of memory or time."""
     if parser not in PARSERS:
         raise ValueError(f"unknown parser {parser!r} (one of {', '.join(PARSERS)})")
-    request = ("call", parser, data, args, kwargs, memory_allowance(len(data)), seconds)
+    memory = memory_allowance(len(data))
+    request = ("call", parser, data, args, kwargs, memory, seconds)
+    return _outcome(request, seconds, memory, "upload a smaller file")
+
+
+def _outcome(request: tuple[Any, ...], seconds: float, memory: int, advice: str) -> Any:
+    """What the worker made of ``request``: its result, else its ImportFailed raised, else
+    one saying it needed more than ``memory`` bytes (``advice``: what to do instead)."""
     try:
-        kind, value = _SERVER.run(request, seconds, memory_allowance(len(data)))
+        kind, value = _SERVER.run(request, seconds, memory)
     except ImportFailed:
         raise
     except Exception as error:  # the worker could not be started or talked to
         raise ImportFailed(
-            f"the file could not be read in a worker process ({type(error).__name__}: {error})"
+            f"the import could not run in a worker process ({type(error).__name__}: {error})"
         ) from error
     if kind == "ok":
         return value
     if kind == "failed":
         raise value
     raise ImportFailed(
-        f"the file needs more memory than reading it may use "
-        f"({describe_limit(memory_allowance(len(data)))} for this file); it was stopped"
+        f"the file needs more memory than an import may use ({describe_limit(memory)} "
+        f"for this file); it was stopped — {advice}"
     )
 
 
@@ -153,12 +148,9 @@ class _Server:
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
 
-    def run(
-        self, request: tuple[Any, ...], seconds: float, memory: int | None = None
-    ) -> tuple[str, Any]:
+    def run(self, request: tuple[Any, ...], seconds: float, memory: int) -> tuple[str, Any]:
         """The outcome of ``request`` from a new worker, which is killed after
         ``seconds`` (``memory``: its address-space allowance, for the messages)."""
-        memory = request[5] if memory is None else memory
         ours, theirs = socket.socketpair()
         with ours:
             with theirs:
