@@ -64,7 +64,8 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Bottlenecks draws one view at a time (?view=): the heatmap, then the others.
     ("/bottlenecks", (T["stage:Review"], T["stage:In Progress"], T["stage:Ready"])),
     ("/bottlenecks?view=Rework", ()),
-    ("/bottlenecks?view=Value+stream+map", (T["stage:Review"], T["stage:In Progress"])),
+    # The map wraps long stage names over lines: the pairing test below reads them squeezed.
+    ("/bottlenecks?view=Value+stream+map", ()),
     (
         "/experiments",
         (f"#{SECOND} {T['experiment2']}", T["hypothesis"], T["action"], T["owner"]),
