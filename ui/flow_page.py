@@ -46,6 +46,10 @@ RISK_COLUMNS = {
     "status": "Status",
 }
 RISK_WORDS = {"breached": "Past the SLE", "at_risk": "At risk"}
+#: Item tables longer than this are drawn only when their expander is opened: at 100,000
+#: items the Aging view's two tables (15,963 rows each) cost 1.2 s on every visit
+#: (docs/benchmarks.md, *Speed as a person feels it*).
+TABLE_ROWS_SHOWN = 500
 
 
 def render_flow_metrics(selection: Selection) -> None:
@@ -181,19 +185,35 @@ def _aging(view: FlowView, view_key: tuple, sle: float | None, changes, forecast
     if risk.empty:
         st.caption("None: every item in progress is younger than 70 % of the SLE.")
     else:
-        table = risk[list(RISK_COLUMNS)].assign(status=risk["status"].map(RISK_WORDS))
-        st.dataframe(
-            empty_cells(table),
-            hide_index=True,
-            column_config={
+        _item_table(
+            lambda: empty_cells(
+                risk[list(RISK_COLUMNS)].assign(status=risk["status"].map(RISK_WORDS))
+            ),
+            len(risk),
+            {
                 **RISK_COLUMNS,
                 "age_days": st.column_config.NumberColumn("Age (days)", format="%.1f"),
             },
+            key="aging_risk_table",
+            what="items at risk",
         )
         st.caption("Past the SLE: older than the SLE. At risk: at least 70 % of it.")
     if forecasts is not None and sle is not None:
         _likely_past_sle(forecasts.past_sle(sle), sle)
     _draw_one(view_key, age_run)
+
+
+def _item_table(build, rows: int, column_config: dict, *, key: str, what: str) -> None:
+    """A table of items: drawn at once up to :data:`TABLE_ROWS_SHOWN` rows, else inside an
+    expander ("Show the 15,963 items at risk") whose table is built only while it is open."""
+    if rows > TABLE_ROWS_SHOWN:
+        box = st.expander(f"Show the {rows:,} {what}", key=key, on_change="rerun")
+        if not box.open:
+            return
+        with box:
+            st.dataframe(build(), hide_index=True, column_config=column_config)
+        return
+    st.dataframe(build(), hide_index=True, column_config=column_config)
 
 
 def _likely_past_sle(rows: pd.DataFrame, sle: float) -> None:
@@ -202,21 +222,27 @@ def _likely_past_sle(rows: pd.DataFrame, sle: float) -> None:
     if rows.empty:
         st.caption("None: every item in progress will likely finish within the SLE (85 %).")
         return
-    done_by = pd.to_datetime(rows["p85_done"].astype(object), errors="coerce")
-    st.dataframe(
-        empty_cells(
+
+    def table() -> pd.DataFrame:
+        done_by = pd.to_datetime(rows["p85_done"].astype(object), errors="coerce")
+        return empty_cells(
             rows[["item_id", "title", "stage", "age_days"]].assign(
                 p85_done=done_by.dt.strftime("%Y-%m-%d")
             )
-        ),
-        hide_index=True,
-        column_config={
+        )
+
+    _item_table(
+        table,
+        len(rows),
+        {
             "item_id": "Item",
             "title": "Title",
             "stage": "Stage",
             "age_days": st.column_config.NumberColumn("Age (days)", format="%.1f"),
             "p85_done": "85 % done by",
         },
+        key="aging_late_table",
+        what="items likely to finish past the SLE",
     )
     st.caption(
         "Their 85 % completion date (Forecast page, This work in progress) lies past the SLE: "

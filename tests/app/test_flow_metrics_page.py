@@ -243,3 +243,24 @@ def test_a_change_label_near_the_end_of_the_window_is_drawn_leftwards():
     )
     labels = {a.text: a.xanchor for a in figure.layout.annotations if a.name == "change"}
     assert labels == {"#1 Early change": "left", "#2 " + "late " * 12: "right"}
+
+
+def test_a_long_item_table_is_built_only_when_its_expander_is_opened(page, monkeypatch):
+    import ui.flow_page
+
+    def risk_tables(app) -> list:
+        return [d.value for d in app.dataframe if "status" in d.value.columns]
+
+    _open(page, "Aging")
+    [shown] = risk_tables(page)  # the demo's few items at risk: listed at once
+    monkeypatch.setattr(ui.flow_page, "TABLE_ROWS_SHOWN", len(shown) - 1)
+    page.run()
+    assert not page.exception
+    assert risk_tables(page) == []
+    [box] = [e for e in page.expander if e.label.endswith("items at risk")]
+    assert box.label == f"Show the {len(shown):,} items at risk"
+    page.session_state["aging_risk_table"] = True  # what a click on it does
+    page.run()
+    assert not page.exception
+    [opened] = risk_tables(page)
+    assert opened.equals(shown)
