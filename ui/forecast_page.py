@@ -36,6 +36,7 @@ from ui.metrics_state import flow_view_key, get_flow_view
 from ui.panels import cached_figure, chart_panel
 from ui.plain import md
 from ui.state import Selection, list_datasets, list_versions, load_version
+from ui.view_tabs import open_view
 from vsm_core import forecast
 from vsm_core.charts.aging import aging_wip_chart
 from vsm_core.charts.common import percentile_items
@@ -51,9 +52,6 @@ from vsm_core.store import database_url
 
 #: The page's views, in tab order; the first is the default.
 VIEWS: tuple[str, ...] = ("How many", "When", "This work in progress", "Track record")
-#: The tabs' widget key, also the URL query parameter (``?view=When``).
-VIEW_KEY = "view"
-_REMEMBERED_VIEW = "flowlab.forecast_view"
 
 HISTORY_CHOICES = ("Last weeks", "The sidebar's date window")
 DEFAULT_DAYS = 14
@@ -92,24 +90,12 @@ def render_forecast(selection: Selection) -> None:
         st.info("This dataset has no status changes, so there is no history to forecast from.")
         return
     settings = _controls(selection)
-    _restore_view()
-    tabs = st.tabs(list(VIEWS), key=VIEW_KEY, bind="query-params", on_change="rerun")
-    for tab, name in zip(tabs, VIEWS, strict=True):
-        if not tab.open:
-            continue  # hidden views run nothing: a rerun simulates only the open one
-        st.session_state[_REMEMBERED_VIEW] = name
-        with tab:
-            try:
-                _VIEW_BODIES[name](selection, settings)
-            except ForecastError as refusal:  # a plain sentence saying why
-                st.warning(md(refusal))
-
-
-def _restore_view() -> None:
-    """Reopen the view the user last had, unless the URL names one (a link wins)."""
-    remembered = st.session_state.get(_REMEMBERED_VIEW)
-    if remembered in VIEWS and VIEW_KEY not in st.query_params and VIEW_KEY not in st.session_state:
-        st.session_state[VIEW_KEY] = remembered
+    name, tab = open_view(VIEWS, page="forecast")  # hidden views run nothing
+    with tab:
+        try:
+            _VIEW_BODIES[name](selection, settings)
+        except ForecastError as refusal:  # a plain sentence saying why
+            st.warning(md(refusal))
 
 
 # --------------------------------------------------------------------------- controls

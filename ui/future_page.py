@@ -29,6 +29,7 @@ from ui.panels import cached_figure, chart_panel
 from ui.plain import md
 from ui.state import Selection, current_engine, load_version
 from ui.url_state import link_params
+from ui.view_tabs import open_view
 from vsm_core.charts.future import future_map_chart, map_segments
 from vsm_core.charts.value_stream import value_stream_map
 from vsm_core.experiments import records
@@ -51,7 +52,6 @@ from vsm_core.store import database_url, designs
 from vsm_core.store.access import AccessDenied, NotFound
 
 VIEWS: tuple[str, ...] = ("Design", "Saved designs")
-VIEW_KEY = "view"
 #: A message for the next run (after a write, the view is drawn again from the store).
 _FLASH = "flowlab.future_flash"
 
@@ -99,11 +99,9 @@ def render_future(selection: Selection) -> None:
     if selection.facts() is None:
         st.info("This dataset has no status changes, so there is no value stream to change.")
         return
-    tabs = st.tabs(list(VIEWS), key=VIEW_KEY, bind="query-params", on_change="rerun")
-    for tab, body in zip(tabs, (_design_view, _saved_view), strict=True):
-        if tab.open:  # hidden views run nothing
-            with tab:
-                body(selection)
+    name, tab = open_view(VIEWS, page="future")  # hidden views run nothing
+    with tab:
+        (_design_view if name == VIEWS[0] else _saved_view)(selection)
 
 
 # --------------------------------------------------------------------------- the design view
