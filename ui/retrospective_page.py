@@ -64,8 +64,9 @@ def render_retrospective(selection: Selection, *, today: date | None = None) -> 
         last = store.latest_retrospective(
             session, team=team, dataset_id=dataset.id, actor=current_actor()
         )
-    loaded = selection.load()
-    fallback = default_since(loaded, last.held_on if last is not None else None)
+    facts = selection.facts()  # cached apart: the dataset itself is not unpickled for a date
+    last_day = facts.last_day if facts is not None else None
+    fallback = default_since(last_day, last.held_on if last is not None else None)
     if fallback is None:
         st.info("This dataset has no events yet: nothing to look back on.")
         return

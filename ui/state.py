@@ -112,8 +112,9 @@ def _version_facts(url: str, version_id: int, stamp: str | None = None) -> Versi
         return None
     items = loaded.items
     return VersionFacts(
-        first_day=loaded.first_event_at.date(),
-        last_day=loaded.last_event_at.date(),
+        # Local days in the dataset's time zone, like every window and period.
+        first_day=loaded.first_event_at.tz_convert(loaded.timezone).date(),
+        last_day=loaded.last_event_at.tz_convert(loaded.timezone).date(),
         types=tuple(sorted(items["type"].dropna().unique().tolist())),
         teams=tuple(sorted(items["team"].dropna().unique().tolist())),
         attributes=attribute_options(items),

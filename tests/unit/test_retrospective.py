@@ -15,6 +15,7 @@ from vsm_core.retrospective.aging import stage_most_past
 from vsm_core.retrospective.signals import behaviour_charts
 from vsm_core.retrospective.since import days_text, periods, round_days
 from vsm_core.retrospective.suggest import CHANGE_PLACEHOLDER
+from vsm_core.retrospective.view import data_days
 
 WORKFLOW = Workflow(
     stages=(
@@ -223,7 +224,8 @@ def test_points_older_than_the_lookback_are_left_out():
 def test_no_events_gives_no_view():
     empty = dataset_from_events([], WORKFLOW)
     assert retrospective_view(empty, since=date(2024, 1, 1)) is None
-    assert default_since(empty, None) is None
+    assert data_days(empty) is None
+    assert default_since(None, None) is None
 
 
 def test_a_since_after_the_data_says_nothing_can_have_finished(small):
@@ -236,12 +238,13 @@ def test_a_since_after_the_data_says_nothing_can_have_finished(small):
 
 
 def test_default_since_is_the_last_retrospective_else_14_days(small):
-    assert default_since(small, None) == date(2024, 1, 1)  # Jan 14 minus 13 days
-    assert default_since(small, date(2024, 1, 10)) == date(2024, 1, 10)
+    last_day = data_days(small)[1]
+    assert default_since(last_day, None) == date(2024, 1, 1)  # Jan 14 minus 13 days
+    assert default_since(last_day, date(2024, 1, 10)) == date(2024, 1, 10)
 
 
 def test_the_demo_fortnight(demo_dataset):
-    since = default_since(demo_dataset, None)
+    since = default_since(data_days(demo_dataset)[1], None)
     view = retrospective_view(demo_dataset, since=since)
     assert since == date(2026, 9, 19)
     finished = view.finished

@@ -56,13 +56,12 @@ def data_days(dataset: CanonicalDataset) -> tuple[date, date] | None:
     )
 
 
-def default_since(dataset: CanonicalDataset, last_held_on: date | None) -> date | None:
+def default_since(last_day: date | None, last_held_on: date | None) -> date | None:
     """The last retrospective's day, else :data:`DEFAULT_DAYS` before the data's last day
-    (the day after it, counting that day in: a 14-day look back). None without data."""
+    (``last_day``, local; counting that day in: a 14-day look back). None without data."""
     if last_held_on is not None:
         return last_held_on
-    days = data_days(dataset)
-    return None if days is None else days[1] - timedelta(days=DEFAULT_DAYS - 1)
+    return None if last_day is None else last_day - timedelta(days=DEFAULT_DAYS - 1)
 
 
 def retrospective_view(
