@@ -30,8 +30,8 @@ from vsm_core.delivery.words import BANDS, DEFINITIONS, LIMITS, value_words
 from vsm_core.importers.errors import ImportFailed
 from vsm_core.importers.isolated import parse_isolated
 from vsm_core.importers.options import describe_limit, max_upload_bytes, streamlit_upload_mb
+from vsm_core.store import crud, teams
 from vsm_core.store import delivery as store
-from vsm_core.store import teams
 from vsm_core.store.access import AccessDenied, Actor, NotFound
 
 TEAM_KEY = "delivery_team"
@@ -99,7 +99,9 @@ def render_delivery(selection: Selection) -> None:
         # Open while a file is chosen, so its review (or its problems) stays in sight.
         chosen = st.session_state.get("delivery_file") is not None
         with st.expander("Upload deployments or incidents", expanded=chosen):
-            _upload(team, actor)
+            with Session(current_engine()) as session:
+                zone = crud.team_timezone(session, team=team, actor=actor)
+            _upload(team, actor, zone)
     else:
         st.caption(
             f"You can see the deployments and incidents of {md(team)}; uploading them needs "
@@ -108,6 +110,7 @@ def render_delivery(selection: Selection) -> None:
     try:
         with Session(current_engine()) as session:
             log = store.load_log(session, actor=actor, team=team)
+            timezone = crud.team_timezone(session, team=team, actor=actor)
     except NotFound as missing:
         st.error(md(missing))
         return
@@ -115,7 +118,7 @@ def render_delivery(selection: Selection) -> None:
         st.info(f"No deployments or incidents stored for {md(team)} yet.")
         return
     service = _service_picker(log.services())
-    report = _report(log, service)
+    report = _report(log, service, timezone)
     _keys(report)
     name, tab = open_view(VIEWS, page="delivery")
     with tab:
@@ -148,15 +151,17 @@ def _service_picker(services: list[str]) -> str | None:
     return None if chosen in (None, ALL_SERVICES) else chosen
 
 
-def _report(log, service: str | None) -> DeliveryReport:
+def _report(log, service: str | None, timezone: str) -> DeliveryReport:
+    """The report over the chosen last weeks, in local days and weeks of ``timezone`` (the
+    team's datasets', so weeks match its flow metrics and experiments)."""
     weeks = st.session_state.get(WEEKS_KEY)
     weeks = 13 if weeks is None else int(weeks)
-    span = log_span(log)
+    span = log_span(log, timezone=timezone)
     if weeks == 0 or span is None:
-        return delivery_report(log, service=service)
+        return delivery_report(log, service=service, timezone=timezone)
     first, end = span
     start = max(first, end - timedelta(days=7 * weeks - 1))
-    return delivery_report(log, start=start, end=end, service=service)
+    return delivery_report(log, start=start, end=end, service=service, timezone=timezone)
 
 
 def _keys(report: DeliveryReport) -> None:
@@ -229,14 +234,15 @@ def _plain(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 # --- upload ---------------------------------------------------------------------------------------
 
 
-def _upload(team: str, actor: Actor) -> None:
+def _upload(team: str, actor: Actor, timezone: str) -> None:
     st.caption(
         "Deployments: a CSV, TSV or Excel file with a deployment time and a status (success "
         "or failure) per row, and optionally the service or environment, the first commit's "
         "time, the kind (rollback, hotfix) and an id; or GitHub's deployments JSON with "
         "their statuses. Incidents: a start and a resolution time per row, and optionally "
         "the service, the causing deployment's id and a title. A new file replaces the "
-        "team's stored records of its kind. Times without a zone are read as UTC."
+        f"team's stored records of its kind. Times without a zone are read in {timezone}, "
+        "the time zone of the team's datasets."
     )
     upload = st.file_uploader(
         "Deployments or incidents file",
@@ -250,7 +256,7 @@ def _upload(team: str, actor: Actor) -> None:
     order = right.radio("Dates", list(DATE_ORDERS), key="delivery_date_order", horizontal=True)
     if upload is None:
         return
-    read = _read(upload.getvalue(), upload.name, KINDS[kind], DATE_ORDERS[order])
+    read = _read(upload.getvalue(), upload.name, KINDS[kind], DATE_ORDERS[order], timezone)
     if isinstance(read, ImportFailed):
         show_problems(read, key="delivery_problems")
         return
@@ -261,13 +267,15 @@ def _upload(team: str, actor: Actor) -> None:
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
 def _read(
-    data: bytes, name: str, kind: str | None, date_order: str | None
+    data: bytes, name: str, kind: str | None, date_order: str | None, timezone: str
 ) -> DeliveryRead | ImportFailed:
     """The file read in a worker process under the import limits (one bad file cannot take
     the server's memory or time), or the failure (returned, so it is cached too): the reruns
     of the review and Save do not read the file again."""
     try:
-        return parse_isolated("delivery", data, name, kind=kind, date_order=date_order)
+        return parse_isolated(
+            "delivery", data, name, kind=kind, date_order=date_order, timezone=timezone
+        )
     except ImportFailed as failure:
         return failure
 

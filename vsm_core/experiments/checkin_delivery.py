@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from vsm_core.delivery import DeliveryLog, band, log_span, window_summary
 from vsm_core.experiments.checkin_flow import Measure, previous_period
-from vsm_core.store import delivery
+from vsm_core.store import crud, delivery
 from vsm_core.store.access import Actor
 
 #: (key, label, unit, better) of each key, in the order the Check-in shows them.
@@ -98,9 +98,9 @@ def team_delivery(
     the actor may not read). ``period``: the flow summary's, so both cover the same days."""
     if not actor.may(team):
         return None
-    return delivery_summary(
-        delivery.load_log(session, actor=actor, team=team), team=team, period=period
-    )
+    log = delivery.load_log(session, actor=actor, team=team)
+    timezone = crud.team_timezone(session, team=team, actor=actor)  # the flow's local days
+    return delivery_summary(log, team=team, period=period, timezone=timezone)
 
 
 def delivery_html(summary: DeliverySummary | None) -> str:

@@ -209,6 +209,23 @@ def _readable_versions(actor: Actor):
     )
 
 
+def team_timezone(session: Session, *, team: str, actor: Actor) -> str:
+    """The time zone of ``team``'s most recently imported live dataset version, "UTC" when
+    it has none the actor may read: the zone its deployment and incident weeks are counted
+    in, so they are the same local weeks as its flow metrics and experiments."""
+    zone = session.exec(
+        _readable_versions(actor)
+        .where(
+            team == DATASET_TEAM,
+            col(Dataset.archived_at).is_(None),
+            col(DatasetVersion.archived_at).is_(None),
+        )
+        .order_by(col(DatasetVersion.imported_at).desc(), col(DatasetVersion.id).desc())
+        .limit(1)
+    ).first()
+    return zone.timezone if zone is not None else "UTC"
+
+
 def list_versions(
     session: Session, *, dataset_id: int, include_archived: bool = False, actor: Actor
 ) -> list[DatasetVersion]:
