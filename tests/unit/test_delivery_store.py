@@ -128,3 +128,32 @@ def test_text_longer_than_its_column_is_refused_and_nothing_stored(engine):
                 session, actor=ANA, team="A", kind="deployments", rows=rows, format="x"
             )
         assert delivery.list_imports(session, actor=SYSTEM) == []
+
+
+def test_services_are_those_of_the_loaded_log(engine):
+    """The DISTINCT queries name what ``load_log(...).services()`` names: a deployment's
+    environment when it has no service, incidents' services, no blanks."""
+    deployments = pd.DataFrame(
+        {
+            "deployed_at": pd.to_datetime(["2026-05-04T10:00Z", "2026-05-05T10:00Z"] * 2),
+            "service": ["api", None, "api", "web"],
+            "environment": [None, "staging", "prod", None],
+            "status": "success",
+        }
+    )
+    incidents = pd.DataFrame(
+        {
+            "started_at": pd.to_datetime(["2026-05-06T10:00Z", "2026-05-07T10:00Z"]),
+            "service": ["Billing", None],
+        }
+    )
+    with Session(engine) as session:
+        for kind, rows in (("deployments", deployments), ("incidents", incidents)):
+            delivery.save_import(
+                session, actor=SYSTEM, team="A", kind=kind, rows=rows, format="csv"
+            )
+        named = delivery.services(session, actor=VIC, team="A")
+        assert named == delivery.load_log(session, actor=VIC, team="A").services()
+        assert named == ["api", "Billing", "staging", "web"]
+        with pytest.raises(NotFound):
+            delivery.services(session, actor=BO, team="A")
