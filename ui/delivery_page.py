@@ -92,6 +92,8 @@ def render_delivery(selection: Selection) -> None:
             "--team TEAM)."
         )
         return
+    with Session(current_engine()) as session:  # the team's local days, for upload and report
+        timezone = crud.team_timezone(session, team=team, actor=actor)
     notice = st.container()  # always drawn: the expander below keeps its place (and state)
     if _FLASH in st.session_state:
         notice.success(st.session_state.pop(_FLASH))
@@ -99,9 +101,7 @@ def render_delivery(selection: Selection) -> None:
         # Open while a file is chosen, so its review (or its problems) stays in sight.
         chosen = st.session_state.get("delivery_file") is not None
         with st.expander("Upload deployments or incidents", expanded=chosen):
-            with Session(current_engine()) as session:
-                zone = crud.team_timezone(session, team=team, actor=actor)
-            _upload(team, actor, zone)
+            _upload(team, actor, timezone)
     else:
         st.caption(
             f"You can see the deployments and incidents of {md(team)}; uploading them needs "
@@ -110,7 +110,6 @@ def render_delivery(selection: Selection) -> None:
     try:
         with Session(current_engine()) as session:
             log = store.load_log(session, actor=actor, team=team)
-            timezone = crud.team_timezone(session, team=team, actor=actor)
     except NotFound as missing:
         st.error(md(missing))
         return
