@@ -16,7 +16,7 @@ from sqlmodel import Session
 from ui.access_state import current_actor
 from ui.panels import chart_panel
 from ui.plain import empty_cells, md
-from ui.state import Selection, current_engine
+from ui.state import Selection, current_engine, get_engine
 from ui.team_uploads import show_problems, team_picker
 from vsm_core.charts.series import series_figure
 from vsm_core.charts.xmr import RULE_TEXT
@@ -24,8 +24,8 @@ from vsm_core.importers.errors import ImportFailed
 from vsm_core.importers.isolated import parse_isolated
 from vsm_core.importers.options import describe_limit, max_upload_bytes, streamlit_upload_mb
 from vsm_core.series import DEFINITION, LIMITS, PERIODS, ParsedSeries, run_chart
+from vsm_core.store import database_url, teams
 from vsm_core.store import series as store
-from vsm_core.store import teams
 from vsm_core.store.access import AccessDenied, Actor, NotFound
 
 #: The team picker's widget key, also its query parameter.
@@ -197,7 +197,8 @@ def _charts(team: str, actor: Actor) -> None:
     )
     period = period or "week"
     with Session(current_engine()) as session:
-        points = store.load_points(session, actor=actor, team=team)
+        stamp = store.points_stamp(session, actor=actor, team=team)
+    points = _points(database_url(), team, stamp, actor)
     if points.empty:
         st.info(f"No measures stored for {md(team)} yet.")
         return
@@ -221,6 +222,15 @@ def _charts(team: str, actor: Actor) -> None:
             definition=DEFINITION[period] + LIMITS,
             data=_chart_table(chart),
         )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _points(url: str, team: str, stamp: tuple, actor: Actor) -> pd.DataFrame:
+    """The team's stored points; the arguments are the whole cache key (``stamp``: what an
+    upload changes; the acting identity too), so a rerun reads nothing again."""
+    del stamp  # part of the key only
+    with Session(get_engine(url)) as session:
+        return store.load_points(session, actor=actor, team=team)
 
 
 def _chart_table(chart) -> pd.DataFrame:

@@ -149,3 +149,18 @@ def test_an_empty_team_reads_as_an_empty_table(engine):
         points = series.load_points(session, actor=ANA, team="A")
         assert points.empty and points.columns.tolist() == ["team", "metric", "day", "value"]
         assert series.list_metrics(session, actor=ANA, team="A") == []
+
+
+def test_the_points_stamp_changes_with_every_added_or_replaced_value_only(engine):
+    with Session(engine) as session:
+        assert series.points_stamp(session, actor=VIC, team="A") == (None, 0)
+        series.save_series(session, actor=ANA, team="A", points=CSAT)
+        first = series.points_stamp(session, actor=VIC, team="A")
+        assert first[1] == 3
+        series.save_series(session, actor=ANA, team="A", points=CSAT)  # nothing new
+        assert series.points_stamp(session, actor=VIC, team="A") == first
+        replaced = CSAT.copy()
+        replaced.loc[0, "value"] = 1.5  # same count, one value replaced
+        series.save_series(session, actor=ANA, team="A", points=replaced)
+        stamp = series.points_stamp(session, actor=VIC, team="A")
+        assert stamp[1] == 3 and stamp != first

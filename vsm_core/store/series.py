@@ -237,6 +237,17 @@ def load_points(
     return frame
 
 
+def points_stamp(session: Session, *, actor: Actor, team: str) -> tuple[int | None, int]:
+    """``(newest point id, number of points)`` of ``team``: it changes whenever an upload
+    adds or replaces one of its values (a replaced value is inserted again), so pages key
+    their caches of the team's charts on it."""
+    check(actor, team, "read", what=f"team {team}")
+    newest, count = session.exec(
+        select(func.max(SeriesPoint.id), func.count(SeriesPoint.id)).where(SeriesPoint.team == team)
+    ).one()
+    return newest, int(count)
+
+
 def list_metrics(session: Session, *, actor: Actor, team: str) -> list[MetricSummary]:
     """``team``'s stored metrics, by name, with their number of points and span."""
     check(actor, team, "read", what=f"team {team}")
