@@ -95,9 +95,23 @@ def _open_options(flowlab: Flowlab, box):
 
 
 def _choose(flowlab: Flowlab, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox ``label`` as a visitor does."""
+    """Pick ``option`` in the selectbox ``label`` as a visitor does.
+
+    The visitor types the start of the option to narrow the list, then clicks it.
+    On a loaded machine a rerun can redraw the selectbox while its list is open,
+    which closes the list; then the visitor opens it again (at most three times).
+    """
     box = _combobox(flowlab.page, label)
-    _open_options(flowlab, box).get_by_text(option, exact=True).click()
+    for _attempt in range(3):
+        options = _open_options(flowlab, box)
+        box.press_sequentially(option)
+        wanted = options.get_by_text(option, exact=True)
+        with contextlib.suppress(AssertionError):
+            expect(wanted).to_be_visible(timeout=5_000)
+            wanted.click()
+            expect(box).to_have_value(option, timeout=5_000)
+            return
+        flowlab.page.keyboard.press("Escape")
     expect(box).to_have_value(option, timeout=TIMEOUT_MS)
 
 
@@ -118,9 +132,15 @@ def _type_into(flowlab: Flowlab, label: str, value: str) -> None:
 def _dataset_options(flowlab: Flowlab) -> list[str]:
     """The entries of the sidebar's "Dataset" selectbox, e.g. ``["Demo team (v1)"]``."""
     box = _combobox(flowlab.sidebar, "Dataset")
-    options = _open_options(flowlab, box)
-    expect(options.first).to_be_visible(timeout=TIMEOUT_MS)
-    texts = [text.strip() for text in options.all_inner_texts()]
+    texts: list[str] = []
+    # A rerun that redraws the sidebar closes an open list; then read it again.
+    for _attempt in range(3):
+        options = _open_options(flowlab, box)
+        expect(options.first).to_be_visible(timeout=TIMEOUT_MS)
+        texts = [text.strip() for text in options.all_inner_texts() if text.strip()]
+        if texts:
+            break
+        flowlab.page.keyboard.press("Escape")
     flowlab.page.keyboard.press("Escape")
     expect(box).to_have_attribute("aria-expanded", "false", timeout=TIMEOUT_MS)
     return texts
