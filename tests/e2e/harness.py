@@ -261,6 +261,67 @@ class Flowlab:
         ]
         expect(self.page.get_by_test_id("stSidebarNav")).to_have_count(0, timeout=ABSENT_TIMEOUT_MS)
 
+    def open_options(self, box):
+        """Open the list of the st.selectbox whose input is ``box``; return its options.
+
+        From the keyboard: the first mouse click on a fresh selectbox often opens the
+        list and closes it again at once, while focus + ArrowDown does not. In an
+        expander just opened a key press may be lost: try again, by key and by click.
+        """
+        expect = self.expect
+        expect(box).to_be_visible(timeout=TIMEOUT_MS)
+        for attempt in range(6):
+            if box.get_attribute("aria-expanded") == "true":
+                break
+            if attempt % 2 == 0:
+                box.focus()
+                box.press("ArrowDown")
+            else:
+                box.click()
+            with contextlib.suppress(AssertionError):
+                expect(box).to_have_attribute("aria-expanded", "true", timeout=2_000)
+        expect(box).to_have_attribute("aria-expanded", "true", timeout=TIMEOUT_MS)
+        listbox = self.page.get_by_role("listbox")
+        expect(listbox).to_have_count(1, timeout=TIMEOUT_MS)
+        return listbox.get_by_role("option")
+
+    def choose(self, label: str, option: str, scope=None) -> None:
+        """Pick ``option`` in the st.selectbox ``label`` (within ``scope``) as a visitor does.
+
+        The visitor types the option to narrow the list, then clicks it. On a loaded
+        machine a rerun can redraw the selectbox while its list is open, which closes
+        the list; then the visitor opens it again (at most three times).
+        """
+        expect = self.expect
+        box = (scope or self.page).get_by_role("combobox", name=label, exact=True)
+        for _attempt in range(3):
+            options = self.open_options(box)
+            box.press_sequentially(option)
+            wanted = options.get_by_text(option, exact=True)
+            with contextlib.suppress(AssertionError):
+                expect(wanted).to_be_visible(timeout=5_000)
+                wanted.click()
+                expect(box).to_have_value(option, timeout=5_000)
+                return
+            self.page.keyboard.press("Escape")
+        expect(box).to_have_value(option, timeout=TIMEOUT_MS)
+
+    def dataset_options(self) -> list[str]:
+        """The entries of the sidebar's "Dataset" selectbox, e.g. ``["Demo team (v1)"]``."""
+        box = self.sidebar.get_by_role("combobox", name="Dataset", exact=True)
+        texts: list[str] = []
+        # A rerun that redraws the sidebar closes an open list; then read it again.
+        for _attempt in range(3):
+            options = self.open_options(box)
+            self.expect(options.first).to_be_visible(timeout=TIMEOUT_MS)
+            texts = [text.strip() for text in options.all_inner_texts() if text.strip()]
+            if texts:
+                break
+            self.page.keyboard.press("Escape")
+        self.page.keyboard.press("Escape")
+        self.expect(box).to_have_attribute("aria-expanded", "false", timeout=TIMEOUT_MS)
+        return texts
+
     def select_work_type(self, work_type: str) -> None:
         box = self.work_types.get_by_role("combobox")
         option = self.page.get_by_role("option", name=work_type, exact=True)

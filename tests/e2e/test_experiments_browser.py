@@ -76,18 +76,6 @@ def _type_date(form, label: str, value: str) -> None:
     )
 
 
-def _choose(flowlab: Flowlab, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox ``label`` from the keyboard (see test_import_browser)."""
-    box = flowlab.page.get_by_role("combobox", name=label, exact=True)
-    box.focus()
-    box.press("ArrowDown")
-    expect(box).to_have_attribute("aria-expanded", "true", timeout=TIMEOUT_MS)
-    listbox = flowlab.page.get_by_role("listbox")
-    expect(listbox).to_have_count(1, timeout=TIMEOUT_MS)
-    listbox.get_by_role("option").get_by_text(option, exact=True).click()
-    expect(box).to_have_value(option, timeout=TIMEOUT_MS)
-
-
 # --------------------------------------------------------------------------- test
 
 

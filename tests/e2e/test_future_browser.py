@@ -15,18 +15,6 @@ except ImportError:  # conftest.py then skips every test here and says why
 pytestmark = pytest.mark.browser
 
 
-def _choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox ``label`` from the keyboard (as the Experiments test)."""
-    box = page.get_by_role("combobox", name=label, exact=True)
-    box.focus()
-    box.press("ArrowDown")
-    expect(box).to_have_attribute("aria-expanded", "true", timeout=TIMEOUT_MS)
-    listbox = page.get_by_role("listbox")
-    expect(listbox).to_have_count(1, timeout=TIMEOUT_MS)
-    listbox.get_by_role("option").get_by_text(option, exact=True).click()
-    expect(box).to_have_value(option, timeout=TIMEOUT_MS)
-
-
 def test_add_a_change_and_see_the_prediction_and_both_maps(page, tmp_path):
     with streamlit_server(tmp_path) as base_url:
         flowlab = Flowlab(page, base_url)
@@ -44,7 +32,7 @@ def test_add_a_change_and_see_the_prediction_and_both_maps(page, tmp_path):
         expect(page.get_by_role("combobox", name="Change", exact=True)).to_have_value(
             "Scale the time in a stage"
         )
-        _choose(page, "Stage", "Review")
+        flowlab.choose("Stage", "Review")
         flowlab.wait_for_run()
         page.get_by_role("button", name="Add change").click()
         sentence = page.get_by_text(

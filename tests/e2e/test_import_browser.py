@@ -9,7 +9,6 @@ the upload goes through :class:`Clicks`, which counts it.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,52 +68,6 @@ def _combobox(scope, label: str):
     return scope.get_by_role("combobox", name=label, exact=True)
 
 
-def _open_options(flowlab: Flowlab, box):
-    """Open the list of the selectbox whose input is ``box``; return its options.
-
-    From the keyboard: the first mouse click on a fresh selectbox (on its input or
-    its "Open" button) often opens the list and closes it again at once, so a
-    click is flaky here, while focus + ArrowDown is not.
-    """
-    expect(box).to_be_visible(timeout=TIMEOUT_MS)
-    # In an expander just opened a key press may be lost: try again, by key and by click.
-    for attempt in range(6):
-        if box.get_attribute("aria-expanded") == "true":
-            break
-        if attempt % 2 == 0:
-            box.focus()
-            box.press("ArrowDown")
-        else:
-            box.click()
-        with contextlib.suppress(AssertionError):
-            expect(box).to_have_attribute("aria-expanded", "true", timeout=2_000)
-    expect(box).to_have_attribute("aria-expanded", "true", timeout=TIMEOUT_MS)
-    listbox = flowlab.page.get_by_role("listbox")
-    expect(listbox).to_have_count(1, timeout=TIMEOUT_MS)
-    return listbox.get_by_role("option")
-
-
-def _choose(flowlab: Flowlab, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox ``label`` as a visitor does.
-
-    The visitor types the start of the option to narrow the list, then clicks it.
-    On a loaded machine a rerun can redraw the selectbox while its list is open,
-    which closes the list; then the visitor opens it again (at most three times).
-    """
-    box = _combobox(flowlab.page, label)
-    for _attempt in range(3):
-        options = _open_options(flowlab, box)
-        box.press_sequentially(option)
-        wanted = options.get_by_text(option, exact=True)
-        with contextlib.suppress(AssertionError):
-            expect(wanted).to_be_visible(timeout=5_000)
-            wanted.click()
-            expect(box).to_have_value(option, timeout=5_000)
-            return
-        flowlab.page.keyboard.press("Escape")
-    expect(box).to_have_value(option, timeout=TIMEOUT_MS)
-
-
 def _type_into(flowlab: Flowlab, label: str, value: str) -> None:
     """Fill the st.text_input ``label`` and press Enter, which hands the value to Streamlit."""
     field = flowlab.page.get_by_test_id("stTextInput").filter(
@@ -127,23 +80,6 @@ def _type_into(flowlab: Flowlab, label: str, value: str) -> None:
     # The hint goes away once the value has been handed to Streamlit.
     expect(field.get_by_text("Press Enter to apply")).to_have_count(0, timeout=TIMEOUT_MS)
     expect(box).to_have_value(value, timeout=TIMEOUT_MS)
-
-
-def _dataset_options(flowlab: Flowlab) -> list[str]:
-    """The entries of the sidebar's "Dataset" selectbox, e.g. ``["Demo team (v1)"]``."""
-    box = _combobox(flowlab.sidebar, "Dataset")
-    texts: list[str] = []
-    # A rerun that redraws the sidebar closes an open list; then read it again.
-    for _attempt in range(3):
-        options = _open_options(flowlab, box)
-        expect(options.first).to_be_visible(timeout=TIMEOUT_MS)
-        texts = [text.strip() for text in options.all_inner_texts() if text.strip()]
-        if texts:
-            break
-        flowlab.page.keyboard.press("Escape")
-    flowlab.page.keyboard.press("Escape")
-    expect(box).to_have_attribute("aria-expanded", "false", timeout=TIMEOUT_MS)
-    return texts
 
 
 # --------------------------------------------------------------------------- tests
@@ -205,12 +141,12 @@ def test_upload_adjust_a_column_move_a_stage_save_and_see_it_on_home(flowlab: Fl
     columns = page.get_by_test_id("stExpander").filter(has_text="Change the columns")
     clicks.click(columns.locator("summary"))
     expect(_combobox(page, "Title")).to_have_value("Title", timeout=TIMEOUT_MS)
-    _choose(flowlab, "Title", "Priority")
+    flowlab.choose("Title", "Priority")
     flowlab.wait_for_run()
     expect(_combobox(page, "Title")).to_have_value("Priority", timeout=TIMEOUT_MS)
 
     # Review moves one place up (before In Progress).
-    _choose(flowlab, "Stage to move", "Review")
+    flowlab.choose("Stage to move", "Review")
     flowlab.wait_for_run()
     clicks.click(page.get_by_role("button", name="Move up"))
     flowlab.wait_for_run()
@@ -246,7 +182,7 @@ def test_upload_adjust_a_column_move_a_stage_save_and_see_it_on_home(flowlab: Fl
 def test_bad_file_shows_the_problems_and_no_traceback(flowlab: Flowlab, tmp_path):
     page = flowlab.page
     flowlab.open("/")
-    before = _dataset_options(flowlab)
+    before = flowlab.dataset_options()
     assert before, "the sidebar should offer at least the demo dataset"
 
     bad = tmp_path / "bad.csv"
@@ -268,7 +204,7 @@ def test_bad_file_shows_the_problems_and_no_traceback(flowlab: Flowlab, tmp_path
     )
 
     flowlab.click_nav("Home")
-    after = _dataset_options(flowlab)
+    after = flowlab.dataset_options()
     assert after == before
     assert not any(option.startswith("bad ") for option in after)
     flowlab.assert_no_error()

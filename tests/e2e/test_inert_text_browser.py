@@ -160,11 +160,8 @@ def test_the_experiment_pages_other_experiment_and_the_check_in_team(page, hosti
     page.on("request", lambda request: requests.append(request.url))
     flowlab = Flowlab(page, base_url)
     flowlab.open("/experiments")
-    box = page.get_by_role("combobox", name="Open experiment", exact=True)
-    box.focus()
-    box.press("ArrowDown")
     option = f"#{FIRST} {T['experiment']}"
-    page.get_by_role("listbox").get_by_role("option").get_by_text(option, exact=True).click()
+    flowlab.choose("Open experiment", option)
     expect(page.get_by_test_id("stHeading").filter(has_text="#3 [click]")).to_be_visible()
     flowlab.wait_for_run()
     _charts_drawn(flowlab)
@@ -315,10 +312,7 @@ def test_quotes_angles_and_ampersands_read_as_typed_in_markers_map_app_and_expor
 
     # the app: the experiment's own page
     flowlab.open("/experiments")
-    box = page.get_by_role("combobox", name="Open experiment", exact=True)
-    box.focus()
-    box.press("ArrowDown")
-    page.get_by_role("listbox").get_by_role("option").get_by_text(marker, exact=True).click()
+    flowlab.choose("Open experiment", marker)
     heading = page.get_by_test_id("stHeading").filter(has_text="Pairing")
     expect(heading).to_be_visible()
     flowlab.wait_for_run()

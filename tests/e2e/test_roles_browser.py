@@ -57,17 +57,10 @@ def _signed_in(page, server, who) -> Flowlab:
     return flowlab
 
 
-def _dataset_options(flowlab: Flowlab) -> list[str]:
-    flowlab.sidebar.get_by_role("combobox", name="Dataset", exact=True).click()
-    options = flowlab.page.get_by_role("option").all_inner_texts()
-    flowlab.page.keyboard.press("Escape")
-    return [option.strip() for option in options]
-
-
 def test_a_viewer_sees_only_their_teams_data_and_cannot_import(page, roles_server):
     flowlab = _signed_in(page, roles_server, VIEWER)
     expect = flowlab.expect
-    assert _dataset_options(flowlab) == ["Demo team (v1)"]
+    assert flowlab.dataset_options() == ["Demo team (v1)"]
     expect(flowlab.metric_value("Items")).to_have_text("600", timeout=TIMEOUT_MS)
     assert "Payments" not in page.locator("body").inner_text()
     flowlab.open("/import_data")
@@ -99,4 +92,4 @@ def test_an_editor_imports(page, roles_server):
     flowlab.wait_for_run()
     page.get_by_role("button", name="Save as “events”").click()
     expect(page.get_by_text("Saved “events” as version 1")).to_be_visible(timeout=TIMEOUT_MS)
-    assert "events (v1)" in _dataset_options(flowlab)
+    assert "events (v1)" in flowlab.dataset_options()
