@@ -1,5 +1,6 @@
-"""What every new-experiment form shares (the Experiments page, the Retrospective's "Try
-something"): the target metrics offered, their labels, and the remembered author name."""
+"""What the experiment forms share (the Experiments page's new and edit forms, the
+Retrospective's "Try something"): the target metrics offered, their labels, the statuses
+and comparison methods in words, and the author of a change (remembered for the session)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import streamlit as st
 from sqlmodel import Session
 
 from ui.access_state import current_actor
+from ui.auth import current_author
+from ui.plain import md
 from ui.state import Selection, current_engine, load_version
 from vsm_core.experiments.catalogue import SIMPLE_METRICS, parse_metric
 from vsm_core.experiments.sources import record_targets
@@ -14,6 +17,14 @@ from vsm_core.store import database_url
 
 #: Session key of the name written as the author of changes (remembered for the session).
 AUTHOR = "experiments.author"
+#: Session key of the message the Experiments page shows once after a save.
+FLASH = "experiments.flash"
+STATUSES = ["planned", "running", "reviewing", "adopted", "adapted", "abandoned"]
+#: Comparison methods as people read them -> the record's ``method``.
+METHODS = {
+    "Items by start (unfinished items counted as censored)": "start",
+    "Items by done date": "done",
+}
 
 
 def metric_choices(dataset) -> list[str]:
@@ -63,3 +74,28 @@ def metric_label(name: str) -> str:
     except ValueError:
         return name
     return label[:1].upper() + label[1:]
+
+
+def author_input(key: str) -> str:
+    """The author of the change: the signed-in person, else a "your name" field remembered
+    for the session (never the computer's user account)."""
+    signed_in = current_author()
+    if signed_in is not None:
+        st.caption(f"Recorded as {md(signed_in)}")
+        return signed_in
+    name = st.text_input(
+        "Your name",
+        value=st.session_state.get(AUTHOR, ""),
+        key=key,
+        help="Recorded in the experiment's history as who made the change.",
+    )
+    return name.strip()
+
+
+def remember_author(author: str) -> bool:
+    """Keep ``author`` for the session; False (and a message) when it is blank."""
+    if not author:
+        st.error("Say who is making this change: fill in Your name.")
+        return False
+    st.session_state[AUTHOR] = author
+    return True

@@ -12,40 +12,39 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from ui.access_state import current_actor
-from ui.auth import current_author
-from ui.experiment_form import AUTHOR, form_choices, metric_label
+from ui.experiment_edit import edit_and_review
+from ui.experiment_form import (
+    FLASH,
+    METHODS,
+    STATUSES,
+    author_input,
+    form_choices,
+    metric_label,
+    remember_author,
+)
 from ui.panels import chart_panel
 from ui.plain import md
 from ui.state import Selection, current_engine, load_version
-from vsm_core.charts.experiments import before_after_chart, experiment_behaviour_chart
+from vsm_core.charts.experiments import (
+    before_after_chart,
+    drawn_evidence,
+    experiment_behaviour_chart,
+)
 from vsm_core.experiments import records
-from vsm_core.experiments.service import judge, review
+from vsm_core.experiments.service import judge
 from vsm_core.experiments.spec import REVIEWED_STATUSES
 from vsm_core.future.track import experiment_result_sentence
 from vsm_core.store import database_url, designs
-from vsm_core.store.access import AccessDenied, NotFound
 
-STATUSES = ["planned", "running", "reviewing", "adopted", "adapted", "abandoned"]
-#: Comparison methods as people read them -> the record's ``method``.
-METHODS = {
-    "Items by start (unfinished items counted as censored)": "start",
-    "Items by done date": "done",
-}
 FORM_ERRORS = "experiments.form_errors"
-FLASH = "experiments.flash"
 #: Session key of the experiment to open after it was recorded.
 OPEN = "experiment_open"
-#: Most points a chart of one experiment draws per window (box) or in all (behaviour chart).
-#: At 100,000 items a per-item metric has about 22,000 items a window: drawing them all cost
-#: the browser about 15 CPU seconds (docs/benchmarks.md, *Speed as a person feels it*).
-MAX_DRAWN = 2_000
 #: Session key of the new-experiment expander (open or folded).
 NEW_OPEN = "experiments.new_open"
 
@@ -144,7 +143,7 @@ def _create_form(dataset_id: int, choices: tuple[list[str], list[str]]) -> None:
             help="How items are split into before and after for a per-item metric. The "
             "other method is shown beside the verdict as a check; it never decides it.",
         )
-        author = _author_input("new_author")
+        author = author_input("new_author")
         submitted = st.form_submit_button("Record experiment", type="primary")
     if submitted:
         _submit(
@@ -169,31 +168,6 @@ def _create_form(dataset_id: int, choices: tuple[list[str], list[str]]) -> None:
         )
 
 
-def _author_input(key: str) -> str:
-    """The author of the change: the signed-in person, else a "your name" field remembered
-    for the session (never the computer's user account)."""
-    signed_in = current_author()
-    if signed_in is not None:
-        st.caption(f"Recorded as {md(signed_in)}")
-        return signed_in
-    name = st.text_input(
-        "Your name",
-        value=st.session_state.get(AUTHOR, ""),
-        key=key,
-        help="Recorded in the experiment's history as who made the change.",
-    )
-    return name.strip()
-
-
-def _remember_author(author: str) -> bool:
-    """Keep ``author`` for the session; False (and a message) when it is blank."""
-    if not author:
-        st.error("Say who is making this change: fill in Your name.")
-        return False
-    st.session_state[AUTHOR] = author
-    return True
-
-
 def _submit(dataset_id: int, fields: dict, author: str) -> None:
     try:
         data = records.ExperimentCreate(dataset_id=dataset_id, **fields)
@@ -201,7 +175,7 @@ def _submit(dataset_id: int, fields: dict, author: str) -> None:
         st.session_state[FORM_ERRORS] = records.field_errors(error)
         st.rerun()
     st.session_state.pop(FORM_ERRORS, None)
-    if not _remember_author(author):
+    if not remember_author(author):
         return
     with Session(current_engine()) as session:
         experiment = records.create_experiment(
@@ -369,7 +343,7 @@ def _results(experiment_id: int, latest: tuple[int | None, str | None]) -> None:
     edit = _lazy_expander("Edit or review", _edit_open(experiment.id))
     if edit.open:
         with edit:
-            _edit_and_review(experiment)
+            edit_and_review(experiment)
     history = _lazy_expander("History", _history_open(experiment.id))
     if history.open:
         with history:
@@ -397,49 +371,6 @@ def _charts(evidence: dict) -> tuple:
         # The window's real count, not the drawn one.
         trace.name = f"{window} (n={len(evidence['distribution'].get(window) or [])})"
     return box, box_data, experiment_behaviour_chart(drawn), xmr_data, note
-
-
-def drawn_evidence(evidence: dict, most: int = MAX_DRAWN) -> tuple[dict, str]:
-    """The evidence as the charts draw it, and a sentence saying what was left out ("" if
-    nothing was).
-
-    ``distribution``: a window with more than ``most`` values keeps ``most`` of them
-    evenly spaced by value (every k-th in sorted order, the smallest and largest
-    included), so the box, its quartiles and its whiskers stay as they were to the eye.
-    ``points`` (the behaviour chart, in time order): more than ``most`` keep every k-th
-    point plus every signal, so the limits, the shape and every red point stay. The
-    verdict, the numbers and the CSV use every value.
-    """
-    distribution = evidence.get("distribution") or {}
-    points = evidence.get("points") or []
-    thinned = {w: _evenly_by_value(rows, most) for w, rows in distribution.items()}
-    signals = {s["label"] for s in evidence.get("signals") or []}
-    kept_points = _evenly_in_time(points, signals, most)
-    notes = []
-    if any(len(thinned[w]) < len(rows) for w, rows in distribution.items()):
-        notes.append(f"the box plot draws {most:,} values a window, evenly spaced by value")
-    if len(kept_points) < len(points):
-        notes.append(f"the behaviour chart {len(kept_points):,} of {len(points):,} points")
-    note = ("Drawn: " + "; ".join(notes) + ". Every value counts.") if notes else ""
-    return {**evidence, "distribution": thinned, "points": kept_points}, note
-
-
-def _evenly_by_value(rows: list[dict], most: int) -> list[dict]:
-    if len(rows) <= most:
-        return rows
-    values = np.fromiter((r["value"] for r in rows), dtype="float64", count=len(rows))
-    order = np.argsort(values, kind="stable")
-    picks = order[np.unique(np.linspace(0, len(rows) - 1, most).round().astype(np.int64))]
-    return [rows[i] for i in picks.tolist()]
-
-
-def _evenly_in_time(points: list[dict], signals: set, most: int) -> list[dict]:
-    if len(points) <= most:
-        return points
-    keep = np.zeros(len(points), dtype=bool)
-    keep[np.linspace(0, len(points) - 1, most).round().astype(np.int64)] = True
-    keep |= np.fromiter((p["label"] in signals for p in points), dtype=bool, count=len(points))
-    return [points[i] for i in np.flatnonzero(keep).tolist()]
 
 
 def _history(experiment_id: int) -> None:
@@ -533,114 +464,6 @@ def _sample_note(evidence: dict) -> str:
             f"; {straddlers['count']} item(s) started before and finished after the change"
         )
     return "".join(parts) + "."
-
-
-def _opened_at(experiment) -> int:
-    """The version the edit form was first drawn at, kept until it is saved: a save checks
-    nobody saved in between (optimistic locking; see records.EditConflict)."""
-    if st.session_state.pop(f"edit_reset_{experiment.id}", False):
-        # after a save or a conflict: show the stored record again (before any widget of
-        # the form is drawn, so their values can be dropped)
-        for name in ("version", "target", "review", "status", "learnings", "method"):
-            st.session_state.pop(f"edit_{name}_{experiment.id}", None)
-    key = f"edit_version_{experiment.id}"
-    if key not in st.session_state:
-        st.session_state[key] = experiment.version
-    return st.session_state[key]
-
-
-def _forget_form(experiment) -> None:
-    """On the next run, the form forgets its version and values and shows the stored record."""
-    st.session_state[f"edit_reset_{experiment.id}"] = True
-
-
-def _edit_and_review(experiment) -> None:
-    opened_at = _opened_at(experiment)
-    with st.form(f"edit_{experiment.id}"):
-        target = st.number_input(
-            "Target value", value=experiment.target, key=f"edit_target_{experiment.id}"
-        )
-        review_date = st.date_input(
-            "Review date", value=experiment.review_date, key=f"edit_review_{experiment.id}"
-        )
-        status = st.selectbox(
-            "Status",
-            STATUSES,
-            index=STATUSES.index(experiment.status),
-            key=f"edit_status_{experiment.id}",
-        )
-        learnings = st.text_area(
-            "Learnings", value=experiment.learnings or "", key=f"edit_learnings_{experiment.id}"
-        )
-        labels = list(METHODS)
-        method = st.selectbox(
-            "Compare",
-            labels,
-            index=list(METHODS.values()).index(experiment.method),
-            key=f"edit_method_{experiment.id}",
-        )
-        author = _author_input(f"edit_author_{experiment.id}")
-        saved = st.form_submit_button("Save")
-    if saved and _remember_author(author):
-        fields = (target, review_date, status, learnings, METHODS[method])
-        _save_edit(experiment, *fields, author=author, opened_at=opened_at)
-
-
-def _save_edit(
-    experiment, target, review_date, status, learnings, method, *, author, opened_at
-) -> None:
-    actor = current_actor()
-    with Session(current_engine()) as session:
-        try:
-            if status in REVIEWED_STATUSES and status != experiment.status:
-                records.update_experiment(
-                    session,
-                    experiment_id=experiment.id,
-                    changes=records.ExperimentUpdate(
-                        target=target, review_date=review_date, method=method
-                    ),
-                    author=author,
-                    if_version=opened_at,
-                    actor=actor,
-                )
-                review(
-                    session,
-                    experiment_id=experiment.id,
-                    status=status,
-                    learnings=learnings,
-                    author=author,
-                    actor=actor,
-                )
-                message = f"Reviewed as {status}; the result is stored as it stands today."
-            else:
-                records.update_experiment(
-                    session,
-                    experiment_id=experiment.id,
-                    changes=records.ExperimentUpdate(
-                        target=target,
-                        review_date=review_date,
-                        status=status,
-                        learnings=learnings,
-                        method=method,
-                    ),
-                    author=author,
-                    if_version=opened_at,
-                    actor=actor,
-                )
-                message = "Saved."
-        except ValidationError as error:
-            st.error("; ".join(md(m) for m in records.field_errors(error).values()))
-            return
-        except records.EditConflict as conflict:
-            _forget_form(experiment)
-            st.error(md(str(conflict)))
-            return
-        except (AccessDenied, NotFound) as refused:
-            st.error(f"{md(str(refused))} Nothing was saved.")
-            return
-    _forget_form(experiment)
-    st.session_state[FLASH] = message
-    st.rerun()
 
 
 def _design_prediction(experiment, latest) -> None:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from vsm_core.charts.common import apply_layout, empty_figure, plotly_text, set_layout
 from vsm_core.charts.xmr import xmr_chart
 
 WINDOW_COLOURS = {"before": "#8c8c8c", "after": "#2f6fdf"}
+#: Most points a chart of one experiment draws per window (box) or in all (behaviour chart).
+#: At 100,000 items a per-item metric has about 22,000 items a window: drawing them all cost
+#: the browser about 15 CPU seconds (docs/benchmarks.md, *Speed as a person feels it*).
+MAX_DRAWN = 2_000
 
 
 def before_after_chart(evidence: dict[str, Any], *, title: str | None = None) -> go.Figure:
@@ -73,3 +78,46 @@ def experiment_behaviour_chart(evidence: dict[str, Any]) -> go.Figure:
         y_title=evidence.get("unit") or "value",
         baseline_end=baseline_end,
     )
+
+
+def drawn_evidence(evidence: dict, most: int = MAX_DRAWN) -> tuple[dict, str]:
+    """The evidence as the charts draw it, and a sentence saying what was left out ("" if
+    nothing was).
+
+    ``distribution``: a window with more than ``most`` values keeps ``most`` of them
+    evenly spaced by value (every k-th in sorted order, the smallest and largest
+    included), so the box, its quartiles and its whiskers stay as they were to the eye.
+    ``points`` (the behaviour chart, in time order): more than ``most`` keep every k-th
+    point plus every signal, so the limits, the shape and every red point stay. The
+    verdict, the numbers and the CSV use every value.
+    """
+    distribution = evidence.get("distribution") or {}
+    points = evidence.get("points") or []
+    thinned = {w: _evenly_by_value(rows, most) for w, rows in distribution.items()}
+    signals = {s["label"] for s in evidence.get("signals") or []}
+    kept_points = _evenly_in_time(points, signals, most)
+    notes = []
+    if any(len(thinned[w]) < len(rows) for w, rows in distribution.items()):
+        notes.append(f"the box plot draws {most:,} values a window, evenly spaced by value")
+    if len(kept_points) < len(points):
+        notes.append(f"the behaviour chart {len(kept_points):,} of {len(points):,} points")
+    note = ("Drawn: " + "; ".join(notes) + ". Every value counts.") if notes else ""
+    return {**evidence, "distribution": thinned, "points": kept_points}, note
+
+
+def _evenly_by_value(rows: list[dict], most: int) -> list[dict]:
+    if len(rows) <= most:
+        return rows
+    values = np.fromiter((r["value"] for r in rows), dtype="float64", count=len(rows))
+    order = np.argsort(values, kind="stable")
+    picks = order[np.unique(np.linspace(0, len(rows) - 1, most).round().astype(np.int64))]
+    return [rows[i] for i in picks.tolist()]
+
+
+def _evenly_in_time(points: list[dict], signals: set, most: int) -> list[dict]:
+    if len(points) <= most:
+        return points
+    keep = np.zeros(len(points), dtype=bool)
+    keep[np.linspace(0, len(points) - 1, most).round().astype(np.int64)] = True
+    keep |= np.fromiter((p["label"] in signals for p in points), dtype=bool, count=len(points))
+    return [points[i] for i in np.flatnonzero(keep).tolist()]
