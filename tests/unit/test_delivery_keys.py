@@ -213,3 +213,27 @@ def test_the_report_says_which_incidents_name_an_unknown_deployment(log):
     assert report.summary["change_failure_rate"].value == pytest.approx(3 / 8)
     assert report.summary["recovery_time_p50"].n == 4
     assert delivery_report(DeliveryLog()).notes == ()
+
+
+def test_the_rates_behaviour_limits_stay_within_0_and_100_percent():
+    """A change failure rate cannot pass 100 %: its limits are cut there, in the report (0..1)
+    and in the chart (per cent), while the frequency keeps an upper limit of its own."""
+    from vsm_core.charts.delivery import delivery_figure
+    from vsm_core.delivery.report import delivery_report
+
+    # One deployment a week, failing every other week: rates 0, 1, 0, 1.
+    csv = "deployed_at,service,status\n" + "".join(
+        f"2026-03-{day:02d}T10:00:00Z,api,{status}\n"
+        for day, status in ((2, "success"), (9, "failure"), (16, "success"), (23, "failure"))
+    )
+    log = read_delivery(csv.encode(), "d.csv", now=NOW).log
+    report = delivery_report(log, start=date(2026, 3, 2), end=date(2026, 3, 29))
+    rate = report.charts["change_failure_rate"]
+    assert rate.values == [0.0, 1.0, 0.0, 1.0]
+    # centre 0.5, mR-bar 1: 0.5 ± 2.66 would be -2.16..3.16; cut at 0 and 1
+    assert (rate.lnpl, rate.unpl) == (0.0, 1.0) and rate.signals == []
+    frequency = report.charts["deployment_frequency"]
+    assert frequency.values == [1.0] * 4 and frequency.unpl == 1.0  # no spread, no cut
+    drawn = delivery_figure(report, "change_failure_rate")
+    limits = [t for t in drawn.data if (t.name or "").startswith("UNPL")]
+    assert limits and max(limits[0].y) == pytest.approx(100.0)

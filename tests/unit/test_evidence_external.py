@@ -96,6 +96,23 @@ def test_an_item_scope_does_not_apply_to_deployments_and_says_so():
     assert any("does not apply to deployments of the team" in w for w in result.warnings)
 
 
+def test_behaviour_limits_follow_what_the_metric_can_take():
+    """A rate's limits stay within 0..1; a team's own series (a net promoter score) may go
+    below zero, so its lower limit is not cut at 0."""
+    swinging = {m: float(k % 2) for k, m in enumerate(mondays(12, FIRST))}  # 0, 1, 0, 1, ...
+    swinging |= {m: 0.5 for m in mondays(12, CHANGE)}
+    rate = evaluate(None, spec("change_failure_rate", "decrease"), source=weekly_from(swinging))
+    limits = rate.to_dict()["limits"]
+    assert (limits["lnpl"], limits["unpl"]) == (0.0, 1.0)
+    scores = {m: -20.0 + 30.0 * (k % 2) for k, m in enumerate(mondays(12, FIRST))}
+    scores |= {m: 0.0 for m in mondays(12, CHANGE)}
+    nps = evaluate(None, spec("series:NPS"), source=weekly_from(scores))
+    limits = nps.to_dict()["limits"]
+    # before: centre -5, mR-bar 30 -> -5 ± 79.8
+    assert limits["lnpl"] == pytest.approx(-5 - 2.66 * 30)
+    assert limits["unpl"] == pytest.approx(-5 + 2.66 * 30)
+
+
 def _verdicts(effect: float, runs: int, seed: int) -> list[str]:
     """Verdicts of ``runs`` simulated teams deploying Poisson(6) a week, then 6 * effect."""
     rng = np.random.default_rng(seed)

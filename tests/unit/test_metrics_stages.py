@@ -515,6 +515,20 @@ def test_xmr_below_lower_limit():
     assert chart.signals == [{"index": 4, "rule": "beyond_limits"}]
 
 
+def test_xmr_limits_are_cut_at_the_bounds_the_quantity_can_take():
+    # 0.1, 0.9, 0.1, 0.9: centre 0.5, mR-bar 0.8 -> 0.5 ± 2.128, beyond 0..1 on both sides.
+    values = [0.1, 0.9, 0.1, 0.9]
+    default = xmr(values)
+    assert default.lnpl == 0.0 and default.unpl == pytest.approx(0.5 + 2.66 * 0.8)
+    rate = xmr(values, bounds=(0.0, 1.0))
+    assert (rate.lnpl, rate.unpl) == (0.0, 1.0)
+    assert rate.centre == default.centre and rate.mr_bar == default.mr_bar
+    free = xmr(values, bounds=(None, None))
+    assert free.lnpl == pytest.approx(0.5 - 2.66 * 0.8)
+    # a point at the bound is not beyond it
+    assert xmr([*values, 1.0], baseline=4, bounds=(0.0, 1.0)).signals == []
+
+
 @pytest.mark.parametrize(
     ("values", "baseline"), [([], None), ([5.0], None), ([1, 2, 3], 1), ([1, 2, 3], 0)]
 )

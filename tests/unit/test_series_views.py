@@ -12,7 +12,7 @@ import pytest
 
 from vsm_core.charts.series import series_figure
 from vsm_core.series import period_values, run_chart, series_span, weekly_values
-from vsm_core.series.views import unclipped_xmr
+from vsm_core.metrics.xmr import xmr
 
 
 def _points(rows, team="A") -> pd.DataFrame:
@@ -104,7 +104,7 @@ def test_the_run_chart_of_hand_computed_points():
 
 def test_the_lower_limit_is_not_cut_at_zero_and_signals_below_it():
     values = np.array([10.0, 11, 9, 10, 11, 9, 10, -30])
-    chart = unclipped_xmr(values, [str(i) for i in range(8)])
+    chart = xmr(values, labels=[str(i) for i in range(8)], bounds=(None, None))
     assert chart.lnpl < 0
     assert {"index": 7, "rule": "beyond_limits"} in chart.signals
 
@@ -140,7 +140,7 @@ def test_limits_are_calibrated_on_a_stable_process():
     outside = total = 0
     for _ in range(400):
         values = rng.normal(70.0, 8.0, size=52)
-        chart = unclipped_xmr(values, [])
+        chart = xmr(values, bounds=(None, None))
         outside += sum(s["rule"] == "beyond_limits" for s in chart.signals)
         total += values.size
     assert outside / total < 0.01
@@ -153,6 +153,6 @@ def test_limits_detect_a_shift_of_three_sigma():
     for _ in range(200):
         values = rng.normal(0.0, 1.0, size=40)
         values[30:] += 3.0
-        chart = unclipped_xmr(values, [])
+        chart = xmr(values, bounds=(None, None))
         detected += any(s["index"] >= 30 for s in chart.signals)
     assert detected / 200 > 0.8

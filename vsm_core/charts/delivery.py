@@ -45,7 +45,12 @@ def delivery_figure(report: DeliveryReport, key: str) -> go.Figure:
         return empty_figure(title, "No week has a value yet.")
     labels = [d.isoformat() for d in weekly["week"].dt.date]
     values = weekly[key].to_numpy(dtype="float64")
-    chart = xmr(values * 100, labels=labels) if key in _RATES else report.charts[key]
+    # the rates are drawn in per cent: the chart's limits again, on values × 100
+    chart = (
+        xmr(values * 100, labels=labels, bounds=(0.0, 100.0))
+        if key in _RATES
+        else report.charts[key]
+    )
     counted = _COUNTS[key]
     counts = weekly["recoveries" if counted == "recoveries" else "deployments"].fillna(0)
     hover = [f"{int(n)} {counted}" for n in counts.to_numpy()]

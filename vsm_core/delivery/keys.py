@@ -45,6 +45,7 @@ from vsm_core.delivery.log import REWORK_KINDS, DeliveryLog, local_days, log_spa
 
 __all__ = [
     "KEYS",
+    "KEY_BOUNDS",
     "KEY_NAMES",
     "band",
     "classify",
@@ -70,6 +71,11 @@ KEY_NAMES = {
     "change_failure_rate": "Change failure rate",
     "recovery_time_p50": "Failed deployment recovery time, median (days)",
     "deployment_rework_rate": "Deployment rework rate",
+}
+#: The lowest and highest value each key can take (None: no bound), where the limits of
+#: its behaviour chart are cut: the two rates lie in 0..1.
+KEY_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    key: (0.0, 1.0) if key.endswith("_rate") else (0.0, None) for key in KEYS
 }
 _DAY = pd.Timedelta(days=1)
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from vsm_core.delivery.columns import counted
 from vsm_core.delivery.keys import (
+    KEY_BOUNDS,
     KEYS,
     KeyValue,
     prepare,
@@ -125,7 +126,10 @@ def delivery_report(
     weekly = weekly_table(log, mondays, service=service, timezone=timezone, prepared=prepared)
     weekly["week"] = pd.to_datetime(weekly["week"])
     labels = [d.isoformat() for d in weekly["week"].dt.date]
-    charts = {key: xmr(weekly[key].to_numpy(dtype="float64"), labels=labels) for key in KEYS}
+    charts = {
+        key: xmr(weekly[key].to_numpy(dtype="float64"), labels=labels, bounds=KEY_BOUNDS[key])
+        for key in KEYS
+    }
     days = {"start": window[0], "end": window[1], "timezone": timezone, "prepared": prepared}
     summary = window_summary(log, service=service, **days)
     services = service_table(log, **days)

@@ -199,14 +199,19 @@ def differences(base: Base, values: list[float], diff: np.ndarray | None) -> dic
     }
 
 
-def behaviour_chart(sides: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
-    """Points, frozen limits and after-change signals of the process behaviour chart."""
+def behaviour_chart(
+    sides: list[tuple[np.ndarray, np.ndarray]],
+    bounds: tuple[float | None, float | None] = (0.0, None),
+) -> dict[str, Any]:
+    """Points, frozen limits and after-change signals of the process behaviour chart;
+    ``bounds``: the lowest and highest value the metric can take (``MetricSpec.bounds``),
+    where the limits are cut."""
     (before_values, before_labels), (after_values, after_labels) = sides
     values = np.concatenate([before_values, after_values]).astype(np.float64)
     labels = [*map(str, before_labels), *map(str, after_labels)]
     n_base = len(before_values)
     windows = ["before"] * n_base + ["after"] * len(after_values)
-    chart = xmr(values, baseline=n_base, labels=labels)
+    chart = xmr(values, baseline=n_base, labels=labels, bounds=bounds)
     signals = [
         {"label": labels[s["index"]], "value": float(values[s["index"]]), "rule": s["rule"]}
         for s in chart.signals

@@ -101,7 +101,9 @@ def weekly_comparison(base: Base, weeks: list[list[date]], weekly: np.ndarray) -
             ]
             for name, s in (("before", before), ("after", after))
         },
-        **behaviour_chart([(s.values, np.asarray(s.labels, dtype=object)) for s in sides]),
+        **behaviour_chart(
+            [(s.values, np.asarray(s.labels, dtype=object)) for s in sides], base.metric.bounds
+        ),
     }
     problem = window_problem([len(s.values) for s in sides], "whole week")
     if problem is not None:

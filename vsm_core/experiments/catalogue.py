@@ -74,6 +74,15 @@ class MetricSpec:
     label: str
 
     @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """(lowest, highest) value the metric can take, where its behaviour chart's limits
+        are cut: a ratio lies in 0..1, a team's own series is unbounded (it may be
+        negative), everything else is at least 0."""
+        if self.kind == "series":
+            return (None, None)
+        return (0.0, 1.0) if self.unit == "ratio" else (0.0, None)
+
+    @property
     def percentile(self) -> int | None:
         """50 or 85 for percentile metrics, else None."""
         for q in (50, 85):

@@ -13,6 +13,11 @@ default: all of them, capped at the series length):
 * ``unpl`` = ``centre + 2.66 * mr_bar`` (upper natural process limit);
 * ``lnpl`` = ``max(centre − 2.66 * mr_bar, 0)`` (lower limit, never below
   0: the charted quantities cannot be negative);
+* ``bounds`` (default ``(0, None)``) are the lowest and highest values the
+  quantity can take: each limit is cut at its bound (a rate's upper limit at
+  1, or 100 %, instead of drawing a limit no week can cross); ``None`` leaves
+  that side uncut (a team's own measure, e.g. a net promoter score, can be
+  negative: ``bounds=(None, None)``);
 * ``url`` = ``3.268 * mr_bar`` (upper range limit, for the mR chart);
 * fewer than 2 baseline points: every limit is NaN and there are no signals.
 
@@ -121,13 +126,21 @@ def _run_members(side: np.ndarray) -> np.ndarray:
     return (side != 0) & (lengths[run_id] >= RUN_LENGTH)
 
 
-def xmr(values, *, baseline: int | None = None, labels=None) -> XmR:
+def xmr(
+    values,
+    *,
+    baseline: int | None = None,
+    labels=None,
+    bounds: tuple[float | None, float | None] = (0.0, None),
+) -> XmR:
     """The XmR chart of ``values`` with limits from the first ``baseline`` points.
 
     ``baseline=None`` uses every point; a baseline longer than the series is
     capped; a negative one raises ``ValueError``. ``labels`` (optional) names
-    the points. See the module docstring for the rules.
+    the points. ``bounds``: (lowest, highest) value the quantity can take, each
+    None for no bound; the limits are cut there. See the module docstring.
     """
+    lowest, highest = bounds
     data = np.asarray(list(values), dtype="float64").reshape(-1)
     if baseline is not None and baseline < 0:
         raise ValueError("baseline must be a non-negative number of points")
@@ -145,7 +158,11 @@ def xmr(values, *, baseline: int | None = None, labels=None) -> XmR:
         centre = float(base_ok.mean())
         mr_bar = float(ranges_ok.mean())
         unpl = centre + NPL_FACTOR * mr_bar
-        lnpl = max(centre - NPL_FACTOR * mr_bar, 0.0)
+        lnpl = centre - NPL_FACTOR * mr_bar
+        if lowest is not None:
+            lnpl = max(lnpl, float(lowest))
+        if highest is not None:
+            unpl = min(unpl, float(highest))
         url = URL_FACTOR * mr_bar
         with np.errstate(invalid="ignore"):
             beyond = (data > unpl) | (data < lnpl)

@@ -18,14 +18,14 @@ Definitions (the contract; docs/metrics.md, "Your own measures"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from vsm_core.metrics.xmr import NPL_FACTOR, XmR, xmr
+from vsm_core.metrics.xmr import XmR, xmr
 from vsm_core.series.weekly import as_days, monday_of
 
 Period = Literal["week", "month"]
@@ -113,28 +113,6 @@ def period_values(
     )
 
 
-def unclipped_xmr(values: np.ndarray, labels: list[str]) -> XmR:
-    """:func:`~vsm_core.metrics.xmr.xmr` with the lower limit not cut at zero.
-
-    The flow metrics' lower limit stops at 0 (they cannot be negative); a
-    team's own measure can be, so the limit is ``centre − 2.66 × mR̄`` and the
-    "beyond the limits" signals are found again against it.
-    """
-    chart = xmr(values, labels=labels)
-    if not np.isfinite(chart.centre):
-        return chart
-    lnpl = chart.centre - NPL_FACTOR * chart.mr_bar
-    if lnpl >= 0:
-        return chart
-    data = np.asarray(values, dtype="float64")
-    with np.errstate(invalid="ignore"):
-        beyond = np.flatnonzero((data > chart.unpl) | (data < lnpl))
-    runs = [s for s in chart.signals if s["rule"] != "beyond_limits"]
-    signals = [{"index": int(i), "rule": "beyond_limits"} for i in beyond.tolist()] + runs
-    signals.sort(key=lambda s: (s["index"], s["rule"]))
-    return replace(chart, lnpl=float(lnpl), signals=signals)
-
-
 def run_chart(
     points: pd.DataFrame,
     metric: str,
@@ -154,5 +132,6 @@ def run_chart(
         starts=starts,
         values=values,
         counts=table["count"].to_numpy(dtype=np.int64),
-        xmr=unclipped_xmr(values, [d.isoformat() for d in starts]),
+        # a team's own measure can be negative: no lower bound at 0
+        xmr=xmr(values, labels=[d.isoformat() for d in starts], bounds=(None, None)),
     )
