@@ -11,6 +11,7 @@ browser does not lay out two forms nobody is looking at on every run.
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -41,6 +42,7 @@ from vsm_core.experiments.service import judge
 from vsm_core.experiments.spec import REVIEWED_STATUSES
 from vsm_core.future.track import experiment_result_sentence
 from vsm_core.store import database_url, designs
+from vsm_core.store.stamps import records_stamp
 
 FORM_ERRORS = "experiments.form_errors"
 #: Session key of the experiment to open after it was recorded.
@@ -75,7 +77,7 @@ def render_experiments(selection: Selection) -> None:
     if new.open:
         with new:
             _create_form(dataset.id, form_choices(selection))
-    latest = _latest_version(dataset.id)
+    latest = _latest(dataset)
     rows = _experiment_rows(dataset.id, latest)
     if rows.empty:
         st.info("No experiments recorded for this dataset yet.")
@@ -199,17 +201,27 @@ def _submit(dataset_id: int, fields: dict, author: str) -> None:
 # --------------------------------------------------------------------------- the list
 
 
+class Latest(NamedTuple):
+    """What the dataset's experiments are judged on, looked up once per run: its latest
+    version (id and import stamp, as every cache in ``ui.state``) and the stamp of its
+    team's deployment, incident and series records (``stamps.records_stamp``)."""
+
+    version_id: int | None
+    stamp: str | None
+    records: tuple
+
+
 @st.cache_data(show_spinner="Judging experiments…", max_entries=64)
 def _judged(
     url: str,
     experiment_id: int,
     updated_at: str,
-    version_id: int | None,
-    stamp: str | None,
+    latest: Latest,
     check: bool = True,
 ) -> dict:
     """An experiment's evidence (with the other method's check when ``check``), cached per
-    edit and dataset version (its id and import stamp, as every cache in ``ui.state``)."""
+    edit, dataset version and state of the team's records (a DORA or series target)."""
+    del url, updated_at, latest  # part of the key only
     with Session(current_engine()) as session:
         judgement = judge(
             session, experiment_id=experiment_id, sensitivity=check, actor=current_actor()
@@ -223,23 +235,24 @@ def _judged(
     }
 
 
-def _latest_version(dataset_id: int) -> tuple[int | None, str | None]:
-    """(id, import stamp) of the dataset's latest version, the one experiments are judged on;
-    looked up once per run for every experiment of the page."""
+def _latest(dataset) -> Latest:
+    """What the experiments of ``dataset`` (the selected dataset's row) are judged on."""
     from vsm_core.store import crud
 
+    actor = current_actor()
     with Session(current_engine()) as session:
-        version = crud.get_version(session, dataset_id=dataset_id, actor=current_actor())
+        version = crud.get_version(session, dataset_id=dataset.id, actor=actor)
+        records = records_stamp(session, actor=actor, team=dataset.team or dataset.name)
     if version is None:
-        return None, None
-    return version.id, version.imported_at.isoformat()
+        return Latest(None, None, records)
+    return Latest(version.id, version.imported_at.isoformat(), records)
 
 
-def _judgement(experiment, latest: tuple[int | None, str | None], check: bool = True) -> dict:
-    return _judged(database_url(), experiment.id, experiment.updated_at.isoformat(), *latest, check)
+def _judgement(experiment, latest: Latest, check: bool = True) -> dict:
+    return _judged(database_url(), experiment.id, experiment.updated_at.isoformat(), latest, check)
 
 
-def _experiment_rows(dataset_id: int, latest: tuple[int | None, str | None]) -> pd.DataFrame:
+def _experiment_rows(dataset_id: int, latest: Latest) -> pd.DataFrame:
     """One row per experiment, in words: the table people read (empty cells stay empty)."""
     with Session(current_engine()) as session:
         experiments = records.list_experiments(
@@ -300,7 +313,7 @@ def _fmt(value, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def _results(experiment_id: int, latest: tuple[int | None, str | None]) -> None:
+def _results(experiment_id: int, latest: Latest) -> None:
     with Session(current_engine()) as session:
         experiment = records.get_experiment(
             session, experiment_id=experiment_id, actor=current_actor()
@@ -473,7 +486,7 @@ def _design_prediction(experiment, latest) -> None:
         design = designs.design_of_experiment(
             session, actor=current_actor(), experiment_id=experiment.id
         )
-    if design is None or latest[0] is None:
+    if design is None or latest.version_id is None:
         return
-    dataset = load_version(database_url(), *latest)
+    dataset = load_version(database_url(), latest.version_id, latest.stamp)
     st.info(md(experiment_result_sentence(dataset, design, experiment)))

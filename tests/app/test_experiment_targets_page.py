@@ -15,14 +15,15 @@ from vsm_core.store.access import SYSTEM
 CHANGE = date(2026, 6, 1)
 
 
-def _store_records(team: str) -> None:
-    """Two deployments a week of "api" before the change, four after; a weekly NPS."""
+def _store_records(team: str, before=(0, 2), after=(0, 1, 2, 3)) -> None:
+    """Deployments of "api" on the week days ``before`` the change (default two a week) and
+    ``after`` it (default four a week), over 12 weeks each; a new import replaces the last."""
     engine = make_engine(os.environ["VSM_DATABASE_URL"])
     mondays = [CHANGE + timedelta(weeks=k) for k in range(-12, 12)]
     times = [
         datetime.combine(monday, datetime.min.time(), UTC) + timedelta(days=day, hours=11)
         for monday in mondays
-        for day in ((0, 2) if monday < CHANGE else (0, 1, 2, 3))
+        for day in (before if monday < CHANGE else after)
     ]
     with Session(engine) as session:
         delivery.save_import(
@@ -66,3 +67,10 @@ def test_a_deployment_frequency_experiment_is_offered_recorded_and_judged(open_p
     assert page.subheader[-1].value.endswith("Deploy on every merge")
     verdict = next(m.value for m in page.markdown if m.value.startswith("### "))
     assert "improved" in verdict.lower()
+    # A new deployments file (one a week after the change): the verdict follows the records
+    # at once, not a cached answer from before the upload.
+    _store_records(_team(page), before=(0, 1, 2, 3), after=(0,))
+    page.run()
+    verdict = next(m.value for m in page.markdown if m.value.startswith("### "))
+    assert "worsened" in verdict.lower()
+

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 from sqlmodel import Session
 
 from vsm_core.experiments import records
 from vsm_core.experiments.records import ExperimentCreate, ExperimentUpdate
-from vsm_core.store import crud
+from vsm_core.store import crud, delivery, series
 from vsm_core.store.access import SYSTEM, person
-from vsm_core.store.stamps import experiments_stamp
+from vsm_core.store.stamps import experiments_stamp, records_stamp
 
 ANA = person(name="Ana", email="ana@example.org", claimed={"A": "editor"})
 
@@ -72,3 +73,57 @@ def test_a_stamp_follows_the_readers_rows_only(engine, small_dataset):
             actor=ANA,
         )
         assert experiments_stamp(session, actor=ANA) != before
+
+
+def _deployments(session, team: str, day: str) -> None:
+    delivery.save_import(
+        session,
+        actor=SYSTEM,
+        team=team,
+        kind="deployments",
+        rows=pd.DataFrame(
+            {
+                "deployed_at": pd.to_datetime([f"{day}T10:00:00Z"]),
+                "service": "api",
+                "status": "success",
+            }
+        ),
+        format="csv",
+    )
+
+
+def _points(session, team: str, value: float) -> None:
+    series.save_series(
+        session,
+        actor=SYSTEM,
+        team=team,
+        points=pd.DataFrame(
+            {"team": [team], "metric": ["NPS"], "day": [date(2026, 6, 1)], "value": [value]}
+        ),
+    )
+
+
+def test_the_records_stamp_follows_a_teams_deployments_and_series(engine):
+    """Experiments on a DORA key or a series are judged on the team's records: a new
+    deployments file or series value of the team changes its stamp (and the experiments
+    stamp); another team's does not."""
+    with Session(engine) as session:
+        empty = records_stamp(session, actor=ANA)
+        assert empty == ((), (None, 0))
+        _deployments(session, "B", "2026-06-01")
+        _points(session, "B", 10.0)
+        assert records_stamp(session, actor=ANA) == empty  # team B's rows: not Ana's
+        before = experiments_stamp(session, actor=ANA)
+        _deployments(session, "A", "2026-06-01")
+        after_import = records_stamp(session, actor=ANA, team="A")
+        assert len(after_import[0]) == 1
+        _deployments(session, "A", "2026-06-02")  # replaces the first: a new current import
+        replaced = records_stamp(session, actor=ANA, team="A")
+        assert len(replaced[0]) == 1 and replaced != after_import
+        _points(session, "A", 30.0)
+        _points(session, "A", 40.0)  # the same day again: the value is replaced
+        stamps = {records_stamp(session, actor=ANA, team="A")}
+        assert replaced not in stamps
+        assert experiments_stamp(session, actor=ANA) != before
+        everything = records_stamp(session, actor=SYSTEM)
+        assert len(everything[0]) == 2  # the current imports of A and B

@@ -13,14 +13,22 @@ from __future__ import annotations
 from sqlmodel import Session, col, func, select
 
 from vsm_core.store.access import DATASET_TEAM, Actor, readable
-from vsm_core.store.models import Dataset, DatasetVersion, Experiment, ExperimentSnapshot
+from vsm_core.store.models import (
+    Dataset,
+    DatasetVersion,
+    DeliveryImport,
+    Experiment,
+    ExperimentSnapshot,
+    SeriesPoint,
+)
 
 
 def experiments_stamp(session: Session, *, actor: Actor) -> tuple:
-    """``(experiments, latest snapshot id, datasets, versions)`` of the datasets ``actor`` may
-    read: each experiment's id and ``updated_at`` (ISO text), the newest snapshot's id, each
-    dataset's id, team and archived flag, each version's id and archived flag — what
-    experiment evidence depends on."""
+    """``(experiments, latest snapshot id, datasets, versions, records)`` of the datasets
+    ``actor`` may read: each experiment's id and ``updated_at`` (ISO text), the newest
+    snapshot's id, each dataset's id, team and archived flag, each version's id and archived
+    flag, and :func:`records_stamp` (an experiment on a DORA key or a series is judged on the
+    team's records) — what experiment evidence depends on."""
     mine = readable(DATASET_TEAM, actor)
     experiments = tuple(
         (experiment_id, updated_at.isoformat())
@@ -54,4 +62,26 @@ def experiments_stamp(session: Session, *, actor: Actor) -> tuple:
             .order_by(col(DatasetVersion.id))
         ).all()
     )
-    return experiments, snapshot, datasets, versions
+    return experiments, snapshot, datasets, versions, records_stamp(session, actor=actor)
+
+
+def records_stamp(session: Session, *, actor: Actor, team: str | None = None) -> tuple:
+    """``(current deployment and incident imports, (newest series point id, points))`` of
+    ``team`` (None: every team ``actor`` may read): the import ids change when a file is
+    imported, replaced or deleted, the series pair when a value is added or replaced."""
+    delivery_team = readable(DeliveryImport.team, actor)
+    series_team = readable(SeriesPoint.team, actor)
+    if team is not None:
+        delivery_team = delivery_team & (DeliveryImport.team == team)
+        series_team = series_team & (SeriesPoint.team == team)
+    imports = tuple(
+        session.exec(
+            select(DeliveryImport.id)
+            .where(delivery_team, col(DeliveryImport.superseded_at).is_(None))
+            .order_by(col(DeliveryImport.id))
+        ).all()
+    )
+    newest, count = session.exec(
+        select(func.max(SeriesPoint.id), func.count(SeriesPoint.id)).where(series_team)
+    ).one()
+    return imports, (newest, int(count))
