@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 from datetime import UTC, date, datetime, timedelta
 
-import pandas as pd
 from sqlmodel import Session
 
+from tests.delivery_records import store_deployments
 from vsm_core.cli import main
-from vsm_core.store import crud, delivery, make_engine
+from vsm_core.store import crud, make_engine
 from vsm_core.store.access import SYSTEM
 
 
@@ -21,21 +21,8 @@ def _deploy_every_other_day(url: str) -> str:
     with Session(engine) as session:
         [dataset] = crud.list_datasets(session, actor=SYSTEM)
         team = dataset.team or dataset.name
-        delivery.save_import(
-            session,
-            actor=SYSTEM,
-            team=team,
-            kind="deployments",
-            rows=pd.DataFrame(
-                {
-                    "deployed_at": pd.to_datetime(
-                        [datetime.combine(d, datetime.min.time(), UTC) for d in days]
-                    ),
-                    "service": "api",
-                    "status": "success",
-                }
-            ),
-            format="csv",
+        store_deployments(
+            session, team, [datetime.combine(d, datetime.min.time(), UTC) for d in days]
         )
     engine.dispose()
     return team

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 from datetime import UTC, date, datetime, timedelta
 
-import pandas as pd
 from sqlmodel import Session
 
-from vsm_core.store import crud, delivery, make_engine
+from tests.delivery_records import store_deployments
+from vsm_core.store import crud, make_engine
 from vsm_core.store.access import SYSTEM
 
 CHANGE = date(2026, 6, 1)
@@ -26,16 +26,7 @@ def _store_records(team: str, before=(0, 2), after=(0, 1, 2, 3)) -> None:
         for day in (before if monday < CHANGE else after)
     ]
     with Session(engine) as session:
-        delivery.save_import(
-            session,
-            actor=SYSTEM,
-            team=team,
-            kind="deployments",
-            rows=pd.DataFrame(
-                {"deployed_at": pd.to_datetime(times), "service": "api", "status": "success"}
-            ),
-            format="csv",
-        )
+        store_deployments(session, team, times)
     engine.dispose()
 
 
@@ -73,4 +64,3 @@ def test_a_deployment_frequency_experiment_is_offered_recorded_and_judged(open_p
     page.run()
     verdict = next(m.value for m in page.markdown if m.value.startswith("### "))
     assert "worsened" in verdict.lower()
-

@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
+from tests.delivery_records import store_deployments
 from vsm_core.experiments import records
 from vsm_core.experiments.records import ExperimentCreate, ExperimentUpdate
-from vsm_core.store import crud, delivery, series
+from vsm_core.store import crud, series
 from vsm_core.store.access import SYSTEM, person
 from vsm_core.store.stamps import experiments_stamp, records_stamp
 
@@ -75,23 +76,6 @@ def test_a_stamp_follows_the_readers_rows_only(engine, small_dataset):
         assert experiments_stamp(session, actor=ANA) != before
 
 
-def _deployments(session, team: str, day: str) -> None:
-    delivery.save_import(
-        session,
-        actor=SYSTEM,
-        team=team,
-        kind="deployments",
-        rows=pd.DataFrame(
-            {
-                "deployed_at": pd.to_datetime([f"{day}T10:00:00Z"]),
-                "service": "api",
-                "status": "success",
-            }
-        ),
-        format="csv",
-    )
-
-
 def _points(session, team: str, value: float) -> None:
     series.save_series(
         session,
@@ -110,14 +94,15 @@ def test_the_records_stamp_follows_a_teams_deployments_and_series(engine):
     with Session(engine) as session:
         empty = records_stamp(session, actor=ANA)
         assert empty == ((), (None, 0))
-        _deployments(session, "B", "2026-06-01")
+        store_deployments(session, "B", ["2026-06-01T10:00:00Z"])
         _points(session, "B", 10.0)
         assert records_stamp(session, actor=ANA) == empty  # team B's rows: not Ana's
         before = experiments_stamp(session, actor=ANA)
-        _deployments(session, "A", "2026-06-01")
+        store_deployments(session, "A", ["2026-06-01T10:00:00Z"])
         after_import = records_stamp(session, actor=ANA, team="A")
         assert len(after_import[0]) == 1
-        _deployments(session, "A", "2026-06-02")  # replaces the first: a new current import
+        # a second file replaces the first: a new current import
+        store_deployments(session, "A", ["2026-06-02T10:00:00Z"])
         replaced = records_stamp(session, actor=ANA, team="A")
         assert len(replaced[0]) == 1 and replaced != after_import
         _points(session, "A", 30.0)
