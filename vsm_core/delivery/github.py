@@ -34,6 +34,7 @@ import pandas as pd
 
 from vsm_core.delivery import columns as cols
 from vsm_core.delivery.log import DeliveryLog
+from vsm_core.delivery.read import FUTURE_SLACK, DeliveryRead, KindUnclear
 from vsm_core.importers.dates import parse_timestamps
 from vsm_core.importers.errors import ImportFailed, ImportProblem, clip
 
@@ -125,9 +126,8 @@ def _commit(record: dict) -> str | None:
     return None
 
 
-def read_github(records: list[Any], *, timezone: str = "UTC", now: pd.Timestamp):
+def read_github(records: list[Any], *, timezone: str = "UTC", now: pd.Timestamp) -> DeliveryRead:
     """Read GitHub deployments (module docstring) into a ``DeliveryRead``."""
-    from vsm_core.delivery.parse import FUTURE_SLACK, DeliveryRead, KindUnclear
 
     if not looks_like_github(records):
         keys = sorted({str(k) for r in records[:20] if isinstance(r, dict) for k in r})[:15]

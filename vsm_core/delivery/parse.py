@@ -19,7 +19,6 @@ before it started, an id used twice. Nothing is stored from a file with a proble
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -27,6 +26,7 @@ import pandas as pd
 
 from vsm_core.delivery import columns as cols
 from vsm_core.delivery.log import DeliveryLog
+from vsm_core.delivery.read import FUTURE_SLACK, DeliveryRead, Kind, KindUnclear
 from vsm_core.importers.containers import read_upload
 from vsm_core.importers.dates import parse_timestamps
 from vsm_core.importers.errors import ImportFailed, ImportProblem, clip
@@ -35,7 +35,6 @@ from vsm_core.importers.table import RawTable, Upload
 
 __all__ = ["DeliveryRead", "KindUnclear", "read_delivery", "read_table"]
 
-Kind = Literal["deployments", "incidents"]
 #: The longest text the store keeps per role (characters); longer cells are refused.
 TEXT_LIMITS = {
     "external_id": 200,
@@ -44,40 +43,6 @@ TEXT_LIMITS = {
     "title": 500,
     "deployment_ref": 200,
 }
-#: How far past "now" a time may be before it counts as in the future (clocks, zones).
-FUTURE_SLACK = pd.Timedelta(days=1)
-
-
-class KindUnclear(ImportFailed):
-    """The file is neither clearly deployments nor clearly incidents; nothing was read."""
-
-
-@dataclass(frozen=True)
-class DeliveryRead:
-    """What was read from one file.
-
-    ``kind``: deployments or incidents; ``format``: ``deployments-csv``,
-    ``incidents-csv`` or ``github-deployments``; ``log``: the rows read (the other
-    kind's table is empty); ``columns``: role -> column (or JSON field) used;
-    ``evidence``: why the file was read this way, in words; ``notes``: what the user
-    should know (rows left out and why); ``filename``/``sha256``: the upload's.
-    """
-
-    kind: Kind
-    format: str
-    log: DeliveryLog
-    columns: dict[str, str]
-    evidence: str
-    notes: tuple[str, ...] = ()
-    filename: str = ""
-    sha256: str = ""
-    left_out: int = 0
-    container_notes: tuple[str, ...] = field(default=(), repr=False)
-
-    @property
-    def rows(self) -> int:
-        table = self.log.deployments if self.kind == "deployments" else self.log.incidents
-        return len(table)
 
 
 def read_delivery(
