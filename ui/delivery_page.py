@@ -20,7 +20,7 @@ from ui.access_state import current_actor
 from ui.panels import chart_panel
 from ui.plain import empty_cells, md
 from ui.state import Selection, current_engine
-from ui.team_uploads import show_problems, team_picker
+from ui.team_uploads import offer_demo_records, show_problems, team_picker
 from ui.view_tabs import open_view
 from vsm_core.charts.delivery import delivery_figure
 from vsm_core.delivery import DeliveryRead, log_span
@@ -115,6 +115,7 @@ def render_delivery(selection: Selection) -> None:
         return
     if log.empty:
         st.info(f"No deployments or incidents stored for {md(team)} yet.")
+        offer_demo_records(team, actor, flash=_FLASH, key="delivery_demo_records")
         return
     service = _service_picker(log.services())
     report = _report(log, service, timezone)

@@ -17,7 +17,7 @@ from ui.access_state import current_actor
 from ui.panels import chart_panel
 from ui.plain import empty_cells, md
 from ui.state import Selection, current_engine, get_engine
-from ui.team_uploads import show_problems, team_picker
+from ui.team_uploads import offer_demo_records, show_problems, team_picker
 from vsm_core.charts.series import series_figure
 from vsm_core.charts.xmr import RULE_TEXT
 from vsm_core.importers.errors import ImportFailed
@@ -201,6 +201,7 @@ def _charts(team: str, actor: Actor) -> None:
     points = _points(database_url(), team, stamp, actor)
     if points.empty:
         st.info(f"No measures stored for {md(team)} yet.")
+        offer_demo_records(team, actor, flash=_FLASH, key="measures_demo_records")
         return
     metrics = points["metric"].unique().tolist()
     shown = metrics

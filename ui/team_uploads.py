@@ -1,15 +1,18 @@
-"""What the pages of a team's own records share (Delivery, Measures): the team picker and
-the table of an upload's problems."""
+"""What the pages of a team's own records share (Delivery, Measures): the team picker, the
+table of an upload's problems, and the demo team's sample records on request."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
-from ui.plain import empty_cells
-from ui.state import Selection
+from ui.plain import empty_cells, md
+from ui.state import Selection, current_engine
 from vsm_core.importers.errors import ImportFailed
-from vsm_core.store.access import Actor
+from vsm_core.sample_data import DEMO_TEAM
+from vsm_core.store.access import AccessDenied, Actor, NotFound
+from vsm_core.store.bootstrap import seed_demo_records
 from vsm_core.store.crud import team_of
 
 
@@ -45,3 +48,25 @@ def show_problems(failure: ImportFailed, *, key: str) -> None:
         columns=["row", "column", "value", "message"],
     ).rename(columns={"row": "Row", "column": "Column", "value": "Value", "message": "Problem"})
     st.dataframe(empty_cells(table), hide_index=True, key=key)
+
+
+def offer_demo_records(team: str, actor: Actor, *, flash: str, key: str) -> None:
+    """For the demo team, to someone who may edit it: a button that stores its sample
+    deployments, incidents and measures (:func:`vsm_core.store.bootstrap.seed_demo_records`),
+    then reruns with what was stored in the session key ``flash``."""
+    if team != DEMO_TEAM or not actor.may(team, "edit"):
+        return
+    st.caption(
+        "To try this page without an export, add the demo team's sample deployments, "
+        "incidents and measures (made up, like the demo's work items)."
+    )
+    if not st.button("Add the demo team's sample records", key=key):
+        return
+    try:
+        with Session(current_engine()) as session:
+            said = seed_demo_records(session, actor=actor)
+    except (AccessDenied, NotFound, ImportFailed) as refused:
+        st.error(f"{md(refused)} Nothing was stored.")
+        return
+    st.session_state[flash] = " ".join(said)
+    st.rerun()

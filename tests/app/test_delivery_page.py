@@ -78,6 +78,22 @@ def test_the_demo_team_has_no_records_yet(app):
     assert not page.get("plotly_chart")
 
 
+def test_the_demo_teams_sample_records_are_added_on_request(app):
+    """With no records, the demo team is offered its sample records; one click stores them
+    through the readers and the keys, bands and charts follow."""
+    page = _open(app)
+    [offer] = [b for b in page.button if b.label == "Add the demo team's sample records"]
+    offer.click().run()
+    assert not page.exception
+    said = page.success[0].value
+    assert "Stored 160 deployments from demo-deployments.csv" in said
+    assert "Stored 18 incidents" in said and "values of measures" in said
+    assert _metrics(page)["Deployment frequency"].endswith("a week")
+    assert len(page.get("plotly_chart")) == 5
+    assert all(b.label != "Add the demo team's sample records" for b in page.button)
+    assert len(_stored().deployments) == 160
+
+
 def test_upload_review_save_then_the_keys_with_bands_and_charts(app):
     page = _open(app)
     _upload(page, "deployments.csv")
@@ -196,3 +212,5 @@ def test_another_teams_records_are_not_offered(app):
     page = _open(app)
     assert "Team B" not in page.selectbox(key="delivery_team").options
     assert any("No deployments or incidents stored for Demo team" in i.value for i in page.info)
+    # a viewer is not offered the demo's sample records (storing them needs the editor role)
+    assert all(b.label != "Add the demo team's sample records" for b in page.button)

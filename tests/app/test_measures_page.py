@@ -69,6 +69,17 @@ def test_the_demo_team_has_no_measures_yet(app):
     assert not page.get("plotly_chart")
 
 
+def test_the_demo_teams_sample_measures_are_added_on_request(app):
+    page = _open(app)
+    [offer] = [b for b in page.button if b.label == "Add the demo team's sample records"]
+    offer.click().run()
+    assert not page.exception
+    assert "Stored 78 values of measures from demo-measures.csv" in page.success[0].value
+    assert [s.value for s in page.subheader] == ["Customer satisfaction", "Support tickets"]
+    assert len(page.get("plotly_chart")) == 2
+    assert len(_points("Demo team")) == 78
+
+
 def test_upload_preview_save_then_a_chart_with_its_definition(app):
     page = _open(app)
     _upload(page, "customer_satisfaction.csv")

@@ -59,3 +59,51 @@ def seed_demo_dataset(session: Session, *, actor: Actor):
             session, data=records.ExperimentCreate(**experiment), author="demo", actor=actor
         )
     return version
+
+
+def seed_demo_records(session: Session, *, actor: Actor) -> list[str]:
+    """Store the demo team's sample deployments, incidents and measures
+    (:mod:`vsm_core.sample_records`) as ``actor`` (who needs the editor role in the demo
+    team), read by the same readers as an upload. Returns one sentence per file ("Stored 160
+    deployments from demo-deployments.csv."); storing them again stores nothing."""
+    from vsm_core import sample_data, sample_records
+    from vsm_core.delivery import read_delivery
+    from vsm_core.series import parse_series
+    from vsm_core.store import delivery, series
+
+    team = sample_data.DEMO_TEAM
+    said = []
+    for name, data in sample_records.demo_record_files():
+        if name == sample_records.MEASURES_FILE:
+            parsed = parse_series(data, name, team=team)
+            saved = series.save_series(
+                session,
+                actor=actor,
+                team=team,
+                points=parsed.points,
+                source_filename=name,
+                source_sha256=parsed.sha256,
+            )
+            said.append(
+                f"Stored {saved.added:,} values of measures from {name}."
+                if saved.added or saved.replaced
+                else f"{name} was already stored."
+            )
+            continue
+        read = read_delivery(data, name)
+        rows = read.log.deployments if read.kind == "deployments" else read.log.incidents
+        stored = delivery.save_import(
+            session,
+            actor=actor,
+            team=team,
+            kind=read.kind,
+            rows=rows,
+            format=read.format,
+            source_filename=name,
+            source_sha256=read.sha256,
+        )
+        count = f"{stored.rows:,} {read.kind}"
+        said.append(
+            f"Stored {count} from {name}." if stored.created else f"{name} was already stored."
+        )
+    return said
