@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from vsm_core.charts.series import series_figure
-from vsm_core.series import period_values, run_chart, series_span, weekly_values
 from vsm_core.metrics.xmr import xmr
+from vsm_core.series import period_values, run_chart, series_span, weekly_values
 
 
 def _points(rows, team="A") -> pd.DataFrame:
