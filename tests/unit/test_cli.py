@@ -31,6 +31,24 @@ def test_db_upgrade_seeds_the_demo_and_datasets_list_json_describes_it(db_url, c
     assert dataset["imported_at"].endswith("Z") or "+00:00" in dataset["imported_at"]
 
 
+def test_db_upgrade_stores_the_demo_teams_sample_records_once(db_url, capsys):
+    argv = ["--db", db_url, "db", "upgrade", "--seed-demo", "--sample-records"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:] == [
+        "Stored 160 deployments from demo-deployments.csv.",
+        "Stored 18 incidents from demo-incidents.csv.",
+        "Stored 78 values of measures from demo-measures.csv.",
+    ]
+    assert main(argv) == 0
+    again = capsys.readouterr().out.splitlines()[1:]
+    assert all(line.endswith("was already stored.") for line in again) and len(again) == 3
+    assert main(["--db", db_url, "delivery", "metrics", "--team", "Demo team", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["keys"]["deployment_frequency"]["value"] > 0
+    assert report["limits"]["change_failure_rate"]["upper_limit"] <= 1.0
+
+
 def test_datasets_list_on_an_empty_database(db_url, capsys):
     assert main(["--db", db_url, "datasets", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []

@@ -1,8 +1,10 @@
-"""``db upgrade [--seed-demo]``: bring the database schema to head.
+"""``db upgrade [--seed-demo] [--sample-records]``: bring the database schema to head.
 
 After the schema, the Organisation page's stored rows are filled in for every team's
 latest version that has none (versions imported before rows were stored), so the page's
 first draw after an upgrade reads them instead of computing every team's.
+``--sample-records`` stores the demo team's made-up deployments, incidents and measures
+(:func:`vsm_core.store.bootstrap.seed_demo_records`; again, nothing new is stored).
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ def register(commands) -> None:
         action="store_true",
         help="also store the demo team's dataset when the database holds no dataset",
     )
+    upgrade.add_argument(
+        "--sample-records",
+        action="store_true",
+        help="also store the demo team's sample deployments, incidents and measures",
+    )
     upgrade.set_defaults(handler=upgrade_command)
 
 
@@ -29,7 +36,7 @@ def upgrade_command(args) -> int:
     from vsm_core.organisation.stored import store_missing_rows
     from vsm_core.store import current_revision, make_engine
     from vsm_core.store.access import SYSTEM
-    from vsm_core.store.bootstrap import prepare_database
+    from vsm_core.store.bootstrap import prepare_database, seed_demo_records
 
     engine = make_engine(args.db)
     try:
@@ -37,6 +44,7 @@ def upgrade_command(args) -> int:
         revision = current_revision(engine)
         with Session(engine) as session:
             rows = store_missing_rows(session, actor=SYSTEM)
+            samples = seed_demo_records(session, actor=SYSTEM) if args.sample_records else []
     finally:
         engine.dispose()
     print(
@@ -44,4 +52,6 @@ def upgrade_command(args) -> int:
         + ("; demo dataset stored" if seeded else "")
         + (f"; {rows} Organisation row(s) computed and stored" if rows else "")
     )
+    for sentence in samples:
+        print(sentence)
     return EXIT_OK
