@@ -10,14 +10,13 @@ default: all of them, capped at the series length):
 * ``centre`` = the mean of the baseline points;
 * ``mr_bar`` = the mean of the absolute differences of consecutive baseline
   points (the average moving range);
-* ``unpl`` = ``centre + 2.66 * mr_bar`` (upper natural process limit);
-* ``lnpl`` = ``max(centre − 2.66 * mr_bar, 0)`` (lower limit, never below
-  0: the charted quantities cannot be negative);
-* ``bounds`` (default ``(0, None)``) are the lowest and highest values the
-  quantity can take: each limit is cut at its bound (a rate's upper limit at
-  1, or 100 %, instead of drawing a limit no week can cross); ``None`` leaves
-  that side uncut (a team's own measure, e.g. a net promoter score, can be
-  negative: ``bounds=(None, None)``);
+* ``unpl`` = ``centre + 2.66 * mr_bar`` (upper natural process limit), and
+  ``lnpl`` = ``centre − 2.66 * mr_bar`` (lower), each cut at ``bounds``: the
+  lowest and highest values the quantity can take. The default ``(0, None)``
+  keeps the lower limit at 0 or above (flow quantities cannot be negative); a
+  rate passes ``(0, 1)`` (or ``(0, 100)`` in per cent), so no limit is drawn
+  that no week could cross; ``None`` leaves that side uncut (a team's own
+  measure, e.g. a net promoter score, can be negative: ``(None, None)``);
 * ``url`` = ``3.268 * mr_bar`` (upper range limit, for the mR chart);
 * fewer than 2 baseline points: every limit is NaN and there are no signals.
 

@@ -68,7 +68,7 @@ def experiments_stamp(session: Session, *, actor: Actor) -> tuple:
 def records_stamp(session: Session, *, actor: Actor, team: str | None = None) -> tuple:
     """``(current deployment and incident imports, (newest series point id, points))`` of
     ``team`` (None: every team ``actor`` may read): the import ids change when a file is
-    imported, replaced or deleted, the series pair when a value is added or replaced."""
+    imported or replaced, the series pair when a value is added or replaced."""
     delivery_team = readable(DeliveryImport.team, actor)
     series_team = readable(SeriesPoint.team, actor)
     if team is not None:
