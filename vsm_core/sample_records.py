@@ -79,12 +79,10 @@ def _deployments(rng: np.random.Generator) -> pd.DataFrame:
     failing = rng.random(n) < _pick(after, _FAILING)
     rolled_back = failing & (rng.random(n) < 0.5)
     lead = pd.to_timedelta(rng.exponential(_pick(after, _LEAD_DAYS)), unit="D")
-    first_ticket = rng.integers(100, 999, n)
-    two = rng.random(n) < 0.4
-    changes = [
-        f"DEMO-{t}" + (f" DEMO-{t + 1}" if both else "")
-        for t, both in zip(first_ticket, two, strict=True)
-    ]
+    first_ticket = pd.Series(rng.integers(100, 999, n))
+    two = rng.random(n) < 0.4  # a deployment carrying two changes
+    second = (" DEMO-" + (first_ticket + 1).astype(str)).where(two, "")
+    changes = "DEMO-" + first_ticket.astype(str) + second
     return pd.DataFrame(
         {
             "deployed_at": at,
@@ -92,7 +90,7 @@ def _deployments(rng: np.random.Generator) -> pd.DataFrame:
             "status": np.where(rolled_back, "failure", "success"),
             "kind": "",
             "first_commit_at": (at - lead).dt.floor("min"),
-            "change_ids": changes,
+            "change_ids": changes.to_numpy(),
             "caused": failing & ~rolled_back,
         }
     )
