@@ -70,6 +70,18 @@ def test_cp1252_is_the_fallback_when_utf8_fails():
     assert any("Windows-1252" in note for note in table.notes)
 
 
+def test_windows_1252_bytes_that_are_valid_utf8_are_read_as_utf8_unless_named():
+    """The documented order: valid UTF-8 wins. "Ü" and a no-break space in Windows-1252
+    (0xDC 0xA0) are also the UTF-8 of U+0720, so the file reads as UTF-8; the
+    Import page's encoding choice (here ``encoding=``) reads it as written."""
+    data = "D\n\xdc\xa0x\n".encode("latin-1")
+    guessed = read_bytes(data).table
+    assert guessed.encoding == "utf-8"
+    assert cells(guessed.frame, "D") == ["\u0720x"]
+    named = read_bytes(data, encoding="cp1252").table
+    assert cells(named.frame, "D") == ["\xdc\xa0x"]
+
+
 def test_an_explicit_encoding_is_used():
     data = "Name\nMüller\n".encode("latin-1")
     table = read_bytes(data, encoding="latin-1").table
