@@ -292,7 +292,7 @@ def _review(read: DeliveryRead) -> None:
 
 
 def _save(read: DeliveryRead, team: str, actor: Actor) -> None:
-    table = read.log.deployments if read.kind == "deployments" else read.log.incidents
+    table = read.table
     try:
         with Session(current_engine()) as session:
             saved = store.save_import(

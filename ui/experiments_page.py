@@ -242,7 +242,7 @@ def _latest(dataset) -> Latest:
     actor = current_actor()
     with Session(current_engine()) as session:
         version = crud.get_version(session, dataset_id=dataset.id, actor=actor)
-        records = records_stamp(session, actor=actor, team=dataset.team or dataset.name)
+        records = records_stamp(session, actor=actor, team=crud.team_of(dataset))
     if version is None:
         return Latest(None, None, records)
     return Latest(version.id, version.imported_at.isoformat(), records)

@@ -57,7 +57,7 @@ def _stored(team: str = TEAM):
 
 def _store(name: str, team: str = TEAM) -> None:
     read = read_delivery((DATA / name).read_bytes(), name)
-    table = read.log.deployments if read.kind == "deployments" else read.log.incidents
+    table = read.table
     engine = _engine()
     with Session(engine) as session:
         store.save_import(

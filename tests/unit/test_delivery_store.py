@@ -32,7 +32,7 @@ def read(name: str):
 
 def save(session, actor, team, name):
     result = read(name)
-    table = result.log.deployments if result.kind == "deployments" else result.log.incidents
+    table = result.table
     return delivery.save_import(
         session,
         actor=actor,

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from vsm_core.charts.common import empty_figure
 from vsm_core.charts.xmr import xmr_chart
-from vsm_core.delivery.keys import KEY_NAMES
+from vsm_core.delivery.keys import KEY_BOUNDS, KEY_NAMES
 from vsm_core.delivery.report import DeliveryReport
 from vsm_core.metrics.xmr import xmr
 
@@ -27,7 +27,8 @@ AXIS = {
     "recovery_time_p50": "Median recovery time (days)",
     "deployment_rework_rate": "Rollbacks and hotfixes (%)",
 }
-_RATES = frozenset({"change_failure_rate", "deployment_rework_rate"})
+#: The keys that are shares (0..1, bounded above): drawn in per cent.
+_RATES = frozenset(key for key, (_low, high) in KEY_BOUNDS.items() if high is not None)
 _COUNTS = {
     "deployment_frequency": "deployments",
     "change_lead_time_p50": "deployments",
@@ -45,12 +46,10 @@ def delivery_figure(report: DeliveryReport, key: str) -> go.Figure:
         return empty_figure(title, "No week has a value yet.")
     labels = [d.isoformat() for d in weekly["week"].dt.date]
     values = weekly[key].to_numpy(dtype="float64")
-    # the rates are drawn in per cent: the chart's limits again, on values × 100
-    chart = (
-        xmr(values * 100, labels=labels, bounds=(0.0, 100.0))
-        if key in _RATES
-        else report.charts[key]
-    )
+    chart = report.charts[key]
+    if key in _RATES:  # drawn in per cent: the chart's limits again, on values × 100
+        low, high = KEY_BOUNDS[key]
+        chart = xmr(values * 100, labels=labels, bounds=(100 * low, 100 * high))
     counted = _COUNTS[key]
     counts = weekly["recoveries" if counted == "recoveries" else "deployments"].fillna(0)
     hover = [f"{int(n)} {counted}" for n in counts.to_numpy()]

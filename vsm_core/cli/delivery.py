@@ -102,7 +102,7 @@ def import_command(args) -> int:
 
         from vsm_core.store import delivery
 
-    table = read.log.deployments if read.kind == "deployments" else read.log.incidents
+    table = read.table
     engine = open_engine(args)
     try:
         with Session(engine) as session:

@@ -44,6 +44,10 @@ class DeliveryRead:
     container_notes: tuple[str, ...] = field(default=(), repr=False)
 
     @property
+    def table(self) -> pd.DataFrame:
+        """The rows read: the log's table of this file's kind."""
+        return self.log.deployments if self.kind == "deployments" else self.log.incidents
+
+    @property
     def rows(self) -> int:
-        table = self.log.deployments if self.kind == "deployments" else self.log.incidents
-        return len(table)
+        return len(self.table)

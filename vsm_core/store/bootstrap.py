@@ -91,13 +91,12 @@ def seed_demo_records(session: Session, *, actor: Actor) -> list[str]:
             )
             continue
         read = read_delivery(data, name)
-        rows = read.log.deployments if read.kind == "deployments" else read.log.incidents
         stored = delivery.save_import(
             session,
             actor=actor,
             team=team,
             kind=read.kind,
-            rows=rows,
+            rows=read.table,
             format=read.format,
             source_filename=name,
             source_sha256=read.sha256,
