@@ -131,7 +131,8 @@ def render_delivery(selection: Selection) -> None:
 
 
 def _service_picker(services: list[str]) -> str | None:
-    left, right = st.columns(2)
+    # the period control needs about 420 px for its five choices (it does not wrap)
+    left, right = st.columns([2, 3])
     chosen = left.selectbox(
         "Service",
         [ALL_SERVICES, *services],
@@ -172,8 +173,9 @@ def _keys(report: DeliveryReport) -> None:
     )
     for note in report.notes:
         st.caption(md(note))
-    columns = st.columns(len(KEYS))
-    for column, key in zip(columns, KEYS, strict=True):
+    # Two rows of three: five metrics side by side cut "5.8 a week" short at 1280 px.
+    columns = [*st.columns(3), *st.columns(3)]
+    for column, key in zip(columns, KEYS, strict=False):
         entry = report.summary[key]
         column.metric(SHORT_NAMES[key], value_words(key, entry.value) or "none")
         band = f"DORA band: {entry.band}." if entry.band else "No DORA band."

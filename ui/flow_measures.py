@@ -18,8 +18,7 @@ def measure_row(measures: Sequence[Measure], help_texts: Mapping[str, str]) -> N
     """One metric per measure: its value, the change as an arrow and a number (green when
     better), and the change in words under it ("0.2 days longer than the 4 weeks before
     (worse)"), wrapped in its column so it is never cut. ``help_texts``: tooltip per key."""
-    cells = st.columns(len(measures))
-    for cell, measure in zip(cells, measures, strict=True):
+    for cell, measure in zip(_cells(len(measures)), measures, strict=True):
         delta = _delta(measure.change, measure.unit)
         same = delta is not None and float(delta.split(" ")[0]) == 0  # no change as shown
         cell.metric(
@@ -76,10 +75,24 @@ def _value(value: float | None, unit: str) -> str | None:
     return f"{number} {_SHORT_UNITS.get(unit, unit)}"
 
 
+#: Most metrics side by side: five at 1280 px cut labels such as "Deployment frequency".
+PER_ROW = 4
+
+
+def _cells(n: int) -> list:
+    """``n`` columns in as few rows as :data:`PER_ROW` allows, the rows as even as they can
+    be (five: three and two)."""
+    rows = max(1, -(-n // PER_ROW))
+    width = -(-n // rows)
+    return [cell for _row in range(rows) for cell in st.columns(width)][:n]
+
+
 def _delta(change: float | None, unit: str) -> str | None:
-    """``"+0.2 days"``, ``"-6 points"``: a plain ``-``, which Streamlit reads as a fall."""
+    """``"+0.2 days"``, ``"-6 points"``: a plain ``-``, which Streamlit reads as a fall; a
+    change that rounds to zero has no sign ("0.0 days", never "-0.0 days")."""
     if change is None:
         return None
-    return (
-        f"{change:+.0f} points" if unit == "%" else f"{change:+.1f} {_SHORT_UNITS.get(unit, unit)}"
-    )
+    digits = 0 if unit == "%" else 1
+    shown = 0.0 if round(change, digits) == 0 else change
+    number = f"{shown:.{digits}f}" if shown == 0 else f"{shown:+.{digits}f}"
+    return f"{number} points" if unit == "%" else f"{number} {_SHORT_UNITS.get(unit, unit)}"
